@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Builds the testbed's Kubernetes binaries from the Go module proxy (the only source this
+# machine can reach) and caches them outside the repo. Rebuilds only what is missing.
+# usage: build-binaries.sh <out-dir>
+set -euo pipefail
+source "$(dirname "$0")/versions.env"
+OUT=${1:?output dir}
+mkdir -p "$OUT"
+export GOTOOLCHAIN=local GOFLAGS=-mod=mod CGO_ENABLED=0
+log() { printf '[testbed build] %s\n' "$*" >&2; }
+
+build_kube() {
+  local need=0
+  for b in kube-apiserver kube-controller-manager kube-scheduler kubectl; do [[ -x $OUT/$b ]] || need=1; done
+  ((need)) || return 0
+  log "building kube-apiserver, kube-controller-manager, kube-scheduler, kubectl $K8S_VERSION (cold: ~20 min)"
+  local w staging minor kmod gover staged ldf
+  w=$(mktemp -d); trap 'rm -rf "$w"' RETURN
+  staging="v0.${K8S_VERSION#v1.}"
+  minor=$(cut -d. -f2 <<<"$K8S_VERSION")
+  (cd "$w"
+    go mod init k8sbins >/dev/null 2>&1
+    # k8s.io/kubernetes requires its staging modules at v0.0.0 through replace directives that
+    # only apply inside its own repo; re-point each at its published tag.
+    kmod=$(go list -m -json "k8s.io/kubernetes@$K8S_VERSION" | python3 -c 'import json,sys;print(json.load(sys.stdin)["GoMod"])')
+    read -r gover staged < <(go mod edit -json "$kmod" | python3 -c '
+import json,sys; m=json.load(sys.stdin)
+st=[r["Path"] for r in m.get("Require",[]) if r["Path"].startswith("k8s.io/") and r["Version"]=="v0.0.0"]
+print(m["Go"], " ".join(st))')
+    go mod edit -go="$gover" -godebug="default=go$(cut -d. -f1,2 <<<"$gover")"
+    for m in $staged; do go mod edit -replace="$m=$m@$staging"; done
+    pkgs="k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager k8s.io/kubernetes/cmd/kube-scheduler k8s.io/kubernetes/cmd/kubectl"
+    go get $(for p in $pkgs; do echo "$p@$K8S_VERSION"; done)
+    ldf="-s -w"
+    for kv in "gitVersion=$K8S_VERSION" "gitMajor=1" "gitMinor=$minor" "gitTreeState=clean" "buildDate=$(date -u +%Y-%m-%dT%H:%M:%SZ)"; do
+      ldf="$ldf -X k8s.io/component-base/version.$kv -X k8s.io/client-go/pkg/version.$kv"
+    done
+    go build -trimpath -tags=selinux,notest -ldflags="$ldf" -o "$OUT/" $pkgs)
+  "$OUT/kube-apiserver" --version >&2
+}
+
+build_etcd() {
+  [[ -x $OUT/etcd ]] && return 0
+  log "building etcd $ETCD_VERSION"
+  local w; w=$(mktemp -d); trap 'rm -rf "$w"' RETURN
+  (cd "$w"
+    go mod init etcdbins >/dev/null 2>&1
+    go get "go.etcd.io/etcd/server/v3@$ETCD_VERSION"
+    go build -trimpath -ldflags "-s -w" -o "$OUT/etcd" go.etcd.io/etcd/server/v3)
+  "$OUT/etcd" --version >&2
+}
+
+build_kwok() {
+  [[ -x $OUT/kwok && -x $OUT/kwokctl ]] && return 0
+  log "building kwok and kwokctl $KWOK_VERSION"
+  GOBIN="$OUT" go install -trimpath -ldflags "-s -w" "sigs.k8s.io/kwok/cmd/kwok@$KWOK_VERSION" "sigs.k8s.io/kwok/cmd/kwokctl@$KWOK_VERSION"
+  # The stage/logs kustomizations ship in the module zip; keep a copy next to the binaries.
+  local src; src=$(go env GOMODCACHE)/sigs.k8s.io/kwok@$KWOK_VERSION/kustomize
+  if [[ -d $src ]]; then rm -rf "$OUT/kustomize"; cp -r "$src" "$OUT/kustomize"; chmod -R u+w "$OUT/kustomize"; fi
+}
+
+case "${2:-all}" in
+  all) build_kwok; build_etcd; build_kube ;;
+  kwok) build_kwok ;; etcd) build_etcd ;; kube) build_kube ;;
+esac

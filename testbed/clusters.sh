@@ -1,0 +1,160 @@
+# shellcheck shell=bash
+# Cluster lifecycle helpers for testbed/tb: kwok config, kwokctl create/start, kubeconfig, helper
+# server, tear-down checks, scale mode. Sourced by tb after lib.sh.
+
+# The kwokctl options file (binaries, 127.0.0.1, flags) for every cluster.
+render_kwokctl_config() {
+  sed -e "s|@BIN@|$BIN|g" -e "s|@K8S_VERSION@|$K8S_VERSION|g" "$TB_SRC/kwok/kwokctl.yaml" >"$WORK/kwokctl.yaml"
+}
+
+# kwok's own fast stages + the chaos failure stage + ours + logs/exec/port-forward rules.
+# (Supplying any Stage means kwokctl adds none of its defaults, so the defaults are listed here.)
+render_kwok_config() {
+  local port=$1 f
+  {
+    for f in node/fast/node-initialize.yaml node/heartbeat-with-lease/node-heartbeat-with-lease.yaml \
+      pod/fast/pod-ready.yaml pod/fast/pod-complete.yaml pod/fast/pod-delete.yaml \
+      pod/chaos/pod-container-running-failed.yaml; do
+      cat "$BIN/kustomize/stage/$f"; printf '\n---\n'
+    done
+    cat "$TB_SRC/kwok/stages.yaml"; printf '\n---\n'
+    sed -e "s|@WORK@|$WORK|g" -e "s|@HELPER_PORT@|$port|g" "$TB_SRC/kwok/debug.yaml"
+  } >"$WORK/kwok-config.yaml"
+}
+
+# `kwokctl create cluster --dry-run` prints every command and every "# Download <url>" it would
+# run. Only loopback URLs (and the in-cluster service-account issuer name) may appear.
+check_no_downloads() {
+  mkdir -p "$WORK/logs"
+  render_kwokctl_config
+  render_kwok_config 1
+  local out bad
+  out=$("$BIN/kwokctl" --name tb-dry-run --dry-run create cluster -c "$WORK/kwokctl.yaml" -c "$WORK/kwok-config.yaml" \
+    --kubeconfig "$WORK/dry-run.kubeconfig" 2>&1) || { printf '%s\n' "$out" >&2; die "kwokctl --dry-run failed"; }
+  printf '%s\n' "$out" >"$WORK/logs/dry-run.txt"
+  # "# Download <src> to <dst>" is printed for local sources too; only an absolute path is fine.
+  bad=$( { grep -E '^# Download' <<<"$out" | grep -Ev '^# Download /' || true
+           grep -Eo 'https?://[^ "]+' <<<"$out" |
+             grep -Ev '^https?://(127\.0\.0\.1|localhost)([:/]|$)|^https://kubernetes\.default\.svc' || true; } )
+  [[ -z $bad ]] || { printf '%s\n' "$bad" >&2; die "kwokctl would download something (see $WORK/logs/dry-run.txt)"; }
+  grep -q 'kube-apiserver' <<<"$out" || die "unexpected kwokctl --dry-run output (see $WORK/logs/dry-run.txt)"
+  log "kwokctl --dry-run: no downloads, all binaries local"
+}
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+
+# Log files, exec dir, helper server, kwok config.
+prepare_workdir() {
+  mkdir -p "$WORK/logs" "$WORK/exec"
+  [[ -f $WORK/logs/app.log ]] || python3 "$TB_SRC/gen-logs.py" "$WORK/logs"
+  [[ -f $WORK/helper.port ]] || free_port >"$WORK/helper.port"
+  start_helper
+  render_kwokctl_config
+  render_kwok_config "$(cat "$WORK/helper.port")"
+}
+
+start_helper() {
+  local port; port=$(cat "$WORK/helper.port")
+  if [[ -f $WORK/helper.pid ]] && pid_alive "$(cat "$WORK/helper.pid")"; then return 0; fi
+  (cd "$WORK" && exec setsid python3 "$TB_SRC/helper.py" "$port" "$WORK/logs/web-live.log" \
+    >>"$WORK/logs/helper.log" 2>&1 </dev/null) &
+  echo $! >"$WORK/helper.pid"
+  for _ in $(seq 50); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && return 0
+    sleep 0.1
+  done
+  die "helper server did not start on 127.0.0.1:$port (see $WORK/logs/helper.log)"
+}
+
+stop_helper() {
+  local pid
+  pid=$(cat "$WORK/helper.pid" 2>/dev/null || true)
+  if pid_alive "$pid"; then kill "$pid"; fi
+  rm -f "$WORK/helper.pid"
+}
+
+# Create the cluster, or start it if it exists but is stopped.
+ensure_cluster() {
+  local name=$1 t0 logf=$WORK/logs/kwokctl-$1.log
+  t0=$(now_ms)
+  if cluster_exists "$name"; then
+    if component_running "$name" kube-apiserver && component_running "$name" etcd &&
+      component_running "$name" kwok-controller; then
+      return 0
+    fi
+    log "$name: starting stopped components"
+    "$BIN/kwokctl" --name "$name" start cluster >>"$logf" 2>&1 || die "$name: start failed (see $logf)"
+  else
+    log "$name: creating cluster"
+    "$BIN/kwokctl" --name "$name" create cluster -c "$WORK/kwokctl.yaml" -c "$WORK/kwok-config.yaml" \
+      --kubeconfig "$WORK/kwokctl-$name.kubeconfig" --wait 2m >>"$logf" 2>&1 ||
+      die "$name: create failed (see $logf)"
+  fi
+  wait_ready "$name" 120 || die "$name: apiserver not ready (see $logf)"
+  log "$name: ready at $(apiserver_url "$name") ($(elapsed "$t0"))"
+}
+
+# One kubeconfig with contexts named exactly like the clusters, credentials embedded.
+write_kubeconfig() {
+  local tmp=$KCFG.tmp.$$ name pki
+  rm -f "$tmp"
+  for name in $(known_clusters); do
+    pki=$(cluster_dir "$name")/pki
+    "$BIN/kubectl" config --kubeconfig "$tmp" set-cluster "$name" --server "$(apiserver_url "$name")" \
+      --certificate-authority "$pki/ca.crt" --embed-certs >/dev/null
+    "$BIN/kubectl" config --kubeconfig "$tmp" set-credentials "$name" \
+      --client-certificate "$pki/admin.crt" --client-key "$pki/admin.key" --embed-certs >/dev/null
+    "$BIN/kubectl" config --kubeconfig "$tmp" set-context "$name" --cluster "$name" --user "$name" >/dev/null
+  done
+  if [[ -f $tmp ]]; then
+    "$BIN/kubectl" config --kubeconfig "$tmp" use-context "$(known_clusters | head -n1)" >/dev/null
+    chmod 600 "$tmp"
+    mv "$tmp" "$KCFG"
+  fi
+}
+
+# Kill whatever still runs from target/testbed (cwd or arguments). Non-zero if something survives.
+kill_leftovers() {
+  local pids sig
+  for sig in TERM KILL; do
+    pids=$(testbed_processes | awk '{print $1}')
+    [[ -z $pids ]] && return 0
+    log "leftover testbed processes, sending SIG$sig:"; testbed_processes >&2
+    # shellcheck disable=SC2086
+    kill -s "$sig" $pids 2>/dev/null || true
+    for _ in $(seq 50); do [[ -z $(testbed_processes) ]] && return 0; sleep 0.1; done
+  done
+  [[ -z $(testbed_processes) ]]
+}
+
+# Benchmark mode: <pods> pods spread over [nodes] simulated nodes in namespace "scale".
+# Pods are pre-bound (spec.nodeName), so the scheduler is not the bottleneck. 0 removes them.
+scale_cluster() {
+  local name=${1:?usage: tb scale <cluster> <pods> [nodes]} pods=${2:?usage: tb scale <cluster> <pods> [nodes]}
+  local nodes=${3:-$(( pods / 100 > 0 ? pods / 100 : 1 ))} t0 per running
+  cluster_exists "$name" || die "no testbed cluster named $name"
+  t0=$(now_ms)
+  if ((pods == 0)); then
+    kc "$name" delete namespace scale --ignore-not-found --wait=true --timeout=10m >/dev/null
+    kc "$name" delete nodes -l kwok.x-k8s.io/kwokctl-scale=scale-node --wait=true >/dev/null
+    log "$name: scale pods and nodes removed in $(elapsed "$t0")"
+    return 0
+  fi
+  per=$(( (pods + nodes - 1) / nodes ))
+  "$BIN/kwokctl" --name "$name" scale node scale-node --replicas "$nodes" \
+    --param ".allocatable.pods=$(( per * 2 > 110 ? per * 2 : 110 ))" \
+    --param '.nodeIPs=[]' --param '.podCIDRs=["10.128.0.0/24"]' >>"$WORK/logs/scale-$name.log" 2>&1 ||
+    die "$name: scale node failed (see $WORK/logs/scale-$name.log)"
+  log "$name: $nodes nodes in $(elapsed "$t0")"
+  kc "$name" create namespace scale --dry-run=client -o yaml | kc "$name" apply -f - >/dev/null
+  "$BIN/kwokctl" --name "$name" -c "$TB_SRC/kwok/scale-pod.yaml" scale scale-pod --replicas "$pods" -n scale \
+    --param ".nodes=$nodes" >>"$WORK/logs/scale-$name.log" 2>&1 ||
+    die "$name: scale pod failed (see $WORK/logs/scale-$name.log)"
+  log "$name: $pods pods created in $(elapsed "$t0")"
+  while :; do
+    running=$(kc "$name" get pods -n scale --no-headers --field-selector=status.phase=Running 2>/dev/null | wc -l)
+    ((running >= pods)) && break
+    sleep 2
+  done
+  log "$name: $pods pods Running on $nodes nodes after $(elapsed "$t0")"
+}

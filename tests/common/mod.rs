@@ -1,0 +1,193 @@
+//! Shared helpers for integration tests that run against the local testbed clusters
+//! (`testbed/tb up`: contexts `dev`, `staging`, `prod` in `target/testbed/kubeconfig`).
+//!
+//! - Locally, when no testbed is running, [`testbed()`] returns `None` and the test returns early
+//!   (it prints "skipping: testbed not running").
+//! - With `FLOTILLA_TESTBED_REQUIRED=1` (set by `testbed/tb test` under CI) a missing or
+//!   unreachable testbed is a test failure.
+#![allow(dead_code)] // each test binary uses a different subset
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+use kube::config::{KubeConfigOptions, Kubeconfig};
+
+/// The testbed's cluster/context names.
+pub const CLUSTERS: [&str; 3] = ["dev", "staging", "prod"];
+
+/// A running testbed.
+pub struct Testbed {
+    /// Kubeconfig with one context per cluster (`dev`, `staging`, `prod`), admin credentials.
+    pub kubeconfig: PathBuf,
+}
+
+/// Repository root (the crate's manifest dir).
+pub fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn required() -> bool {
+    matches!(
+        std::env::var("FLOTILLA_TESTBED_REQUIRED").as_deref(),
+        Ok("1") | Ok("true")
+    )
+}
+
+fn install_crypto_provider() {
+    // kube is built with rustls + ring; rustls needs a process-wide provider.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
+/// `Some(testbed)` when `$FLOTILLA_TESTBED_KUBECONFIG` (or `target/testbed/kubeconfig`) exists
+/// and its `dev` context answers; `None` otherwise, or a panic when
+/// `FLOTILLA_TESTBED_REQUIRED=1`.
+pub fn testbed() -> Option<Testbed> {
+    install_crypto_provider();
+    let kubeconfig = std::env::var_os("FLOTILLA_TESTBED_KUBECONFIG")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo_root().join("target/testbed/kubeconfig"));
+    let problem = if !kubeconfig.is_file() {
+        Some(format!("{} does not exist", kubeconfig.display()))
+    } else {
+        let tb = Testbed {
+            kubeconfig: kubeconfig.clone(),
+        };
+        let out = tb.kubectl(CLUSTERS[0], &["get", "--raw", "/readyz"]);
+        if out.status.success() {
+            return Some(tb);
+        }
+        Some(format!(
+            "context {} in {} is not reachable: {}",
+            CLUSTERS[0],
+            kubeconfig.display(),
+            String::from_utf8_lossy(&out.stderr).trim()
+        ))
+    };
+    let problem = problem.unwrap_or_default();
+    if required() {
+        panic!("FLOTILLA_TESTBED_REQUIRED=1 but the testbed is not usable: {problem} (run testbed/tb up)");
+    }
+    eprintln!("skipping: testbed not running ({problem}); start it with testbed/tb up");
+    None
+}
+
+impl Testbed {
+    /// A client for one context of the testbed kubeconfig.
+    pub async fn client(&self, context: &str) -> kube::Client {
+        install_crypto_provider();
+        let kc = Kubeconfig::read_from(&self.kubeconfig).expect("read testbed kubeconfig");
+        let opts = KubeConfigOptions {
+            context: Some(context.to_string()),
+            ..Default::default()
+        };
+        let config = kube::Config::from_custom_kubeconfig(kc, &opts)
+            .await
+            .unwrap_or_else(|e| panic!("kubeconfig context {context}: {e}"));
+        kube::Client::try_from(config).expect("build kube client")
+    }
+
+    /// Kubeconfig with `<cluster>-viewer` contexts: ServiceAccount `shop/viewer`, which may only
+    /// get/list/watch pods (and pods/log) in namespace `shop` (plus list namespaces).
+    pub fn viewer_kubeconfig(&self) -> PathBuf {
+        self.kubeconfig.with_file_name("kubeconfig-viewer")
+    }
+
+    /// Stops only `cluster`'s kube-apiserver (`testbed/tb stop-apiserver`).
+    pub fn stop_apiserver(&self, cluster: &str) {
+        run_tb(&["stop-apiserver", cluster]);
+    }
+
+    /// Starts it again on the same port and waits until `/readyz` is ok.
+    pub fn start_apiserver(&self, cluster: &str) {
+        run_tb(&["start-apiserver", cluster]);
+    }
+
+    /// Runs the testbed's own kubectl against `context`.
+    pub fn kubectl(&self, context: &str, args: &[&str]) -> Output {
+        Command::new(kubectl_path())
+            .arg("--kubeconfig")
+            .arg(&self.kubeconfig)
+            .arg("--context")
+            .arg(context)
+            .args(args)
+            .output()
+            .expect("run kubectl")
+    }
+
+    /// Like [`Testbed::kubectl`] but panics on failure and returns stdout.
+    pub fn kubectl_ok(&self, context: &str, args: &[&str]) -> String {
+        let out = self.kubectl(context, args);
+        assert!(
+            out.status.success(),
+            "kubectl --context {context} {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).expect("utf-8 kubectl output")
+    }
+}
+
+/// The kubectl built for the testbed (`~/.cache/flotilla/testbed/<versions>/kubectl`), else
+/// whatever `kubectl` is on PATH.
+pub fn kubectl_path() -> PathBuf {
+    let root = repo_root();
+    let versions = std::fs::read_to_string(root.join("testbed/versions.env")).unwrap_or_default();
+    let get = |key: &str| {
+        versions
+            .lines()
+            .find_map(|l| l.strip_prefix(&format!("{key}=")))
+            .unwrap_or("")
+            .trim()
+            .to_string()
+    };
+    let cache = std::env::var_os("FLOTILLA_TESTBED_CACHE")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("XDG_CACHE_HOME").map(|d| Path::new(&d).join("flotilla/testbed")))
+        .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".cache/flotilla/testbed")));
+    if let Some(cache) = cache {
+        let bin = cache
+            .join(format!(
+                "k8s-{}_etcd-{}_kwok-{}",
+                get("K8S_VERSION"),
+                get("ETCD_VERSION"),
+                get("KWOK_VERSION")
+            ))
+            .join("kubectl");
+        if bin.is_file() {
+            return bin;
+        }
+    }
+    PathBuf::from("kubectl")
+}
+
+fn run_tb(args: &[&str]) {
+    let out = Command::new(repo_root().join("testbed/tb"))
+        .args(args)
+        .output()
+        .expect("run testbed/tb");
+    assert!(
+        out.status.success(),
+        "testbed/tb {args:?} failed: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Polls `f` every 500 ms until it returns `Some`, panicking with `what` after `timeout`.
+pub async fn eventually<T, F, Fut>(timeout: Duration, what: &str, mut f: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let start = Instant::now();
+    loop {
+        if let Some(v) = f().await {
+            return v;
+        }
+        assert!(
+            start.elapsed() < timeout,
+            "timed out after {timeout:?} waiting for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+}
