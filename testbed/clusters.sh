@@ -85,6 +85,7 @@ ensure_cluster() {
     log "$name: starting stopped components"
     "$BIN/kwokctl" --name "$name" start cluster >>"$logf" 2>&1 || die "$name: start failed (see $logf)"
   else
+    rm -rf "$(cluster_dir "$name")"   # a half-created cluster (no kwok.yaml) from an earlier failure
     log "$name: creating cluster"
     "$BIN/kwokctl" --name "$name" create cluster -c "$WORK/kwokctl.yaml" -c "$WORK/kwok-config.yaml" \
       --kubeconfig "$WORK/kwokctl-$name.kubeconfig" --wait 2m >>"$logf" 2>&1 ||

@@ -35,7 +35,10 @@ render_seed() {
   done >"$out/03-nodes.yaml"
   if [[ -d $ASSETS/clusters/$name ]]; then
     for f in "$ASSETS/clusters/$name"/*.yaml; do
-      [[ -e $f ]] && render "$f" "$values" "${common[@]}" >"$out/70-$name-$(basename "$f")"
+      [[ -e $f ]] || continue
+      # namespaces.yaml goes with phase 1 (00-*), everything else after the common files.
+      if [[ $(basename "$f") == namespaces.yaml ]]; then i=00; else i=70; fi
+      render "$f" "$values" "${common[@]}" >"$out/$i-$name-$(basename "$f")"
     done
   fi
   python3 "$TB_SRC/gen-helm.py" "$name" >"$out/60-helm-releases.yaml" 2>/dev/null ||
@@ -51,12 +54,13 @@ seed_cluster() {
   render_seed "$name" "$dir"
   local apply=(apply --server-side --force-conflicts --field-manager=flotilla-testbed)
   # Phase 1: namespaces, CRD, storage, nodes, then the LimitRange/quota (before any pod exists).
-  kc "$name" "${apply[@]}" -f "$dir/00-namespaces.yaml" -f "$dir/01-crd.yaml" -f "$dir/02-cluster.yaml" \
-    -f "$dir/03-nodes.yaml" >/dev/null
+  local phase1=() f
+  for f in "$dir"/0[0-3]-*.yaml; do phase1+=(-f "$f"); done
+  kc "$name" "${apply[@]}" "${phase1[@]}" >/dev/null
   kc "$name" "${apply[@]}" -f "$dir/05-policy.yaml" >/dev/null
   kc "$name" wait --for condition=established --timeout=60s crd/databases.demo.flotilla.dev >/dev/null
-  # Phase 2: everything else (per-cluster files list their Namespace first).
-  local f rest=()
+  # Phase 2: everything else.
+  local rest=()
   for f in "$dir"/*.yaml; do
     case $(basename "$f") in 00-*|01-*|02-*|03-*|05-*) ;; *) rest+=(-f "$f") ;; esac
   done
