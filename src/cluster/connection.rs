@@ -1,0 +1,192 @@
+//! One task per live context: builds the client (credential plugins run off the async
+//! threads), reads the server version, discovers resources, asks who we are, then keeps
+//! probing health. It only ever sends messages; it never touches UI state.
+
+use super::discovery;
+use crate::kinds::resource::ResourceInfo;
+use crate::msg::{ClusterId, Msg, Sender};
+use kube::config::{KubeConfigOptions, Kubeconfig};
+use kube::{Client, Config};
+use std::time::Duration;
+
+const PROBE_EVERY: Duration = Duration::from_secs(3);
+const PROBE_TIMEOUT: Duration = Duration::from_secs(3);
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
+const REDISCOVER_EVERY: Duration = Duration::from_secs(120);
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Health {
+    Connecting,
+    Ok,
+    Degraded(String),
+    Unreachable(String),
+}
+
+impl Health {
+    pub fn label(&self) -> &'static str {
+        match self {
+            Health::Connecting => "connecting",
+            Health::Ok => "ok",
+            Health::Degraded(_) => "degraded",
+            Health::Unreachable(_) => "unreachable",
+        }
+    }
+    pub fn reason(&self) -> Option<&str> {
+        match self {
+            Health::Degraded(r) | Health::Unreachable(r) => Some(r),
+            _ => None,
+        }
+    }
+}
+
+pub enum ClusterEvent {
+    Connected {
+        client: Client,
+        version: String,
+        identity: Option<String>,
+        default_namespace: String,
+    },
+    Resources(Vec<ResourceInfo>),
+    Health(Health),
+}
+
+pub fn spawn(id: ClusterId, generation: u64, context: String, kubeconfig: Kubeconfig, tx: Sender) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let send = |ev| tx.send(Msg::Cluster { id, generation, ev }).is_ok();
+        let client = loop {
+            match build_client(&context, kubeconfig.clone()).await {
+                Ok(c) => break c,
+                Err(e) => {
+                    if !send(ClusterEvent::Health(Health::Unreachable(e))) {
+                        return;
+                    }
+                    tokio::time::sleep(Duration::from_secs(10)).await;
+                }
+            }
+        };
+        let default_namespace = client.default_namespace().to_string();
+        // Version first: it is the cheapest proof that the server answers.
+        let mut backoff = Duration::from_millis(500);
+        let version = loop {
+            match timed(client.apiserver_version()).await {
+                Ok(v) => break v.git_version,
+                Err(e) => {
+                    if !send(ClusterEvent::Health(Health::Unreachable(e))) {
+                        return;
+                    }
+                    tokio::time::sleep(backoff).await;
+                    backoff = (backoff * 2).min(Duration::from_secs(5));
+                }
+            }
+        };
+        let identity = whoami(&client).await;
+        if !send(ClusterEvent::Connected { client: client.clone(), version, identity, default_namespace }) {
+            return;
+        }
+        let mut healthy = rediscover(&client, &send).await;
+        let mut since_discovery = tokio::time::Instant::now();
+        loop {
+            tokio::time::sleep(PROBE_EVERY).await;
+            let probe = tokio::time::timeout(PROBE_TIMEOUT, readyz(&client)).await;
+            let now_ok = matches!(probe, Ok(Ok(())));
+            let health = match probe {
+                Ok(Ok(())) => Health::Ok,
+                Ok(Err(e)) => Health::Unreachable(e),
+                Err(_) => Health::Unreachable("no answer within 3s".into()),
+            };
+            if now_ok && (!healthy || since_discovery.elapsed() > REDISCOVER_EVERY) {
+                // Back from an outage (or due): CRDs may have come and gone meanwhile.
+                healthy = rediscover(&client, &send).await;
+                since_discovery = tokio::time::Instant::now();
+                continue;
+            }
+            healthy = now_ok;
+            if !send(ClusterEvent::Health(health)) {
+                return;
+            }
+        }
+    })
+}
+
+impl std::fmt::Debug for ClusterEvent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ClusterEvent::Connected { version, .. } => write!(f, "Connected({version})"),
+            ClusterEvent::Resources(r) => write!(f, "Resources({})", r.len()),
+            ClusterEvent::Health(h) => write!(f, "Health({h:?})"),
+        }
+    }
+}
+
+/// Sends the discovered resources and the resulting health; returns whether it worked.
+async fn rediscover(client: &Client, send: &impl Fn(ClusterEvent) -> bool) -> bool {
+    match tokio::time::timeout(REQUEST_TIMEOUT, discovery::discover(client)).await {
+        Ok(Ok(resources)) => {
+            send(ClusterEvent::Resources(resources));
+            send(ClusterEvent::Health(Health::Ok));
+            true
+        }
+        Ok(Err(e)) => {
+            send(ClusterEvent::Health(Health::Degraded(format!("discovery: {}", short_error(&e)))));
+            false
+        }
+        Err(_) => {
+            send(ClusterEvent::Health(Health::Unreachable("discovery timed out".into())));
+            false
+        }
+    }
+}
+
+async fn build_client(context: &str, kubeconfig: Kubeconfig) -> Result<Client, String> {
+    let opts = KubeConfigOptions { context: Some(context.to_string()), ..Default::default() };
+    let mut config = Config::from_custom_kubeconfig(kubeconfig, &opts)
+        .await
+        .map_err(|e| format!("kubeconfig: {e}"))?;
+    config.connect_timeout = Some(Duration::from_secs(5));
+    // Interactive actions must not sit in 15 silent retries against an overloaded server.
+    config.default_retry = false;
+    // Exec credential plugins run synchronously inside client construction.
+    let built = tokio::task::spawn_blocking(move || Client::try_from(config));
+    match tokio::time::timeout(Duration::from_secs(30), built).await {
+        Ok(Ok(Ok(c))) => Ok(c),
+        Ok(Ok(Err(e))) => Err(format!("client: {}", short_error(&e))),
+        Ok(Err(e)) => Err(format!("client: {e}")),
+        Err(_) => Err("credential plugin did not finish within 30s".into()),
+    }
+}
+
+async fn timed<T>(f: impl std::future::Future<Output = Result<T, kube::Error>>) -> Result<T, String> {
+    match tokio::time::timeout(REQUEST_TIMEOUT, f).await {
+        Ok(r) => r.map_err(|e| short_error(&e)),
+        Err(_) => Err("timed out".into()),
+    }
+}
+
+async fn readyz(client: &Client) -> Result<(), String> {
+    let req = http::Request::get("/readyz").body(Vec::new()).map_err(|e| e.to_string())?;
+    client.request_text(req).await.map(|_| ()).map_err(|e| short_error(&e))
+}
+
+async fn whoami(client: &Client) -> Option<String> {
+    let body = serde_json::json!({"apiVersion": "authentication.k8s.io/v1", "kind": "SelfSubjectReview"});
+    let req = http::Request::post("/apis/authentication.k8s.io/v1/selfsubjectreviews")
+        .header(http::header::CONTENT_TYPE, "application/json")
+        .body(serde_json::to_vec(&body).ok()?)
+        .ok()?;
+    let v: serde_json::Value = timed(client.request(req)).await.ok()?;
+    v.pointer("/status/userInfo/username").and_then(|u| u.as_str()).map(crate::text::clean)
+}
+
+/// A one-line reason fit for a badge: the API's message when there is one, else the
+/// innermost cause (e.g. "Connection refused").
+pub fn short_error(e: &kube::Error) -> String {
+    if let kube::Error::Api(s) = e {
+        return crate::text::clean(&format!("{} ({})", s.message, s.code));
+    }
+    let mut cause: &dyn std::error::Error = e;
+    while let Some(next) = cause.source() {
+        cause = next;
+    }
+    let msg = cause.to_string();
+    crate::text::clean(msg.lines().next().unwrap_or(&msg))
+}

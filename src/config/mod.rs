@@ -1,0 +1,85 @@
+//! User configuration in the XDG config dir (`~/.config/flotilla/`, or `$FLOTILLA_CONFIG_DIR`):
+//! `config.toml` (theme, fleets, favourite namespaces), `keymap.toml`, `themes/<name>.toml`.
+
+pub mod keymap;
+pub mod theme;
+
+use keymap::Keymap;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use theme::Theme;
+
+#[derive(Deserialize, Default, Debug, Clone)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Settings {
+    pub theme: Option<String>,
+    /// Named groups of contexts (names or globs), started with `--fleet NAME`.
+    #[serde(default)]
+    pub fleets: BTreeMap<String, Vec<String>>,
+    /// Namespaces on the number keys 1–9.
+    #[serde(default)]
+    pub favourite_namespaces: Vec<String>,
+}
+
+pub struct Config {
+    pub settings: Settings,
+    pub keymap: Keymap,
+    pub theme: Theme,
+}
+
+pub fn config_dir() -> Option<PathBuf> {
+    if let Some(d) = std::env::var_os("FLOTILLA_CONFIG_DIR") {
+        return Some(PathBuf::from(d));
+    }
+    directories::ProjectDirs::from("", "", "flotilla").map(|p| p.config_dir().to_path_buf())
+}
+
+fn read_optional(path: &std::path::Path) -> Result<Option<String>, String> {
+    match std::fs::read_to_string(path) {
+        Ok(t) => Ok(Some(t)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(format!("{}: {e}", path.display())),
+    }
+}
+
+pub fn load(theme_override: Option<&str>) -> Result<Config, String> {
+    let dir = config_dir();
+    let file = |name: &str| dir.as_ref().map(|d| d.join(name));
+    let settings = match file("config.toml") {
+        Some(p) => match read_optional(&p)? {
+            Some(t) => toml::from_str(&t).map_err(|e| format!("{}: {e}", p.display()))?,
+            None => Settings::default(),
+        },
+        None => Settings::default(),
+    };
+    let keymap = match file("keymap.toml") {
+        Some(p) => {
+            let text = read_optional(&p)?;
+            let origin = p.display().to_string();
+            Keymap::load(text.as_deref().map(|t| (t, origin.as_str())))?
+        }
+        None => Keymap::load(None)?,
+    };
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let name = theme_override.or(settings.theme.as_deref()).unwrap_or("dark");
+    let user_theme = match file(&format!("themes/{name}.toml")) {
+        Some(p) => read_optional(&p)?.map(|t| (t, p.display().to_string())),
+        None => None,
+    };
+    let theme = match user_theme {
+        Some((text, origin)) => Theme::parse(&text, &origin, no_color)?,
+        None => {
+            let text = theme::BUILTIN
+                .iter()
+                .find(|(n, _)| *n == name)
+                .ok_or_else(|| {
+                    let known: Vec<_> = theme::BUILTIN.iter().map(|(n, _)| *n).collect();
+                    format!("unknown theme {name:?} (built-in: {})", known.join(", "))
+                })?
+                .1;
+            Theme::parse(text, name, no_color)?
+        }
+    };
+    Ok(Config { settings, keymap, theme })
+}

@@ -1,0 +1,277 @@
+//! The full-object views: YAML (managedFields dropped, Secret values masked until revealed)
+//! and a kubectl-describe-like text (metadata, the object's fields, related events).
+
+use crate::text::clean_lines;
+use base64::Engine;
+use serde_json::{Map, Value};
+
+pub const MASK: &str = "••••••••";
+
+/// Removes what nobody reads and, for Secrets not revealed, every value that could leak one.
+pub fn prepare(obj: &Value, reveal: bool) -> Value {
+    let mut obj = obj.clone();
+    if let Some(meta) = obj.get_mut("metadata").and_then(Value::as_object_mut) {
+        meta.remove("managedFields");
+    }
+    let is_secret = obj.get("kind").and_then(Value::as_str) == Some("Secret");
+    if is_secret && !reveal {
+        for field in ["data", "stringData"] {
+            if let Some(map) = obj.get_mut(field).and_then(Value::as_object_mut) {
+                for v in map.values_mut() {
+                    *v = Value::String(MASK.into());
+                }
+            }
+        }
+        // kubectl apply stores the whole Secret, values included, in this annotation.
+        if let Some(ann) = obj.pointer_mut("/metadata/annotations").and_then(Value::as_object_mut) {
+            if let Some(v) = ann.get_mut("kubectl.kubernetes.io/last-applied-configuration") {
+                *v = Value::String(MASK.into());
+            }
+        }
+    }
+    obj
+}
+
+pub fn yaml_lines(obj: &Value, reveal: bool) -> Vec<String> {
+    let obj = prepare(obj, reveal);
+    match serde_saphyr::to_string(&obj) {
+        Ok(s) => clean_lines(&s),
+        Err(e) => vec![format!("# could not render YAML: {e}")],
+    }
+}
+
+fn title_case(key: &str) -> String {
+    // kubectl describe style: "restartPolicy" → "Restart Policy", "podIP" → "Pod IP".
+    let mut out = String::new();
+    let mut prev_upper = true;
+    for c in key.chars() {
+        if out.is_empty() {
+            out.extend(c.to_uppercase());
+            continue;
+        }
+        if c.is_uppercase() && !prev_upper {
+            out.push(' ');
+        }
+        prev_upper = c.is_uppercase();
+        out.push(c);
+    }
+    out
+}
+
+fn scalar(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        Value::Null => Some("<none>".into()),
+        _ => None,
+    }
+}
+
+fn walk(out: &mut Vec<String>, v: &Value, indent: usize) {
+    let pad = " ".repeat(indent);
+    match v {
+        Value::Object(map) => {
+            let width = map.keys().map(|k| title_case(k).len()).max().unwrap_or(0) + 2;
+            for (k, v) in map {
+                let key = format!("{}:", title_case(k));
+                match scalar(v) {
+                    Some(s) => {
+                        let mut lines = s.lines();
+                        out.push(format!("{pad}{key:width$}{}", lines.next().unwrap_or("")));
+                        for l in lines {
+                            out.push(format!("{pad}{:width$}{l}", ""));
+                        }
+                    }
+                    None if is_empty(v) => out.push(format!("{pad}{key:width$}<none>")),
+                    None => {
+                        out.push(format!("{pad}{key}"));
+                        walk(out, v, indent + 2);
+                    }
+                }
+            }
+        }
+        Value::Array(items) => {
+            for item in items {
+                match scalar(item) {
+                    Some(s) => out.push(format!("{pad}{s}")),
+                    None => {
+                        let mut sub = Vec::new();
+                        walk(&mut sub, item, indent + 2);
+                        if let Some(first) = sub.first_mut() {
+                            first.replace_range(indent..indent + 2, "- ");
+                        }
+                        out.extend(sub);
+                    }
+                }
+            }
+        }
+        other => out.push(format!("{pad}{}", scalar(other).unwrap_or_default())),
+    }
+}
+
+fn is_empty(v: &Value) -> bool {
+    match v {
+        Value::Object(m) => m.is_empty(),
+        Value::Array(a) => a.is_empty(),
+        _ => false,
+    }
+}
+
+fn map_lines(label: &str, m: Option<&Map<String, Value>>, width: usize) -> Vec<String> {
+    let entries: Vec<String> = m
+        .map(|m| m.iter().map(|(k, v)| format!("{k}={}", scalar(v).unwrap_or_default())).collect())
+        .unwrap_or_default();
+    if entries.is_empty() {
+        return vec![format!("{:width$}<none>", format!("{label}:"))];
+    }
+    entries
+        .iter()
+        .enumerate()
+        .map(|(i, e)| if i == 0 { format!("{:width$}{e}", format!("{label}:")) } else { format!("{:width$}{e}", "") })
+        .collect()
+}
+
+/// kubectl-describe-like text. `events` are the core/v1 Events about this object.
+pub fn describe_lines(original: &Value, events: &[Value], reveal: bool, now: i64) -> Vec<String> {
+    let obj = prepare(original, reveal);
+    let meta = obj.get("metadata").cloned().unwrap_or(Value::Null);
+    let w = 14;
+    let mut out = vec![format!("{:w$}{}", "Name:", meta.get("name").and_then(Value::as_str).unwrap_or(""))];
+    if let Some(ns) = meta.get("namespace").and_then(Value::as_str) {
+        out.push(format!("{:w$}{ns}", "Namespace:"));
+    }
+    out.extend(map_lines("Labels", meta.get("labels").and_then(Value::as_object), w));
+    let mut annotations = meta.get("annotations").and_then(Value::as_object).cloned().unwrap_or_default();
+    annotations.remove("kubectl.kubernetes.io/last-applied-configuration");
+    out.extend(map_lines("Annotations", Some(&annotations), w));
+    if let Some(t) = meta.get("creationTimestamp").and_then(Value::as_str) {
+        out.push(format!("{:w$}{t}", "Created:"));
+    }
+    if let Some(owners) = meta.get("ownerReferences").and_then(Value::as_array) {
+        for o in owners {
+            let kind = o.get("kind").and_then(Value::as_str).unwrap_or("");
+            let name = o.get("name").and_then(Value::as_str).unwrap_or("");
+            out.push(format!("{:w$}{kind}/{name}", "Controlled By:"));
+        }
+    }
+    let kind = obj.get("kind").and_then(Value::as_str).unwrap_or("");
+    if kind == "Secret" {
+        out.push(format!("{:w$}{}", "Type:", obj.get("type").and_then(Value::as_str).unwrap_or("")));
+        out.push(String::new());
+        out.push("Data".into());
+        out.push("====".into());
+        // Sizes come from the real values; the values themselves only when revealed.
+        if let Some(data) = original.get("data").and_then(Value::as_object) {
+            for (k, v) in data {
+                let s = v.as_str().unwrap_or("");
+                if reveal {
+                    let decoded = base64::engine::general_purpose::STANDARD
+                        .decode(s)
+                        .ok()
+                        .and_then(|b| String::from_utf8(b).ok())
+                        .unwrap_or_else(|| s.to_string());
+                    out.push(format!("{k}:  {decoded}"));
+                } else {
+                    let len = base64::engine::general_purpose::STANDARD.decode(s).map(|b| b.len()).unwrap_or(0);
+                    out.push(format!("{k}:  {len} bytes"));
+                }
+            }
+        }
+    } else {
+        for (field, value) in obj.as_object().into_iter().flatten() {
+            if matches!(field.as_str(), "apiVersion" | "kind" | "metadata") {
+                continue;
+            }
+            match scalar(value) {
+                Some(s) => out.push(format!("{:w$}{s}", format!("{}:", title_case(field)))),
+                None => {
+                    out.push(format!("{}:", title_case(field)));
+                    walk(&mut out, value, 2);
+                }
+            }
+        }
+    }
+    out.push(String::new());
+    if events.is_empty() {
+        out.push("Events:       <none>".into());
+    } else {
+        out.push("Events:".into());
+        out.push(format!("  {:<8} {:<24} {:<8} {:<20} Message", "Type", "Reason", "Age", "From"));
+        out.push(format!("  {:<8} {:<24} {:<8} {:<20} -------", "----", "------", "---", "----"));
+        let mut evs: Vec<&Value> = events.iter().collect();
+        let last_seen = |e: &Value| {
+            ["lastTimestamp", "eventTime", "firstTimestamp"]
+                .iter()
+                .find_map(|f| e.get(*f).and_then(Value::as_str))
+                .and_then(crate::store::row::parse_time)
+        };
+        evs.sort_by_key(|e| last_seen(e));
+        for e in evs {
+            let age = last_seen(e).map(|t| crate::ui::age(now - t)).unwrap_or_else(|| "?".into());
+            let count = e.get("count").and_then(Value::as_u64).unwrap_or(1);
+            let age = if count > 1 { format!("{age} (x{count})") } else { age };
+            let from = e
+                .pointer("/source/component")
+                .or_else(|| e.get("reportingComponent"))
+                .and_then(Value::as_str)
+                .unwrap_or("");
+            out.push(format!(
+                "  {:<8} {:<24} {:<8} {:<20} {}",
+                e.get("type").and_then(Value::as_str).unwrap_or(""),
+                e.get("reason").and_then(Value::as_str).unwrap_or(""),
+                age,
+                from,
+                e.get("message").and_then(Value::as_str).unwrap_or("").trim()
+            ));
+        }
+    }
+    out.iter().map(|l| crate::text::clean(l)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn secret() -> Value {
+        json!({"apiVersion":"v1","kind":"Secret","metadata":{"name":"db","namespace":"shop",
+            "managedFields":[{"manager":"kubectl"}],
+            "annotations":{"kubectl.kubernetes.io/last-applied-configuration":"{\"data\":{\"password\":\"aHVudGVyMg==\"}}"}},
+            "type":"Opaque","data":{"password":"aHVudGVyMg=="}})
+    }
+
+    #[test]
+    fn secret_values_are_masked_until_revealed() {
+        let masked = yaml_lines(&secret(), false).join("\n");
+        assert!(!masked.contains("aHVudGVyMg=="), "{masked}");
+        assert!(masked.contains(MASK));
+        assert!(!masked.contains("managedFields"));
+        let shown = yaml_lines(&secret(), true).join("\n");
+        assert!(shown.contains("aHVudGVyMg=="));
+        let d = describe_lines(&secret(), &[], false, 0).join("\n");
+        assert!(d.contains("password:  7 bytes") && !d.contains("hunter2"), "{d}");
+        let d = describe_lines(&secret(), &[], true, 0).join("\n");
+        assert!(d.contains("password:  hunter2"));
+    }
+
+    #[test]
+    fn describe_reads_like_kubectl() {
+        let obj = json!({"apiVersion":"apps/v1","kind":"Deployment",
+            "metadata":{"name":"web","namespace":"shop","labels":{"app":"web"},"creationTimestamp":"2026-01-01T00:00:00Z"},
+            "spec":{"replicas":3,"revisionHistoryLimit":10,"template":{"spec":{"containers":[{"name":"web","image":"nginx:1.27"}]}}},
+            "status":{"readyReplicas":1}});
+        let ev = json!({"type":"Warning","reason":"FailedCreate","message":"quota \u{1b}[31mexceeded","count":3,
+            "lastTimestamp":"2026-01-01T00:10:00Z","source":{"component":"replicaset-controller"}});
+        let d = describe_lines(&obj, &[ev], false, 1767226200);
+        let text = d.join("\n");
+        assert!(text.contains("Name:         web"), "{text}");
+        assert!(text.contains("Labels:       app=web"));
+        assert!(text.contains("  Replicas:"));
+        assert!(text.contains("Revision History Limit:"));
+        assert!(text.contains("- Image:"), "{text}");
+        assert!(text.contains("FailedCreate"));
+        assert!(text.contains("(x3)"));
+        assert!(!text.contains('\u{1b}'));
+    }
+}

@@ -1,0 +1,75 @@
+//! Text from a cluster is hostile until proven otherwise: a pod can put escape sequences in its
+//! name, an event message or a log line. Everything remote goes through `sanitize` before it is
+//! stored for drawing, so no remote byte can drive the operator's terminal.
+
+use std::borrow::Cow;
+
+/// Removes terminal control sequences (CSI, OSC, DCS, single ESC escapes) and other control
+/// characters. Tabs become a space; newlines are dropped (callers split lines first).
+pub fn sanitize(s: &str) -> Cow<'_, str> {
+    if !s.chars().any(is_control) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\u{1b}' => match chars.next() {
+                // CSI: parameters and intermediates until a final byte in 0x40..=0x7e.
+                Some('[') => {
+                    for c in chars.by_ref() {
+                        if ('\u{40}'..='\u{7e}').contains(&c) {
+                            break;
+                        }
+                    }
+                }
+                // OSC, DCS, SOS, PM, APC: until BEL or ST (ESC \).
+                Some(']' | 'P' | 'X' | '^' | '_') => {
+                    while let Some(c) = chars.next() {
+                        if c == '\u{7}' {
+                            break;
+                        }
+                        if c == '\u{1b}' && chars.peek() == Some(&'\\') {
+                            chars.next();
+                            break;
+                        }
+                    }
+                }
+                _ => {}
+            },
+            '\t' => out.push(' '),
+            c if is_control(c) => {}
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// `sanitize` into an owned String.
+pub fn clean(s: &str) -> String {
+    sanitize(s).into_owned()
+}
+
+fn is_control(c: char) -> bool {
+    c.is_control()
+}
+
+/// Splits remote multi-line text into sanitized lines.
+pub fn clean_lines(s: &str) -> Vec<String> {
+    s.lines().map(clean).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strips_csi_osc_and_controls() {
+        assert_eq!(sanitize("plain"), "plain");
+        assert_eq!(sanitize("\u{1b}[31mred\u{1b}[0m"), "red");
+        assert_eq!(sanitize("a\u{1b}]52;c;ZXZpbA==\u{7}b"), "ab");
+        assert_eq!(sanitize("a\u{1b}]0;title\u{1b}\\b"), "ab");
+        assert_eq!(sanitize("x\u{7}\u{8}y\tz\r"), "xy z");
+        assert_eq!(sanitize("bell\u{9b}31m"), "bell31m");
+    }
+}
