@@ -1,7 +1,7 @@
 # shellcheck shell=bash
 # Shared variables and helpers for testbed/tb. Sourced, never executed.
 
-TB_SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)          # testbed/
+TB_SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)          # testbed/
 REPO=$(cd "$TB_SRC/.." && pwd)                                  # repository root
 # shellcheck source=versions.env
 source "$TB_SRC/versions.env"
@@ -30,7 +30,12 @@ kc() { local ctx=$1; shift; "$BIN/kubectl" --kubeconfig "$KCFG" --context "$ctx"
 
 cluster_dir() { echo "$WORK/clusters/$1"; }
 cluster_exists() { [[ -f $(cluster_dir "$1")/kwok.yaml ]]; }
-pid_alive() { [[ -n ${1:-} ]] && kill -0 "$1" 2>/dev/null; }
+# A zombie (exited, not yet reaped by its adoptive parent) counts as dead.
+pid_alive() {
+  [[ -n ${1:-} ]] && kill -0 "$1" 2>/dev/null || return 1
+  local stat; stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+  stat=${stat##*) }; [[ ${stat:0:1} != Z ]]
+}
 component_pid() { cat "$(cluster_dir "$1")/pids/$2.pid" 2>/dev/null || true; }
 component_running() { pid_alive "$(component_pid "$1" "$2")"; }
 

@@ -90,7 +90,7 @@ async fn seeded_workloads_exist_and_vary_between_clusters() {
             assert!(names.iter().any(|n| n == want), "{cluster}: deployment {want} in {names:?}");
         }
         let web = deploys.get("web").await.unwrap();
-        web_replicas.push(web.spec.unwrap().replicas.unwrap());
+        web_replicas.push(web.spec.replicas.unwrap());
 
         // web has several revisions to roll back to.
         let rs: Api<ReplicaSet> = Api::namespaced(client.clone(), "shop");
@@ -112,7 +112,7 @@ async fn seeded_workloads_exist_and_vary_between_clusters() {
         let ds: Api<DaemonSet> = Api::namespaced(client.clone(), "monitoring");
         ds.get("node-exporter").await.expect("daemonset node-exporter");
         let cj: Api<CronJob> = Api::namespaced(client.clone(), "batch");
-        assert_eq!(cj.get("cleanup").await.unwrap().spec.unwrap().suspend, Some(true));
+        assert_eq!(cj.get("cleanup").await.unwrap().spec.suspend, Some(true));
         let jobs: Api<Job> = Api::namespaced(client.clone(), "batch");
         jobs.get("db-migrate").await.expect("job db-migrate");
         jobs.get("report-fail").await.expect("job report-fail");
@@ -329,11 +329,17 @@ async fn port_forward_reaches_the_helper_server() {
         .write_all(b"GET /hello HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
         .await
         .unwrap();
+    // Read until the JSON body is complete (the forwarded stream need not report EOF).
     let mut buf = Vec::new();
-    tokio::time::timeout(Duration::from_secs(15), stream.read_to_end(&mut buf))
-        .await
-        .expect("response within 15s")
-        .unwrap();
+    let mut chunk = [0u8; 4096];
+    while !String::from_utf8_lossy(&buf).ends_with("}\n") {
+        let n = tokio::time::timeout(Duration::from_secs(15), stream.read(&mut chunk))
+            .await
+            .expect("response within 15s")
+            .unwrap();
+        assert!(n > 0, "stream closed early: {}", String::from_utf8_lossy(&buf));
+        buf.extend_from_slice(&chunk[..n]);
+    }
     let text = String::from_utf8_lossy(&buf);
     assert!(text.starts_with("HTTP/1.0 200") || text.starts_with("HTTP/1.1 200"), "{text}");
     assert!(text.contains("flotilla-testbed"), "{text}");
