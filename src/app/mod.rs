@@ -662,7 +662,10 @@ impl App {
             }
         };
         match self.stack.last_mut() {
-            Some(View::Table(t)) => t.selected = step(t.selected, t.rows.len()),
+            Some(View::Table(t)) => {
+                t.selected = step(t.selected, t.rows.len());
+                t.follow = true;
+            }
             Some(View::Text(t)) => t.scroll = step(t.scroll, t.lines.len()),
             Some(View::Contexts(c)) => {
                 let n = c.visible(&self.contexts).len();

@@ -57,7 +57,8 @@ pub struct TableView {
     /// Column chosen with shift-←/→ for "sort by this column".
     pub cursor_col: usize,
     pub selected: usize,
-    pub offset: usize,
+    /// Set once the user moves the cursor; from then on it follows the same object.
+    pub follow: bool,
     // Computed by `refresh`:
     pub columns: Vec<Column>,
     pub display: Vec<DisplayCol>,
@@ -84,7 +85,7 @@ impl TableView {
             desc: false,
             cursor_col: 0,
             selected: 0,
-            offset: 0,
+            follow: false,
             columns: Vec::new(),
             display: Vec::new(),
             col_map: Vec::new(),
@@ -136,7 +137,7 @@ impl TableView {
         if self.computed.as_ref() == Some(&key) {
             return;
         }
-        if let Some(r) = self.selected_ref() {
+        if let Some(r) = self.selected_ref().filter(|_| self.follow) {
             if let Some(row) = self.row(store, r) {
                 self.selected_uid = Some((r.cluster, row.uid.clone()));
             }

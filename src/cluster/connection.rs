@@ -137,7 +137,35 @@ async fn rediscover(client: &Client, send: &impl Fn(ClusterEvent) -> bool) -> bo
     }
 }
 
+/// The files a context refers to must exist; kube's own error names no file.
+fn missing_files(context: &str, kc: &Kubeconfig) -> Result<(), String> {
+    let ctx = kc
+        .contexts
+        .iter()
+        .find(|c| c.name == context)
+        .and_then(|c| c.context.as_ref())
+        .ok_or_else(|| format!("context {context:?} not found"))?;
+    let user = ctx.user.as_deref().and_then(|u| kc.auth_infos.iter().find(|a| a.name == u)).and_then(|a| a.auth_info.as_ref());
+    let cluster = kc.clusters.iter().find(|c| c.name == ctx.cluster).and_then(|c| c.cluster.as_ref());
+    if cluster.is_none() {
+        return Err(format!("cluster {:?} not found in kubeconfig", ctx.cluster));
+    }
+    let files = [
+        ("certificate-authority", cluster.and_then(|c| c.certificate_authority.as_deref())),
+        ("client-certificate", user.and_then(|u| u.client_certificate.as_deref())),
+        ("client-key", user.and_then(|u| u.client_key.as_deref())),
+        ("tokenFile", user.and_then(|u| u.token_file.as_deref())),
+    ];
+    for (what, path) in files {
+        if let Some(p) = path.filter(|p| !std::path::Path::new(p).exists()) {
+            return Err(format!("{what} {p} does not exist"));
+        }
+    }
+    Ok(())
+}
+
 async fn build_client(context: &str, kubeconfig: Kubeconfig) -> Result<Client, String> {
+    missing_files(context, &kubeconfig).map_err(|e| format!("kubeconfig: {e}"))?;
     let opts = KubeConfigOptions { context: Some(context.to_string()), ..Default::default() };
     let mut config = Config::from_custom_kubeconfig(kubeconfig, &opts)
         .await

@@ -28,6 +28,17 @@ pub struct Config {
     pub theme: Theme,
 }
 
+impl Config {
+    /// Built-in defaults only (tests, benchmarks): no user files read.
+    pub fn builtin() -> Config {
+        Config {
+            settings: Settings::default(),
+            keymap: Keymap::load(None).unwrap_or_default(),
+            theme: Theme::builtin("dark").unwrap_or_default(),
+        }
+    }
+}
+
 pub fn config_dir() -> Option<PathBuf> {
     if let Some(d) = std::env::var_os("FLOTILLA_CONFIG_DIR") {
         return Some(PathBuf::from(d));

@@ -136,7 +136,7 @@ fn map_lines(label: &str, m: Option<&Map<String, Value>>, width: usize) -> Vec<S
 pub fn describe_lines(original: &Value, events: &[Value], reveal: bool, now: i64) -> Vec<String> {
     let obj = prepare(original, reveal);
     let meta = obj.get("metadata").cloned().unwrap_or(Value::Null);
-    let w = 14;
+    let w = 16;
     let mut out = vec![format!("{:w$}{}", "Name:", meta.get("name").and_then(Value::as_str).unwrap_or(""))];
     if let Some(ns) = meta.get("namespace").and_then(Value::as_str) {
         out.push(format!("{:w$}{ns}", "Namespace:"));
@@ -194,7 +194,7 @@ pub fn describe_lines(original: &Value, events: &[Value], reveal: bool, now: i64
     }
     out.push(String::new());
     if events.is_empty() {
-        out.push("Events:       <none>".into());
+        out.push(format!("{:w$}<none>", "Events:"));
     } else {
         out.push("Events:".into());
         out.push(format!("  {:<8} {:<24} {:<8} {:<20} Message", "Type", "Reason", "Age", "From"));
@@ -265,8 +265,8 @@ mod tests {
             "lastTimestamp":"2026-01-01T00:10:00Z","source":{"component":"replicaset-controller"}});
         let d = describe_lines(&obj, &[ev], false, 1767226200);
         let text = d.join("\n");
-        assert!(text.contains("Name:         web"), "{text}");
-        assert!(text.contains("Labels:       app=web"));
+        assert!(text.contains("Name:           web"), "{text}");
+        assert!(text.contains("Labels:         app=web"));
         assert!(text.contains("  Replicas:"));
         assert!(text.contains("Revision History Limit:"));
         assert!(text.contains("- Image:"), "{text}");

@@ -52,9 +52,9 @@ pub struct WireTable {
     pub kind: String,
     #[serde(default)]
     pub metadata: WireListMeta,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "nullable")]
     pub column_definitions: Vec<WireColumn>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "nullable")]
     pub rows: Vec<WireRow>,
     // Present when the object is a Status (watch ERROR events).
     #[serde(default)]
@@ -83,7 +83,7 @@ pub struct WireColumn {
 
 #[derive(Deserialize, Debug)]
 pub struct WireRow {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "nullable")]
     pub cells: Vec<serde_json::Value>,
     #[serde(default)]
     pub object: Option<WireRowObject>,
@@ -108,9 +108,9 @@ pub struct WireObjectMeta {
     pub resource_version: String,
     #[serde(default)]
     pub creation_timestamp: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "nullable")]
     pub labels: BTreeMap<String, String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "nullable")]
     pub owner_references: Vec<WireOwner>,
 }
 
@@ -118,6 +118,16 @@ pub struct WireObjectMeta {
 pub struct WireOwner {
     #[serde(default)]
     pub uid: String,
+}
+
+/// The apiserver writes `null` for empty lists (watch events after the first carry
+/// `"columnDefinitions": null`); treat it as empty.
+fn nullable<'de, D, T>(d: D) -> Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Default + Deserialize<'de>,
+{
+    Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
 }
 
 pub fn columns(defs: &[WireColumn]) -> Vec<Column> {
@@ -203,6 +213,17 @@ mod tests {
         assert_eq!(row.health, RowHealth::Error);
         assert_eq!(row.created, Some(1767225600));
         assert!(row.search.contains("crashloopbackoff"));
+    }
+
+    #[test]
+    fn null_lists_in_watch_events_decode() {
+        let t: WireTable = serde_json::from_str(
+            r#"{"kind":"Table","metadata":{"resourceVersion":"9"},"columnDefinitions":null,
+            "rows":[{"cells":["a"],"object":{"metadata":{"name":"a","uid":"u","labels":null,"ownerReferences":null}}}]}"#,
+        )
+        .unwrap();
+        assert!(t.column_definitions.is_empty());
+        assert_eq!(t.rows.len(), 1);
     }
 
     #[test]

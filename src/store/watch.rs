@@ -170,6 +170,7 @@ impl WatchTask {
                 .map(|o| o.metadata.resource_version.clone())
                 .filter(|v| !v.is_empty())
                 .unwrap_or_else(|| ev.object.metadata.resource_version.clone());
+            tracing::debug!(res = %self.res.key, kind = %ev.kind, rows = ev.object.rows.len(), "watch event");
             match ev.kind.as_str() {
                 "ADDED" | "MODIFIED" => {
                     let rows = self.rows(columns, ev.object.rows);

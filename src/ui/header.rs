@@ -36,7 +36,7 @@ fn spans(app: &App) -> Vec<Span<'static>> {
             }
         }
         if let Some(r) = h.reason() {
-            let r: String = r.chars().take(60).collect();
+            let r: String = r.chars().take(90).collect();
             detail = format!("{detail}: {r}");
         }
         out.push(Span::styled(format!("{detail} "), theme.get("header")));
