@@ -49,13 +49,15 @@ async fn event_loop(
     let mut sigterm = signal(SignalKind::terminate())?;
     let mut sighup = signal(SignalKind::hangup())?;
     let mut sigint = signal(SignalKind::interrupt())?;
-    let mut frame = tokio::time::interval(Duration::from_millis(16));
-    frame.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
-    // Ages on screen change once a second; nothing else needs a timer.
+    // Ages on screen change once a second; nothing else needs a timer. Frames are drawn
+    // only when something changed, at most every 16 ms, so an idle screen costs nothing.
     let mut second = tokio::time::interval(Duration::from_secs(1));
+    let frame = Duration::from_millis(16);
+    let mut last_draw = tokio::time::Instant::now() - frame;
     let mut dirty = true;
     let mut last_store = u64::MAX;
     loop {
+        let next_frame = last_draw + frame;
         tokio::select! {
             ev = events.next() => match ev {
                 Some(Ok(ev)) => { app.handle_event(ev); dirty = true; }
@@ -66,18 +68,17 @@ async fn event_loop(
                 app.handle_msg(msg);
                 // Drain what is queued, then draw once.
                 while let Ok(m) = rx.try_recv() { app.handle_msg(m); }
-            }
-            _ = second.tick() => { app.tick(); dirty = true; }
-            _ = frame.tick() => {
                 if app.store.version != last_store {
                     last_store = app.store.version;
                     dirty = true;
                 }
-                if dirty {
-                    app.tick();
-                    term.draw(|f| crate::ui::draw(f, app))?;
-                    dirty = false;
-                }
+            }
+            _ = second.tick() => { dirty = true; }
+            _ = tokio::time::sleep_until(next_frame), if dirty => {
+                app.tick();
+                term.draw(|f| crate::ui::draw(f, app))?;
+                last_draw = tokio::time::Instant::now();
+                dirty = false;
             }
             _ = sigterm.recv() => return Ok(()),
             _ = sighup.recv() => return Ok(()),

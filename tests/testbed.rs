@@ -47,7 +47,10 @@ async fn running_pod(client: &kube::Client, ns: &str, selector: &str) -> String 
     eventually(Duration::from_secs(60), "a Running pod", || {
         let pods = pods.clone();
         async move {
-            let list = pods.list(&ListParams::default().labels(selector)).await.ok()?;
+            let list = pods
+                .list(&ListParams::default().labels(selector))
+                .await
+                .ok()?;
             list.items
                 .iter()
                 .find(|p| phase(p) == "Running" && p.metadata.deletion_timestamp.is_none())
@@ -87,7 +90,10 @@ async fn seeded_workloads_exist_and_vary_between_clusters() {
             .filter_map(|d| d.metadata.name)
             .collect();
         for want in ["web", "api", "cart", "checkout"] {
-            assert!(names.iter().any(|n| n == want), "{cluster}: deployment {want} in {names:?}");
+            assert!(
+                names.iter().any(|n| n == want),
+                "{cluster}: deployment {want} in {names:?}"
+            );
         }
         let web = deploys.get("web").await.unwrap();
         web_replicas.push(web.spec.replicas.unwrap());
@@ -105,12 +111,20 @@ async fn seeded_workloads_exist_and_vary_between_clusters() {
         // cart never becomes available.
         let cart = deploys.get("cart").await.unwrap();
         let st = cart.status.unwrap_or_default();
-        assert_eq!(st.available_replicas.unwrap_or(0), 0, "{cluster}: cart available");
+        assert_eq!(
+            st.available_replicas.unwrap_or(0),
+            0,
+            "{cluster}: cart available"
+        );
 
         let sts: Api<StatefulSet> = Api::namespaced(client.clone(), "data");
-        sts.get("postgres").await.expect("statefulset data/postgres");
+        sts.get("postgres")
+            .await
+            .expect("statefulset data/postgres");
         let ds: Api<DaemonSet> = Api::namespaced(client.clone(), "monitoring");
-        ds.get("node-exporter").await.expect("daemonset node-exporter");
+        ds.get("node-exporter")
+            .await
+            .expect("daemonset node-exporter");
         let cj: Api<CronJob> = Api::namespaced(client.clone(), "batch");
         assert_eq!(cj.get("cleanup").await.unwrap().spec.suspend, Some(true));
         let jobs: Api<Job> = Api::namespaced(client.clone(), "batch");
@@ -127,7 +141,10 @@ async fn seeded_workloads_exist_and_vary_between_clusters() {
             .filter_map(|s| s.spec.and_then(|s| s.type_))
             .collect();
         for t in ["ClusterIP", "NodePort", "LoadBalancer", "ExternalName"] {
-            assert!(types.iter().any(|x| x == t), "{cluster}: service type {t} in {types:?}");
+            assert!(
+                types.iter().any(|x| x == t),
+                "{cluster}: service type {t} in {types:?}"
+            );
         }
 
         let pvcs: Api<PersistentVolumeClaim> = Api::namespaced(client.clone(), "data");
@@ -135,7 +152,11 @@ async fn seeded_workloads_exist_and_vary_between_clusters() {
         assert_eq!(scratch.status.unwrap().phase.as_deref(), Some("Pending"));
     }
     web_replicas.dedup();
-    assert_eq!(web_replicas.len(), CLUSTERS.len(), "web replicas differ per cluster");
+    assert_eq!(
+        web_replicas.len(),
+        CLUSTERS.len(),
+        "web replicas differ per cluster"
+    );
 }
 
 #[tokio::test]
@@ -156,7 +177,13 @@ async fn crashloop_and_pending_pods() {
             }
         })
         .await;
-        let cs = &first.status.as_ref().unwrap().container_statuses.as_ref().unwrap()[0];
+        let cs = &first
+            .status
+            .as_ref()
+            .unwrap()
+            .container_statuses
+            .as_ref()
+            .unwrap()[0];
         let waiting = cs.state.as_ref().and_then(|s| s.waiting.as_ref());
         assert_eq!(
             waiting.and_then(|w| w.reason.as_deref()),
@@ -165,13 +192,17 @@ async fn crashloop_and_pending_pods() {
             cs.state
         );
         let before = restart_count(&first);
-        eventually(Duration::from_secs(60), "crasher restartCount to grow", || {
-            let pods = pods.clone();
-            async move {
-                let p = pods.get("crasher").await.ok()?;
-                (restart_count(&p) > before).then_some(())
-            }
-        })
+        eventually(
+            Duration::from_secs(60),
+            "crasher restartCount to grow",
+            || {
+                let pods = pods.clone();
+                async move {
+                    let p = pods.get("crasher").await.ok()?;
+                    (restart_count(&p) > before).then_some(())
+                }
+            },
+        )
         .await;
     }
 }
@@ -186,15 +217,23 @@ async fn nodes_crds_helm_releases() {
         let managed: Vec<&Node> = list
             .iter()
             .filter(|n| {
-                n.metadata
-                    .annotations
-                    .as_ref()
-                    .is_some_and(|a| a.get("kwok.x-k8s.io/node").map(String::as_str) == Some("fake"))
+                n.metadata.annotations.as_ref().is_some_and(|a| {
+                    a.get("kwok.x-k8s.io/node").map(String::as_str) == Some("fake")
+                })
             })
             .collect();
-        assert!(managed.len() >= 2, "{cluster}: {} kwok nodes", managed.len());
+        assert!(
+            managed.len() >= 2,
+            "{cluster}: {} kwok nodes",
+            managed.len()
+        );
         for n in &managed {
-            assert_eq!(ready(n).as_deref(), Some("True"), "{cluster}: node {:?}", n.metadata.name);
+            assert_eq!(
+                ready(n).as_deref(),
+                Some("True"),
+                "{cluster}: node {:?}",
+                n.metadata.name
+            );
             // Nothing may point at a non-loopback address.
             for a in n.status.as_ref().unwrap().addresses.iter().flatten() {
                 assert!(
@@ -205,7 +244,11 @@ async fn nodes_crds_helm_releases() {
         }
         if cluster == "prod" {
             let broken = nodes.get("prod-node-broken").await.unwrap();
-            assert_ne!(ready(&broken).as_deref(), Some("True"), "prod-node-broken is NotReady");
+            assert_ne!(
+                ready(&broken).as_deref(),
+                Some("True"),
+                "prod-node-broken is NotReady"
+            );
         }
 
         let gvk = GroupVersionKind::gvk("demo.flotilla.dev", "v1", "Database");
@@ -219,7 +262,10 @@ async fn nodes_crds_helm_releases() {
             .into_iter()
             .filter_map(|d| d.metadata.name)
             .collect();
-        assert!(names.contains(&"orders".to_string()), "{cluster}: databases {names:?}");
+        assert!(
+            names.contains(&"orders".to_string()),
+            "{cluster}: databases {names:?}"
+        );
 
         let secrets: Api<Secret> = Api::namespaced(client.clone(), "shop");
         let helm = secrets
@@ -228,10 +274,18 @@ async fn nodes_crds_helm_releases() {
             .unwrap()
             .items;
         assert_eq!(helm.len(), 2, "{cluster}: shop-frontend release revisions");
-        let v2 = secrets.get("sh.helm.release.v1.shop-frontend.v2").await.unwrap();
+        let v2 = secrets
+            .get("sh.helm.release.v1.shop-frontend.v2")
+            .await
+            .unwrap();
         assert_eq!(v2.type_.as_deref(), Some("helm.sh/release.v1"));
         assert_eq!(
-            v2.metadata.labels.as_ref().unwrap().get("status").map(String::as_str),
+            v2.metadata
+                .labels
+                .as_ref()
+                .unwrap()
+                .get("status")
+                .map(String::as_str),
             Some("deployed")
         );
         let blob = &v2.data.as_ref().unwrap()["release"].0;
@@ -252,7 +306,10 @@ async fn pod_logs_current_previous_and_follow() {
         ..Default::default()
     };
     let current = pods.logs("crasher", &lp).await.expect("logs");
-    assert!(current.contains("starting crasher"), "current log: {current}");
+    assert!(
+        current.contains("starting crasher"),
+        "current log: {current}"
+    );
     let previous = pods
         .logs(
             "crasher",
@@ -263,7 +320,10 @@ async fn pod_logs_current_previous_and_follow() {
         )
         .await
         .expect("previous logs");
-    assert!(previous.contains("panic: dial tcp"), "previous log: {previous}");
+    assert!(
+        previous.contains("panic: dial tcp"),
+        "previous log: {previous}"
+    );
 
     // The web container's log keeps growing: following it yields lines.
     let web = running_pod(&client, "shop", "app=web").await;
@@ -288,7 +348,11 @@ async fn pod_logs_current_previous_and_follow() {
             .expect("stream not closed");
         got.push(line);
     }
-    assert!(got.iter().all(|l| l.contains("HTTP/1.1") || l.contains("nginx")), "{got:?}");
+    assert!(
+        got.iter()
+            .all(|l| l.contains("HTTP/1.1") || l.contains("nginx")),
+        "{got:?}"
+    );
 }
 
 #[tokio::test]
@@ -337,11 +401,18 @@ async fn port_forward_reaches_the_helper_server() {
             .await
             .expect("response within 15s")
             .unwrap();
-        assert!(n > 0, "stream closed early: {}", String::from_utf8_lossy(&buf));
+        assert!(
+            n > 0,
+            "stream closed early: {}",
+            String::from_utf8_lossy(&buf)
+        );
         buf.extend_from_slice(&chunk[..n]);
     }
     let text = String::from_utf8_lossy(&buf);
-    assert!(text.starts_with("HTTP/1.0 200") || text.starts_with("HTTP/1.1 200"), "{text}");
+    assert!(
+        text.starts_with("HTTP/1.0 200") || text.starts_with("HTTP/1.1 200"),
+        "{text}"
+    );
     assert!(text.contains("flotilla-testbed"), "{text}");
     drop(stream);
     pf.abort();
@@ -357,11 +428,21 @@ async fn viewer_context_is_rbac_limited() {
         let ctx = format!("{cluster}-viewer");
         let client = viewer.client(&ctx).await;
         let pods: Api<Pod> = Api::namespaced(client.clone(), "shop");
-        assert!(!pods.list(&ListParams::default()).await.unwrap().items.is_empty());
+        assert!(
+            !pods
+                .list(&ListParams::default())
+                .await
+                .unwrap()
+                .items
+                .is_empty()
+        );
         let secrets: Api<Secret> = Api::namespaced(client.clone(), "shop");
         let err = secrets.list(&ListParams::default()).await.unwrap_err();
         assert!(err.to_string().contains("forbidden"), "{ctx}: {err}");
         let other: Api<Pod> = Api::namespaced(client, "data");
-        assert!(other.list(&ListParams::default()).await.is_err(), "{ctx}: pods in data");
+        assert!(
+            other.list(&ListParams::default()).await.is_err(),
+            "{ctx}: pods in data"
+        );
     }
 }

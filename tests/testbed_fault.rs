@@ -14,7 +14,10 @@ async fn client_recovers_after_apiserver_restart() {
     let Some(tb) = testbed() else { return };
     let victim = tb.client(VICTIM).await;
     let other = tb.client("dev").await;
-    victim.apiserver_version().await.expect("victim up before the stop");
+    victim
+        .apiserver_version()
+        .await
+        .expect("victim up before the stop");
 
     tb.stop_apiserver(VICTIM);
     let result = tokio::time::timeout(Duration::from_secs(20), victim.apiserver_version()).await;
@@ -28,10 +31,14 @@ async fn client_recovers_after_apiserver_restart() {
         .expect("dev unaffected while staging is down");
 
     tb.start_apiserver(VICTIM);
-    let version = eventually(Duration::from_secs(60), "the old client to work again", || {
-        let victim = victim.clone();
-        async move { victim.apiserver_version().await.ok() }
-    })
+    let version = eventually(
+        Duration::from_secs(60),
+        "the old client to work again",
+        || {
+            let victim = victim.clone();
+            async move { victim.apiserver_version().await.ok() }
+        },
+    )
     .await;
     assert!(version.git_version.starts_with("v1.36."));
 }

@@ -152,6 +152,24 @@ impl App {
         }
     }
 
+    /// A cluster fed by hand rather than by a connection: for snapshot tests and benchmarks
+    /// that render known rows. It never contacts a server.
+    pub fn insert_static_cluster(&mut self, context: &str, version: &str) -> ClusterId {
+        let id = self.clusters.len();
+        self.clusters.push(Some(ClusterSlot {
+            context: context.to_string(),
+            generation: 0,
+            health: Health::Ok,
+            version: Some(version.to_string()),
+            identity: None,
+            client: None,
+            default_namespace: None,
+            resources: Vec::new(),
+            task: tokio::spawn(async {}),
+        }));
+        id
+    }
+
     fn disconnect(&mut self, id: ClusterId) {
         self.watches.stop_cluster(id, &mut self.store);
         if let Some(slot) = self.clusters.get_mut(id) {

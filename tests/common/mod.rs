@@ -66,7 +66,9 @@ pub fn testbed() -> Option<Testbed> {
     };
     let problem = problem.unwrap_or_default();
     if required() {
-        panic!("FLOTILLA_TESTBED_REQUIRED=1 but the testbed is not usable: {problem} (run testbed/tb up)");
+        panic!(
+            "FLOTILLA_TESTBED_REQUIRED=1 but the testbed is not usable: {problem} (run testbed/tb up)"
+        );
     }
     eprintln!("skipping: testbed not running ({problem}); start it with testbed/tb up");
     None
@@ -142,8 +144,12 @@ pub fn kubectl_path() -> PathBuf {
     };
     let cache = std::env::var_os("FLOTILLA_TESTBED_CACHE")
         .map(PathBuf::from)
-        .or_else(|| std::env::var_os("XDG_CACHE_HOME").map(|d| Path::new(&d).join("flotilla/testbed")))
-        .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".cache/flotilla/testbed")));
+        .or_else(|| {
+            std::env::var_os("XDG_CACHE_HOME").map(|d| Path::new(&d).join("flotilla/testbed"))
+        })
+        .or_else(|| {
+            std::env::var_os("HOME").map(|h| Path::new(&h).join(".cache/flotilla/testbed"))
+        });
     if let Some(cache) = cache {
         let bin = cache
             .join(format!(

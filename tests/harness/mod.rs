@@ -3,6 +3,8 @@
 //! what a user would see.
 #![allow(dead_code)]
 
+pub mod synthetic;
+
 use flotilla::app::App;
 use flotilla::cluster::kubeconfig;
 use flotilla::config::Config;
