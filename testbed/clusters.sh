@@ -129,33 +129,46 @@ kill_leftovers() {
 }
 
 # Benchmark mode: <pods> pods spread over [nodes] simulated nodes in namespace "scale".
-# Pods are pre-bound (spec.nodeName), so the scheduler is not the bottleneck. 0 removes them.
+# Pods are pre-bound (spec.nodeName, round robin), so the scheduler is not the bottleneck;
+# SCALE_WORKERS kwokctl loaders create them concurrently. 0 removes them.
 scale_cluster() {
   local name=${1:?usage: tb scale <cluster> <pods> [nodes]} pods=${2:?usage: tb scale <cluster> <pods> [nodes]}
-  local nodes=${3:-$(( pods / 100 > 0 ? pods / 100 : 1 ))} t0 per running
+  local nodes=${3:-$(( pods / 100 > 0 ? pods / 100 : 1 ))} t0 per running have w n pids=()
+  local workers=${SCALE_WORKERS:-8} logf=$WORK/logs/scale-$1.log
   cluster_exists "$name" || die "no testbed cluster named $name"
   t0=$(now_ms)
-  if ((pods == 0)); then
+  have=$(kc "$name" get pods -n scale --no-headers 2>/dev/null | wc -l)
+  if ((pods == 0 || (have > 0 && have != pods))); then
+    # One DELETE on the collection with grace 0 (no kubelet round trip), then namespace and nodes.
+    python3 "$TB_SRC/api.py" "$(cluster_dir "$name")" DELETE "/api/v1/namespaces/scale/pods?gracePeriodSeconds=0" >/dev/null 2>&1 || true
     kc "$name" delete namespace scale --ignore-not-found --wait=true --timeout=10m >/dev/null
     kc "$name" delete nodes -l kwok.x-k8s.io/kwokctl-scale=scale-node --wait=true >/dev/null
     log "$name: scale pods and nodes removed in $(elapsed "$t0")"
-    return 0
+    ((pods == 0)) && return 0
+    t0=$(now_ms)
+  elif ((have == pods)); then
+    log "$name: already $pods scale pods"; return 0
   fi
   per=$(( (pods + nodes - 1) / nodes ))
   "$BIN/kwokctl" --name "$name" scale node scale-node --replicas "$nodes" \
     --param ".allocatable.pods=$(( per * 2 > 110 ? per * 2 : 110 ))" \
-    --param '.nodeIPs=[]' --param '.podCIDRs=["10.128.0.0/24"]' >>"$WORK/logs/scale-$name.log" 2>&1 ||
-    die "$name: scale node failed (see $WORK/logs/scale-$name.log)"
+    --param '.nodeIPs=[]' --param '.podCIDRs=["10.128.0.0/24"]' >>"$logf" 2>&1 ||
+    die "$name: scale node failed (see $logf)"
   log "$name: $nodes nodes in $(elapsed "$t0")"
   kc "$name" create namespace scale --dry-run=client -o yaml | kc "$name" apply -f - >/dev/null
-  "$BIN/kwokctl" --name "$name" -c "$TB_SRC/kwok/scale-pod.yaml" scale scale-pod --replicas "$pods" -n scale \
-    --param ".nodes=$nodes" >>"$WORK/logs/scale-$name.log" 2>&1 ||
-    die "$name: scale pod failed (see $WORK/logs/scale-$name.log)"
+  per=$(( (pods + workers - 1) / workers ))
+  for ((w = 0; w < workers; w++)); do
+    n=$(( pods - w * per < per ? pods - w * per : per )); ((n > 0)) || break
+    "$BIN/kwokctl" --name "$name" -c "$TB_SRC/kwok/scale-pod.yaml" scale scale-pod "scale-pod-$w" \
+      --replicas "$n" -n scale --param ".nodes=$nodes" --param ".offset=$w" >>"$logf" 2>&1 &
+    pids+=($!)
+  done
+  for w in "${pids[@]}"; do wait "$w" || die "$name: scale pod failed (see $logf)"; done
   log "$name: $pods pods created in $(elapsed "$t0")"
-  while :; do
-    running=$(kc "$name" get pods -n scale --no-headers --field-selector=status.phase=Running 2>/dev/null | wc -l)
-    ((running >= pods)) && break
-    sleep 2
+  while :; do   # count the pods kwok has not made Running yet (the server filters; cheap)
+    running=$(kc "$name" get pods -n scale -o name --field-selector=status.phase!=Running 2>/dev/null | wc -l)
+    ((running == 0)) && break
+    sleep 3
   done
   log "$name: $pods pods Running on $nodes nodes after $(elapsed "$t0")"
 }
