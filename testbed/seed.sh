@@ -65,7 +65,7 @@ seed_cluster() {
     case $(basename "$f") in 00-*|01-*|02-*|03-*|05-*) ;; *) rest+=(-f "$f") ;; esac
   done
   kc "$name" "${apply[@]}" "${rest[@]}" >/dev/null
-  if [[ -z $have ]]; then seed_history "$name"; fi
+  seed_history "$name"   # re-applying resets images to revision 1; replay the later revisions
   kc "$name" create configmap -n kube-public flotilla-testbed --from-literal=seed="$hash" \
     --dry-run=client -o yaml | kc "$name" "${apply[@]}" -f - >/dev/null
   log "$name: seeded ($(elapsed "$t0"))"
