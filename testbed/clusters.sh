@@ -78,10 +78,11 @@ ensure_cluster() {
   local name=$1 t0 logf=$WORK/logs/kwokctl-$1.log
   t0=$(now_ms)
   if cluster_exists "$name"; then
-    if component_running "$name" kube-apiserver && component_running "$name" etcd &&
-      component_running "$name" kwok-controller; then
-      return 0
-    fi
+    local c all=1
+    for c in etcd kube-apiserver kube-controller-manager kube-scheduler kwok-controller; do
+      component_running "$name" "$c" || all=0
+    done
+    ((all)) && return 0
     log "$name: starting stopped components"
     "$BIN/kwokctl" --name "$name" start cluster >>"$logf" 2>&1 || die "$name: start failed (see $logf)"
   else
