@@ -79,6 +79,12 @@ seed_history() {
     kc "$name" -n shop set image deployment/web web="nginx:$v" >/dev/null
     kc "$name" -n shop annotate deployment/web --overwrite kubernetes.io/change-cause="image nginx:$v" >/dev/null
   done
+  # Custom resource status (apply cannot set a status subresource): Phase column values.
+  local ns db
+  while read -r ns db; do
+    kc "$name" -n "$ns" patch database "$db" --subresource=status --type=merge \
+      -p "{\"status\":{\"phase\":\"$([[ $db == sessions ]] && echo Provisioning || echo Ready)\"}}" >/dev/null
+  done < <(kc "$name" get databases -A --no-headers -o custom-columns=NS:.metadata.namespace,N:.metadata.name)
   kc "$name" -n shop patch deployment/checkout -p '{"spec":{"template":{"metadata":{"labels":{"flotilla.dev/not-ready":"true"}},"spec":{"containers":[{"name":"checkout","image":"registry.example.com/shop/checkout:2.1.0"}]}}}}' >/dev/null
 }
 
