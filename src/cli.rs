@@ -4,7 +4,11 @@ use clap::Parser;
 use std::path::PathBuf;
 
 #[derive(Parser, Debug, Default)]
-#[command(name = "flotilla", version, about = "A terminal UI for operating many Kubernetes clusters at once")]
+#[command(
+    name = "flotilla",
+    version,
+    about = "A terminal UI for operating many Kubernetes clusters at once"
+)]
 pub struct Cli {
     /// Kubeconfig file(s); repeatable. Default: $KUBECONFIG (list), else ~/.kube/config.
     #[arg(long, value_name = "PATH")]

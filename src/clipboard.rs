@@ -10,22 +10,31 @@ fn osc52(text: &str) -> String {
     let seq = format!("\u{1b}]52;c;{b64}\u{7}");
     if std::env::var_os("TMUX").is_some() {
         // tmux passes an escape through only inside its DCS wrapper, with ESCs doubled.
-        format!("\u{1b}Ptmux;{}\u{1b}\\", seq.replace('\u{1b}', "\u{1b}\u{1b}"))
+        format!(
+            "\u{1b}Ptmux;{}\u{1b}\\",
+            seq.replace('\u{1b}', "\u{1b}\u{1b}")
+        )
     } else {
         seq
     }
 }
 
 fn has_display() -> bool {
-    let remote = ["SSH_CONNECTION", "SSH_CLIENT", "SSH_TTY"].iter().any(|v| std::env::var_os(v).is_some());
-    let display = ["DISPLAY", "WAYLAND_DISPLAY"].iter().any(|v| std::env::var_os(v).is_some());
+    let remote = ["SSH_CONNECTION", "SSH_CLIENT", "SSH_TTY"]
+        .iter()
+        .any(|v| std::env::var_os(v).is_some());
+    let display = ["DISPLAY", "WAYLAND_DISPLAY"]
+        .iter()
+        .any(|v| std::env::var_os(v).is_some());
     display && !remote
 }
 
 #[cfg(feature = "system-clipboard")]
 fn system(text: &str) -> bool {
     // Created lazily, only when asked: creating it without a display fails (or hangs on X).
-    arboard::Clipboard::new().and_then(|mut c| c.set_text(text.to_string())).is_ok()
+    arboard::Clipboard::new()
+        .and_then(|mut c| c.set_text(text.to_string()))
+        .is_ok()
 }
 
 #[cfg(not(feature = "system-clipboard"))]

@@ -10,11 +10,20 @@ fn init_logging(cli: &Cli) -> Option<tracing_appender::non_blocking::WorkerGuard
             .map(|d| d.state_dir().unwrap_or(d.cache_dir()).join("flotilla.log"))
     })?;
     std::fs::create_dir_all(path.parent()?).ok()?;
-    let file = std::fs::OpenOptions::new().create(true).append(true).open(&path).ok()?;
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+        .ok()?;
     let (writer, guard) = tracing_appender::non_blocking(file);
-    let filter = tracing_subscriber::EnvFilter::try_from_env("FLOTILLA_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,kube=warn,hyper=warn,tower=warn"));
-    tracing_subscriber::fmt().with_writer(writer).with_ansi(false).with_env_filter(filter).init();
+    let filter = tracing_subscriber::EnvFilter::try_from_env("FLOTILLA_LOG").unwrap_or_else(|_| {
+        tracing_subscriber::EnvFilter::new("info,kube=warn,hyper=warn,tower=warn")
+    });
+    tracing_subscriber::fmt()
+        .with_writer(writer)
+        .with_ansi(false)
+        .with_env_filter(filter)
+        .init();
     Some(guard)
 }
 
@@ -25,18 +34,21 @@ async fn main() -> color_eyre::Result<()> {
     color_eyre::install()?;
     let _ = rustls::crypto::ring::default_provider().install_default();
 
-    let config = flotilla::config::load(cli.theme.as_deref()).map_err(|e| eyre!("configuration: {e}"))?;
-    let loaded = kubeconfig::load(&kubeconfig::kubeconfig_paths(&cli.kubeconfig)).map_err(|e| eyre!(e))?;
+    let config =
+        flotilla::config::load(cli.theme.as_deref()).map_err(|e| eyre!("configuration: {e}"))?;
+    let loaded =
+        kubeconfig::load(&kubeconfig::kubeconfig_paths(&cli.kubeconfig)).map_err(|e| eyre!(e))?;
     for p in &loaded.problems {
         tracing::warn!("kubeconfig: {p}");
     }
     let mut patterns = cli.context.clone();
     if let Some(fleet) = &cli.fleet {
-        let members = config
-            .settings
-            .fleets
-            .get(fleet)
-            .ok_or_else(|| eyre!("no fleet {fleet:?} in config.toml (known: {:?})", config.settings.fleets.keys().collect::<Vec<_>>()))?;
+        let members = config.settings.fleets.get(fleet).ok_or_else(|| {
+            eyre!(
+                "no fleet {fleet:?} in config.toml (known: {:?})",
+                config.settings.fleets.keys().collect::<Vec<_>>()
+            )
+        })?;
         patterns.extend(members.iter().cloned());
     }
     let live = kubeconfig::select(&loaded, &patterns, cli.all_contexts).map_err(|e| eyre!(e))?;

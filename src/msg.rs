@@ -12,8 +12,20 @@ pub type Receiver = tokio::sync::mpsc::UnboundedReceiver<Msg>;
 
 #[derive(Debug)]
 pub enum Msg {
-    Cluster { id: ClusterId, generation: u64, ev: ClusterEvent },
-    Watch { id: ClusterId, res: ResKey, generation: u64, ev: WatchEvent },
+    Cluster {
+        id: ClusterId,
+        generation: u64,
+        ev: ClusterEvent,
+    },
+    Watch {
+        id: ClusterId,
+        res: ResKey,
+        generation: u64,
+        ev: WatchEvent,
+    },
     /// The answer to a one-off request (full object, describe text); `ticket` says which.
-    Fetched { ticket: u64, result: Result<serde_json::Value, String> },
+    Fetched {
+        ticket: u64,
+        result: Result<serde_json::Value, String>,
+    },
 }

@@ -3,9 +3,14 @@
 
 use crate::app::App;
 use crate::msg::Receiver;
-use crossterm::event::{DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture, EventStream};
+use crossterm::event::{
+    DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture,
+    EventStream,
+};
 use crossterm::execute;
-use crossterm::terminal::{EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode};
+use crossterm::terminal::{
+    EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
+};
 use futures::StreamExt;
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
@@ -15,13 +20,24 @@ use tokio::signal::unix::{SignalKind, signal};
 
 pub fn restore() {
     let _ = disable_raw_mode();
-    let _ = execute!(stdout(), DisableMouseCapture, DisableBracketedPaste, LeaveAlternateScreen, crossterm::cursor::Show);
+    let _ = execute!(
+        stdout(),
+        DisableMouseCapture,
+        DisableBracketedPaste,
+        LeaveAlternateScreen,
+        crossterm::cursor::Show
+    );
 }
 
 fn setup() -> std::io::Result<Terminal<CrosstermBackend<Stdout>>> {
     enable_raw_mode()?;
     let mut out = stdout();
-    if let Err(e) = execute!(out, EnterAlternateScreen, EnableMouseCapture, EnableBracketedPaste) {
+    if let Err(e) = execute!(
+        out,
+        EnterAlternateScreen,
+        EnableMouseCapture,
+        EnableBracketedPaste
+    ) {
         restore();
         return Err(e);
     }
@@ -55,7 +71,6 @@ async fn event_loop(
     let frame = Duration::from_millis(16);
     let mut last_draw = tokio::time::Instant::now() - frame;
     let mut dirty = true;
-    let mut last_store = u64::MAX;
     loop {
         let next_frame = last_draw + frame;
         tokio::select! {
@@ -68,10 +83,7 @@ async fn event_loop(
                 app.handle_msg(msg);
                 // Drain what is queued, then draw once.
                 while let Ok(m) = rx.try_recv() { app.handle_msg(m); }
-                if app.store.version != last_store {
-                    last_store = app.store.version;
-                    dirty = true;
-                }
+                dirty = true;
             }
             _ = second.tick() => { dirty = true; }
             _ = tokio::time::sleep_until(next_frame), if dirty => {

@@ -2,8 +2,8 @@
 
 mod harness;
 
-use flotilla::app::action::Action;
 use flotilla::app::App;
+use flotilla::app::action::Action;
 use flotilla::config::Config;
 use harness::synthetic;
 use ratatui::Terminal;
@@ -25,7 +25,8 @@ fn app() -> App {
 
 fn render(app: &App, w: u16, h: u16) -> String {
     let mut term = Terminal::new(TestBackend::new(w, h)).expect("terminal");
-    term.draw(|f| flotilla::ui::draw_at(f, app, NOW)).expect("draw");
+    term.draw(|f| flotilla::ui::draw_at(f, app, NOW))
+        .expect("draw");
     format!("{}", term.backend())
 }
 
@@ -40,7 +41,9 @@ async fn pods_filtered_wide() {
     let mut app = app();
     app.dispatch(Action::Filter);
     for c in "crash".chars() {
-        app.handle_key(crossterm::event::KeyEvent::from(crossterm::event::KeyCode::Char(c)));
+        app.handle_key(crossterm::event::KeyEvent::from(
+            crossterm::event::KeyCode::Char(c),
+        ));
     }
     insta::assert_snapshot!(render(&app, 140, 12));
 }
@@ -50,7 +53,9 @@ async fn command_prompt_completes() {
     let mut app = app();
     app.dispatch(Action::Command);
     for c in "dep".chars() {
-        app.handle_key(crossterm::event::KeyEvent::from(crossterm::event::KeyCode::Char(c)));
+        app.handle_key(crossterm::event::KeyEvent::from(
+            crossterm::event::KeyCode::Char(c),
+        ));
     }
     let screen = render(&app, 80, 6);
     assert!(screen.contains(":deploy"), "{screen}");

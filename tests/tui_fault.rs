@@ -14,7 +14,8 @@ async fn stopped_apiserver_turns_unreachable_and_recovers() {
     h.command("pods shop");
     let both = h
         .pump_until(Duration::from_secs(30), |h| {
-            !h.lines_with(&["dev", "crasher"]).is_empty() && !h.lines_with(&["prod", "crasher"]).is_empty()
+            !h.lines_with(&["dev", "crasher"]).is_empty()
+                && !h.lines_with(&["prod", "crasher"]).is_empty()
         })
         .await;
     assert!(both, "{}", h.screen(200, 60));
@@ -22,20 +23,31 @@ async fn stopped_apiserver_turns_unreachable_and_recovers() {
     tb.stop_apiserver("prod");
     let down = h
         .pump_until(Duration::from_secs(30), |h| {
-            let header = h.screen(200, 60).lines().next().unwrap_or_default().to_string();
+            let header = h
+                .screen(200, 60)
+                .lines()
+                .next()
+                .unwrap_or_default()
+                .to_string();
             header.contains("prod unreachable") && header.contains("● dev")
         })
         .await;
     let screen = h.screen(200, 60);
     tb.start_apiserver("prod");
     assert!(down, "prod unreachable, dev still ok:\n{screen}");
-    assert!(screen.lines().any(|l| l.contains("dev") && l.contains("crasher")), "dev rows still shown:\n{screen}");
+    assert!(
+        screen
+            .lines()
+            .any(|l| l.contains("dev") && l.contains("crasher")),
+        "dev rows still shown:\n{screen}"
+    );
 
     let back = h
         .pump_until(Duration::from_secs(60), |h| {
             let s = h.screen(200, 60);
             s.lines().next().unwrap_or_default().contains("● prod")
-                && s.lines().any(|l| l.contains("prod") && l.contains("crasher"))
+                && s.lines()
+                    .any(|l| l.contains("prod") && l.contains("crasher"))
         })
         .await;
     assert!(back, "prod recovers by itself:\n{}", h.screen(200, 60));

@@ -18,16 +18,28 @@ async fn merged_pod_list_shows_both_clusters_with_kubectl_status() {
         .pump_until(WAIT, |h| {
             let crash = h.lines_with(&["crasher", "CrashLoopBackOff"]);
             let pending = h.lines_with(&["unschedulable", "Pending"]);
-            ["dev ", "staging "].iter().all(|c| crash.iter().any(|l| l.contains(c)) && pending.iter().any(|l| l.contains(c)))
+            ["dev ", "staging "].iter().all(|c| {
+                crash.iter().any(|l| l.contains(c)) && pending.iter().any(|l| l.contains(c))
+            })
         })
         .await;
     let screen = h.screen(200, 60);
-    assert!(ok, "both clusters' crash-looping and pending pods on one screen:\n{screen}");
-    assert!(screen.contains("CLUSTER") && screen.contains("RESTARTS") && !screen.contains("NAMESPACE"), "{screen}");
+    assert!(
+        ok,
+        "both clusters' crash-looping and pending pods on one screen:\n{screen}"
+    );
+    assert!(
+        screen.contains("CLUSTER") && screen.contains("RESTARTS") && !screen.contains("NAMESPACE"),
+        "{screen}"
+    );
     assert!(!screen.contains(" prod "), "prod is not live:\n{screen}");
     // All namespaces: the NAMESPACE column appears, as with kubectl -A.
     h.app.dispatch(flotilla::app::action::Action::AllNamespaces);
-    assert!(h.screen(200, 60).contains("NAMESPACE"), "{}", h.screen(200, 60));
+    assert!(
+        h.screen(200, 60).contains("NAMESPACE"),
+        "{}",
+        h.screen(200, 60)
+    );
     h.command("pods shop");
     // The filter narrows the merged list to the crash-looping pods of both clusters.
     h.filter("crash");
@@ -43,18 +55,55 @@ async fn created_pod_appears_and_deleted_pod_disappears_without_input() {
     let name = format!("live-{}", std::process::id());
     let mut h = Harness::new(&tb.kubeconfig, &["dev", "staging"]);
     h.command("pods shop");
-    assert!(h.pump_until(WAIT, |h| !h.lines_with(&["crasher"]).is_empty()).await, "{}", h.screen(160, 40));
+    assert!(
+        h.pump_until(WAIT, |h| !h.lines_with(&["crasher"]).is_empty())
+            .await,
+        "{}",
+        h.screen(160, 40)
+    );
     let out = tb.kubectl(
         "staging",
-        &["-n", "shop", "run", &name, "--image=registry.example.com/live:1", "--restart=Never", "--labels=app=live-test"],
+        &[
+            "-n",
+            "shop",
+            "run",
+            &name,
+            "--image=registry.example.com/live:1",
+            "--restart=Never",
+            "--labels=app=live-test",
+        ],
     );
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let appeared = h.pump_until(WAIT, |h| !h.lines_with(&[&name, "staging"]).is_empty()).await;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let appeared = h
+        .pump_until(WAIT, |h| !h.lines_with(&[&name, "staging"]).is_empty())
+        .await;
     let screen = h.screen(200, 60);
-    let out = tb.kubectl("staging", &["-n", "shop", "delete", "pod", &name, "--grace-period=0", "--force", "--wait=false"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = tb.kubectl(
+        "staging",
+        &[
+            "-n",
+            "shop",
+            "delete",
+            "pod",
+            &name,
+            "--grace-period=0",
+            "--force",
+            "--wait=false",
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(appeared, "new pod shows up:\n{screen}");
-    let gone = h.pump_until(WAIT, |h| h.lines_with(&[&name]).is_empty()).await;
+    let gone = h
+        .pump_until(WAIT, |h| h.lines_with(&[&name]).is_empty())
+        .await;
     assert!(gone, "deleted pod disappears:\n{}", h.screen(200, 60));
 }
 
@@ -63,7 +112,12 @@ async fn deployment_drills_into_its_pods_and_describes() {
     let Some(tb) = common::testbed() else { return };
     let mut h = Harness::new(&tb.kubeconfig, &["dev"]);
     h.command("deploy shop");
-    assert!(h.pump_until(WAIT, |h| !h.lines_with(&["cart", "0/2"]).is_empty()).await, "{}", h.screen(160, 40));
+    assert!(
+        h.pump_until(WAIT, |h| !h.lines_with(&["cart", "0/2"]).is_empty())
+            .await,
+        "{}",
+        h.screen(160, 40)
+    );
     h.filter("cart");
     h.app.dispatch(flotilla::app::action::Action::Enter);
     let drilled = h
@@ -74,13 +128,22 @@ async fn deployment_drills_into_its_pods_and_describes() {
         .await;
     assert!(drilled, "{}", h.screen(200, 60));
     let screen = h.screen(200, 60);
-    assert!(!screen.contains("web-"), "only the deployment's pods:\n{screen}");
+    assert!(
+        !screen.contains("web-"),
+        "only the deployment's pods:\n{screen}"
+    );
     h.app.dispatch(flotilla::app::action::Action::Describe);
-    let described = h.pump_until(WAIT, |h| h.screen(200, 60).contains("Controlled By:")).await;
+    let described = h
+        .pump_until(WAIT, |h| h.screen(200, 60).contains("Controlled By:"))
+        .await;
     assert!(described, "{}", h.screen(200, 60));
     h.app.dispatch(flotilla::app::action::Action::Back);
     h.app.dispatch(flotilla::app::action::Action::Back);
-    assert!(h.screen(200, 60).contains("deployments(shop)"), "Esc goes back:\n{}", h.screen(200, 60));
+    assert!(
+        h.screen(200, 60).contains("deployments(shop)"),
+        "Esc goes back:\n{}",
+        h.screen(200, 60)
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -92,7 +155,9 @@ async fn broken_context_shows_its_error_and_the_rest_work() {
     let users = kc["users"].as_array_mut().expect("users");
     users.push(serde_json::json!({"name": "ghost", "user": {"client-certificate": "/nonexistent/ghost.crt", "client-key": "/nonexistent/ghost.key"}}));
     let contexts = kc["contexts"].as_array_mut().expect("contexts");
-    contexts.push(serde_json::json!({"name": "broken", "context": {"cluster": "dev", "user": "ghost"}}));
+    contexts.push(
+        serde_json::json!({"name": "broken", "context": {"cluster": "dev", "user": "ghost"}}),
+    );
     let dir = std::env::temp_dir().join(format!("flotilla-broken-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("tmp dir");
     let path = dir.join("kubeconfig");
@@ -103,8 +168,14 @@ async fn broken_context_shows_its_error_and_the_rest_work() {
     let ok = h
         .pump_until(WAIT, |h| {
             let s = h.screen(200, 60);
-            s.contains("broken unreachable") && s.contains("client-certificate /nonexistent/ghost.crt does not exist") && !h.lines_with(&["dev", "crasher"]).is_empty()
+            s.contains("broken unreachable")
+                && s.contains("client-certificate /nonexistent/ghost.crt does not exist")
+                && !h.lines_with(&["dev", "crasher"]).is_empty()
         })
         .await;
-    assert!(ok, "broken context shows why, dev still lists pods:\n{}", h.screen(200, 60));
+    assert!(
+        ok,
+        "broken context shows why, dev still lists pods:\n{}",
+        h.screen(200, 60)
+    );
 }

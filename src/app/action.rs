@@ -73,15 +73,18 @@ impl Action {
             ColumnLeft => "choose column to the left",
             ColumnRight => "choose column to the right",
             AllNamespaces => "all namespaces",
-            Favourite1 | Favourite2 | Favourite3 | Favourite4 | Favourite5 | Favourite6 | Favourite7
-            | Favourite8 | Favourite9 => "favourite namespace",
+            Favourite1 | Favourite2 | Favourite3 | Favourite4 | Favourite5 | Favourite6
+            | Favourite7 | Favourite8 | Favourite9 => "favourite namespace",
         }
     }
 
     pub fn favourite(self) -> Option<usize> {
         use Action::*;
-        [Favourite1, Favourite2, Favourite3, Favourite4, Favourite5, Favourite6, Favourite7, Favourite8, Favourite9]
-            .iter()
-            .position(|a| *a == self)
+        [
+            Favourite1, Favourite2, Favourite3, Favourite4, Favourite5, Favourite6, Favourite7,
+            Favourite8, Favourite9,
+        ]
+        .iter()
+        .position(|a| *a == self)
     }
 }

@@ -33,17 +33,33 @@ pub fn parse(input: &str) -> Result<Command, String> {
             clusters = if c.is_empty() || c == "all" {
                 None
             } else {
-                Some(c.split(',').filter(|s| !s.is_empty()).map(str::to_string).collect())
+                Some(
+                    c.split(',')
+                        .filter(|s| !s.is_empty())
+                        .map(str::to_string)
+                        .collect(),
+                )
             };
         } else if w == "-A" || w == "all" || w == "--all-namespaces" {
             namespaces = Some(None);
         } else if w.starts_with('-') {
-            return Err(format!("unknown option {w:?} (use NAMESPACE, -A or @CLUSTER)"));
+            return Err(format!(
+                "unknown option {w:?} (use NAMESPACE, -A or @CLUSTER)"
+            ));
         } else {
-            namespaces = Some(Some(w.split(',').filter(|s| !s.is_empty()).map(str::to_string).collect()));
+            namespaces = Some(Some(
+                w.split(',')
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_string)
+                    .collect(),
+            ));
         }
     }
-    Ok(Command::Resource { name: head.to_string(), namespaces, clusters })
+    Ok(Command::Resource {
+        name: head.to_string(),
+        namespaces,
+        clusters,
+    })
 }
 
 #[cfg(test)]
@@ -56,11 +72,19 @@ mod tests {
         assert_eq!(parse("ctx").unwrap(), Command::Contexts);
         assert_eq!(
             parse("pods kube-system").unwrap(),
-            Command::Resource { name: "pods".into(), namespaces: Some(Some(vec!["kube-system".into()])), clusters: None }
+            Command::Resource {
+                name: "pods".into(),
+                namespaces: Some(Some(vec!["kube-system".into()])),
+                clusters: None
+            }
         );
         assert_eq!(
             parse("po @prod").unwrap(),
-            Command::Resource { name: "po".into(), namespaces: None, clusters: Some(vec!["prod".into()]) }
+            Command::Resource {
+                name: "po".into(),
+                namespaces: None,
+                clusters: Some(vec!["prod".into()])
+            }
         );
         assert_eq!(
             parse("deploy -A @dev,staging").unwrap(),

@@ -60,7 +60,11 @@ pub fn parse_selector(s: &str) -> Result<Vec<LabelReq>, String> {
                 .strip_prefix('(')
                 .and_then(|t| t.strip_suffix(')'))
                 .ok_or_else(|| format!("expected (values) in {term:?}"))?;
-            Ok(inner.split(',').map(|v| v.trim().to_string()).filter(|v| !v.is_empty()).collect())
+            Ok(inner
+                .split(',')
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty())
+                .collect())
         };
         let req = if let Some((k, v)) = term.split_once("!=") {
             LabelReq::NotEq(k.trim().into(), v.trim().into())
@@ -72,7 +76,10 @@ pub fn parse_selector(s: &str) -> Result<Vec<LabelReq>, String> {
             LabelReq::In(k.trim().into(), set(v)?)
         } else if let Some(k) = term.strip_prefix('!') {
             LabelReq::NotExists(k.trim().into())
-        } else if term.chars().all(|c| c.is_alphanumeric() || "-_./".contains(c)) {
+        } else if term
+            .chars()
+            .all(|c| c.is_alphanumeric() || "-_./".contains(c))
+        {
             LabelReq::Exists(term.into())
         } else {
             return Err(format!("cannot parse label selector term {term:?}"));
@@ -140,7 +147,11 @@ impl Filter {
                 Err(e) => f.error = Some(e),
             }
         } else if let Some(pat) = t.strip_prefix("-f ").or_else(|| t.strip_prefix("-f")) {
-            f.kind = Kind::Fuzzy(Box::new(Pattern::parse(pat.trim(), CaseMatching::Ignore, Normalization::Smart)));
+            f.kind = Kind::Fuzzy(Box::new(Pattern::parse(
+                pat.trim(),
+                CaseMatching::Ignore,
+                Normalization::Smart,
+            )));
         } else if t.chars().any(|c| "^$*+?[](){}|\\".contains(c)) {
             match regex::RegexBuilder::new(t).case_insensitive(true).build() {
                 Ok(r) => f.kind = Kind::Regex(r),
@@ -163,7 +174,9 @@ impl Filter {
             Kind::Substring(s) => row.search.contains(s.as_str()),
             Kind::Regex(r) => r.is_match(&row.search),
             Kind::Labels(reqs) => reqs.iter().all(|r| r.matches(row)),
-            Kind::Fuzzy(p) => p.score(Utf32Str::new(&row.name, &mut self.buf), &mut self.matcher).is_some(),
+            Kind::Fuzzy(p) => p
+                .score(Utf32Str::new(&row.name, &mut self.buf), &mut self.matcher)
+                .is_some(),
         };
         hit != self.inverse
     }
@@ -181,7 +194,10 @@ mod tests {
             namespace: "shop".into(),
             cells: vec![name.into(), status.into()],
             created: None,
-            labels: labels.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+            labels: labels
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
             owners: vec![],
             health: RowHealth::Ok,
             search: format!("shop {} {}", name, status).to_lowercase(),
@@ -199,7 +215,10 @@ mod tests {
         let mut f = Filter::new("^shop (api|db)");
         assert!(f.matches(&crash) && !f.matches(&ok));
         let mut f = Filter::new("api-(");
-        assert!(!f.matches(&crash), "a broken regex falls back to a literal match");
+        assert!(
+            !f.matches(&crash),
+            "a broken regex falls back to a literal match"
+        );
     }
 
     #[test]

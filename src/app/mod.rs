@@ -15,7 +15,7 @@ use crate::kinds::document;
 use crate::kinds::resource::{self, ResKey, ResourceInfo};
 use crate::msg::{ClusterId, Msg, Sender};
 use crate::store::Store;
-use crate::store::manager::{WatchManager, Wanted};
+use crate::store::manager::{Wanted, WatchManager};
 use action::Action;
 use command::Command;
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseEventKind};
@@ -64,8 +64,14 @@ pub enum FlashLevel {
 
 /// A one-off request in flight and where its answer goes.
 enum Pending {
-    Text { view: u64 },
-    Drill { cluster: ClusterId, namespace: String, what: String },
+    Text {
+        view: u64,
+    },
+    Drill {
+        cluster: ClusterId,
+        namespace: String,
+        what: String,
+    },
 }
 
 pub struct App {
@@ -132,8 +138,18 @@ impl App {
             return;
         }
         self.next_gen += 1;
-        let id = self.clusters.iter().position(Option::is_none).unwrap_or(self.clusters.len());
-        let task = connection::spawn(id, self.next_gen, context.to_string(), self.kubeconfig.clone(), self.tx.clone());
+        let id = self
+            .clusters
+            .iter()
+            .position(Option::is_none)
+            .unwrap_or(self.clusters.len());
+        let task = connection::spawn(
+            id,
+            self.next_gen,
+            context.to_string(),
+            self.kubeconfig.clone(),
+            self.tx.clone(),
+        );
         let slot = ClusterSlot {
             context: context.to_string(),
             generation: self.next_gen,
@@ -183,11 +199,18 @@ impl App {
     }
 
     pub fn live(&self) -> Vec<ClusterId> {
-        self.clusters.iter().enumerate().filter(|(_, s)| s.is_some()).map(|(i, _)| i).collect()
+        self.clusters
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.is_some())
+            .map(|(i, _)| i)
+            .collect()
     }
 
     pub fn live_id(&self, context: &str) -> Option<ClusterId> {
-        self.clusters.iter().position(|s| s.as_ref().is_some_and(|s| s.context == context))
+        self.clusters
+            .iter()
+            .position(|s| s.as_ref().is_some_and(|s| s.context == context))
     }
 
     pub fn slot(&self, id: ClusterId) -> Option<&ClusterSlot> {
@@ -200,7 +223,9 @@ impl App {
 
     /// The badge: the connection's health, degraded when a watch of this cluster is failing.
     pub fn health(&self, id: ClusterId) -> Health {
-        let Some(slot) = self.slot(id) else { return Health::Unreachable("not connected".into()) };
+        let Some(slot) = self.slot(id) else {
+            return Health::Unreachable("not connected".into());
+        };
         if slot.health == Health::Ok {
             for (res, sheet) in self.store.sheets_of(id) {
                 if let crate::store::SheetState::Failed(why) = &sheet.state {
@@ -243,12 +268,19 @@ impl App {
     pub fn handle_msg(&mut self, msg: Msg) {
         match msg {
             Msg::Cluster { id, generation, ev } => {
-                let Some(slot) = self.clusters.get_mut(id).and_then(Option::as_mut) else { return };
+                let Some(slot) = self.clusters.get_mut(id).and_then(Option::as_mut) else {
+                    return;
+                };
                 if slot.generation != generation {
                     return;
                 }
                 match ev {
-                    ClusterEvent::Connected { client, version, identity, default_namespace } => {
+                    ClusterEvent::Connected {
+                        client,
+                        version,
+                        identity,
+                        default_namespace,
+                    } => {
                         slot.client = Some(client);
                         slot.version = Some(crate::text::clean(&version));
                         slot.identity = identity;
@@ -261,7 +293,12 @@ impl App {
                     ClusterEvent::Health(h) => slot.health = h,
                 }
             }
-            Msg::Watch { id, res, generation, ev } => {
+            Msg::Watch {
+                id,
+                res,
+                generation,
+                ev,
+            } => {
                 self.store.apply(id, &res, generation, ev);
             }
             Msg::Fetched { ticket, result } => self.fetched(ticket, result),
@@ -276,21 +313,27 @@ impl App {
             let View::Table(t) = view else { continue };
             for id in t.clusters_in_scope(&live) {
                 let Some(slot) = self.slot(id) else { continue };
-                let Some(client) = slot.client.clone() else { continue };
-                if let Some(res) = self.resource_on(id, &t.res) {
-                    if res.can("watch") || slot.resources.is_empty() {
-                        wanted.push(Wanted {
-                            cluster: id,
-                            res,
-                            client,
-                            fallback_namespace: slot.default_namespace.clone(),
-                        });
-                    }
+                let Some(client) = slot.client.clone() else {
+                    continue;
+                };
+                if let Some(res) = self.resource_on(id, &t.res)
+                    && (res.can("watch") || slot.resources.is_empty())
+                {
+                    wanted.push(Wanted {
+                        cluster: id,
+                        res,
+                        client,
+                        fallback_namespace: slot.default_namespace.clone(),
+                    });
                 }
             }
         }
         self.watches.reconcile(wanted, &mut self.store, &self.tx);
-        if self.flash.as_ref().is_some_and(|(_, _, t)| t.elapsed() > Duration::from_secs(6)) {
+        if self
+            .flash
+            .as_ref()
+            .is_some_and(|(_, _, t)| t.elapsed() > Duration::from_secs(6))
+        {
             self.flash = None;
         }
         let show_cluster = live.len() > 1;
@@ -304,27 +347,46 @@ impl App {
     }
 
     fn fetched(&mut self, ticket: u64, result: Result<Value, String>) {
-        let Some(p) = self.pending.remove(&ticket) else { return };
+        let Some(p) = self.pending.remove(&ticket) else {
+            return;
+        };
         match p {
             Pending::Text { view } => {
                 let now = jiff::Timestamp::now().as_second();
-                if let Some(View::Text(t)) = self.stack.iter_mut().find(|v| matches!(v, View::Text(t) if t.id == view)) {
+                if let Some(View::Text(t)) = self
+                    .stack
+                    .iter_mut()
+                    .find(|v| matches!(v, View::Text(t) if t.id == view))
+                {
                     t.loading = false;
                     match result {
                         Ok(v) => {
                             t.object = v.get("object").cloned();
-                            t.events = v.get("events").and_then(Value::as_array).cloned().unwrap_or_default();
+                            t.events = v
+                                .get("events")
+                                .and_then(Value::as_array)
+                                .cloned()
+                                .unwrap_or_default();
                             t.render(now);
                         }
                         Err(e) => t.lines = vec![format!("error: {e}")],
                     }
                 }
             }
-            Pending::Drill { cluster, namespace, what } => match result {
+            Pending::Drill {
+                cluster,
+                namespace,
+                what,
+            } => match result {
                 Ok(v) => match v.get("object").and_then(views::selector_of) {
                     Some(reqs) if !reqs.is_empty() => {
                         let mut pods = self.table_for(ResKey::core("pods"));
-                        pods.scope = Some(Scope::Selector { cluster, namespace, reqs, what });
+                        pods.scope = Some(Scope::Selector {
+                            cluster,
+                            namespace,
+                            reqs,
+                            what,
+                        });
                         self.push(View::Table(Box::new(pods)));
                     }
                     _ => self.flash_error(format!("{what} has no pod selector")),
@@ -334,7 +396,12 @@ impl App {
         }
     }
 
-    fn spawn_fetch(&mut self, cluster: ClusterId, paths: (String, Option<String>), pending: Pending) {
+    fn spawn_fetch(
+        &mut self,
+        cluster: ClusterId,
+        paths: (String, Option<String>),
+        pending: Pending,
+    ) {
         let Some(client) = self.slot(cluster).and_then(|s| s.client.clone()) else {
             self.flash_error(format!("{} is not connected", self.cluster_name(cluster)));
             return;
@@ -352,7 +419,11 @@ impl App {
     // ---- views ----------------------------------------------------------------------------
 
     fn table_for(&self, key: ResKey) -> TableView {
-        let info = self.known_resources().into_iter().find(|r| r.key == key).cloned();
+        let info = self
+            .known_resources()
+            .into_iter()
+            .find(|r| r.key == key)
+            .cloned();
         let (title, namespaced) = match &info {
             Some(r) => (r.key.plural.clone(), r.namespaced),
             None => (key.plural.clone(), true),
@@ -367,7 +438,9 @@ impl App {
 
     pub fn current(&self) -> &View {
         // The stack always holds the root view.
-        self.stack.last().unwrap_or_else(|| unreachable!("view stack is never empty"))
+        self.stack
+            .last()
+            .unwrap_or_else(|| unreachable!("view stack is never empty"))
     }
 
     pub fn flash_info(&mut self, s: impl Into<String>) {
@@ -418,7 +491,9 @@ impl App {
     }
 
     fn prompt_key(&mut self, k: KeyEvent) {
-        let Mode::Prompt { kind, input } = &mut self.mode else { return };
+        let Mode::Prompt { kind, input } = &mut self.mode else {
+            return;
+        };
         let kind = *kind;
         match k.code {
             KeyCode::Esc => {
@@ -439,15 +514,16 @@ impl App {
                 self.prompt_changed();
             }
             KeyCode::Tab => {
-                if kind == PromptKind::Command {
-                    if let Some(c) = self.completion() {
-                        if let Mode::Prompt { input, .. } = &mut self.mode {
-                            *input = c;
-                        }
-                    }
+                if kind == PromptKind::Command
+                    && let Some(c) = self.completion()
+                    && let Mode::Prompt { input, .. } = &mut self.mode
+                {
+                    *input = c;
                 }
             }
-            KeyCode::Char('c') if k.modifiers.contains(KeyModifiers::CONTROL) => self.should_quit = true,
+            KeyCode::Char('c') if k.modifiers.contains(KeyModifiers::CONTROL) => {
+                self.should_quit = true
+            }
             KeyCode::Char('u') if k.modifiers.contains(KeyModifiers::CONTROL) => {
                 input.clear();
                 self.prompt_changed();
@@ -461,7 +537,11 @@ impl App {
     }
 
     fn prompt_changed(&mut self) {
-        if let Mode::Prompt { kind: PromptKind::Filter, input } = &self.mode {
+        if let Mode::Prompt {
+            kind: PromptKind::Filter,
+            input,
+        } = &self.mode
+        {
             let text = input.clone();
             self.set_filter(&text);
         }
@@ -473,7 +553,6 @@ impl App {
             Some(View::Table(t)) => {
                 t.filter = filter::Filter::new(text);
                 t.selected = 0;
-                t.invalidate();
                 let show = live.len() > 1;
                 t.refresh(&self.store, &live, show);
             }
@@ -487,18 +566,29 @@ impl App {
 
     /// The completed command line for Tab, from resource names and built-in commands.
     pub fn completion(&self) -> Option<String> {
-        let Mode::Prompt { kind: PromptKind::Command, input } = &self.mode else { return None };
+        let Mode::Prompt {
+            kind: PromptKind::Command,
+            input,
+        } = &self.mode
+        else {
+            return None;
+        };
         if input.is_empty() || input.contains(' ') {
             return None;
         }
         let typed = input.to_lowercase();
-        let mut names: Vec<String> = ["ctx", "contexts", "help", "quit"].iter().map(|s| s.to_string()).collect();
+        let mut names: Vec<String> = ["ctx", "contexts", "help", "quit"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
         for r in self.known_resources() {
             names.extend(r.names());
         }
         names.sort();
         names.dedup();
-        let mut hits = names.into_iter().filter(|n| n.starts_with(&typed) && *n != typed);
+        let mut hits = names
+            .into_iter()
+            .filter(|n| n.starts_with(&typed) && *n != typed);
         hits.next()
     }
 
@@ -511,7 +601,11 @@ impl App {
             Command::Quit => self.should_quit = true,
             Command::Help => self.dispatch(Action::Help),
             Command::Contexts => self.push(View::Contexts(ContextsView::default())),
-            Command::Resource { name, namespaces, clusters } => {
+            Command::Resource {
+                name,
+                namespaces,
+                clusters,
+            } => {
                 let known = self.known_resources();
                 let Some(info) = resource::resolve(&name, known) else {
                     return self.flash_error(format!("unknown resource {name:?}"));
@@ -524,7 +618,10 @@ impl App {
                     for n in &names {
                         match self.live_id(n) {
                             Some(id) => ids.push(id),
-                            None => return self.flash_error(format!("no live cluster {n:?} (see :ctx)")),
+                            None => {
+                                return self
+                                    .flash_error(format!("no live cluster {n:?} (see :ctx)"));
+                            }
                         }
                     }
                     cluster_ids = Some(ids);
@@ -570,14 +667,22 @@ impl App {
     pub fn dispatch(&mut self, action: Action) {
         match action {
             Action::Quit => self.should_quit = true,
-            Action::Command => self.mode = Mode::Prompt { kind: PromptKind::Command, input: String::new() },
+            Action::Command => {
+                self.mode = Mode::Prompt {
+                    kind: PromptKind::Command,
+                    input: String::new(),
+                }
+            }
             Action::Filter => {
                 let current = match self.stack.last() {
                     Some(View::Table(t)) => t.filter.text.clone(),
                     Some(View::Contexts(c)) => c.filter.clone(),
                     _ => return,
                 };
-                self.mode = Mode::Prompt { kind: PromptKind::Filter, input: current };
+                self.mode = Mode::Prompt {
+                    kind: PromptKind::Filter,
+                    input: current,
+                };
             }
             Action::Help => {
                 let id = self.next_view_id();
@@ -585,9 +690,12 @@ impl App {
             }
             Action::Contexts => self.push(View::Contexts(ContextsView::default())),
             Action::Back => self.back(),
-            Action::Up | Action::Down | Action::PageUp | Action::PageDown | Action::Top | Action::Bottom => {
-                self.move_cursor(action)
-            }
+            Action::Up
+            | Action::Down
+            | Action::PageUp
+            | Action::PageDown
+            | Action::Top
+            | Action::Bottom => self.move_cursor(action),
             Action::Enter => self.enter(),
             Action::Describe => self.open_text(TextKind::Describe),
             Action::Yaml => self.open_text(TextKind::Yaml),
@@ -603,7 +711,11 @@ impl App {
             Action::SortAge => self.sort(SortBy::Age),
             Action::SortStatus => {
                 if let Some(View::Table(t)) = self.stack.last() {
-                    match t.columns.iter().position(|c| c.name.eq_ignore_ascii_case("status")) {
+                    match t
+                        .columns
+                        .iter()
+                        .position(|c| c.name.eq_ignore_ascii_case("status"))
+                    {
                         Some(i) => self.sort(SortBy::Col(DisplayCol::Cell(i))),
                         None => self.flash_error("this view has no STATUS column"),
                     }
@@ -611,16 +723,20 @@ impl App {
             }
             Action::SortNamespace => self.sort(SortBy::Col(DisplayCol::Namespace)),
             Action::SortColumn => {
-                if let Some(View::Table(t)) = self.stack.last() {
-                    if let Some(c) = t.display.get(t.cursor_col).copied() {
-                        self.sort(SortBy::Col(c));
-                    }
+                if let Some(View::Table(t)) = self.stack.last()
+                    && let Some(c) = t.display.get(t.cursor_col).copied()
+                {
+                    self.sort(SortBy::Col(c));
                 }
             }
             Action::ColumnLeft | Action::ColumnRight => {
                 if let Some(View::Table(t)) = self.stack.last_mut() {
                     let n = t.display.len().max(1);
-                    t.cursor_col = if action == Action::ColumnLeft { (t.cursor_col + n - 1) % n } else { (t.cursor_col + 1) % n };
+                    t.cursor_col = if action == Action::ColumnLeft {
+                        (t.cursor_col + n - 1) % n
+                    } else {
+                        (t.cursor_col + 1) % n
+                    };
                 }
             }
             Action::AllNamespaces => self.set_namespaces(None),
@@ -652,10 +768,10 @@ impl App {
     }
 
     fn back(&mut self) {
-        if let Some(View::Table(t)) = self.stack.last() {
-            if t.filter.is_active() {
-                return self.set_filter("");
-            }
+        if let Some(View::Table(t)) = self.stack.last()
+            && t.filter.is_active()
+        {
+            return self.set_filter("");
         }
         if self.stack.len() > 1 {
             self.stack.pop();
@@ -695,21 +811,45 @@ impl App {
 
     /// The selected row as (cluster, resource on that cluster, namespace, name, uid).
     fn selected_object(&self) -> Option<(ClusterId, ResourceInfo, String, String, String)> {
-        let View::Table(t) = self.stack.last()? else { return None };
+        let View::Table(t) = self.stack.last()? else {
+            return None;
+        };
         let r = t.selected_ref()?;
         let row = t.row(&self.store, r)?;
         let info = self.resource_on(r.cluster, &t.res)?;
-        Some((r.cluster, info, row.namespace.clone(), row.name.clone(), row.uid.clone()))
+        Some((
+            r.cluster,
+            info,
+            row.namespace.clone(),
+            row.name.clone(),
+            row.uid.clone(),
+        ))
     }
 
     fn open_text(&mut self, kind: TextKind) {
-        let Some((cluster, info, ns, name, uid)) = self.selected_object() else { return };
+        let Some((cluster, info, ns, name, uid)) = self.selected_object() else {
+            return;
+        };
         let id = self.next_view_id();
-        let title = format!("{} {}/{}{}", info.kind, self.cluster_name(cluster), if ns.is_empty() { String::new() } else { format!("{ns}/") }, name);
+        let title = format!(
+            "{} {}/{}{}",
+            info.kind,
+            self.cluster_name(cluster),
+            if ns.is_empty() {
+                String::new()
+            } else {
+                format!("{ns}/")
+            },
+            name
+        );
         let view = TextView::loading(id, kind, title);
         let path = info.object_path(&ns, &name);
         let events = (kind == TextKind::Describe).then(|| {
-            let scope = if ns.is_empty() { String::new() } else { format!("/namespaces/{ns}") };
+            let scope = if ns.is_empty() {
+                String::new()
+            } else {
+                format!("/namespaces/{ns}")
+            };
             format!("/api/v1{scope}/events?fieldSelector=involvedObject.uid%3D{uid}")
         });
         self.push(View::Text(view));
@@ -722,12 +862,17 @@ impl App {
             Some(View::Table(_)) => {}
             _ => return,
         }
-        let Some((cluster, info, ns, name, uid)) = self.selected_object() else { return };
+        let Some((cluster, info, ns, name, uid)) = self.selected_object() else {
+            return;
+        };
         let k = info.key.clone();
         let what = format!("{}/{}", info.kind.to_lowercase(), name);
         if k.is("", "nodes") {
             let mut pods = self.table_for(ResKey::core("pods"));
-            pods.scope = Some(Scope::Node { cluster, node: name });
+            pods.scope = Some(Scope::Node {
+                cluster,
+                node: name,
+            });
             self.push(View::Table(Box::new(pods)));
         } else if k.is("", "namespaces") {
             let mut pods = self.table_for(ResKey::core("pods"));
@@ -753,16 +898,28 @@ impl App {
             || k.is("", "replicationcontrollers")
         {
             let path = info.object_path(&ns, &name);
-            self.spawn_fetch(cluster, (path, None), Pending::Drill { cluster, namespace: ns, what });
+            self.spawn_fetch(
+                cluster,
+                (path, None),
+                Pending::Drill {
+                    cluster,
+                    namespace: ns,
+                    what,
+                },
+            );
         } else {
             self.open_text(TextKind::Describe);
         }
     }
 
     fn toggle_context(&mut self) {
-        let Some(View::Contexts(c)) = self.stack.last() else { return };
+        let Some(View::Contexts(c)) = self.stack.last() else {
+            return;
+        };
         let visible = c.visible(&self.contexts);
-        let Some(entry) = visible.get(c.selected).map(|e| e.name.clone()) else { return };
+        let Some(entry) = visible.get(c.selected).map(|e| e.name.clone()) else {
+            return;
+        };
         match self.live_id(&entry) {
             Some(id) => {
                 self.disconnect(id);
@@ -784,7 +941,10 @@ impl App {
         let text = match self.stack.last() {
             Some(View::Table(_)) => self.selected_object().map(|(_, _, _, name, _)| name),
             Some(View::Text(t)) => Some(t.lines.join("\n")),
-            Some(View::Contexts(c)) => c.visible(&self.contexts).get(c.selected).map(|e| e.name.clone()),
+            Some(View::Contexts(c)) => c
+                .visible(&self.contexts)
+                .get(c.selected)
+                .map(|e| e.name.clone()),
             None => None,
         };
         if let Some(t) = text {
@@ -795,7 +955,13 @@ impl App {
 }
 
 /// Lines for a YAML or describe view (pure, for the views module).
-pub(crate) fn render_document(kind: TextKind, obj: &Value, events: &[Value], reveal: bool, now: i64) -> Vec<String> {
+pub(crate) fn render_document(
+    kind: TextKind,
+    obj: &Value,
+    events: &[Value],
+    reveal: bool,
+    now: i64,
+) -> Vec<String> {
     match kind {
         TextKind::Yaml => document::yaml_lines(obj, reveal),
         _ => document::describe_lines(obj, events, reveal, now),

@@ -3,7 +3,6 @@
 //! on the same object as rows come and go.
 
 use super::filter::{Filter, LabelReq};
-use crate::kinds::health::RowHealth;
 use crate::kinds::resource::ResKey;
 use crate::msg::ClusterId;
 use crate::store::row::{Column, ColumnKind, Row};
@@ -14,11 +13,20 @@ use std::cmp::Ordering;
 #[derive(Clone, Debug, PartialEq)]
 pub enum Scope {
     /// Pods selected by a workload's selector, in one cluster and namespace.
-    Selector { cluster: ClusterId, namespace: String, reqs: Vec<LabelReq>, what: String },
+    Selector {
+        cluster: ClusterId,
+        namespace: String,
+        reqs: Vec<LabelReq>,
+        what: String,
+    },
     /// Pods on one node.
     Node { cluster: ClusterId, node: String },
     /// Objects owned by one object (CronJob → Jobs).
-    Owner { cluster: ClusterId, uid: String, what: String },
+    Owner {
+        cluster: ClusterId,
+        uid: String,
+        what: String,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -65,6 +73,12 @@ pub struct TableView {
     /// Per cluster: merged column index → that cluster's cell index.
     col_map: Vec<(ClusterId, Vec<Option<usize>>)>,
     pub rows: Vec<RowRef>,
+    /// In-scope rows, sorted, before the filter; and the store version they were built at.
+    base: Vec<RowRef>,
+    base_version: Option<u64>,
+    base_clusters: Vec<ClusterId>,
+    /// Per cluster: row index → position in `base` (u32::MAX when out of scope).
+    base_rank: Vec<(ClusterId, Vec<u32>)>,
     pub total: usize,
     pub state: Vec<(ClusterId, SheetState)>,
     computed: Option<(u64, String)>,
@@ -90,6 +104,10 @@ impl TableView {
             display: Vec::new(),
             col_map: Vec::new(),
             rows: Vec::new(),
+            base: Vec::new(),
+            base_version: None,
+            base_clusters: Vec::new(),
+            base_rank: Vec::new(),
             total: 0,
             state: Vec::new(),
             computed: None,
@@ -97,13 +115,22 @@ impl TableView {
         }
     }
 
+    /// Scope, namespaces or sort changed: rebuild everything on the next refresh.
     pub fn invalidate(&mut self) {
         self.computed = None;
+        self.base_version = None;
     }
 
     pub fn clusters_in_scope(&self, live: &[ClusterId]) -> Vec<ClusterId> {
         let mut ids: Vec<ClusterId> = match (&self.scope, &self.clusters) {
-            (Some(Scope::Selector { cluster, .. } | Scope::Node { cluster, .. } | Scope::Owner { cluster, .. }), _) => {
+            (
+                Some(
+                    Scope::Selector { cluster, .. }
+                    | Scope::Node { cluster, .. }
+                    | Scope::Owner { cluster, .. },
+                ),
+                _,
+            ) => {
                 vec![*cluster]
             }
             (None, Some(only)) => only.clone(),
@@ -128,43 +155,95 @@ impl TableView {
             .iter()
             .find(|(c, _)| *c == cluster)
             .and_then(|(_, m)| m.get(col).copied().flatten());
-        idx.and_then(|i| row.cells.get(i)).map(String::as_str).unwrap_or("")
+        idx.and_then(|i| row.cells.get(i))
+            .map(String::as_str)
+            .unwrap_or("")
     }
 
-    /// Recomputes rows when the store or the filter changed since the last time.
+    /// Recomputes rows when the store, scope or filter changed since the last time. The
+    /// in-scope rows are sorted once per store change; a filter keystroke only scans them.
     pub fn refresh(&mut self, store: &Store, live: &[ClusterId], show_cluster: bool) {
         let key = (store.version, self.filter.text.clone());
         if self.computed.as_ref() == Some(&key) {
             return;
         }
-        if let Some(r) = self.selected_ref().filter(|_| self.follow) {
-            if let Some(row) = self.row(store, r) {
-                self.selected_uid = Some((r.cluster, row.uid.clone()));
-            }
+        if let Some(r) = self.selected_ref().filter(|_| self.follow)
+            && let Some(row) = self.row(store, r)
+        {
+            self.selected_uid = Some((r.cluster, row.uid.clone()));
         }
         self.computed = Some(key);
+        if self.base_version != Some(store.version) {
+            self.base_version = Some(store.version);
+            self.rebuild_base(store, live, show_cluster);
+        }
+        let sheets: Vec<_> = self
+            .base_clusters
+            .iter()
+            .filter_map(|c| store.sheet(*c, &self.res).map(|s| (*c, s)))
+            .collect();
+        if self.filter.is_active() {
+            // Scan rows in memory order (cache friendly), then put the hits in sorted order.
+            let mut hits: Vec<(u32, RowRef)> = Vec::new();
+            for (c, sheet) in &sheets {
+                let Some((_, ranks)) = self.base_rank.iter().find(|(id, _)| id == c) else {
+                    continue;
+                };
+                for (idx, row) in sheet.rows.iter().enumerate() {
+                    let rank = ranks.get(idx).copied().unwrap_or(u32::MAX);
+                    if rank != u32::MAX && self.filter.matches(row) {
+                        hits.push((rank, RowRef { cluster: *c, idx }));
+                    }
+                }
+            }
+            hits.sort_unstable_by_key(|h| h.0);
+            self.rows = hits.into_iter().map(|(_, r)| r).collect();
+        } else {
+            self.rows.clone_from(&self.base);
+        }
+        // Keep the cursor on the same object.
+        if let Some((c, uid)) = self.selected_uid.take()
+            && let Some(pos) = self.rows.iter().position(|r| {
+                r.cluster == c
+                    && sheets
+                        .iter()
+                        .find(|(id, _)| *id == c)
+                        .and_then(|(_, s)| s.rows.get(r.idx))
+                        .is_some_and(|row| row.uid == uid)
+            })
+        {
+            self.selected = pos;
+        }
+        self.selected = self.selected.min(self.rows.len().saturating_sub(1));
+    }
+
+    fn rebuild_base(&mut self, store: &Store, live: &[ClusterId], show_cluster: bool) {
         let clusters = self.clusters_in_scope(live);
+        let sheets: Vec<_> = clusters
+            .iter()
+            .filter_map(|c| store.sheet(*c, &self.res).map(|s| (*c, s)))
+            .collect();
+        self.base_clusters = sheets.iter().map(|(c, _)| *c).collect();
         // Columns: the first cluster that has them; others are mapped by name, so two
         // server versions with different columns still line up.
-        self.columns = clusters
+        self.columns = sheets
             .iter()
-            .filter_map(|c| store.sheet(*c, &self.res))
+            .map(|(_, s)| s)
             .find(|s| !s.columns.is_empty())
             .map(|s| s.columns.clone())
             .unwrap_or_default();
-        self.col_map.clear();
-        self.state.clear();
-        for &c in &clusters {
-            if let Some(sheet) = store.sheet(c, &self.res) {
+        self.col_map = sheets
+            .iter()
+            .map(|(c, sheet)| {
                 let map = self
                     .columns
                     .iter()
                     .map(|col| sheet.columns.iter().position(|s| s.name == col.name))
                     .collect();
-                self.col_map.push((c, map));
-                self.state.push((c, sheet.state.clone()));
-            }
-        }
+                (*c, map)
+            })
+            .collect();
+        self.state = sheets.iter().map(|(c, s)| (*c, s.state.clone())).collect();
         self.display.clear();
         if show_cluster {
             self.display.push(DisplayCol::Cluster);
@@ -172,91 +251,115 @@ impl TableView {
         if self.namespaced && self.namespaces.as_ref().is_none_or(|n| n.len() != 1) {
             self.display.push(DisplayCol::Namespace);
         }
-        self.display.extend((0..self.columns.len()).map(DisplayCol::Cell));
+        self.display
+            .extend((0..self.columns.len()).map(DisplayCol::Cell));
         self.cursor_col = self.cursor_col.min(self.display.len().saturating_sub(1));
 
-        let node_col = self.columns.iter().position(|c| c.name.eq_ignore_ascii_case("node"));
-        self.rows.clear();
-        self.total = 0;
-        for &c in &clusters {
-            let Some(sheet) = store.sheet(c, &self.res) else { continue };
-            let node_idx = self
+        let node_col = self
+            .columns
+            .iter()
+            .position(|c| c.name.eq_ignore_ascii_case("node"));
+        let sort_col = match self.sort {
+            SortBy::Col(DisplayCol::Cell(i))
+                if self
+                    .columns
+                    .get(i)
+                    .is_some_and(|c| c.kind != ColumnKind::Age) =>
+            {
+                Some(i)
+            }
+            _ => None,
+        };
+        // (ref, row, numeric key, text key) computed once per row, not per comparison.
+        let mut keyed: Vec<(RowRef, &Row, Option<f64>, &str)> = Vec::new();
+        for (c, sheet) in &sheets {
+            let map = self
                 .col_map
                 .iter()
-                .find(|(id, _)| *id == c)
-                .and_then(|(_, m)| node_col.and_then(|n| m.get(n).copied().flatten()));
+                .find(|(id, _)| id == c)
+                .map(|(_, m)| m.as_slice())
+                .unwrap_or(&[]);
+            let node_idx = node_col.and_then(|n| map.get(n).copied().flatten());
+            let sort_idx = sort_col.and_then(|i| map.get(i).copied().flatten());
             for (idx, row) in sheet.rows.iter().enumerate() {
-                if !self.in_scope(row, node_idx) {
-                    continue;
+                if self.in_scope(row, node_idx) {
+                    let text = sort_idx
+                        .and_then(|i| row.cells.get(i))
+                        .map(String::as_str)
+                        .unwrap_or("");
+                    keyed.push((RowRef { cluster: *c, idx }, row, leading_number(text), text));
                 }
-                self.total += 1;
-                if self.filter.matches(row) {
-                    self.rows.push(RowRef { cluster: c, idx });
-                }
             }
         }
-        self.sort_rows(store);
-        // Keep the cursor on the same object.
-        if let Some((c, uid)) = self.selected_uid.take() {
-            if let Some(pos) = self
-                .rows
-                .iter()
-                .position(|r| r.cluster == c && store.sheet(c, &self.res).and_then(|s| s.rows.get(r.idx)).is_some_and(|row| row.uid == uid))
-            {
-                self.selected = pos;
-            }
-        }
-        self.selected = self.selected.min(self.rows.len().saturating_sub(1));
-    }
-
-    fn in_scope(&self, row: &Row, node_idx: Option<usize>) -> bool {
-        if let Some(ns) = &self.namespaces {
-            if self.namespaced && !ns.iter().any(|n| *n == row.namespace) {
-                return false;
-            }
-        }
-        match &self.scope {
-            None => true,
-            Some(Scope::Selector { namespace, reqs, .. }) => {
-                row.namespace == *namespace && reqs.iter().all(|r| r.matches(row))
-            }
-            Some(Scope::Node { node, .. }) => node_idx.and_then(|i| row.cells.get(i)).is_some_and(|n| n == node),
-            Some(Scope::Owner { uid, .. }) => row.owners.iter().any(|o| o == uid),
-        }
-    }
-
-    fn sort_rows(&mut self, store: &Store) {
-        let res = self.res.clone();
-        let rows = std::mem::take(&mut self.rows);
-        let get = |r: &RowRef| store.sheet(r.cluster, &res).and_then(|s| s.rows.get(r.idx));
-        let mut keyed: Vec<(RowRef, &Row)> = rows.iter().filter_map(|r| get(r).map(|row| (*r, row))).collect();
-        let by_name = |a: &(RowRef, &Row), b: &(RowRef, &Row)| {
-            a.1.namespace.cmp(&b.1.namespace).then_with(|| a.1.name.cmp(&b.1.name)).then(a.0.cluster.cmp(&b.0.cluster))
+        self.total = keyed.len();
+        let by_name = |a: &(RowRef, &Row, Option<f64>, &str),
+                       b: &(RowRef, &Row, Option<f64>, &str)| {
+            a.1.namespace
+                .cmp(&b.1.namespace)
+                .then_with(|| a.1.name.cmp(&b.1.name))
+                .then(a.0.cluster.cmp(&b.0.cluster))
         };
-        match self.sort.clone() {
-            SortBy::Default if res.is("", "events") => keyed.sort_by(|a, b| {
-                b.1.health.cmp(&a.1.health).then_with(|| b.1.created.cmp(&a.1.created))
+        match &self.sort {
+            SortBy::Default if self.res.is("", "events") => keyed.sort_by(|a, b| {
+                b.1.health
+                    .cmp(&a.1.health)
+                    .then_with(|| b.1.created.cmp(&a.1.created))
             }),
-            SortBy::Default | SortBy::Name => keyed.sort_by(by_name),
-            SortBy::Age => keyed.sort_by(|a, b| b.1.created.cmp(&a.1.created).then_with(|| by_name(a, b))),
-            SortBy::Col(DisplayCol::Cluster) => keyed.sort_by(|a, b| a.0.cluster.cmp(&b.0.cluster).then_with(|| by_name(a, b))),
-            SortBy::Col(DisplayCol::Namespace) => keyed.sort_by(by_name),
-            SortBy::Col(DisplayCol::Cell(i)) => {
-                let kind = self.columns.get(i).map(|c| c.kind.clone()).unwrap_or(ColumnKind::Text);
-                if kind == ColumnKind::Age {
-                    keyed.sort_by(|a, b| b.1.created.cmp(&a.1.created));
-                } else {
-                    let this = &*self;
-                    keyed.sort_by(|a, b| {
-                        natural(this.cell(a.1, a.0.cluster, i), this.cell(b.1, b.0.cluster, i)).then_with(|| by_name(a, b))
-                    });
-                }
+            SortBy::Default | SortBy::Name | SortBy::Col(DisplayCol::Namespace) => {
+                keyed.sort_by(by_name)
             }
+            SortBy::Age => {
+                keyed.sort_by(|a, b| b.1.created.cmp(&a.1.created).then_with(|| by_name(a, b)))
+            }
+            SortBy::Col(DisplayCol::Cluster) => {
+                keyed.sort_by(|a, b| a.0.cluster.cmp(&b.0.cluster).then_with(|| by_name(a, b)))
+            }
+            SortBy::Col(DisplayCol::Cell(_)) if sort_col.is_none() => {
+                keyed.sort_by(|a, b| b.1.created.cmp(&a.1.created).then_with(|| by_name(a, b)))
+            }
+            SortBy::Col(DisplayCol::Cell(_)) => keyed.sort_by(|a, b| {
+                let by_value = match (a.2, b.2) {
+                    (Some(x), Some(y)) => x
+                        .partial_cmp(&y)
+                        .unwrap_or(Ordering::Equal)
+                        .then_with(|| a.3.cmp(b.3)),
+                    _ => a.3.cmp(b.3),
+                };
+                by_value.then_with(|| by_name(a, b))
+            }),
         }
         if self.desc {
             keyed.reverse();
         }
-        self.rows = keyed.into_iter().map(|(r, _)| r).collect();
+        self.base = keyed.into_iter().map(|(r, ..)| r).collect();
+        self.base_rank = sheets
+            .iter()
+            .map(|(c, s)| (*c, vec![u32::MAX; s.rows.len()]))
+            .collect();
+        for (rank, r) in self.base.iter().enumerate() {
+            if let Some((_, ranks)) = self.base_rank.iter_mut().find(|(id, _)| *id == r.cluster) {
+                ranks[r.idx] = rank as u32;
+            }
+        }
+    }
+
+    fn in_scope(&self, row: &Row, node_idx: Option<usize>) -> bool {
+        if let Some(ns) = &self.namespaces
+            && self.namespaced
+            && !ns.contains(&row.namespace)
+        {
+            return false;
+        }
+        match &self.scope {
+            None => true,
+            Some(Scope::Selector {
+                namespace, reqs, ..
+            }) => row.namespace == *namespace && reqs.iter().all(|r| r.matches(row)),
+            Some(Scope::Node { node, .. }) => node_idx
+                .and_then(|i| row.cells.get(i))
+                .is_some_and(|n| n == node),
+            Some(Scope::Owner { uid, .. }) => row.owners.iter().any(|o| o == uid),
+        }
     }
 
     pub fn set_sort(&mut self, sort: SortBy) {
@@ -268,34 +371,17 @@ impl TableView {
         }
         self.invalidate();
     }
-
-    /// Counts of rows by health among those shown, for the title.
-    pub fn health_counts(&self, store: &Store) -> [usize; 4] {
-        let mut out = [0; 4];
-        for r in &self.rows {
-            if let Some(row) = self.row(store, *r) {
-                let i = match row.health {
-                    RowHealth::Ok => 0,
-                    RowHealth::Done => 1,
-                    RowHealth::Warn => 2,
-                    RowHealth::Error => 3,
-                };
-                out[i] += 1;
-            }
-        }
-        out
-    }
 }
 
-/// Numbers compare as numbers ("10" after "9", "5 (2m ago)" by its 5); everything else as text.
-pub fn natural(a: &str, b: &str) -> Ordering {
-    fn lead(s: &str) -> Option<f64> {
-        let end = s.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(s.len());
-        if end == 0 { None } else { s[..end].parse().ok() }
-    }
-    match (lead(a), lead(b)) {
-        (Some(x), Some(y)) => x.partial_cmp(&y).unwrap_or(Ordering::Equal).then_with(|| a.cmp(b)),
-        _ => a.cmp(b),
+/// The number a cell starts with, so "10" sorts after "9" and "5 (2m ago)" by its 5.
+pub fn leading_number(s: &str) -> Option<f64> {
+    let end = s
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(s.len());
+    if end == 0 {
+        None
+    } else {
+        s[..end].parse().ok()
     }
 }
 
@@ -304,9 +390,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn natural_order() {
-        assert_eq!(natural("9", "10"), Ordering::Less);
-        assert_eq!(natural("5 (2m ago)", "12"), Ordering::Less);
-        assert_eq!(natural("abc", "abd"), Ordering::Less);
+    fn leading_numbers() {
+        assert_eq!(leading_number("10"), Some(10.0));
+        assert_eq!(leading_number("5 (2m ago)"), Some(5.0));
+        assert_eq!(leading_number("abc"), None);
     }
 }

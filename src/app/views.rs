@@ -49,7 +49,11 @@ impl TextView {
     }
 
     pub fn is_secret(&self) -> bool {
-        self.object.as_ref().and_then(|o| o.get("kind")).and_then(Value::as_str) == Some("Secret")
+        self.object
+            .as_ref()
+            .and_then(|o| o.get("kind"))
+            .and_then(Value::as_str)
+            == Some("Secret")
     }
 
     pub fn render(&mut self, now: i64) {
@@ -105,7 +109,11 @@ pub struct ContextsView {
 impl ContextsView {
     pub fn visible<'a>(&self, all: &'a [ContextEntry]) -> Vec<&'a ContextEntry> {
         all.iter()
-            .filter(|c| self.filter.is_empty() || c.name.to_lowercase().contains(&self.filter) || c.cluster.to_lowercase().contains(&self.filter))
+            .filter(|c| {
+                self.filter.is_empty()
+                    || c.name.to_lowercase().contains(&self.filter)
+                    || c.cluster.to_lowercase().contains(&self.filter)
+            })
             .collect()
     }
 }
@@ -117,17 +125,34 @@ pub fn selector_of(obj: &Value) -> Option<Vec<LabelReq>> {
     let kind = obj.get("kind").and_then(Value::as_str).unwrap_or("");
     let s = |v: &Value| v.as_str().unwrap_or("").to_string();
     if kind == "Service" || kind == "ReplicationController" {
-        return Some(sel.as_object()?.iter().map(|(k, v)| LabelReq::Eq(k.clone(), s(v))).collect());
+        return Some(
+            sel.as_object()?
+                .iter()
+                .map(|(k, v)| LabelReq::Eq(k.clone(), s(v)))
+                .collect(),
+        );
     }
     let mut reqs: Vec<LabelReq> = sel
         .get("matchLabels")
         .and_then(Value::as_object)
-        .map(|m| m.iter().map(|(k, v)| LabelReq::Eq(k.clone(), s(v))).collect())
+        .map(|m| {
+            m.iter()
+                .map(|(k, v)| LabelReq::Eq(k.clone(), s(v)))
+                .collect()
+        })
         .unwrap_or_default();
-    for e in sel.get("matchExpressions").and_then(Value::as_array).into_iter().flatten() {
+    for e in sel
+        .get("matchExpressions")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
         let key = s(e.get("key").unwrap_or(&Value::Null));
-        let values: Vec<String> =
-            e.get("values").and_then(Value::as_array).map(|v| v.iter().map(s).collect()).unwrap_or_default();
+        let values: Vec<String> = e
+            .get("values")
+            .and_then(Value::as_array)
+            .map(|v| v.iter().map(s).collect())
+            .unwrap_or_default();
         reqs.push(match e.get("operator").and_then(Value::as_str) {
             Some("In") => LabelReq::In(key, values),
             Some("NotIn") => LabelReq::NotIn(key, values),
@@ -140,13 +165,22 @@ pub fn selector_of(obj: &Value) -> Option<Vec<LabelReq>> {
 }
 
 /// GETs an object (and, for describe, its events) as `{"object": …, "events": […]}`.
-pub async fn fetch(client: &kube::Client, path: &str, events: Option<&str>) -> Result<Value, String> {
+pub async fn fetch(
+    client: &kube::Client,
+    path: &str,
+    events: Option<&str>,
+) -> Result<Value, String> {
     let get = |p: &str| {
         let req = http::Request::get(p).body(Vec::new());
         let client = client.clone();
         async move {
             let req = req.map_err(|e| e.to_string())?;
-            match tokio::time::timeout(std::time::Duration::from_secs(15), client.request::<Value>(req)).await {
+            match tokio::time::timeout(
+                std::time::Duration::from_secs(15),
+                client.request::<Value>(req),
+            )
+            .await
+            {
                 Ok(r) => r.map_err(|e| short_error(&e)),
                 Err(_) => Err("request timed out".to_string()),
             }
@@ -155,7 +189,11 @@ pub async fn fetch(client: &kube::Client, path: &str, events: Option<&str>) -> R
     let object = get(path).await?;
     let events = match events {
         // Events are a nicety: a cluster that forbids them still describes the object.
-        Some(p) => get(p).await.ok().and_then(|v| v.get("items").cloned()).unwrap_or(Value::Array(vec![])),
+        Some(p) => get(p)
+            .await
+            .ok()
+            .and_then(|v| v.get("items").cloned())
+            .unwrap_or(Value::Array(vec![])),
         None => Value::Array(vec![]),
     };
     Ok(serde_json::json!({"object": object, "events": events}))
@@ -172,10 +210,16 @@ mod tests {
             "matchExpressions":[{"key":"tier","operator":"In","values":["front"]}]}}});
         assert_eq!(
             selector_of(&d).unwrap(),
-            vec![LabelReq::Eq("app".into(), "web".into()), LabelReq::In("tier".into(), vec!["front".into()])]
+            vec![
+                LabelReq::Eq("app".into(), "web".into()),
+                LabelReq::In("tier".into(), vec!["front".into()])
+            ]
         );
         let s = json!({"kind":"Service","spec":{"selector":{"app":"db"}}});
-        assert_eq!(selector_of(&s).unwrap(), vec![LabelReq::Eq("app".into(), "db".into())]);
+        assert_eq!(
+            selector_of(&s).unwrap(),
+            vec![LabelReq::Eq("app".into(), "db".into())]
+        );
         assert!(selector_of(&json!({"kind":"ExternalName","spec":{}})).is_none());
     }
 }

@@ -50,7 +50,13 @@ pub enum ClusterEvent {
     Health(Health),
 }
 
-pub fn spawn(id: ClusterId, generation: u64, context: String, kubeconfig: Kubeconfig, tx: Sender) -> tokio::task::JoinHandle<()> {
+pub fn spawn(
+    id: ClusterId,
+    generation: u64,
+    context: String,
+    kubeconfig: Kubeconfig,
+    tx: Sender,
+) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let send = |ev| tx.send(Msg::Cluster { id, generation, ev }).is_ok();
         let client = loop {
@@ -80,7 +86,12 @@ pub fn spawn(id: ClusterId, generation: u64, context: String, kubeconfig: Kubeco
             }
         };
         let identity = whoami(&client).await;
-        if !send(ClusterEvent::Connected { client: client.clone(), version, identity, default_namespace }) {
+        if !send(ClusterEvent::Connected {
+            client: client.clone(),
+            version,
+            identity,
+            default_namespace,
+        }) {
             return;
         }
         let mut healthy = rediscover(&client, &send).await;
@@ -127,11 +138,16 @@ async fn rediscover(client: &Client, send: &impl Fn(ClusterEvent) -> bool) -> bo
             true
         }
         Ok(Err(e)) => {
-            send(ClusterEvent::Health(Health::Degraded(format!("discovery: {}", short_error(&e)))));
+            send(ClusterEvent::Health(Health::Degraded(format!(
+                "discovery: {}",
+                short_error(&e)
+            ))));
             false
         }
         Err(_) => {
-            send(ClusterEvent::Health(Health::Unreachable("discovery timed out".into())));
+            send(ClusterEvent::Health(Health::Unreachable(
+                "discovery timed out".into(),
+            )));
             false
         }
     }
@@ -145,14 +161,28 @@ fn missing_files(context: &str, kc: &Kubeconfig) -> Result<(), String> {
         .find(|c| c.name == context)
         .and_then(|c| c.context.as_ref())
         .ok_or_else(|| format!("context {context:?} not found"))?;
-    let user = ctx.user.as_deref().and_then(|u| kc.auth_infos.iter().find(|a| a.name == u)).and_then(|a| a.auth_info.as_ref());
-    let cluster = kc.clusters.iter().find(|c| c.name == ctx.cluster).and_then(|c| c.cluster.as_ref());
+    let user = ctx
+        .user
+        .as_deref()
+        .and_then(|u| kc.auth_infos.iter().find(|a| a.name == u))
+        .and_then(|a| a.auth_info.as_ref());
+    let cluster = kc
+        .clusters
+        .iter()
+        .find(|c| c.name == ctx.cluster)
+        .and_then(|c| c.cluster.as_ref());
     if cluster.is_none() {
         return Err(format!("cluster {:?} not found in kubeconfig", ctx.cluster));
     }
     let files = [
-        ("certificate-authority", cluster.and_then(|c| c.certificate_authority.as_deref())),
-        ("client-certificate", user.and_then(|u| u.client_certificate.as_deref())),
+        (
+            "certificate-authority",
+            cluster.and_then(|c| c.certificate_authority.as_deref()),
+        ),
+        (
+            "client-certificate",
+            user.and_then(|u| u.client_certificate.as_deref()),
+        ),
         ("client-key", user.and_then(|u| u.client_key.as_deref())),
         ("tokenFile", user.and_then(|u| u.token_file.as_deref())),
     ];
@@ -166,7 +196,10 @@ fn missing_files(context: &str, kc: &Kubeconfig) -> Result<(), String> {
 
 async fn build_client(context: &str, kubeconfig: Kubeconfig) -> Result<Client, String> {
     missing_files(context, &kubeconfig).map_err(|e| format!("kubeconfig: {e}"))?;
-    let opts = KubeConfigOptions { context: Some(context.to_string()), ..Default::default() };
+    let opts = KubeConfigOptions {
+        context: Some(context.to_string()),
+        ..Default::default()
+    };
     let mut config = Config::from_custom_kubeconfig(kubeconfig, &opts)
         .await
         .map_err(|e| format!("kubeconfig: {e}"))?;
@@ -183,7 +216,9 @@ async fn build_client(context: &str, kubeconfig: Kubeconfig) -> Result<Client, S
     }
 }
 
-async fn timed<T>(f: impl std::future::Future<Output = Result<T, kube::Error>>) -> Result<T, String> {
+async fn timed<T>(
+    f: impl std::future::Future<Output = Result<T, kube::Error>>,
+) -> Result<T, String> {
     match tokio::time::timeout(REQUEST_TIMEOUT, f).await {
         Ok(r) => r.map_err(|e| short_error(&e)),
         Err(_) => Err("timed out".into()),
@@ -191,18 +226,27 @@ async fn timed<T>(f: impl std::future::Future<Output = Result<T, kube::Error>>) 
 }
 
 async fn readyz(client: &Client) -> Result<(), String> {
-    let req = http::Request::get("/readyz").body(Vec::new()).map_err(|e| e.to_string())?;
-    client.request_text(req).await.map(|_| ()).map_err(|e| short_error(&e))
+    let req = http::Request::get("/readyz")
+        .body(Vec::new())
+        .map_err(|e| e.to_string())?;
+    client
+        .request_text(req)
+        .await
+        .map(|_| ())
+        .map_err(|e| short_error(&e))
 }
 
 async fn whoami(client: &Client) -> Option<String> {
-    let body = serde_json::json!({"apiVersion": "authentication.k8s.io/v1", "kind": "SelfSubjectReview"});
+    let body =
+        serde_json::json!({"apiVersion": "authentication.k8s.io/v1", "kind": "SelfSubjectReview"});
     let req = http::Request::post("/apis/authentication.k8s.io/v1/selfsubjectreviews")
         .header(http::header::CONTENT_TYPE, "application/json")
         .body(serde_json::to_vec(&body).ok()?)
         .ok()?;
     let v: serde_json::Value = timed(client.request(req)).await.ok()?;
-    v.pointer("/status/userInfo/username").and_then(|u| u.as_str()).map(crate::text::clean)
+    v.pointer("/status/userInfo/username")
+        .and_then(|u| u.as_str())
+        .map(crate::text::clean)
 }
 
 /// A one-line reason fit for a badge: the API's message when there is one, else the

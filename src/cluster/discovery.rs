@@ -181,7 +181,12 @@ async fn legacy(client: &Client) -> Result<Vec<ResourceInfo>, kube::Error> {
     Ok(out)
 }
 
-async fn get<T: serde::de::DeserializeOwned>(client: &Client, path: &str) -> Result<T, kube::Error> {
-    let req = http::Request::get(path).body(Vec::new()).map_err(kube::Error::HttpError)?;
+async fn get<T: serde::de::DeserializeOwned>(
+    client: &Client,
+    path: &str,
+) -> Result<T, kube::Error> {
+    let req = http::Request::get(path)
+        .body(Vec::new())
+        .map_err(kube::Error::HttpError)?;
     client.request(req).await
 }

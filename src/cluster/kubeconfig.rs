@@ -27,7 +27,9 @@ pub fn kubeconfig_paths(explicit: &[PathBuf]) -> Vec<PathBuf> {
         return explicit.to_vec();
     }
     if let Some(list) = std::env::var_os("KUBECONFIG").filter(|v| !v.is_empty()) {
-        return std::env::split_paths(&list).filter(|p| !p.as_os_str().is_empty()).collect();
+        return std::env::split_paths(&list)
+            .filter(|p| !p.as_os_str().is_empty())
+            .collect();
     }
     directories::BaseDirs::new()
         .map(|d| vec![d.home_dir().join(".kube").join("config")])
@@ -92,7 +94,11 @@ pub fn load(paths: &[PathBuf]) -> Result<LoadedKubeconfig, String> {
             }
         })
         .collect();
-    Ok(LoadedKubeconfig { config, contexts, problems })
+    Ok(LoadedKubeconfig {
+        config,
+        contexts,
+        problems,
+    })
 }
 
 /// Which contexts start live: all, those matching the given names/globs, or the current one.
@@ -106,7 +112,12 @@ pub fn select(
         return Ok(names.iter().map(|s| s.to_string()).collect());
     }
     if patterns.is_empty() {
-        return match kc.config.current_context.as_deref().filter(|c| !c.is_empty()) {
+        return match kc
+            .config
+            .current_context
+            .as_deref()
+            .filter(|c| !c.is_empty())
+        {
             Some(cur) => Ok(vec![cur.to_string()]),
             None => names
                 .first()
@@ -116,10 +127,14 @@ pub fn select(
     }
     let mut out: Vec<String> = Vec::new();
     for pat in patterns {
-        let matcher = glob::Pattern::new(pat).map_err(|e| format!("bad context pattern {pat:?}: {e}"))?;
+        let matcher =
+            glob::Pattern::new(pat).map_err(|e| format!("bad context pattern {pat:?}: {e}"))?;
         let hits: Vec<&&str> = names.iter().filter(|n| matcher.matches(n)).collect();
         if hits.is_empty() {
-            return Err(format!("no context matches {pat:?} (known: {})", names.join(", ")));
+            return Err(format!(
+                "no context matches {pat:?} (known: {})",
+                names.join(", ")
+            ));
         }
         for h in hits {
             if !out.iter().any(|o| o == *h) {
@@ -150,7 +165,11 @@ mod tests {
         assert_eq!(select(&k, &[], false).unwrap(), vec!["b"]);
         assert_eq!(select(&k, &["a-*".into()], false).unwrap(), vec!["a-prod"]);
         assert_eq!(select(&k, &[], true).unwrap().len(), 2);
-        assert!(select(&k, &["zzz".into()], false).unwrap_err().contains("no context matches"));
+        assert!(
+            select(&k, &["zzz".into()], false)
+                .unwrap_err()
+                .contains("no context matches")
+        );
         assert_eq!(k.contexts[0].namespace.as_deref(), Some("web"));
         assert_eq!(k.contexts[0].server, "https://127.0.0.1:1");
     }

@@ -19,7 +19,8 @@ pub struct Key {
 
 impl Key {
     pub fn from_event(ev: &KeyEvent) -> Self {
-        let mut mods = ev.modifiers & (KeyModifiers::CONTROL | KeyModifiers::ALT | KeyModifiers::SHIFT);
+        let mut mods =
+            ev.modifiers & (KeyModifiers::CONTROL | KeyModifiers::ALT | KeyModifiers::SHIFT);
         if let KeyCode::Char(_) = ev.code {
             // The character already carries shift ('N'); terminals disagree on the flag.
             mods.remove(KeyModifiers::SHIFT);
@@ -39,7 +40,11 @@ impl Key {
         let mut rest = s;
         loop {
             let lower = rest.to_lowercase();
-            if rest.len() > 1 && (lower.starts_with("ctrl-") || lower.starts_with("alt-") || lower.starts_with("shift-")) {
+            if rest.len() > 1
+                && (lower.starts_with("ctrl-")
+                    || lower.starts_with("alt-")
+                    || lower.starts_with("shift-"))
+            {
                 let (m, r) = rest.split_once('-').unwrap_or((rest, ""));
                 match m.to_lowercase().as_str() {
                     "ctrl" => mods |= KeyModifiers::CONTROL,
@@ -161,8 +166,15 @@ impl Keymap {
                     table.remove(&k);
                     continue;
                 }
-                let a: Action = serde_json::from_value(serde_json::Value::String(action.get_ref().clone()))
-                    .map_err(|_| format!("{origin}:{}: unknown action {:?}", line_of(text, action.span().start), action.get_ref()))?;
+                let a: Action =
+                    serde_json::from_value(serde_json::Value::String(action.get_ref().clone()))
+                        .map_err(|_| {
+                            format!(
+                                "{origin}:{}: unknown action {:?}",
+                                line_of(text, action.span().start),
+                                action.get_ref()
+                            )
+                        })?;
                 table.insert(k, a);
             }
         }
@@ -187,7 +199,9 @@ impl Keymap {
         out.sort_by(|a, b| {
             let ma = MODES.iter().position(|m| *m == a.0);
             let mb = MODES.iter().position(|m| *m == b.0);
-            ma.cmp(&mb).then(format!("{:?}", a.2).cmp(&format!("{:?}", b.2))).then(a.1.cmp(&b.1))
+            ma.cmp(&mb)
+                .then(format!("{:?}", a.2).cmp(&format!("{:?}", b.2)))
+                .then(a.1.cmp(&b.1))
         });
         out
     }
@@ -195,8 +209,13 @@ impl Keymap {
     /// The first key bound to `action` in `mode` (or global), for hints.
     pub fn key_for(&self, mode: &str, action: Action) -> Option<String> {
         [mode, "global"].iter().find_map(|m| {
-            let mut keys: Vec<String> =
-                self.modes.get(*m)?.iter().filter(|(_, a)| **a == action).map(|(k, _)| k.label()).collect();
+            let mut keys: Vec<String> = self
+                .modes
+                .get(*m)?
+                .iter()
+                .filter(|(_, a)| **a == action)
+                .map(|(k, _)| k.label())
+                .collect();
             keys.sort_by_key(|k| k.len());
             keys.into_iter().next()
         })
@@ -222,13 +241,28 @@ mod tests {
 
     #[test]
     fn user_file_rebinds_and_errors_name_the_line() {
-        let km = Keymap::load(Some(("[table]\nD = \"describe\"\nd = \"none\"\n", "user.toml"))).unwrap();
-        assert_eq!(km.resolve("table", Key::parse("D").unwrap()), Some(Action::Describe));
+        let km = Keymap::load(Some((
+            "[table]\nD = \"describe\"\nd = \"none\"\n",
+            "user.toml",
+        )))
+        .unwrap();
+        assert_eq!(
+            km.resolve("table", Key::parse("D").unwrap()),
+            Some(Action::Describe)
+        );
         assert_eq!(km.resolve("table", Key::parse("d").unwrap()), None);
-        let e = Keymap::load(Some(("[table]\nx = \"describe\"\nz = \"explode\"\n", "user.toml"))).unwrap_err();
+        let e = Keymap::load(Some((
+            "[table]\nx = \"describe\"\nz = \"explode\"\n",
+            "user.toml",
+        )))
+        .unwrap_err();
         assert!(e.contains("user.toml:3") && e.contains("explode"), "{e}");
-        let e = Keymap::load(Some(("[table]\n\n\"ctrl-nope\" = \"quit\"\n", "user.toml"))).unwrap_err();
-        assert!(e.contains("user.toml:3") && e.contains("unknown key"), "{e}");
+        let e =
+            Keymap::load(Some(("[table]\n\n\"ctrl-nope\" = \"quit\"\n", "user.toml"))).unwrap_err();
+        assert!(
+            e.contains("user.toml:3") && e.contains("unknown key"),
+            "{e}"
+        );
         let e = Keymap::load(Some(("[tabel]\nq = \"quit\"\n", "user.toml"))).unwrap_err();
         assert!(e.contains("user.toml:1") && e.contains("tabel"), "{e}");
     }

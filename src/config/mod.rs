@@ -73,7 +73,9 @@ pub fn load(theme_override: Option<&str>) -> Result<Config, String> {
         None => Keymap::load(None)?,
     };
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-    let name = theme_override.or(settings.theme.as_deref()).unwrap_or("dark");
+    let name = theme_override
+        .or(settings.theme.as_deref())
+        .unwrap_or("dark");
     let user_theme = match file(&format!("themes/{name}.toml")) {
         Some(p) => read_optional(&p)?.map(|t| (t, p.display().to_string())),
         None => None,
@@ -92,5 +94,9 @@ pub fn load(theme_override: Option<&str>) -> Result<Config, String> {
             Theme::parse(text, name, no_color)?
         }
     };
-    Ok(Config { settings, keymap, theme })
+    Ok(Config {
+        settings,
+        keymap,
+        theme,
+    })
 }

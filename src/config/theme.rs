@@ -9,15 +9,39 @@ use std::str::FromStr;
 pub const BUILTIN: &[(&str, &str)] = &[
     ("dark", include_str!("../../themes/dark.toml")),
     ("light", include_str!("../../themes/light.toml")),
-    ("high-contrast", include_str!("../../themes/high-contrast.toml")),
+    (
+        "high-contrast",
+        include_str!("../../themes/high-contrast.toml"),
+    ),
 ];
 
 /// Every slot the UI draws with; a theme file may set any subset.
 pub const SLOTS: &[&str] = &[
-    "base", "header", "title", "border", "table-header", "selected", "cursor-column", "row-ok", "row-done",
-    "row-warn", "row-error", "cluster-ok", "cluster-connecting", "cluster-degraded", "cluster-unreachable",
-    "prompt", "hint", "flash-info", "flash-error", "yaml-key", "yaml-string", "yaml-number", "yaml-bool",
-    "yaml-comment", "masked",
+    "base",
+    "header",
+    "title",
+    "border",
+    "table-header",
+    "selected",
+    "cursor-column",
+    "row-ok",
+    "row-done",
+    "row-warn",
+    "row-error",
+    "cluster-ok",
+    "cluster-connecting",
+    "cluster-degraded",
+    "cluster-unreachable",
+    "prompt",
+    "hint",
+    "flash-info",
+    "flash-error",
+    "yaml-key",
+    "yaml-string",
+    "yaml-number",
+    "yaml-bool",
+    "yaml-comment",
+    "masked",
 ];
 
 #[derive(Deserialize, Default)]
@@ -77,10 +101,12 @@ impl Theme {
             let mut style = Style::default();
             if !no_color {
                 if let Some(fg) = &spec.fg {
-                    style = style.fg(Color::from_str(fg).map_err(|_| format!("{origin}: bad colour {fg:?} for {slot}"))?);
+                    style = style.fg(Color::from_str(fg)
+                        .map_err(|_| format!("{origin}: bad colour {fg:?} for {slot}"))?);
                 }
                 if let Some(bg) = &spec.bg {
-                    style = style.bg(Color::from_str(bg).map_err(|_| format!("{origin}: bad colour {bg:?} for {slot}"))?);
+                    style = style.bg(Color::from_str(bg)
+                        .map_err(|_| format!("{origin}: bad colour {bg:?} for {slot}"))?);
                 }
             }
             for (on, m) in [
@@ -112,7 +138,10 @@ mod tests {
     fn builtins_parse_and_no_color_keeps_modifiers() {
         for (name, text) in BUILTIN {
             let t = Theme::parse(text, name, false).unwrap();
-            assert!(t.get("selected") != Style::default(), "{name} has a selection style");
+            assert!(
+                t.get("selected") != Style::default(),
+                "{name} has a selection style"
+            );
         }
         let t = Theme::parse(BUILTIN[0].1, "dark", true).unwrap();
         assert_eq!(t.get("row-error").fg, None);
@@ -121,9 +150,18 @@ mod tests {
 
     #[test]
     fn user_theme_inherits_and_rejects_unknown_slots() {
-        let t = Theme::parse("inherits = \"dark\"\n[styles]\nrow-error = { fg = \"#ff00ff\" }\n", "mine", false).unwrap();
+        let t = Theme::parse(
+            "inherits = \"dark\"\n[styles]\nrow-error = { fg = \"#ff00ff\" }\n",
+            "mine",
+            false,
+        )
+        .unwrap();
         assert_eq!(t.get("row-error").fg, Some(Color::Rgb(255, 0, 255)));
         assert!(t.get("header") != Style::default());
-        assert!(Theme::parse("[styles]\nrow-eror = { fg = \"red\" }\n", "mine", false).unwrap_err().contains("row-eror"));
+        assert!(
+            Theme::parse("[styles]\nrow-eror = { fg = \"red\" }\n", "mine", false)
+                .unwrap_err()
+                .contains("row-eror")
+        );
     }
 }

@@ -23,10 +23,12 @@ pub fn prepare(obj: &Value, reveal: bool) -> Value {
             }
         }
         // kubectl apply stores the whole Secret, values included, in this annotation.
-        if let Some(ann) = obj.pointer_mut("/metadata/annotations").and_then(Value::as_object_mut) {
-            if let Some(v) = ann.get_mut("kubectl.kubernetes.io/last-applied-configuration") {
-                *v = Value::String(MASK.into());
-            }
+        if let Some(ann) = obj
+            .pointer_mut("/metadata/annotations")
+            .and_then(Value::as_object_mut)
+            && let Some(v) = ann.get_mut("kubectl.kubernetes.io/last-applied-configuration")
+        {
+            *v = Value::String(MASK.into());
         }
     }
     obj
@@ -120,7 +122,11 @@ fn is_empty(v: &Value) -> bool {
 
 fn map_lines(label: &str, m: Option<&Map<String, Value>>, width: usize) -> Vec<String> {
     let entries: Vec<String> = m
-        .map(|m| m.iter().map(|(k, v)| format!("{k}={}", scalar(v).unwrap_or_default())).collect())
+        .map(|m| {
+            m.iter()
+                .map(|(k, v)| format!("{k}={}", scalar(v).unwrap_or_default()))
+                .collect()
+        })
         .unwrap_or_default();
     if entries.is_empty() {
         return vec![format!("{:width$}<none>", format!("{label}:"))];
@@ -128,7 +134,13 @@ fn map_lines(label: &str, m: Option<&Map<String, Value>>, width: usize) -> Vec<S
     entries
         .iter()
         .enumerate()
-        .map(|(i, e)| if i == 0 { format!("{:width$}{e}", format!("{label}:")) } else { format!("{:width$}{e}", "") })
+        .map(|(i, e)| {
+            if i == 0 {
+                format!("{:width$}{e}", format!("{label}:"))
+            } else {
+                format!("{:width$}{e}", "")
+            }
+        })
         .collect()
 }
 
@@ -137,12 +149,24 @@ pub fn describe_lines(original: &Value, events: &[Value], reveal: bool, now: i64
     let obj = prepare(original, reveal);
     let meta = obj.get("metadata").cloned().unwrap_or(Value::Null);
     let w = 16;
-    let mut out = vec![format!("{:w$}{}", "Name:", meta.get("name").and_then(Value::as_str).unwrap_or(""))];
+    let mut out = vec![format!(
+        "{:w$}{}",
+        "Name:",
+        meta.get("name").and_then(Value::as_str).unwrap_or("")
+    )];
     if let Some(ns) = meta.get("namespace").and_then(Value::as_str) {
         out.push(format!("{:w$}{ns}", "Namespace:"));
     }
-    out.extend(map_lines("Labels", meta.get("labels").and_then(Value::as_object), w));
-    let mut annotations = meta.get("annotations").and_then(Value::as_object).cloned().unwrap_or_default();
+    out.extend(map_lines(
+        "Labels",
+        meta.get("labels").and_then(Value::as_object),
+        w,
+    ));
+    let mut annotations = meta
+        .get("annotations")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
     annotations.remove("kubectl.kubernetes.io/last-applied-configuration");
     out.extend(map_lines("Annotations", Some(&annotations), w));
     if let Some(t) = meta.get("creationTimestamp").and_then(Value::as_str) {
@@ -157,7 +181,11 @@ pub fn describe_lines(original: &Value, events: &[Value], reveal: bool, now: i64
     }
     let kind = obj.get("kind").and_then(Value::as_str).unwrap_or("");
     if kind == "Secret" {
-        out.push(format!("{:w$}{}", "Type:", obj.get("type").and_then(Value::as_str).unwrap_or("")));
+        out.push(format!(
+            "{:w$}{}",
+            "Type:",
+            obj.get("type").and_then(Value::as_str).unwrap_or("")
+        ));
         out.push(String::new());
         out.push("Data".into());
         out.push("====".into());
@@ -173,7 +201,10 @@ pub fn describe_lines(original: &Value, events: &[Value], reveal: bool, now: i64
                         .unwrap_or_else(|| s.to_string());
                     out.push(format!("{k}:  {decoded}"));
                 } else {
-                    let len = base64::engine::general_purpose::STANDARD.decode(s).map(|b| b.len()).unwrap_or(0);
+                    let len = base64::engine::general_purpose::STANDARD
+                        .decode(s)
+                        .map(|b| b.len())
+                        .unwrap_or(0);
                     out.push(format!("{k}:  {len} bytes"));
                 }
             }
@@ -197,8 +228,14 @@ pub fn describe_lines(original: &Value, events: &[Value], reveal: bool, now: i64
         out.push(format!("{:w$}<none>", "Events:"));
     } else {
         out.push("Events:".into());
-        out.push(format!("  {:<8} {:<24} {:<8} {:<20} Message", "Type", "Reason", "Age", "From"));
-        out.push(format!("  {:<8} {:<24} {:<8} {:<20} -------", "----", "------", "---", "----"));
+        out.push(format!(
+            "  {:<8} {:<24} {:<8} {:<20} Message",
+            "Type", "Reason", "Age", "From"
+        ));
+        out.push(format!(
+            "  {:<8} {:<24} {:<8} {:<20} -------",
+            "----", "------", "---", "----"
+        ));
         let mut evs: Vec<&Value> = events.iter().collect();
         let last_seen = |e: &Value| {
             ["lastTimestamp", "eventTime", "firstTimestamp"]
@@ -208,9 +245,15 @@ pub fn describe_lines(original: &Value, events: &[Value], reveal: bool, now: i64
         };
         evs.sort_by_key(|e| last_seen(e));
         for e in evs {
-            let age = last_seen(e).map(|t| crate::ui::age(now - t)).unwrap_or_else(|| "?".into());
+            let age = last_seen(e)
+                .map(|t| crate::ui::age(now - t))
+                .unwrap_or_else(|| "?".into());
             let count = e.get("count").and_then(Value::as_u64).unwrap_or(1);
-            let age = if count > 1 { format!("{age} (x{count})") } else { age };
+            let age = if count > 1 {
+                format!("{age} (x{count})")
+            } else {
+                age
+            };
             let from = e
                 .pointer("/source/component")
                 .or_else(|| e.get("reportingComponent"))
@@ -222,7 +265,10 @@ pub fn describe_lines(original: &Value, events: &[Value], reveal: bool, now: i64
                 e.get("reason").and_then(Value::as_str).unwrap_or(""),
                 age,
                 from,
-                e.get("message").and_then(Value::as_str).unwrap_or("").trim()
+                e.get("message")
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .trim()
             ));
         }
     }
@@ -250,7 +296,10 @@ mod tests {
         let shown = yaml_lines(&secret(), true).join("\n");
         assert!(shown.contains("aHVudGVyMg=="));
         let d = describe_lines(&secret(), &[], false, 0).join("\n");
-        assert!(d.contains("password:  7 bytes") && !d.contains("hunter2"), "{d}");
+        assert!(
+            d.contains("password:  7 bytes") && !d.contains("hunter2"),
+            "{d}"
+        );
         let d = describe_lines(&secret(), &[], true, 0).join("\n");
         assert!(d.contains("password:  hunter2"));
     }

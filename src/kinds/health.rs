@@ -14,7 +14,9 @@ pub enum RowHealth {
 }
 
 fn cell<'a>(columns: &[Column], cells: &'a [String], name: &str) -> Option<&'a str> {
-    let i = columns.iter().position(|c| c.name.eq_ignore_ascii_case(name))?;
+    let i = columns
+        .iter()
+        .position(|c| c.name.eq_ignore_ascii_case(name))?;
     cells.get(i).map(String::as_str)
 }
 
@@ -68,8 +70,12 @@ fn pod(status: &str, ready: Option<&str>) -> RowHealth {
             _ => RowHealth::Ok,
         },
         "Completed" | "Succeeded" => RowHealth::Done,
-        "Pending" | "ContainerCreating" | "PodInitializing" | "Terminating" | "NotReady" => RowHealth::Warn,
-        s if s.starts_with("Init:") && !s.contains("Error") && !s.contains("BackOff") => RowHealth::Warn,
+        "Pending" | "ContainerCreating" | "PodInitializing" | "Terminating" | "NotReady" => {
+            RowHealth::Warn
+        }
+        s if s.starts_with("Init:") && !s.contains("Error") && !s.contains("BackOff") => {
+            RowHealth::Warn
+        }
         _ => RowHealth::Error,
     }
 }
@@ -92,7 +98,14 @@ mod tests {
     use crate::store::row::ColumnKind;
 
     fn cols(names: &[&str]) -> Vec<Column> {
-        names.iter().map(|n| Column { name: n.to_string(), kind: ColumnKind::Text, priority: 0 }).collect()
+        names
+            .iter()
+            .map(|n| Column {
+                name: n.to_string(),
+                kind: ColumnKind::Text,
+                priority: 0,
+            })
+            .collect()
     }
     fn cells(v: &[&str]) -> Vec<String> {
         v.iter().map(|s| s.to_string()).collect()
@@ -102,22 +115,49 @@ mod tests {
     fn pods() {
         let c = cols(&["Name", "Ready", "Status"]);
         let p = ResKey::core("pods");
-        assert_eq!(row_health(&p, &c, &cells(&["a", "1/1", "Running"]), false), RowHealth::Ok);
-        assert_eq!(row_health(&p, &c, &cells(&["a", "0/1", "Running"]), false), RowHealth::Warn);
-        assert_eq!(row_health(&p, &c, &cells(&["a", "0/1", "CrashLoopBackOff"]), false), RowHealth::Error);
-        assert_eq!(row_health(&p, &c, &cells(&["a", "0/1", "Pending"]), false), RowHealth::Warn);
-        assert_eq!(row_health(&p, &c, &cells(&["a", "0/1", "Completed"]), false), RowHealth::Done);
-        assert_eq!(row_health(&p, &c, &cells(&["a", "1/1", "Running"]), true), RowHealth::Warn);
+        assert_eq!(
+            row_health(&p, &c, &cells(&["a", "1/1", "Running"]), false),
+            RowHealth::Ok
+        );
+        assert_eq!(
+            row_health(&p, &c, &cells(&["a", "0/1", "Running"]), false),
+            RowHealth::Warn
+        );
+        assert_eq!(
+            row_health(&p, &c, &cells(&["a", "0/1", "CrashLoopBackOff"]), false),
+            RowHealth::Error
+        );
+        assert_eq!(
+            row_health(&p, &c, &cells(&["a", "0/1", "Pending"]), false),
+            RowHealth::Warn
+        );
+        assert_eq!(
+            row_health(&p, &c, &cells(&["a", "0/1", "Completed"]), false),
+            RowHealth::Done
+        );
+        assert_eq!(
+            row_health(&p, &c, &cells(&["a", "1/1", "Running"]), true),
+            RowHealth::Warn
+        );
     }
 
     #[test]
     fn workloads_and_nodes() {
         let d = ResKey::new("apps", "deployments");
         let c = cols(&["Name", "Ready", "Up-to-date"]);
-        assert_eq!(row_health(&d, &c, &cells(&["w", "1/3", "3"]), false), RowHealth::Warn);
-        assert_eq!(row_health(&d, &c, &cells(&["w", "3/3", "3"]), false), RowHealth::Ok);
+        assert_eq!(
+            row_health(&d, &c, &cells(&["w", "1/3", "3"]), false),
+            RowHealth::Warn
+        );
+        assert_eq!(
+            row_health(&d, &c, &cells(&["w", "3/3", "3"]), false),
+            RowHealth::Ok
+        );
         let n = ResKey::core("nodes");
         let c = cols(&["Name", "Status"]);
-        assert_eq!(row_health(&n, &c, &cells(&["n", "NotReady"]), false), RowHealth::Error);
+        assert_eq!(
+            row_health(&n, &c, &cells(&["n", "NotReady"]), false),
+            RowHealth::Error
+        );
     }
 }

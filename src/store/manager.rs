@@ -53,12 +53,22 @@ impl WatchManager {
                 tx: tx.clone(),
             }
             .spawn();
-            self.active.insert(key, Active { generation, handle, unwanted_since: None });
+            self.active.insert(
+                key,
+                Active {
+                    generation,
+                    handle,
+                    unwanted_since: None,
+                },
+            );
         }
         let expired: Vec<_> = self
             .active
             .iter()
-            .filter(|(_, a)| a.unwanted_since.is_some_and(|t| now.duration_since(t) > LINGER))
+            .filter(|(_, a)| {
+                a.unwanted_since
+                    .is_some_and(|t| now.duration_since(t) > LINGER)
+            })
             .map(|(k, _)| k.clone())
             .collect();
         for key in expired {

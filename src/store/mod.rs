@@ -13,7 +13,9 @@ use std::collections::{HashMap, HashSet};
 #[derive(Debug)]
 pub enum WatchEvent {
     /// A (re)list began; rows not re-sent before `Synced` are gone.
-    Listing { columns: Vec<Column> },
+    Listing {
+        columns: Vec<Column>,
+    },
     Upsert(Vec<Row>),
     Delete(Vec<String>),
     Synced,
@@ -75,7 +77,8 @@ impl Sheet {
 
 #[derive(Default)]
 pub struct Store {
-    sheets: HashMap<(ClusterId, ResKey), Sheet>,
+    // Keyed resource first so lookups borrow the key instead of cloning it.
+    sheets: HashMap<ResKey, HashMap<ClusterId, Sheet>>,
     /// Bumped on every change, so views know when to recompute.
     pub version: u64,
 }
@@ -84,31 +87,42 @@ impl Store {
     /// A new watch generation for this sheet; rows of the old one stay until the new list
     /// completes, so a restart does not blank the screen.
     pub fn open(&mut self, id: ClusterId, res: &ResKey, generation: u64) {
-        self.sheets.entry((id, res.clone())).or_insert_with(|| Sheet::new(generation)).generation = generation;
+        self.sheets
+            .entry(res.clone())
+            .or_default()
+            .entry(id)
+            .or_insert_with(|| Sheet::new(generation))
+            .generation = generation;
         self.version += 1;
     }
 
     pub fn close(&mut self, id: ClusterId, res: &ResKey) {
-        self.sheets.remove(&(id, res.clone()));
+        if let Some(m) = self.sheets.get_mut(res) {
+            m.remove(&id);
+        }
         self.version += 1;
     }
 
     pub fn drop_cluster(&mut self, id: ClusterId) {
-        self.sheets.retain(|(c, _), _| *c != id);
+        self.sheets.values_mut().for_each(|m| {
+            m.remove(&id);
+        });
         self.version += 1;
     }
 
     pub fn sheet(&self, id: ClusterId, res: &ResKey) -> Option<&Sheet> {
-        self.sheets.get(&(id, res.clone()))
+        self.sheets.get(res)?.get(&id)
     }
 
     pub fn sheets_of(&self, id: ClusterId) -> impl Iterator<Item = (&ResKey, &Sheet)> {
-        self.sheets.iter().filter(move |((c, _), _)| *c == id).map(|((_, r), s)| (r, s))
+        self.sheets
+            .iter()
+            .filter_map(move |(r, m)| m.get(&id).map(|s| (r, s)))
     }
 
     /// Applies one watch message; stale generations are dropped. Returns whether anything changed.
     pub fn apply(&mut self, id: ClusterId, res: &ResKey, generation: u64, ev: WatchEvent) -> bool {
-        let Some(sheet) = self.sheets.get_mut(&(id, res.clone())) else {
+        let Some(sheet) = self.sheets.get_mut(res).and_then(|m| m.get_mut(&id)) else {
             return false;
         };
         if sheet.generation != generation {
@@ -126,8 +140,12 @@ impl Store {
             WatchEvent::Delete(uids) => uids.iter().for_each(|u| sheet.remove(u)),
             WatchEvent::Synced => {
                 if let Some(seen) = sheet.seen.take() {
-                    let gone: Vec<String> =
-                        sheet.rows.iter().filter(|r| !seen.contains(&r.uid)).map(|r| r.uid.clone()).collect();
+                    let gone: Vec<String> = sheet
+                        .rows
+                        .iter()
+                        .filter(|r| !seen.contains(&r.uid))
+                        .map(|r| r.uid.clone())
+                        .collect();
                     gone.iter().for_each(|u| sheet.remove(u));
                 }
                 sheet.state = SheetState::Ready;
@@ -164,16 +182,31 @@ mod tests {
         let pods = ResKey::core("pods");
         s.open(0, &pods, 1);
         s.apply(0, &pods, 1, WatchEvent::Listing { columns: vec![] });
-        s.apply(0, &pods, 1, WatchEvent::Upsert(vec![row("a"), row("b"), row("c")]));
+        s.apply(
+            0,
+            &pods,
+            1,
+            WatchEvent::Upsert(vec![row("a"), row("b"), row("c")]),
+        );
         s.apply(0, &pods, 1, WatchEvent::Synced);
         assert_eq!(s.sheet(0, &pods).unwrap().rows.len(), 3);
         s.apply(0, &pods, 1, WatchEvent::Delete(vec!["a".into()]));
-        let names: HashSet<_> = s.sheet(0, &pods).unwrap().rows.iter().map(|r| r.uid.clone()).collect();
+        let names: HashSet<_> = s
+            .sheet(0, &pods)
+            .unwrap()
+            .rows
+            .iter()
+            .map(|r| r.uid.clone())
+            .collect();
         assert_eq!(names, HashSet::from(["b".to_string(), "c".to_string()]));
         // Relist that no longer contains "b".
         s.apply(0, &pods, 1, WatchEvent::Listing { columns: vec![] });
         s.apply(0, &pods, 1, WatchEvent::Upsert(vec![row("c"), row("d")]));
-        assert_eq!(s.sheet(0, &pods).unwrap().rows.len(), 3, "old rows stay until the list completes");
+        assert_eq!(
+            s.sheet(0, &pods).unwrap().rows.len(),
+            3,
+            "old rows stay until the list completes"
+        );
         s.apply(0, &pods, 1, WatchEvent::Synced);
         assert_eq!(s.sheet(0, &pods).unwrap().rows.len(), 2);
         assert!(!s.apply(0, &pods, 7, WatchEvent::Upsert(vec![row("x")])));

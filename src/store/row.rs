@@ -41,7 +41,10 @@ pub struct Row {
 
 impl Row {
     pub fn label(&self, key: &str) -> Option<&str> {
-        self.labels.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+        self.labels
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
     }
 }
 
@@ -174,12 +177,20 @@ pub fn build(res: &ResKey, columns: &[Column], wire: WireRow) -> Option<Row> {
         search.push_str(&c.to_lowercase());
     }
     Some(Row {
-        uid: if meta.uid.is_empty() { format!("{}/{}", meta.namespace, meta.name) } else { meta.uid },
+        uid: if meta.uid.is_empty() {
+            format!("{}/{}", meta.namespace, meta.name)
+        } else {
+            meta.uid
+        },
         name: clean(&meta.name),
         namespace,
         cells,
         created: meta.creation_timestamp.as_deref().and_then(parse_time),
-        labels: meta.labels.into_iter().map(|(k, v)| (clean(&k), clean(&v))).collect(),
+        labels: meta
+            .labels
+            .into_iter()
+            .map(|(k, v)| (clean(&k), clean(&v)))
+            .collect(),
         owners: meta.owner_references.into_iter().map(|o| o.uid).collect(),
         health,
         search,
@@ -206,7 +217,12 @@ mod tests {
         let cols = columns(&table.column_definitions);
         assert_eq!(cols[4].kind, ColumnKind::Age);
         assert_eq!(cols[5].priority, 1);
-        let row = build(&ResKey::core("pods"), &cols, table.rows.into_iter().next().unwrap()).unwrap();
+        let row = build(
+            &ResKey::core("pods"),
+            &cols,
+            table.rows.into_iter().next().unwrap(),
+        )
+        .unwrap();
         assert_eq!(row.name, "web-1");
         assert_eq!(row.label("app"), Some("web"));
         assert_eq!(row.owners, vec!["rs1"]);
@@ -232,7 +248,11 @@ mod tests {
             r#"{"cells":["\u001b]52;c;aGk=\u0007evil\u001b[2J"],"object":{"metadata":{"name":"x","uid":"u"}}}"#,
         )
         .unwrap();
-        let cols = vec![Column { name: "Name".into(), kind: ColumnKind::Text, priority: 0 }];
+        let cols = vec![Column {
+            name: "Name".into(),
+            kind: ColumnKind::Text,
+            priority: 0,
+        }];
         let row = build(&ResKey::core("pods"), &cols, wire).unwrap();
         assert_eq!(row.cells[0], "evil");
     }

@@ -48,7 +48,12 @@ impl WatchTask {
 
     fn send(&self, ev: WatchEvent) -> bool {
         self.tx
-            .send(Msg::Watch { id: self.cluster, res: self.res.key.clone(), generation: self.generation, ev })
+            .send(Msg::Watch {
+                id: self.cluster,
+                res: self.res.key.clone(),
+                generation: self.generation,
+                ev,
+            })
             .is_ok()
     }
 
@@ -59,17 +64,20 @@ impl WatchTask {
             let (rv, columns) = match self.list(namespace.as_deref()).await {
                 Ok(listed) => listed,
                 Err((code, why)) => {
-                    if code == 403 && namespace.is_none() && self.res.namespaced {
-                        if let Some(ns) = self.fallback_namespace.clone() {
-                            namespace = Some(ns);
-                            continue;
-                        }
+                    if code == 403
+                        && namespace.is_none()
+                        && self.res.namespaced
+                        && let Some(ns) = self.fallback_namespace.clone()
+                    {
+                        namespace = Some(ns);
+                        continue;
                     }
                     if !self.send(WatchEvent::Failed(why)) {
                         return;
                     }
                     tokio::time::sleep(backoff).await;
-                    backoff = (backoff * 2).min(Duration::from_secs(if code == 403 { 30 } else { 5 }));
+                    backoff =
+                        (backoff * 2).min(Duration::from_secs(if code == 403 { 30 } else { 5 }));
                     continue;
                 }
             };
@@ -110,13 +118,18 @@ impl WatchTask {
                 query.push_str(&cont);
             }
             let req = request(&query, false)?;
-            let page = tokio::time::timeout(Duration::from_secs(60), self.client.request::<WireTable>(req))
-                .await
-                .map_err(|_| (0, "list timed out".to_string()))?
-                .map_err(|e| (api_code(&e), short_error(&e)))?;
+            let page = tokio::time::timeout(
+                Duration::from_secs(60),
+                self.client.request::<WireTable>(req),
+            )
+            .await
+            .map_err(|_| (0, "list timed out".to_string()))?
+            .map_err(|e| (api_code(&e), short_error(&e)))?;
             if columns.is_empty() {
                 columns = row::columns(&page.column_definitions);
-                if !self.send(WatchEvent::Listing { columns: columns.clone() }) {
+                if !self.send(WatchEvent::Listing {
+                    columns: columns.clone(),
+                }) {
                     return Err((0, "closed".into()));
                 }
             }
@@ -132,7 +145,12 @@ impl WatchTask {
         }
     }
 
-    async fn watch(&self, ns: Option<&str>, columns: &[row::Column], rv: &mut String) -> Result<(), Outcome> {
+    async fn watch(
+        &self,
+        ns: Option<&str>,
+        columns: &[row::Column],
+        rv: &mut String,
+    ) -> Result<(), Outcome> {
         let path = self.res.list_path(ns);
         let query = format!(
             "{path}?watch=1&resourceVersion={rv}&allowWatchBookmarks=true&timeoutSeconds={WATCH_SECONDS}&includeObject=Metadata"
@@ -206,7 +224,9 @@ impl WatchTask {
     fn rows(&self, columns: &[row::Column], wire: Vec<row::WireRow>) -> Vec<row::Row> {
         // Watch events after the first carry no column definitions: the list's columns hold
         // for the whole list+watch cycle.
-        wire.into_iter().filter_map(|w| row::build(&self.res.key, columns, w)).collect()
+        wire.into_iter()
+            .filter_map(|w| row::build(&self.res.key, columns, w))
+            .collect()
     }
 }
 

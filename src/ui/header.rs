@@ -22,18 +22,24 @@ fn spans(app: &App) -> Vec<Span<'static>> {
     let mut out = vec![Span::styled("flotilla ", theme.get("title"))];
     let live = app.live();
     if live.is_empty() {
-        out.push(Span::styled("no live cluster — :ctx to add one", theme.get("flash-error")));
+        out.push(Span::styled(
+            "no live cluster — :ctx to add one",
+            theme.get("flash-error"),
+        ));
     }
     for id in live {
         let Some(slot) = app.slot(id) else { continue };
         let h = app.health(id);
         let (mark, style) = badge(&h);
-        out.push(Span::styled(format!(" {mark} {} ", slot.context), theme.get(style)));
+        out.push(Span::styled(
+            format!(" {mark} {} ", slot.context),
+            theme.get(style),
+        ));
         let mut detail = h.label().to_string();
-        if let Some(v) = &slot.version {
-            if h == Health::Ok {
-                detail = v.clone();
-            }
+        if let Some(v) = &slot.version
+            && h == Health::Ok
+        {
+            detail = v.clone();
         }
         if let Some(r) = h.reason() {
             let r: String = r.chars().take(90).collect();
@@ -52,5 +58,8 @@ pub fn height(app: &App, width: u16) -> u16 {
 }
 
 pub fn draw(f: &mut Frame, area: Rect, app: &App) {
-    f.render_widget(Paragraph::new(Line::from(spans(app))).wrap(Wrap { trim: false }), area);
+    f.render_widget(
+        Paragraph::new(Line::from(spans(app))).wrap(Wrap { trim: false }),
+        area,
+    );
 }

@@ -20,10 +20,17 @@ pub fn draw(f: &mut Frame, app: &App) {
 /// `now` is injectable so snapshot tests render stable ages.
 pub fn draw_at(f: &mut Frame, app: &App, now: i64) {
     let area = f.area();
-    f.render_widget(ratatui::widgets::Block::default().style(app.config.theme.get("base")), area);
+    f.render_widget(
+        ratatui::widgets::Block::default().style(app.config.theme.get("base")),
+        area,
+    );
     let header_h = header::height(app, area.width);
-    let [head, body, foot] =
-        Layout::vertical([Constraint::Length(header_h), Constraint::Min(1), Constraint::Length(1)]).areas(area);
+    let [head, body, foot] = Layout::vertical([
+        Constraint::Length(header_h),
+        Constraint::Min(1),
+        Constraint::Length(1),
+    ])
+    .areas(area);
     header::draw(f, head, app);
     match app.current() {
         View::Table(t) => table::draw(f, body, app, t, now),
@@ -37,17 +44,28 @@ fn footer(f: &mut Frame, area: ratatui::layout::Rect, app: &App) {
     let theme = &app.config.theme;
     let line = match &app.mode {
         Mode::Prompt { kind, input } => {
-            let sigil = if *kind == PromptKind::Command { ":" } else { "/" };
+            let sigil = if *kind == PromptKind::Command {
+                ":"
+            } else {
+                "/"
+            };
             let mut spans = vec![Span::styled(format!("{sigil}{input}"), theme.get("prompt"))];
             if let Some(c) = app.completion() {
-                spans.push(Span::styled(c[input.len().min(c.len())..].to_string(), theme.get("hint")));
+                spans.push(Span::styled(
+                    c[input.len().min(c.len())..].to_string(),
+                    theme.get("hint"),
+                ));
             }
             spans.push(Span::styled("█", theme.get("prompt")));
             Line::from(spans)
         }
         Mode::Normal => match &app.flash {
             Some((msg, level, _)) => {
-                let slot = if *level == FlashLevel::Error { "flash-error" } else { "flash-info" };
+                let slot = if *level == FlashLevel::Error {
+                    "flash-error"
+                } else {
+                    "flash-info"
+                };
                 Line::from(Span::styled(msg.clone(), theme.get(slot)))
             }
             None => Line::from(Span::styled(hints(app), theme.get("hint"))),
@@ -60,13 +78,37 @@ fn hints(app: &App) -> String {
     use crate::app::action::Action::*;
     let mode = app.mode_name();
     let actions: &[(crate::app::action::Action, &str)] = match mode {
-        "table" => &[(Command, "cmd"), (Filter, "filter"), (Enter, "open"), (Describe, "describe"), (Yaml, "yaml"), (Contexts, "contexts"), (Help, "help"), (Quit, "quit")],
-        "text" => &[(Back, "back"), (Reveal, "reveal"), (Copy, "copy"), (Help, "help")],
-        _ => &[(ToggleContext, "add/remove"), (Filter, "filter"), (Back, "back"), (Help, "help")],
+        "table" => &[
+            (Command, "cmd"),
+            (Filter, "filter"),
+            (Enter, "open"),
+            (Describe, "describe"),
+            (Yaml, "yaml"),
+            (Contexts, "contexts"),
+            (Help, "help"),
+            (Quit, "quit"),
+        ],
+        "text" => &[
+            (Back, "back"),
+            (Reveal, "reveal"),
+            (Copy, "copy"),
+            (Help, "help"),
+        ],
+        _ => &[
+            (ToggleContext, "add/remove"),
+            (Filter, "filter"),
+            (Back, "back"),
+            (Help, "help"),
+        ],
     };
     actions
         .iter()
-        .filter_map(|(a, label)| app.config.keymap.key_for(mode, *a).map(|k| format!("<{k}> {label}")))
+        .filter_map(|(a, label)| {
+            app.config
+                .keymap
+                .key_for(mode, *a)
+                .map(|k| format!("<{k}> {label}"))
+        })
         .collect::<Vec<_>>()
         .join("  ")
 }
@@ -81,20 +123,36 @@ pub fn age(secs: i64) -> String {
     if s < 120 {
         format!("{s}s")
     } else if m < 10 {
-        if s % 60 == 0 { format!("{m}m") } else { format!("{m}m{}s", s % 60) }
+        if s % 60 == 0 {
+            format!("{m}m")
+        } else {
+            format!("{m}m{}s", s % 60)
+        }
     } else if h < 3 {
         format!("{m}m")
     } else if h < 8 {
-        if m % 60 == 0 { format!("{h}h") } else { format!("{h}h{}m", m % 60) }
+        if m % 60 == 0 {
+            format!("{h}h")
+        } else {
+            format!("{h}h{}m", m % 60)
+        }
     } else if h < 48 {
         format!("{h}h")
     } else if h < 24 * 8 {
-        if h % 24 == 0 { format!("{d}d") } else { format!("{d}d{}h", h % 24) }
+        if h % 24 == 0 {
+            format!("{d}d")
+        } else {
+            format!("{d}d{}h", h % 24)
+        }
     } else if h < 24 * 365 * 2 {
         format!("{d}d")
     } else if h < 24 * 365 * 8 {
         let y = d / 365;
-        if d % 365 == 0 { format!("{y}y") } else { format!("{y}y{}d", d % 365) }
+        if d % 365 == 0 {
+            format!("{y}y")
+        } else {
+            format!("{y}y{}d", d % 365)
+        }
     } else {
         format!("{}y", d / 365)
     }

@@ -1,8 +1,8 @@
 //! Describe, YAML and help: scrolling text; YAML gets light syntax colouring.
 
 use crate::app::{App, TextKind, TextView};
-use crate::kinds::document::MASK;
 use crate::config::theme::Theme;
+use crate::kinds::document::MASK;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -21,7 +21,9 @@ fn yaml_line<'a>(line: &'a str, theme: &Theme) -> Line<'a> {
         rest = r;
     }
     let (key, value) = match rest.find(": ") {
-        Some(i) if !rest.starts_with('"') && !rest.starts_with('\'') => (&rest[..i + 1], &rest[i + 1..]),
+        Some(i) if !rest.starts_with('"') && !rest.starts_with('\'') => {
+            (&rest[..i + 1], &rest[i + 1..])
+        }
         _ if rest.ends_with(':') => (rest, ""),
         _ => ("", rest),
     };
@@ -44,13 +46,21 @@ fn yaml_line<'a>(line: &'a str, theme: &Theme) -> Line<'a> {
 
 pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &TextView) {
     let theme = &app.config.theme;
-    let mut title = format!(" {} {} ", match t.kind {
-        TextKind::Describe => "describe",
-        TextKind::Yaml => "yaml",
-        TextKind::Help => "",
-    }, t.title);
+    let mut title = format!(
+        " {} {} ",
+        match t.kind {
+            TextKind::Describe => "describe",
+            TextKind::Yaml => "yaml",
+            TextKind::Help => "",
+        },
+        t.title
+    );
     if t.is_secret() {
-        title.push_str(if t.revealed { "[revealed] " } else { "[masked: x reveals] " });
+        title.push_str(if t.revealed {
+            "[revealed] "
+        } else {
+            "[masked: x reveals] "
+        });
     }
     let block = Block::default()
         .borders(Borders::ALL)
@@ -65,7 +75,13 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &TextView) {
         .iter()
         .skip(top)
         .take(height)
-        .map(|l| if t.kind == TextKind::Yaml { yaml_line(l, theme) } else { Line::raw(l.as_str()) })
+        .map(|l| {
+            if t.kind == TextKind::Yaml {
+                yaml_line(l, theme)
+            } else {
+                Line::raw(l.as_str())
+            }
+        })
         .collect();
     f.render_widget(Paragraph::new(lines).block(block), area);
 }

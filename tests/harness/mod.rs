@@ -30,7 +30,11 @@ impl Harness {
     }
 
     /// Feeds messages to the app until `done` holds or `timeout` passes; true if it held.
-    pub async fn pump_until(&mut self, timeout: Duration, mut done: impl FnMut(&mut Harness) -> bool) -> bool {
+    pub async fn pump_until(
+        &mut self,
+        timeout: Duration,
+        mut done: impl FnMut(&mut Harness) -> bool,
+    ) -> bool {
         let start = Instant::now();
         loop {
             self.app.tick();
@@ -40,7 +44,9 @@ impl Harness {
             if start.elapsed() > timeout {
                 return false;
             }
-            if let Ok(Some(m)) = tokio::time::timeout(Duration::from_millis(100), self.rx.recv()).await {
+            if let Ok(Some(m)) =
+                tokio::time::timeout(Duration::from_millis(100), self.rx.recv()).await
+            {
                 self.app.handle_msg(m);
                 while let Ok(m) = self.rx.try_recv() {
                     self.app.handle_msg(m);
@@ -52,7 +58,8 @@ impl Harness {
     pub fn screen(&mut self, width: u16, height: u16) -> String {
         self.app.tick();
         let mut term = Terminal::new(TestBackend::new(width, height)).expect("test terminal");
-        term.draw(|f| flotilla::ui::draw(f, &self.app)).expect("draw");
+        term.draw(|f| flotilla::ui::draw(f, &self.app))
+            .expect("draw");
         let buf = term.backend().buffer();
         let mut out = String::new();
         for y in 0..height {
@@ -86,6 +93,9 @@ impl Harness {
     }
 
     pub fn key(&mut self, code: crossterm::event::KeyCode) {
-        self.app.handle_key(crossterm::event::KeyEvent::new(code, crossterm::event::KeyModifiers::NONE));
+        self.app.handle_key(crossterm::event::KeyEvent::new(
+            code,
+            crossterm::event::KeyModifiers::NONE,
+        ));
     }
 }

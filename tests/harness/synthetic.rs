@@ -41,7 +41,14 @@ pub fn pod(cluster: &str, i: usize, created: i64) -> Row {
 pub fn load_pods(app: &mut flotilla::app::App, cluster: usize, name: &str, n: usize, created: i64) {
     let res = ResKey::core("pods");
     app.store.open(cluster, &res, 1);
-    app.store.apply(cluster, &res, 1, WatchEvent::Listing { columns: pod_columns() });
+    app.store.apply(
+        cluster,
+        &res,
+        1,
+        WatchEvent::Listing {
+            columns: pod_columns(),
+        },
+    );
     for chunk in (0..n).collect::<Vec<_>>().chunks(500) {
         let rows = chunk.iter().map(|i| pod(name, *i, created)).collect();
         app.store.apply(cluster, &res, 1, WatchEvent::Upsert(rows));

@@ -1,0 +1,232 @@
+//! Startup, completeness, filter latency, idle CPU and memory of the real engine against the
+//! testbed's clusters. Not a criterion bench: it measures one run against live servers.
+//!
+//!     testbed/tb up && for c in dev staging prod; do testbed/tb scale $c 20000; done
+//!     cargo bench --bench testbed_scale
+//!
+//! Skips (exit 0, with a note) when the testbed is not running.
+
+use flotilla::app::{App, View};
+use flotilla::cluster::kubeconfig;
+use flotilla::config::Config;
+use flotilla::kinds::resource::ResKey;
+use flotilla::store::SheetState;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+const CONTEXTS: [&str; 3] = ["dev", "staging", "prod"];
+
+fn kubectl() -> PathBuf {
+    let versions =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/testbed/versions.env"))
+            .unwrap_or_default();
+    let v = |k: &str| {
+        versions
+            .lines()
+            .find_map(|l| l.strip_prefix(&format!("{k}=")))
+            .unwrap_or_default()
+            .trim()
+            .to_string()
+    };
+    let home = std::env::var("HOME").unwrap_or_default();
+    PathBuf::from(format!(
+        "{home}/.cache/flotilla/testbed/k8s-{}_etcd-{}_kwok-{}/kubectl",
+        v("K8S_VERSION"),
+        v("ETCD_VERSION"),
+        v("KWOK_VERSION")
+    ))
+}
+
+/// (utime + stime) of this process, in seconds.
+fn cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let fields: Vec<&str> = stat
+        .rsplit(')')
+        .next()
+        .unwrap_or("")
+        .split_whitespace()
+        .collect();
+    let ticks: f64 = fields.get(11).and_then(|s| s.parse().ok()).unwrap_or(0.0)
+        + fields
+            .get(12)
+            .and_then(|s| s.parse::<f64>().ok())
+            .unwrap_or(0.0);
+    ticks / 100.0
+}
+
+fn status_kb(key: &str) -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix(key)
+                .map(|v| v.trim().trim_end_matches("kB").trim().parse().unwrap_or(0))
+        })
+        .unwrap_or(0)
+}
+
+fn pod_rows(app: &App) -> usize {
+    let pods = ResKey::core("pods");
+    app.live()
+        .iter()
+        .filter_map(|id| app.store.sheet(*id, &pods))
+        .map(|s| s.rows.len())
+        .sum()
+}
+
+fn all_ready(app: &App) -> bool {
+    let pods = ResKey::core("pods");
+    app.live().iter().all(|id| {
+        app.store
+            .sheet(*id, &pods)
+            .is_some_and(|s| s.state == SheetState::Ready)
+    })
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let kc_path = std::env::var_os("FLOTILLA_TESTBED_KUBECONFIG")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/target/testbed/kubeconfig"
+            ))
+        });
+    if !kc_path.is_file() {
+        println!(
+            "testbed_scale: skipped, no testbed kubeconfig at {} (testbed/tb up)",
+            kc_path.display()
+        );
+        return;
+    }
+
+    // Baseline: kubectl get pods -A -o json per cluster.
+    let mut kubectl_max = Duration::ZERO;
+    let mut expected = 0usize;
+    for ctx in CONTEXTS {
+        let t = Instant::now();
+        let out = Command::new(kubectl())
+            .args([
+                "--kubeconfig",
+                &kc_path.to_string_lossy(),
+                "--context",
+                ctx,
+                "get",
+                "pods",
+                "-A",
+                "-o",
+                "json",
+            ])
+            .output();
+        let took = t.elapsed();
+        let Some(out) = out.ok().filter(|o| o.status.success()) else {
+            println!("testbed_scale: skipped, kubectl against {ctx} failed (is the testbed up?)");
+            return;
+        };
+        let n = serde_json::from_slice::<serde_json::Value>(&out.stdout)
+            .ok()
+            .and_then(|v| v.get("items").and_then(|i| i.as_array()).map(|a| a.len()))
+            .unwrap_or(0);
+        println!(
+            "kubectl get pods -A -o json  {ctx:8} {n:6} pods  {:7.0} ms",
+            took.as_secs_f64() * 1000.0
+        );
+        expected += n;
+        kubectl_max = kubectl_max.max(took);
+    }
+
+    let rss_before = status_kb("VmRSS:");
+    let loaded = kubeconfig::load(&[kc_path]).expect("kubeconfig");
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let live: Vec<String> = CONTEXTS.iter().map(|s| s.to_string()).collect();
+    let start = Instant::now();
+    let mut app = App::new(loaded.config, loaded.contexts, &live, Config::builtin(), tx);
+    let mut term = Terminal::new(TestBackend::new(200, 50)).expect("terminal");
+    let mut first_rows = None;
+    let mut complete = None;
+    // The same loop as the terminal: drain messages, tick, draw.
+    while start.elapsed() < Duration::from_secs(300) {
+        if let Ok(Some(m)) = tokio::time::timeout(Duration::from_millis(16), rx.recv()).await {
+            app.handle_msg(m);
+            while let Ok(m) = rx.try_recv() {
+                app.handle_msg(m);
+            }
+        }
+        app.tick();
+        term.draw(|f| flotilla::ui::draw(f, &app)).expect("draw");
+        let on_screen = matches!(app.current(), View::Table(t) if !t.rows.is_empty());
+        if first_rows.is_none() && on_screen {
+            first_rows = Some(start.elapsed());
+        }
+        if all_ready(&app) && pod_rows(&app) >= expected {
+            complete = Some(start.elapsed());
+            break;
+        }
+    }
+    let rows = pod_rows(&app);
+    println!("clusters live                         {}", app.live().len());
+    println!("pod rows in store                     {rows} (kubectl saw {expected})");
+    println!(
+        "first rows on screen                  {:7.0} ms",
+        first_rows.unwrap_or_default().as_secs_f64() * 1000.0
+    );
+    match complete {
+        Some(c) => println!(
+            "all clusters complete                 {:7.0} ms  ({:.2}x the slowest kubectl -o json)",
+            c.as_secs_f64() * 1000.0,
+            c.as_secs_f64() / kubectl_max.as_secs_f64().max(1e-9)
+        ),
+        None => println!("all clusters complete                 NOT within 300 s"),
+    }
+
+    // Filter keystrokes on the live merged view.
+    let mut worst = Duration::ZERO;
+    let mut total = Duration::ZERO;
+    let keys = ["c", "cr", "cra", "cras", "crash", "crash-", "!crash", ""];
+    for text in keys {
+        let t = Instant::now();
+        if let Some(View::Table(v)) = app.stack.last_mut() {
+            v.filter = flotilla::app::filter::Filter::new(text);
+        }
+        app.tick();
+        term.draw(|f| flotilla::ui::draw(f, &app)).expect("draw");
+        let took = t.elapsed();
+        worst = worst.max(took);
+        total += took;
+    }
+    println!(
+        "filter keystroke + redraw             {:7.2} ms mean, {:.2} ms worst",
+        total.as_secs_f64() * 1000.0 / keys.len() as f64,
+        worst.as_secs_f64() * 1000.0
+    );
+
+    // Idle: no user input, clusters unchanged (except the seeded crash-loop pods).
+    let idle = Duration::from_secs(20);
+    let cpu0 = cpu_seconds();
+    let t0 = Instant::now();
+    let mut second = tokio::time::interval(Duration::from_secs(1));
+    while t0.elapsed() < idle {
+        tokio::select! {
+            Some(m) = rx.recv() => {
+                app.handle_msg(m);
+                while let Ok(m) = rx.try_recv() { app.handle_msg(m); }
+            }
+            _ = second.tick() => {}
+        }
+        app.tick();
+        term.draw(|f| flotilla::ui::draw(f, &app)).expect("draw");
+    }
+    let cpu = (cpu_seconds() - cpu0) / t0.elapsed().as_secs_f64() * 100.0;
+    println!("idle CPU (20 s, redraw every second)  {cpu:7.2} %");
+    println!(
+        "resident memory                       {:7} MB (peak {} MB, before start {} MB)",
+        status_kb("VmRSS:") / 1024,
+        status_kb("VmHWM:") / 1024,
+        rss_before / 1024
+    );
+}
