@@ -110,7 +110,14 @@ impl ResourceInfo {
 }
 
 /// (group, version, plural, kind, namespaced, short names)
-type Builtin = (&'static str, &'static str, &'static str, &'static str, bool, &'static [&'static str]);
+type Builtin = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    bool,
+    &'static [&'static str],
+);
 
 /// Built-in kinds, so the prompt resolves names before discovery has run and for clusters that
 /// never answer.
