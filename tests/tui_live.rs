@@ -179,3 +179,124 @@ async fn broken_context_shows_its_error_and_the_rest_work() {
         h.screen(200, 60)
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rbac_limited_context_falls_back_to_its_namespace_and_shows_forbidden() {
+    let Some(tb) = common::testbed() else { return };
+    let viewer = tb.kubeconfig.with_file_name("kubeconfig-viewer");
+    assert!(viewer.is_file(), "testbed writes {}", viewer.display());
+    let mut h = Harness::new(&viewer, &["dev-viewer"]);
+    // Cluster-wide pod lists are forbidden; the context's namespace (shop) is allowed.
+    let pods = h
+        .pump_until(WAIT, |h| {
+            !h.lines_with(&["crasher", "CrashLoopBackOff"]).is_empty()
+        })
+        .await;
+    assert!(
+        pods,
+        "pods of the context namespace are listed:\n{}",
+        h.screen(200, 60)
+    );
+    h.command("deploy");
+    let forbidden = h
+        .pump_until(WAIT, |h| {
+            let header = h
+                .screen(200, 60)
+                .lines()
+                .next()
+                .unwrap_or_default()
+                .to_string();
+            header.contains("dev-viewer degraded") && header.contains("forbidden")
+        })
+        .await;
+    assert!(
+        forbidden,
+        "deployments are forbidden to the viewer:\n{}",
+        h.screen(200, 60)
+    );
+    h.command("ctx");
+    let who = h
+        .pump_until(WAIT, |h| {
+            h.screen(200, 60)
+                .contains("system:serviceaccount:shop:viewer")
+        })
+        .await;
+    assert!(
+        who,
+        "identity from SelfSubjectReview:\n{}",
+        h.screen(200, 60)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn custom_resources_show_printer_columns_and_crds_drill_into_instances() {
+    let Some(tb) = common::testbed() else { return };
+    let mut h = Harness::new(&tb.kubeconfig, &["dev"]);
+    // The short name comes from discovery, not from a built-in table.
+    let discovered = h
+        .pump_until(WAIT, |h| {
+            h.app
+                .known_resources()
+                .iter()
+                .any(|r| r.short_names.iter().any(|s| s == "db"))
+        })
+        .await;
+    assert!(discovered, "discovery finds the Database CRD");
+    h.command("db -A");
+    let listed = h
+        .pump_until(WAIT, |h| !h.lines_with(&["orders"]).is_empty())
+        .await;
+    let screen = h.screen(200, 60);
+    assert!(listed, "{screen}");
+    assert!(
+        screen.contains("ENGINE") && screen.contains("PHASE"),
+        "additionalPrinterColumns:\n{screen}"
+    );
+    h.command("crd");
+    assert!(
+        h.pump_until(WAIT, |h| !h
+            .lines_with(&["databases.demo.flotilla.dev"])
+            .is_empty())
+            .await
+    );
+    h.filter("databases");
+    h.app.dispatch(flotilla::app::action::Action::Enter);
+    let drilled = h
+        .pump_until(WAIT, |h| {
+            h.screen(200, 60).contains("databases") && !h.lines_with(&["sessions"]).is_empty()
+        })
+        .await;
+    assert!(drilled, "CRD → its instances:\n{}", h.screen(200, 60));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn contexts_view_adds_a_cluster_to_the_live_set() {
+    let Some(tb) = common::testbed() else { return };
+    let mut h = Harness::new(&tb.kubeconfig, &["dev"]);
+    h.command("pods shop");
+    assert!(
+        h.pump_until(WAIT, |h| !h.lines_with(&["crasher"]).is_empty())
+            .await
+    );
+    assert!(h.lines_with(&["staging", "crasher"]).is_empty());
+    h.command("ctx");
+    h.filter("staging");
+    h.app.dispatch(flotilla::app::action::Action::ToggleContext);
+    h.app.dispatch(flotilla::app::action::Action::Back);
+    h.app.dispatch(flotilla::app::action::Action::Back);
+    let added = h
+        .pump_until(WAIT, |h| !h.lines_with(&["staging", "crasher"]).is_empty())
+        .await;
+    assert!(
+        added,
+        "staging joins without a restart:\n{}",
+        h.screen(200, 60)
+    );
+    assert!(
+        h.screen(200, 60)
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .contains("staging")
+    );
+}
