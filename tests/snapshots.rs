@@ -30,6 +30,14 @@ fn render(app: &App, w: u16, h: u16) -> String {
     format!("{}", term.backend())
 }
 
+fn type_keys(app: &mut App, text: &str) {
+    for c in text.chars() {
+        app.handle_key(crossterm::event::KeyEvent::from(
+            crossterm::event::KeyCode::Char(c),
+        ));
+    }
+}
+
 #[tokio::test]
 async fn pods_merged_80x24() {
     let app = app();
@@ -40,11 +48,7 @@ async fn pods_merged_80x24() {
 async fn pods_filtered_wide() {
     let mut app = app();
     app.dispatch(Action::Filter);
-    for c in "crash".chars() {
-        app.handle_key(crossterm::event::KeyEvent::from(
-            crossterm::event::KeyCode::Char(c),
-        ));
-    }
+    type_keys(&mut app, "crash");
     insta::assert_snapshot!(render(&app, 140, 12));
 }
 
@@ -52,11 +56,7 @@ async fn pods_filtered_wide() {
 async fn command_prompt_completes() {
     let mut app = app();
     app.dispatch(Action::Command);
-    for c in "dep".chars() {
-        app.handle_key(crossterm::event::KeyEvent::from(
-            crossterm::event::KeyCode::Char(c),
-        ));
-    }
+    type_keys(&mut app, "dep");
     let screen = render(&app, 80, 6);
     assert!(screen.contains(":deploy"), "{screen}");
     insta::assert_snapshot!(screen);

@@ -23,12 +23,7 @@ async fn stopped_apiserver_turns_unreachable_and_recovers() {
     tb.stop_apiserver("prod");
     let down = h
         .pump_until(Duration::from_secs(30), |h| {
-            let header = h
-                .screen(200, 60)
-                .lines()
-                .next()
-                .unwrap_or_default()
-                .to_string();
+            let header = h.header();
             header.contains("prod unreachable") && header.contains("● dev")
         })
         .await;

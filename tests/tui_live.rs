@@ -200,12 +200,7 @@ async fn rbac_limited_context_falls_back_to_its_namespace_and_shows_forbidden() 
     h.command("deploy");
     let forbidden = h
         .pump_until(WAIT, |h| {
-            let header = h
-                .screen(200, 60)
-                .lines()
-                .next()
-                .unwrap_or_default()
-                .to_string();
+            let header = h.header();
             header.contains("dev-viewer degraded") && header.contains("forbidden")
         })
         .await;

@@ -342,10 +342,6 @@ impl App {
         }
     }
 
-    pub fn watch_count(&self) -> usize {
-        self.watches.count()
-    }
-
     fn fetched(&mut self, ticket: u64, result: Result<Value, String>) {
         let Some(p) = self.pending.remove(&ticket) else {
             return;

@@ -81,14 +81,6 @@ impl ResourceInfo {
         format!("{}/{}", self.list_path(ns), name)
     }
 
-    pub fn api_version(&self) -> String {
-        if self.key.group.is_empty() {
-            self.version.clone()
-        } else {
-            format!("{}/{}", self.key.group, self.version)
-        }
-    }
-
     pub fn can(&self, verb: &str) -> bool {
         self.verbs.iter().any(|v| v == verb)
     }

@@ -18,7 +18,6 @@ pub struct Wanted {
 }
 
 struct Active {
-    generation: u64,
     handle: tokio::task::JoinHandle<()>,
     unwanted_since: Option<Instant>,
 }
@@ -87,14 +86,6 @@ impl WatchManager {
             *c != id
         });
         store.drop_cluster(id);
-    }
-
-    pub fn count(&self) -> usize {
-        self.active.len()
-    }
-
-    pub fn generation(&self, id: ClusterId, res: &ResKey) -> Option<u64> {
-        self.active.get(&(id, res.clone())).map(|a| a.generation)
     }
 }
 

@@ -71,6 +71,15 @@ impl Harness {
         out
     }
 
+    /// The cluster header line.
+    pub fn header(&mut self) -> String {
+        self.screen(200, 60)
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .to_string()
+    }
+
     /// Lines of the screen that contain every one of `words`.
     pub fn lines_with(&mut self, words: &[&str]) -> Vec<String> {
         self.screen(200, 60)
