@@ -55,7 +55,6 @@ impl WatchManager {
             self.active.insert(
                 key,
                 Active {
-                    generation,
                     handle,
                     unwanted_since: None,
                 },
