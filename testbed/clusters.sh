@@ -3,14 +3,14 @@
 # server, tear-down checks, scale mode. Sourced by tb after lib.sh.
 
 # The kwokctl options file (binaries, 127.0.0.1, flags) for every cluster.
-render_kwokctl_config() {
-  sed -e "s|@BIN@|$BIN|g" -e "s|@K8S_VERSION@|$K8S_VERSION|g" "$TB_SRC/kwok/kwokctl.yaml" >"$WORK/kwokctl.yaml"
+render_kwokctl_config() {   # [out-dir]
+  sed -e "s|@BIN@|$BIN|g" -e "s|@K8S_VERSION@|$K8S_VERSION|g" "$TB_SRC/kwok/kwokctl.yaml" >"${1:-$WORK}/kwokctl.yaml"
 }
 
 # kwok's own fast stages + the chaos failure stage + ours + logs/exec/port-forward rules.
 # (Supplying any Stage means kwokctl adds none of its defaults, so the defaults are listed here.)
-render_kwok_config() {
-  local port=$1 f
+render_kwok_config() {   # <helper-port> [out-dir]
+  local port=$1 out=${2:-$WORK} f
   {
     for f in node/fast/node-initialize.yaml node/heartbeat-with-lease/node-heartbeat-with-lease.yaml \
       pod/fast/pod-ready.yaml pod/fast/pod-complete.yaml pod/fast/pod-delete.yaml \
@@ -19,18 +19,18 @@ render_kwok_config() {
     done
     cat "$TB_SRC/kwok/stages.yaml"; printf '\n---\n'
     sed -e "s|@WORK@|$WORK|g" -e "s|@HELPER_PORT@|$port|g" "$TB_SRC/kwok/debug.yaml"
-  } >"$WORK/kwok-config.yaml"
+  } >"$out/kwok-config.yaml"
 }
 
 # `kwokctl create cluster --dry-run` prints every command and every "# Download <url>" it would
 # run. Only loopback URLs (and the in-cluster service-account issuer name) may appear.
 check_no_downloads() {
-  mkdir -p "$WORK/logs"
-  render_kwokctl_config
-  render_kwok_config 1
-  local out bad
-  out=$("$BIN/kwokctl" --name tb-dry-run --dry-run create cluster -c "$WORK/kwokctl.yaml" -c "$WORK/kwok-config.yaml" \
-    --kubeconfig "$WORK/dry-run.kubeconfig" 2>&1) || { printf '%s\n' "$out" >&2; die "kwokctl --dry-run failed"; }
+  local dir=$WORK/dry-run out bad
+  mkdir -p "$WORK/logs" "$dir"
+  render_kwokctl_config "$dir"
+  render_kwok_config 1 "$dir"
+  out=$("$BIN/kwokctl" --name tb-dry-run --dry-run create cluster -c "$dir/kwokctl.yaml" -c "$dir/kwok-config.yaml" \
+    --kubeconfig "$dir/kubeconfig" 2>&1) || { printf '%s\n' "$out" >&2; die "kwokctl --dry-run failed"; }
   printf '%s\n' "$out" >"$WORK/logs/dry-run.txt"
   # "# Download <src> to <dst>" is printed for local sources too; only an absolute path is fine.
   bad=$( { grep -E '^# Download' <<<"$out" | grep -Ev '^# Download /' || true
