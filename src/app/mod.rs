@@ -5,6 +5,7 @@
 pub mod action;
 pub mod command;
 pub mod filter;
+pub mod prompt;
 pub mod table_view;
 mod views;
 
@@ -20,6 +21,7 @@ use action::Action;
 use command::Command;
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseEventKind};
 use kube::config::Kubeconfig;
+pub use prompt::{Prompt, PromptKind};
 use serde_json::Value;
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -44,16 +46,10 @@ impl Drop for ClusterSlot {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum PromptKind {
-    Command,
-    Filter,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub enum Mode {
     Normal,
-    Prompt { kind: PromptKind, input: String },
+    Prompt(Box<Prompt>),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -466,8 +462,8 @@ impl App {
                 _ => {}
             },
             Event::Paste(s) => {
-                if let Mode::Prompt { input, .. } = &mut self.mode {
-                    input.push_str(&crate::text::clean(&s));
+                if let Mode::Prompt(p) = &mut self.mode {
+                    p.paste(&crate::text::clean(&s));
                     self.prompt_changed();
                 }
             }
@@ -476,7 +472,7 @@ impl App {
     }
 
     pub fn handle_key(&mut self, k: KeyEvent) {
-        if let Mode::Prompt { .. } = self.mode {
+        if let Mode::Prompt(_) = self.mode {
             self.prompt_key(k);
             return;
         }
@@ -487,10 +483,10 @@ impl App {
     }
 
     fn prompt_key(&mut self, k: KeyEvent) {
-        let Mode::Prompt { kind, input } = &mut self.mode else {
+        let Mode::Prompt(p) = &mut self.mode else {
             return;
         };
-        let kind = *kind;
+        let kind = p.kind;
         match k.code {
             KeyCode::Esc => {
                 if kind == PromptKind::Filter {
@@ -499,46 +495,35 @@ impl App {
                 self.mode = Mode::Normal;
             }
             KeyCode::Enter => {
-                let text = input.clone();
+                let text = p.text().to_string();
                 self.mode = Mode::Normal;
                 if kind == PromptKind::Command {
                     self.run_command(&text);
                 }
             }
-            KeyCode::Backspace => {
-                input.pop();
-                self.prompt_changed();
-            }
             KeyCode::Tab => {
-                if kind == PromptKind::Command
-                    && let Some(c) = self.completion()
-                    && let Mode::Prompt { input, .. } = &mut self.mode
+                if let Some(c) = self.completion()
+                    && let Mode::Prompt(p) = &mut self.mode
                 {
-                    *input = c;
+                    p.set_text(&c);
                 }
             }
             KeyCode::Char('c') if k.modifiers.contains(KeyModifiers::CONTROL) => {
                 self.should_quit = true
             }
-            KeyCode::Char('u') if k.modifiers.contains(KeyModifiers::CONTROL) => {
-                input.clear();
-                self.prompt_changed();
+            _ => {
+                if p.input(k) {
+                    self.prompt_changed();
+                }
             }
-            KeyCode::Char(c) => {
-                input.push(c);
-                self.prompt_changed();
-            }
-            _ => {}
         }
     }
 
     fn prompt_changed(&mut self) {
-        if let Mode::Prompt {
-            kind: PromptKind::Filter,
-            input,
-        } = &self.mode
+        if let Mode::Prompt(p) = &self.mode
+            && p.kind == PromptKind::Filter
         {
-            let text = input.clone();
+            let text = p.text().to_string();
             self.set_filter(&text);
         }
     }
@@ -562,14 +547,11 @@ impl App {
 
     /// The completed command line for Tab, from resource names and built-in commands.
     pub fn completion(&self) -> Option<String> {
-        let Mode::Prompt {
-            kind: PromptKind::Command,
-            input,
-        } = &self.mode
-        else {
+        let Mode::Prompt(p) = &self.mode else {
             return None;
         };
-        if input.is_empty() || input.contains(' ') {
+        let input = p.text();
+        if p.kind != PromptKind::Command || input.is_empty() || input.contains(' ') {
             return None;
         }
         let typed = input.to_lowercase();
@@ -664,10 +646,7 @@ impl App {
         match action {
             Action::Quit => self.should_quit = true,
             Action::Command => {
-                self.mode = Mode::Prompt {
-                    kind: PromptKind::Command,
-                    input: String::new(),
-                }
+                self.mode = Mode::Prompt(Box::new(Prompt::new(PromptKind::Command, "")))
             }
             Action::Filter => {
                 let current = match self.stack.last() {
@@ -675,10 +654,7 @@ impl App {
                     Some(View::Contexts(c)) => c.filter.clone(),
                     _ => return,
                 };
-                self.mode = Mode::Prompt {
-                    kind: PromptKind::Filter,
-                    input: current,
-                };
+                self.mode = Mode::Prompt(Box::new(Prompt::new(PromptKind::Filter, &current)));
             }
             Action::Help => {
                 let id = self.next_view_id();

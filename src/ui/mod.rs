@@ -43,20 +43,40 @@ pub fn draw_at(f: &mut Frame, app: &App, now: i64) {
 fn footer(f: &mut Frame, area: ratatui::layout::Rect, app: &App) {
     let theme = &app.config.theme;
     let line = match &app.mode {
-        Mode::Prompt { kind, input } => {
-            let sigil = if *kind == PromptKind::Command {
+        Mode::Prompt(p) => {
+            let sigil = if p.kind == PromptKind::Command {
                 ":"
             } else {
                 "/"
             };
-            let mut spans = vec![Span::styled(format!("{sigil}{input}"), theme.get("prompt"))];
-            if let Some(c) = app.completion() {
+            let text = p.text();
+            let at = text
+                .char_indices()
+                .nth(p.cursor())
+                .map(|(i, _)| i)
+                .unwrap_or(text.len());
+            let (before, rest) = text.split_at(at);
+            let mut chars = rest.chars();
+            let under = chars.next().map(String::from).unwrap_or_else(|| " ".into());
+            let cursor = theme
+                .get("prompt")
+                .add_modifier(ratatui::style::Modifier::REVERSED);
+            let mut spans = vec![Span::styled(
+                format!("{sigil}{before}"),
+                theme.get("prompt"),
+            )];
+            // Tab's completion shows greyed after the typed text, the cursor after it.
+            if let Some(c) = app.completion().filter(|_| rest.is_empty()) {
                 spans.push(Span::styled(
-                    c[input.len().min(c.len())..].to_string(),
+                    c[text.len().min(c.len())..].to_string(),
                     theme.get("hint"),
                 ));
             }
-            spans.push(Span::styled("█", theme.get("prompt")));
+            spans.push(Span::styled(under, cursor));
+            spans.push(Span::styled(
+                chars.as_str().to_string(),
+                theme.get("prompt"),
+            ));
             Line::from(spans)
         }
         Mode::Normal => match &app.flash {
