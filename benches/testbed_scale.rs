@@ -88,6 +88,11 @@ fn all_ready(app: &App) -> bool {
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
+    if !std::env::args().any(|a| a == "--bench") {
+        // `cargo test --all-targets` runs bench targets too; this one only measures under `cargo bench`.
+        println!("testbed_scale: measures only under `cargo bench --bench testbed_scale`");
+        return;
+    }
     let _ = rustls::crypto::ring::default_provider().install_default();
     let kc_path = std::env::var_os("FLOTILLA_TESTBED_KUBECONFIG")
         .map(PathBuf::from)
