@@ -68,7 +68,7 @@ fn footer(f: &mut Frame, area: ratatui::layout::Rect, app: &App) {
             // Tab's completion shows greyed after the typed text, the cursor after it.
             if let Some(c) = app.completion().filter(|_| rest.is_empty()) {
                 spans.push(Span::styled(
-                    c[text.len().min(c.len())..].to_string(),
+                    c.get(text.len()..).unwrap_or_default().to_string(),
                     theme.get("hint"),
                 ));
             }
