@@ -75,7 +75,8 @@ pub struct TableView {
     pub rows: Vec<RowRef>,
     /// In-scope rows, sorted, before the filter; and the store version they were built at.
     base: Vec<RowRef>,
-    base_version: Option<u64>,
+    /// (keyed on every change?, store counter) the base was built at.
+    base_version: Option<(bool, u64)>,
     base_clusters: Vec<ClusterId>,
     /// Per cluster: row index → position in `base` (u32::MAX when out of scope).
     base_rank: Vec<(ClusterId, Vec<u32>)>,
@@ -173,8 +174,15 @@ impl TableView {
             self.selected_uid = Some((r.cluster, row.uid.clone()));
         }
         self.computed = Some(key);
-        if self.base_version != Some(store.version) {
-            self.base_version = Some(store.version);
+        // Rows updated in place keep their positions; unless the sort key can change with
+        // them, the sorted base stays valid and only the filter runs again.
+        let base_key = if self.sort_key_is_immutable() {
+            (false, store.structure)
+        } else {
+            (true, store.version)
+        };
+        if self.base_version != Some(base_key) {
+            self.base_version = Some(base_key);
             self.rebuild_base(store, live, show_cluster);
         }
         let sheets: Vec<_> = self
@@ -215,6 +223,19 @@ impl TableView {
             self.selected = pos;
         }
         self.selected = self.selected.min(self.rows.len().saturating_sub(1));
+    }
+
+    /// Sorts on name, namespace, cluster or creation time never change for a given object.
+    fn sort_key_is_immutable(&self) -> bool {
+        match &self.sort {
+            SortBy::Default => !self.res.is("", "events"),
+            SortBy::Name | SortBy::Age => true,
+            SortBy::Col(DisplayCol::Cluster | DisplayCol::Namespace) => true,
+            SortBy::Col(DisplayCol::Cell(i)) => self
+                .columns
+                .get(*i)
+                .is_some_and(|c| c.kind == ColumnKind::Age),
+        }
     }
 
     fn rebuild_base(&mut self, store: &Store, live: &[ClusterId], show_cluster: bool) {

@@ -52,26 +52,33 @@ impl Sheet {
         }
     }
 
-    fn upsert(&mut self, row: Row) {
+    /// Returns true when the row is new (rows were added, not only updated in place).
+    fn upsert(&mut self, row: Row) -> bool {
         if let Some(seen) = self.seen.as_mut() {
             seen.insert(row.uid.clone());
         }
         match self.index.get(&row.uid) {
-            Some(&i) => self.rows[i] = row,
+            Some(&i) => {
+                self.rows[i] = row;
+                false
+            }
             None => {
                 self.index.insert(row.uid.clone(), self.rows.len());
                 self.rows.push(row);
+                true
             }
         }
     }
 
-    fn remove(&mut self, uid: &str) {
-        if let Some(i) = self.index.remove(uid) {
-            self.rows.swap_remove(i);
-            if let Some(moved) = self.rows.get(i) {
-                self.index.insert(moved.uid.clone(), i);
-            }
+    fn remove(&mut self, uid: &str) -> bool {
+        let Some(i) = self.index.remove(uid) else {
+            return false;
+        };
+        self.rows.swap_remove(i);
+        if let Some(moved) = self.rows.get(i) {
+            self.index.insert(moved.uid.clone(), i);
         }
+        true
     }
 }
 
@@ -81,6 +88,9 @@ pub struct Store {
     sheets: HashMap<ResKey, HashMap<ClusterId, Sheet>>,
     /// Bumped on every change, so views know when to recompute.
     pub version: u64,
+    /// Bumped on every change except rows updated in place: while it holds still, row
+    /// positions are stable and a view sorted by immutable keys need not re-sort.
+    pub structure: u64,
 }
 
 impl Store {
@@ -93,21 +103,26 @@ impl Store {
             .entry(id)
             .or_insert_with(|| Sheet::new(generation))
             .generation = generation;
-        self.version += 1;
+        self.bump_structure();
     }
 
     pub fn close(&mut self, id: ClusterId, res: &ResKey) {
         if let Some(m) = self.sheets.get_mut(res) {
             m.remove(&id);
         }
-        self.version += 1;
+        self.bump_structure();
     }
 
     pub fn drop_cluster(&mut self, id: ClusterId) {
         self.sheets.values_mut().for_each(|m| {
             m.remove(&id);
         });
+        self.bump_structure();
+    }
+
+    fn bump_structure(&mut self) {
         self.version += 1;
+        self.structure += 1;
     }
 
     pub fn sheet(&self, id: ClusterId, res: &ResKey) -> Option<&Sheet> {
@@ -128,16 +143,19 @@ impl Store {
         if sheet.generation != generation {
             return false;
         }
-        match ev {
+        let structural = match ev {
             WatchEvent::Listing { columns } => {
                 sheet.columns = columns;
                 sheet.seen = Some(HashSet::new());
                 if sheet.state != SheetState::Ready {
                     sheet.state = SheetState::Syncing;
                 }
+                true
             }
-            WatchEvent::Upsert(rows) => rows.into_iter().for_each(|r| sheet.upsert(r)),
-            WatchEvent::Delete(uids) => uids.iter().for_each(|u| sheet.remove(u)),
+            WatchEvent::Upsert(rows) => rows
+                .into_iter()
+                .fold(false, |added, r| sheet.upsert(r) | added),
+            WatchEvent::Delete(uids) => uids.iter().fold(false, |gone, u| sheet.remove(u) | gone),
             WatchEvent::Synced => {
                 if let Some(seen) = sheet.seen.take() {
                     let gone: Vec<String> = sheet
@@ -146,13 +164,22 @@ impl Store {
                         .filter(|r| !seen.contains(&r.uid))
                         .map(|r| r.uid.clone())
                         .collect();
-                    gone.iter().for_each(|u| sheet.remove(u));
+                    gone.iter().for_each(|u| {
+                        sheet.remove(u);
+                    });
                 }
                 sheet.state = SheetState::Ready;
+                true
             }
-            WatchEvent::Failed(why) => sheet.state = SheetState::Failed(why),
-        }
+            WatchEvent::Failed(why) => {
+                sheet.state = SheetState::Failed(why);
+                true
+            }
+        };
         self.version += 1;
+        if structural {
+            self.structure += 1;
+        }
         true
     }
 }
@@ -210,6 +237,12 @@ mod tests {
         s.apply(0, &pods, 1, WatchEvent::Synced);
         assert_eq!(s.sheet(0, &pods).unwrap().rows.len(), 2);
         assert!(!s.apply(0, &pods, 7, WatchEvent::Upsert(vec![row("x")])));
-        assert_eq!(s.sheet(0, &pods).unwrap().rows.len(), 2);
+        // An in-place update changes the version but not the structure.
+        let (v, st) = (s.version, s.structure);
+        s.apply(0, &pods, 1, WatchEvent::Upsert(vec![row("c")]));
+        assert_eq!((s.version, s.structure), (v + 1, st));
+        s.apply(0, &pods, 1, WatchEvent::Upsert(vec![row("e")]));
+        assert_eq!(s.structure, st + 1);
+        assert_eq!(s.sheet(0, &pods).unwrap().rows.len(), 3);
     }
 }
