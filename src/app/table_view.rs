@@ -410,6 +410,53 @@ pub fn leading_number(s: &str) -> Option<f64> {
 mod tests {
     use super::*;
 
+    use crate::kinds::health::RowHealth;
+    use crate::store::WatchEvent;
+
+    fn event(uid: &str, health: RowHealth, created: i64) -> Row {
+        Row {
+            uid: uid.into(),
+            name: uid.into(),
+            namespace: "shop".into(),
+            cells: vec![uid.into()],
+            created: Some(created),
+            labels: vec![],
+            owners: vec![],
+            health,
+            search: uid.into(),
+        }
+    }
+
+    #[test]
+    fn events_show_warnings_first_then_most_recent() {
+        let res = ResKey::core("events");
+        let mut store = Store::default();
+        store.open(0, &res, 1);
+        store.apply(
+            0,
+            &res,
+            1,
+            WatchEvent::Upsert(vec![
+                event("old-normal", RowHealth::Ok, 100),
+                event("new-normal", RowHealth::Ok, 300),
+                event("old-warning", RowHealth::Warn, 50),
+                event("new-warning", RowHealth::Warn, 200),
+            ]),
+        );
+        let mut view = TableView::new(res, "events".into(), true);
+        view.refresh(&store, &[0], false);
+        let order: Vec<&str> = view
+            .rows
+            .iter()
+            .filter_map(|r| view.row(&store, *r))
+            .map(|r| r.name.as_str())
+            .collect();
+        assert_eq!(
+            order,
+            ["new-warning", "old-warning", "new-normal", "old-normal"]
+        );
+    }
+
     #[test]
     fn leading_numbers() {
         assert_eq!(leading_number("10"), Some(10.0));
