@@ -194,6 +194,7 @@ mod tests {
             namespace: "shop".into(),
             cells: vec![name.into(), status.into()],
             created: None,
+            last_seen: None,
             labels: labels
                 .iter()
                 .map(|(k, v)| (k.to_string(), v.to_string()))

@@ -285,7 +285,7 @@ impl TableView {
                 if self
                     .columns
                     .get(i)
-                    .is_some_and(|c| c.kind != ColumnKind::Age) =>
+                    .is_some_and(|c| !matches!(c.kind, ColumnKind::Age | ColumnKind::LastSeen)) =>
             {
                 Some(i)
             }
@@ -324,7 +324,7 @@ impl TableView {
             SortBy::Default if self.res.is("", "events") => keyed.sort_by(|a, b| {
                 b.1.health
                     .cmp(&a.1.health)
-                    .then_with(|| b.1.created.cmp(&a.1.created))
+                    .then_with(|| recency(b.1).cmp(&recency(a.1)))
             }),
             SortBy::Default | SortBy::Name | SortBy::Col(DisplayCol::Namespace) => {
                 keyed.sort_by(by_name)
@@ -335,8 +335,17 @@ impl TableView {
             SortBy::Col(DisplayCol::Cluster) => {
                 keyed.sort_by(|a, b| a.0.cluster.cmp(&b.0.cluster).then_with(|| by_name(a, b)))
             }
-            SortBy::Col(DisplayCol::Cell(_)) if sort_col.is_none() => {
-                keyed.sort_by(|a, b| b.1.created.cmp(&a.1.created).then_with(|| by_name(a, b)))
+            SortBy::Col(DisplayCol::Cell(i)) if sort_col.is_none() => {
+                if self
+                    .columns
+                    .get(*i)
+                    .is_some_and(|c| c.kind == ColumnKind::LastSeen)
+                {
+                    keyed
+                        .sort_by(|a, b| recency(b.1).cmp(&recency(a.1)).then_with(|| by_name(a, b)))
+                } else {
+                    keyed.sort_by(|a, b| b.1.created.cmp(&a.1.created).then_with(|| by_name(a, b)))
+                }
             }
             SortBy::Col(DisplayCol::Cell(_)) => keyed.sort_by(|a, b| {
                 let by_value = match (a.2, b.2) {
@@ -394,6 +403,11 @@ impl TableView {
     }
 }
 
+/// When the object last did something: an event's last sighting, else its creation.
+fn recency(row: &Row) -> Option<i64> {
+    row.last_seen.or(row.created)
+}
+
 /// The number a cell starts with, so "10" sorts after "9" and "5 (2m ago)" by its 5.
 pub fn leading_number(s: &str) -> Option<f64> {
     let end = s
@@ -413,13 +427,14 @@ mod tests {
     use crate::kinds::health::RowHealth;
     use crate::store::WatchEvent;
 
-    fn event(uid: &str, health: RowHealth, created: i64) -> Row {
+    fn event(uid: &str, health: RowHealth, seen: i64) -> Row {
         Row {
             uid: uid.into(),
             name: uid.into(),
             namespace: "shop".into(),
             cells: vec![uid.into()],
-            created: Some(created),
+            created: Some(0),
+            last_seen: Some(seen),
             labels: vec![],
             owners: vec![],
             health,

@@ -196,6 +196,7 @@ mod tests {
             namespace: "ns".into(),
             cells: vec![uid.into()],
             created: None,
+            last_seen: None,
             labels: vec![],
             owners: vec![],
             health: RowHealth::Ok,

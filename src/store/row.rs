@@ -14,6 +14,8 @@ pub enum ColumnKind {
     Number,
     /// Shown as a live age from the object's creation time, not the server's stale string.
     Age,
+    /// Events' LAST SEEN: the server's string turned into a time once, then shown live.
+    LastSeen,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -32,6 +34,8 @@ pub struct Row {
     pub cells: Vec<String>,
     /// Seconds since the epoch.
     pub created: Option<i64>,
+    /// When an event was last seen (seconds since the epoch), from its LAST SEEN cell.
+    pub last_seen: Option<i64>,
     pub labels: Vec<(String, String)>,
     pub owners: Vec<String>,
     pub health: RowHealth,
@@ -139,6 +143,8 @@ pub fn columns(defs: &[WireColumn]) -> Vec<Column> {
             name: clean(&d.name),
             kind: if d.name.eq_ignore_ascii_case("age") {
                 ColumnKind::Age
+            } else if d.name.eq_ignore_ascii_case("last seen") {
+                ColumnKind::LastSeen
             } else if d.ty == "integer" || d.ty == "number" {
                 ColumnKind::Number
             } else {
@@ -157,6 +163,33 @@ fn cell_text(v: &serde_json::Value) -> String {
     }
 }
 
+/// kubectl's human durations back into seconds: "45s", "3m12s", "5h", "2y45d".
+pub fn parse_duration(s: &str) -> Option<i64> {
+    let (mut total, mut num, mut any) = (0i64, 0i64, false);
+    let mut digits = false;
+    for c in s.trim().chars() {
+        if let Some(d) = c.to_digit(10) {
+            num = num.checked_mul(10)?.checked_add(i64::from(d))?;
+            digits = true;
+            continue;
+        }
+        let unit = match c {
+            's' => 1,
+            'm' => 60,
+            'h' => 3600,
+            'd' => 86400,
+            'y' => 365 * 86400,
+            _ => return None,
+        };
+        if !digits {
+            return None;
+        }
+        total = total.checked_add(num.checked_mul(unit)?)?;
+        (num, digits, any) = (0, false, true);
+    }
+    (any && !digits).then_some(total)
+}
+
 pub fn parse_time(s: &str) -> Option<i64> {
     s.parse::<jiff::Timestamp>().ok().map(|t| t.as_second())
 }
@@ -169,6 +202,12 @@ pub fn build(res: &ResKey, columns: &[Column], wire: WireRow) -> Option<Row> {
     }
     let cells: Vec<String> = wire.cells.iter().map(cell_text).collect();
     let deleting = cells.iter().any(|c| c == "Terminating");
+    let last_seen = columns
+        .iter()
+        .position(|c| c.kind == ColumnKind::LastSeen)
+        .and_then(|i| cells.get(i))
+        .and_then(|c| parse_duration(c))
+        .map(|ago| jiff::Timestamp::now().as_second() - ago);
     let health = health::row_health(res, columns, &cells, deleting);
     let namespace = clean(&meta.namespace);
     let mut search = namespace.to_lowercase();
@@ -186,6 +225,7 @@ pub fn build(res: &ResKey, columns: &[Column], wire: WireRow) -> Option<Row> {
         namespace,
         cells,
         created: meta.creation_timestamp.as_deref().and_then(parse_time),
+        last_seen,
         labels: meta
             .labels
             .into_iter()
@@ -229,6 +269,16 @@ mod tests {
         assert_eq!(row.health, RowHealth::Error);
         assert_eq!(row.created, Some(1767225600));
         assert!(row.search.contains("crashloopbackoff"));
+    }
+
+    #[test]
+    fn durations_parse_like_kubectl_prints_them() {
+        assert_eq!(parse_duration("45s"), Some(45));
+        assert_eq!(parse_duration("3m12s"), Some(192));
+        assert_eq!(parse_duration("2y45d"), Some(2 * 365 * 86400 + 45 * 86400));
+        assert_eq!(parse_duration("<unknown>"), None);
+        assert_eq!(parse_duration("12"), None);
+        assert_eq!(parse_duration(""), None);
     }
 
     #[test]

@@ -41,6 +41,10 @@ fn cell_text(
                 .created
                 .map(|c| super::age(now - c))
                 .unwrap_or_else(|| t.cell(row, cluster, i).to_string()),
+            Some(ColumnKind::LastSeen) => row
+                .last_seen
+                .map(|c| super::age(now - c))
+                .unwrap_or_else(|| t.cell(row, cluster, i).to_string()),
             _ => t.cell(row, cluster, i).to_string(),
         },
     }
