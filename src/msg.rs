@@ -26,6 +26,13 @@ pub enum Msg {
     /// The answer to a one-off request (full object, describe text); `ticket` says which.
     Fetched {
         ticket: u64,
-        result: Result<serde_json::Value, String>,
+        result: Result<Fetched, String>,
     },
+}
+
+/// A full object and, for describe, the events about it.
+#[derive(Debug)]
+pub struct Fetched {
+    pub object: serde_json::Value,
+    pub events: Vec<serde_json::Value>,
 }

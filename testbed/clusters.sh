@@ -141,7 +141,7 @@ scale_cluster() {
   have=$(kc "$name" get pods -n scale --no-headers 2>/dev/null | wc -l)
   if ((pods == 0 || (have > 0 && have != pods))); then
     # One DELETE on the collection with grace 0 (no kubelet round trip), then namespace and nodes.
-    python3 "$TB_SRC/api.py" "$(cluster_dir "$name")" DELETE "/api/v1/namespaces/scale/pods?gracePeriodSeconds=0" >/dev/null 2>&1 || true
+    kc "$name" delete --raw "/api/v1/namespaces/scale/pods?gracePeriodSeconds=0" >/dev/null 2>&1 || true
     kc "$name" delete namespace scale --ignore-not-found --wait=true --timeout=10m >/dev/null
     kc "$name" delete nodes -l kwok.x-k8s.io/kwokctl-scale=scale-node --wait=true >/dev/null
     log "$name: scale pods and nodes removed in $(elapsed "$t0")"

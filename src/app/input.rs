@@ -145,21 +145,12 @@ impl App {
                 };
                 let key = info.key.clone();
                 let mut view = self.table_for(key);
-                let mut cluster_ids = None;
                 if let Some(names) = clusters {
-                    let mut ids = Vec::new();
-                    for n in &names {
-                        match self.live_id(n) {
-                            Some(id) => ids.push(id),
-                            None => {
-                                return self
-                                    .flash_error(format!("no live cluster {n:?} (see :ctx)"));
-                            }
-                        }
+                    if let Some(n) = names.iter().find(|n| self.live_id(n).is_none()) {
+                        return self.flash_error(format!("no live cluster {n:?} (see :ctx)"));
                     }
-                    cluster_ids = Some(ids);
+                    view.clusters = Some(names.iter().filter_map(|n| self.live_id(n)).collect());
                 }
-                view.clusters = cluster_ids;
                 // Without a namespace argument the current scope carries over, as in k9s.
                 view.namespaces = match namespaces {
                     Some(ns) => ns,

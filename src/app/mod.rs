@@ -16,7 +16,7 @@ use crate::cluster::kubeconfig::ContextEntry;
 use crate::config::Config;
 use crate::kinds::document;
 use crate::kinds::resource::{self, ResKey, ResourceInfo};
-use crate::msg::{ClusterId, Msg, Sender};
+use crate::msg::{ClusterId, Fetched, Msg, Sender};
 use crate::store::Store;
 use crate::store::manager::{Wanted, WatchManager};
 use kube::config::Kubeconfig;
@@ -37,6 +37,22 @@ pub struct ClusterSlot {
     pub default_namespace: Option<String>,
     pub resources: Vec<ResourceInfo>,
     task: tokio::task::JoinHandle<()>,
+}
+
+impl ClusterSlot {
+    fn new(context: &str, generation: u64, task: tokio::task::JoinHandle<()>) -> Self {
+        ClusterSlot {
+            context: context.to_string(),
+            generation,
+            health: Health::Connecting,
+            version: None,
+            identity: None,
+            client: None,
+            default_namespace: None,
+            resources: Vec::new(),
+            task,
+        }
+    }
 }
 
 impl Drop for ClusterSlot {
@@ -145,40 +161,23 @@ impl App {
             self.kubeconfig.clone(),
             self.tx.clone(),
         );
-        let slot = ClusterSlot {
-            context: context.to_string(),
-            generation: self.next_gen,
-            health: Health::Connecting,
-            version: None,
-            identity: None,
-            client: None,
-            default_namespace: None,
-            resources: Vec::new(),
-            task,
-        };
+        let slot = ClusterSlot::new(context, self.next_gen, task);
         if id == self.clusters.len() {
             self.clusters.push(Some(slot));
         } else {
             self.clusters[id] = Some(slot);
         }
+        self.invalidate_tables();
     }
 
     /// A cluster fed by hand rather than by a connection: for snapshot tests and benchmarks
     /// that render known rows. It never contacts a server.
     pub fn insert_static_cluster(&mut self, context: &str, version: &str) -> ClusterId {
-        let id = self.clusters.len();
-        self.clusters.push(Some(ClusterSlot {
-            context: context.to_string(),
-            generation: 0,
-            health: Health::Ok,
-            version: Some(version.to_string()),
-            identity: None,
-            client: None,
-            default_namespace: None,
-            resources: Vec::new(),
-            task: tokio::spawn(async {}),
-        }));
-        id
+        let mut slot = ClusterSlot::new(context, 0, tokio::spawn(async {}));
+        slot.health = Health::Ok;
+        slot.version = Some(version.to_string());
+        self.clusters.push(Some(slot));
+        self.clusters.len() - 1
     }
 
     pub(super) fn disconnect(&mut self, id: ClusterId) {
@@ -186,6 +185,11 @@ impl App {
         if let Some(slot) = self.clusters.get_mut(id) {
             *slot = None;
         }
+        self.invalidate_tables();
+    }
+
+    /// The live set changed: every table rebuilds its columns and rows on next refresh.
+    fn invalidate_tables(&mut self) {
         for v in &mut self.stack {
             if let View::Table(t) = v {
                 t.invalidate();
@@ -337,7 +341,7 @@ impl App {
         }
     }
 
-    fn fetched(&mut self, ticket: u64, result: Result<Value, String>) {
+    fn fetched(&mut self, ticket: u64, result: Result<Fetched, String>) {
         let Some(p) = self.pending.remove(&ticket) else {
             return;
         };
@@ -349,15 +353,10 @@ impl App {
                     .iter_mut()
                     .find(|v| matches!(v, View::Text(t) if t.id == view))
                 {
-                    t.loading = false;
                     match result {
-                        Ok(v) => {
-                            t.object = v.get("object").cloned();
-                            t.events = v
-                                .get("events")
-                                .and_then(Value::as_array)
-                                .cloned()
-                                .unwrap_or_default();
+                        Ok(f) => {
+                            t.object = Some(f.object);
+                            t.events = f.events;
                             t.render(now);
                         }
                         Err(e) => t.lines = vec![format!("error: {e}")],
@@ -369,7 +368,7 @@ impl App {
                 namespace,
                 what,
             } => match result {
-                Ok(v) => match v.get("object").and_then(views::selector_of) {
+                Ok(f) => match views::selector_of(&f.object) {
                     Some(reqs) if !reqs.is_empty() => {
                         let mut pods = self.table_for(ResKey::core("pods"));
                         pods.scope = Some(Scope::Selector {

@@ -129,11 +129,6 @@ impl App {
                 self.flash_info(format!("{entry} added to the live set"));
             }
         }
-        for v in &mut self.stack {
-            if let View::Table(t) = v {
-                t.invalidate();
-            }
-        }
     }
 
     pub(super) fn copy(&mut self) {

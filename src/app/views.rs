@@ -3,9 +3,10 @@
 
 use super::filter::LabelReq;
 use super::table_view::TableView;
-use crate::cluster::connection::short_error;
+use crate::cluster::connection::timed;
 use crate::cluster::kubeconfig::ContextEntry;
 use crate::config::keymap::Keymap;
+use crate::msg::Fetched;
 use serde_json::Value;
 
 pub enum View {
@@ -27,7 +28,6 @@ pub struct TextView {
     pub title: String,
     pub lines: Vec<String>,
     pub scroll: usize,
-    pub loading: bool,
     pub revealed: bool,
     pub object: Option<Value>,
     pub events: Vec<Value>,
@@ -41,7 +41,6 @@ impl TextView {
             title,
             lines: vec!["loading…".into()],
             scroll: 0,
-            loading: true,
             revealed: false,
             object: None,
             events: Vec::new(),
@@ -92,7 +91,6 @@ impl TextView {
             title: "help".into(),
             lines,
             scroll: 0,
-            loading: false,
             revealed: false,
             object: None,
             events: Vec::new(),
@@ -164,27 +162,15 @@ pub fn selector_of(obj: &Value) -> Option<Vec<LabelReq>> {
     Some(reqs)
 }
 
-/// GETs an object (and, for describe, its events) as `{"object": …, "events": […]}`.
+/// GETs an object and, for describe, the events about it.
 pub async fn fetch(
     client: &kube::Client,
     path: &str,
     events: Option<&str>,
-) -> Result<Value, String> {
+) -> Result<Fetched, String> {
     let get = |p: &str| {
         let req = http::Request::get(p).body(Vec::new());
-        let client = client.clone();
-        async move {
-            let req = req.map_err(|e| e.to_string())?;
-            match tokio::time::timeout(
-                std::time::Duration::from_secs(15),
-                client.request::<Value>(req),
-            )
-            .await
-            {
-                Ok(r) => r.map_err(|e| short_error(&e)),
-                Err(_) => Err("request timed out".to_string()),
-            }
-        }
+        async move { timed(client.request::<Value>(req.map_err(|e| e.to_string())?)).await }
     };
     let object = get(path).await?;
     let events = match events {
@@ -192,11 +178,12 @@ pub async fn fetch(
         Some(p) => get(p)
             .await
             .ok()
-            .and_then(|v| v.get("items").cloned())
-            .unwrap_or(Value::Array(vec![])),
-        None => Value::Array(vec![]),
+            .and_then(|mut v| v.get_mut("items").map(Value::take))
+            .and_then(|v| serde_json::from_value(v).ok())
+            .unwrap_or_default(),
+        None => Vec::new(),
     };
-    Ok(serde_json::json!({"object": object, "events": events}))
+    Ok(Fetched { object, events })
 }
 
 #[cfg(test)]

@@ -216,7 +216,8 @@ async fn build_client(context: &str, kubeconfig: Kubeconfig) -> Result<Client, S
     }
 }
 
-async fn timed<T>(
+/// Runs one request with the standard timeout, its error as a one-line reason.
+pub(crate) async fn timed<T>(
     f: impl std::future::Future<Output = Result<T, kube::Error>>,
 ) -> Result<T, String> {
     match tokio::time::timeout(REQUEST_TIMEOUT, f).await {
