@@ -6,10 +6,12 @@
 //!
 //! Skips (exit 0, with a note) when the testbed is not running.
 
-use flotilla::app::{App, View};
+use flotilla::app::{App, Input};
 use flotilla::cluster::kubeconfig;
 use flotilla::config::Config;
-use flotilla::kinds::resource::ResKey;
+use flotilla::executor::Executor;
+use flotilla::model::{Effect, ResKey};
+use flotilla::screens::table::TableScreen;
 use flotilla::store::SheetState;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -70,16 +72,18 @@ fn status_kb(key: &str) -> u64 {
 
 fn pod_rows(app: &App) -> usize {
     let pods = ResKey::core("pods");
-    app.live()
+    app.store
+        .clusters
+        .ids()
         .iter()
         .filter_map(|id| app.store.sheet(*id, &pods))
-        .map(|s| s.rows.len())
+        .map(|s| s.len())
         .sum()
 }
 
 fn all_ready(app: &App) -> bool {
     let pods = ResKey::core("pods");
-    app.live().iter().all(|id| {
+    app.store.clusters.ids().iter().all(|id| {
         app.store
             .sheet(*id, &pods)
             .is_some_and(|s| s.state == SheetState::Ready)
@@ -160,21 +164,33 @@ async fn main() {
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let live: Vec<String> = CONTEXTS.iter().map(|s| s.to_string()).collect();
     let start = Instant::now();
-    let mut app = App::new(loaded.config, loaded.contexts, &live, Config::builtin(), tx);
+    let mut app = App::new(
+        loaded.contexts,
+        &live,
+        Config::builtin(&flotilla::screens::modes()),
+    );
+    let mut executor = Executor::new(loaded.config, tx);
+    let mut carry = |effects: Vec<Effect>| {
+        for e in effects {
+            executor.run(e);
+        }
+    };
     let mut term = Terminal::new(TestBackend::new(200, 50)).expect("terminal");
     let mut first_rows = None;
     let mut complete = None;
     // The same loop as the terminal: drain messages, tick, draw.
     while start.elapsed() < Duration::from_secs(300) {
         if let Ok(Some(m)) = tokio::time::timeout(Duration::from_millis(16), rx.recv()).await {
-            app.handle_msg(m);
+            carry(app.update(Input::Msg(m)));
             while let Ok(m) = rx.try_recv() {
-                app.handle_msg(m);
+                carry(app.update(Input::Msg(m)));
             }
         }
-        app.tick();
+        carry(app.update(Input::Tick));
         term.draw(|f| flotilla::ui::draw(f, &app)).expect("draw");
-        let on_screen = matches!(app.current(), View::Table(t) if !t.rows.is_empty());
+        let on_screen = app
+            .top_as::<TableScreen>()
+            .is_some_and(|t| !t.rows.rows().is_empty());
         if first_rows.is_none() && on_screen {
             first_rows = Some(start.elapsed());
         }
@@ -184,7 +200,10 @@ async fn main() {
         }
     }
     let rows = pod_rows(&app);
-    println!("clusters live                         {}", app.live().len());
+    println!(
+        "clusters live                         {}",
+        app.store.clusters.len()
+    );
     println!("pod rows in store                     {rows} (kubectl saw {expected})");
     println!(
         "first rows on screen                  {:7.0} ms",
@@ -205,10 +224,8 @@ async fn main() {
     let keys = ["c", "cr", "cra", "cras", "crash", "crash-", "!crash", ""];
     for text in keys {
         let t = Instant::now();
-        if let Some(View::Table(v)) = app.stack.last_mut() {
-            v.filter = flotilla::app::filter::Filter::new(text);
-        }
-        app.tick();
+        app.set_filter(text);
+        carry(app.update(Input::Tick));
         term.draw(|f| flotilla::ui::draw(f, &app)).expect("draw");
         let took = t.elapsed();
         worst = worst.max(took);
@@ -228,12 +245,12 @@ async fn main() {
     while t0.elapsed() < idle {
         tokio::select! {
             Some(m) = rx.recv() => {
-                app.handle_msg(m);
-                while let Ok(m) = rx.try_recv() { app.handle_msg(m); }
+                carry(app.update(Input::Msg(m)));
+                while let Ok(m) = rx.try_recv() { carry(app.update(Input::Msg(m))); }
             }
             _ = second.tick() => {}
         }
-        app.tick();
+        carry(app.update(Input::Tick));
         term.draw(|f| flotilla::ui::draw(f, &app)).expect("draw");
     }
     let cpu = (cpu_seconds() - cpu0) / t0.elapsed().as_secs_f64() * 100.0;

@@ -5,11 +5,9 @@
 mod synthetic;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use flotilla::app::action::Action;
-use flotilla::app::{App, View};
-use flotilla::config::Config;
-use flotilla::kinds::resource::ResKey;
-use flotilla::store::row::{self, WireTable};
+use flotilla::app::{App, Input};
+use flotilla::cluster::table::{self, WireTable};
+use flotilla::model::{Action, ResKey};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use std::hint::black_box;
@@ -18,27 +16,18 @@ const NOW: i64 = 1_780_000_000;
 const PER_CLUSTER: usize = 20_000;
 
 fn loaded_app() -> App {
-    let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
-    let mut app = App::new(
-        kube::config::Kubeconfig::default(),
-        Vec::new(),
-        &[],
-        Config::builtin(),
-        tx,
-    );
-    for name in ["dev", "staging", "prod"] {
-        let id = app.insert_static_cluster(name, "v1.36.3");
-        synthetic::load_pods(&mut app, id, name, PER_CLUSTER, NOW);
+    let clusters = ["dev", "staging", "prod"];
+    let mut app = synthetic::app(&clusters);
+    for name in clusters {
+        synthetic::load_pods(&mut app, name, PER_CLUSTER, NOW);
     }
-    app.tick();
+    app.update(Input::Tick);
     app
 }
 
 fn set_filter(app: &mut App, text: &str) {
-    if let Some(View::Table(t)) = app.stack.last_mut() {
-        t.filter = flotilla::app::filter::Filter::new(text);
-    }
-    app.tick();
+    app.set_filter(text);
+    app.update(Input::Tick);
 }
 
 fn table_page_json(n: usize) -> String {
@@ -59,18 +48,15 @@ fn table_page_json(n: usize) -> String {
 }
 
 fn benches(c: &mut Criterion) {
-    let rt = tokio::runtime::Runtime::new().expect("runtime");
-    let _guard = rt.enter();
-
     let page = table_page_json(500);
     c.bench_function("decode 500-row Table page into rows", |b| {
         b.iter(|| {
             let t: WireTable = serde_json::from_str(black_box(&page)).expect("json");
-            let cols = row::columns(&t.column_definitions);
+            let cols = table::columns(&t.column_definitions);
             let rows: Vec<_> = t
                 .rows
                 .into_iter()
-                .filter_map(|w| row::build(&ResKey::core("pods"), &cols, w))
+                .filter_map(|w| table::build(&ResKey::core("pods"), &cols, w))
                 .collect();
             black_box(rows.len())
         })
@@ -79,7 +65,7 @@ fn benches(c: &mut Criterion) {
     let mut group = c.benchmark_group("60k pods, 3 clusters");
     group.sample_size(20);
     group.bench_function("build synthetic rows and load into store", |b| {
-        b.iter(|| black_box(loaded_app().store.version))
+        b.iter(|| black_box(loaded_app().depth()))
     });
 
     let mut app = loaded_app();
@@ -112,8 +98,8 @@ fn benches(c: &mut Criterion) {
     set_filter(&mut app, "");
     group.bench_function("sort by status", |b| {
         b.iter(|| {
-            app.dispatch(Action::SortStatus);
-            black_box(app.store.version)
+            app.update(Input::Action(Action::SortStatus));
+            app.update(Input::Tick);
         })
     });
     let mut term = Terminal::new(TestBackend::new(200, 50)).expect("terminal");

@@ -1,12 +1,21 @@
 //! flotilla: a terminal UI for operating many Kubernetes clusters at once.
+//!
+//! Data flows one way: `cluster` tasks send `model::Msg`s → `app::App::update` applies them to
+//! the `store` and to the `screens`, and returns `model::Effect`s → the `executor` (network)
+//! and `tui` (terminal) carry them out. `ui` draws the app, reading only.
 
 pub mod app;
 pub mod cli;
 pub mod clipboard;
 pub mod cluster;
 pub mod config;
+pub mod editor;
+pub mod executor;
+pub mod human;
 pub mod kinds;
-pub mod msg;
+pub mod modal;
+pub mod model;
+pub mod screens;
 pub mod store;
 pub mod text;
 pub mod tui;

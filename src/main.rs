@@ -1,8 +1,9 @@
 use clap::Parser;
-use color_eyre::eyre::eyre;
 use flotilla::app::App;
 use flotilla::cli::Cli;
-use flotilla::cluster::kubeconfig;
+use flotilla::cluster::{credentials, kubeconfig};
+use flotilla::executor::Executor;
+use std::process::ExitCode;
 
 fn init_logging(cli: &Cli) -> Option<tracing_appender::non_blocking::WorkerGuard> {
     let path = cli.log_file.clone().or_else(|| {
@@ -27,40 +28,104 @@ fn init_logging(cli: &Cli) -> Option<tracing_appender::non_blocking::WorkerGuard
     Some(guard)
 }
 
-#[tokio::main]
-async fn main() -> color_eyre::Result<()> {
+/// Why flotilla could not run: the user's to fix (one line, exit 2), or a bug (a report).
+enum Failure {
+    User(String),
+    Bug(color_eyre::Report),
+}
+
+fn main() -> ExitCode {
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    if args.get(1).is_some_and(|a| a == credentials::GUARD_ARG) {
+        let code = credentials::run_guard(&args[2..]);
+        return ExitCode::from(u8::try_from(code).unwrap_or(1));
+    }
     let cli = Cli::parse();
     let _guard = init_logging(&cli);
-    color_eyre::install()?;
+    if let Err(e) = color_eyre::install() {
+        eprintln!("flotilla: {e}");
+    }
     let _ = rustls::crypto::ring::default_provider().install_default();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("flotilla: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::User(msg)) => {
+            eprintln!("flotilla: {msg}");
+            ExitCode::from(2)
+        }
+        Err(Failure::Bug(report)) => {
+            eprintln!("{report:?}");
+            ExitCode::FAILURE
+        }
+    }
+}
 
-    let config =
-        flotilla::config::load(cli.theme.as_deref()).map_err(|e| eyre!("configuration: {e}"))?;
-    let loaded =
-        kubeconfig::load(&kubeconfig::kubeconfig_paths(&cli.kubeconfig)).map_err(|e| eyre!(e))?;
+async fn run(cli: Cli) -> Result<(), Failure> {
+    let modes = flotilla::screens::modes();
+    let config = flotilla::config::load(cli.theme.as_deref(), &modes)
+        .map_err(|e| Failure::User(format!("configuration: {e}")))?;
+    let mut loaded =
+        kubeconfig::load(&kubeconfig::kubeconfig_paths(&cli.kubeconfig)).map_err(Failure::User)?;
     for p in &loaded.problems {
         tracing::warn!("kubeconfig: {p}");
+    }
+    // Credential plugins run under this binary's guard (deadline, clean errors).
+    if let Ok(me) = std::env::current_exe() {
+        credentials::guard_plugins(
+            &mut loaded.config,
+            &me,
+            config.settings.credential_plugin_timeout(),
+        );
     }
     let mut patterns = cli.context.clone();
     if let Some(fleet) = &cli.fleet {
         let members = config.settings.fleets.get(fleet).ok_or_else(|| {
-            eyre!(
+            Failure::User(format!(
                 "no fleet {fleet:?} in config.toml (known: {:?})",
                 config.settings.fleets.keys().collect::<Vec<_>>()
-            )
+            ))
         })?;
         patterns.extend(members.iter().cloned());
     }
-    let live = kubeconfig::select(&loaded, &patterns, cli.all_contexts).map_err(|e| eyre!(e))?;
+    let live = kubeconfig::select(&loaded, &patterns, cli.all_contexts).map_err(Failure::User)?;
     tracing::info!("starting with contexts {live:?}");
 
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
-    let mut app = App::new(loaded.config, loaded.contexts, &live, config, tx);
+    let mut app = App::new(loaded.contexts, &live, config);
     if !loaded.problems.is_empty() {
         app.flash_error(format!("kubeconfig: {}", loaded.problems.join("; ")));
     }
     if let Some(cmd) = &cli.command {
         app.run_command(cmd);
     }
-    flotilla::tui::run(app, rx).await
+    debug_panic();
+    let executor = Executor::new(loaded.config, tx);
+    flotilla::tui::run(app, executor, rx)
+        .await
+        .map_err(Failure::Bug)
+}
+
+/// Debug builds only: `FLOTILLA_DEBUG_PANIC=<ms>` panics in a background task after that
+/// long, so the terminal tests can prove a panic anywhere restores the terminal and ends
+/// flotilla.
+fn debug_panic() {
+    #[cfg(debug_assertions)]
+    if let Some(ms) = std::env::var("FLOTILLA_DEBUG_PANIC")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+    {
+        tokio::spawn(async move {
+            tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
+            panic!("FLOTILLA_DEBUG_PANIC: a background task panicked on purpose");
+        });
+    }
 }

@@ -1,11 +1,13 @@
 //! Text from a cluster is hostile until proven otherwise: a pod can put escape sequences in its
 //! name, an event message or a log line. Everything remote goes through `sanitize` before it is
-//! stored for drawing, so no remote byte can drive the operator's terminal.
+//! stored for drawing, so no remote byte can drive the operator's terminal, and no invisible
+//! character (bidi overrides, zero-width spaces) can make one name look like another.
 
 use std::borrow::Cow;
 
-/// Removes terminal control sequences (CSI, OSC, DCS, single ESC escapes) and other control
-/// characters. Tabs become a space; newlines are dropped (callers split lines first).
+/// Removes terminal control sequences (CSI, OSC, DCS, single ESC escapes), other control
+/// characters and invisible formatting characters. Tabs become a space; newlines are dropped
+/// (callers split lines first).
 pub fn sanitize(s: &str) -> Cow<'_, str> {
     if !s.chars().any(is_control) {
         return Cow::Borrowed(s);
@@ -51,7 +53,19 @@ pub fn clean(s: &str) -> String {
 }
 
 fn is_control(c: char) -> bool {
-    c.is_control()
+    c.is_control() || is_invisible(c)
+}
+
+/// Bidirectional overrides and isolates (the "Trojan Source" characters), zero-width spaces and
+/// joiners, word joiners, invisible operators, the byte-order mark and the soft hyphen.
+fn is_invisible(c: char) -> bool {
+    matches!(c,
+        '\u{00AD}' | '\u{061C}' | '\u{180E}'
+        | '\u{200B}'..='\u{200F}'
+        | '\u{202A}'..='\u{202E}'
+        | '\u{2060}'..='\u{2064}'
+        | '\u{2066}'..='\u{2069}'
+        | '\u{FEFF}')
 }
 
 /// Splits remote multi-line text into sanitized lines.
@@ -71,5 +85,14 @@ mod tests {
         assert_eq!(sanitize("a\u{1b}]0;title\u{1b}\\b"), "ab");
         assert_eq!(sanitize("x\u{7}\u{8}y\tz\r"), "xy z");
         assert_eq!(sanitize("bell\u{9b}31m"), "bell31m");
+    }
+
+    #[test]
+    fn strips_bidi_overrides_and_zero_width_characters() {
+        // "admin" spelled backwards behind a right-to-left override, and a zero-width space.
+        assert_eq!(sanitize("\u{202E}nimda\u{202C}"), "nimda");
+        assert_eq!(sanitize("pr\u{200B}od"), "prod");
+        assert_eq!(sanitize("\u{2067}x\u{2069}\u{FEFF}"), "x");
+        assert_eq!(sanitize("ünïcödé ok"), "ünïcödé ok");
     }
 }

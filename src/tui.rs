@@ -1,10 +1,13 @@
-//! The terminal and the event loop. The terminal is restored on normal exit, error, panic,
-//! SIGTERM, SIGHUP (SSH hangup) and SIGINT.
+//! The terminal and the event loop. The terminal is restored on normal exit, error, panic
+//! (in any task: a panic ends flotilla, it never leaves a UI drawing on a restored terminal),
+//! SIGTERM, SIGHUP (SSH hangup) and SIGINT. It can be handed to a child — `$EDITOR` now, exec
+//! shells next — and taken back exactly as it was.
 
-use crate::app::App;
-use crate::msg::Receiver;
+use crate::app::{App, Input};
+use crate::executor::Executor;
+use crate::model::{Effect, Msg};
 use crossterm::event::{
-    DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture,
+    DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture, Event,
     EventStream,
 };
 use crossterm::execute;
@@ -17,7 +20,12 @@ use ratatui::backend::CrosstermBackend;
 use std::io::{Stdout, stdout};
 use std::time::Duration;
 use tokio::signal::unix::{SignalKind, signal};
+use tokio::sync::mpsc::UnboundedReceiver;
+use tokio::task::JoinHandle;
 
+type Term = Terminal<CrosstermBackend<Stdout>>;
+
+/// Gives the terminal back to the shell: cooked mode, main screen, no mouse, cursor shown.
 pub fn restore() {
     let _ = disable_raw_mode();
     let _ = execute!(
@@ -29,11 +37,10 @@ pub fn restore() {
     );
 }
 
-fn setup() -> std::io::Result<Terminal<CrosstermBackend<Stdout>>> {
+fn enter() -> std::io::Result<()> {
     enable_raw_mode()?;
-    let mut out = stdout();
     if let Err(e) = execute!(
-        out,
+        stdout(),
         EnterAlternateScreen,
         EnableMouseCapture,
         EnableBracketedPaste
@@ -41,66 +48,183 @@ fn setup() -> std::io::Result<Terminal<CrosstermBackend<Stdout>>> {
         restore();
         return Err(e);
     }
+    Ok(())
+}
+
+/// A panic anywhere — the UI task, a watch, a credential plugin's thread — restores the
+/// terminal, prints the report, and ends the process.
+fn install_panic_hook() {
     let prev = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
         restore();
+        tracing::error!("panic: {info}");
         prev(info);
+        std::process::exit(101);
     }));
-    Terminal::new(CrosstermBackend::new(out))
 }
 
-pub async fn run(mut app: App, mut rx: Receiver) -> color_eyre::Result<()> {
-    let mut term = setup()?;
-    let result = event_loop(&mut term, &mut app, &mut rx).await;
+/// The child that has the terminal now, and the answer it will give.
+struct Handover {
+    ticket: u64,
+    child: JoinHandle<Result<String, String>>,
+}
+
+struct Runner {
+    term: Term,
+    /// Dropped while a child has the terminal: it would read the child's keystrokes.
+    events: Option<EventStream>,
+    executor: Executor,
+    handover: Option<Handover>,
+}
+
+pub async fn run(
+    app: App,
+    executor: Executor,
+    mut rx: UnboundedReceiver<Msg>,
+) -> color_eyre::Result<()> {
+    install_panic_hook();
+    enter()?;
+    let term = match Terminal::new(CrosstermBackend::new(stdout())) {
+        Ok(t) => t,
+        Err(e) => {
+            restore();
+            return Err(e.into());
+        }
+    };
+    let mut runner = Runner {
+        term,
+        events: Some(EventStream::new()),
+        executor,
+        handover: None,
+    };
+    let result = runner.event_loop(app, &mut rx).await;
     restore();
     result
 }
 
-async fn event_loop(
-    term: &mut Terminal<CrosstermBackend<Stdout>>,
-    app: &mut App,
-    rx: &mut Receiver,
-) -> color_eyre::Result<()> {
-    let mut events = EventStream::new();
-    let mut sigterm = signal(SignalKind::terminate())?;
-    let mut sighup = signal(SignalKind::hangup())?;
-    let mut sigint = signal(SignalKind::interrupt())?;
-    // Ages on screen change once a second; nothing else needs a timer. Frames are drawn
-    // only when something changed, at most every 16 ms, so an idle screen costs nothing.
-    let mut second = tokio::time::interval(Duration::from_secs(1));
-    let frame = Duration::from_millis(16);
-    let mut last_draw = tokio::time::Instant::now() - frame;
-    let mut dirty = true;
-    loop {
-        let next_frame = last_draw + frame;
-        tokio::select! {
-            ev = events.next() => match ev {
-                Some(Ok(ev)) => { app.handle_event(ev); dirty = true; }
-                Some(Err(e)) => return Err(e.into()),
-                None => return Ok(()),
-            },
-            Some(msg) = rx.recv() => {
-                app.handle_msg(msg);
-                // Drain what is queued, then draw once.
-                while let Ok(m) = rx.try_recv() { app.handle_msg(m); }
-                dirty = true;
-            }
-            _ = second.tick() => { dirty = true; }
-            _ = tokio::time::sleep_until(next_frame), if dirty => {
-                app.tick();
-                term.draw(|f| crate::ui::draw(f, app))?;
-                last_draw = tokio::time::Instant::now();
-                dirty = false;
-            }
-            _ = sigterm.recv() => return Ok(()),
-            _ = sighup.recv() => return Ok(()),
-            _ = sigint.recv() => return Ok(()),
+async fn next_event(events: &mut Option<EventStream>) -> Option<std::io::Result<Event>> {
+    match events {
+        Some(e) => e.next().await,
+        None => std::future::pending().await,
+    }
+}
+
+async fn handed_back(h: &mut Option<Handover>) -> (u64, Result<String, String>) {
+    match h {
+        Some(h) => {
+            let r = (&mut h.child).await;
+            (h.ticket, r.unwrap_or_else(|e| Err(format!("editor: {e}"))))
         }
-        if let Some(text) = app.clipboard.take() {
-            let _ = crate::clipboard::copy(&mut stdout(), &text);
-        }
-        if app.should_quit {
+        None => std::future::pending().await,
+    }
+}
+
+impl Runner {
+    async fn event_loop(
+        &mut self,
+        mut app: App,
+        rx: &mut UnboundedReceiver<Msg>,
+    ) -> color_eyre::Result<()> {
+        let mut sigterm = signal(SignalKind::terminate())?;
+        let mut sighup = signal(SignalKind::hangup())?;
+        let mut sigint = signal(SignalKind::interrupt())?;
+        // Ages on screen change once a second; nothing else needs a timer. Frames are drawn
+        // only when something changed, at most every 16 ms, so an idle screen costs nothing.
+        let mut second = tokio::time::interval(Duration::from_secs(1));
+        let frame = Duration::from_millis(16);
+        let mut last_draw = tokio::time::Instant::now() - frame;
+        let mut dirty = true;
+        let first = app.update(Input::Tick);
+        if self.carry_out(first)? {
             return Ok(());
         }
+        loop {
+            let next_frame = last_draw + frame;
+            let effects = tokio::select! {
+                ev = next_event(&mut self.events) => match ev {
+                    Some(Ok(ev)) => {
+                        dirty = true;
+                        match ev {
+                            Event::Key(k) => app.update(Input::Key(k)),
+                            Event::Mouse(m) => app.update(Input::Mouse(m)),
+                            Event::Paste(s) => app.update(Input::Paste(s)),
+                            _ => Vec::new(),
+                        }
+                    }
+                    Some(Err(e)) => return Err(e.into()),
+                    None => return Ok(()),
+                },
+                Some(msg) = rx.recv() => {
+                    // Drain what is queued, then draw once.
+                    let mut fx = app.update(Input::Msg(msg));
+                    while let Ok(m) = rx.try_recv() {
+                        fx.extend(app.update(Input::Msg(m)));
+                    }
+                    dirty = true;
+                    fx
+                }
+                (ticket, result) = handed_back(&mut self.handover) => {
+                    self.handover = None;
+                    self.take_back()?;
+                    dirty = true;
+                    app.update(Input::Msg(Msg::Edited { ticket, result }))
+                }
+                _ = second.tick() => { dirty = true; Vec::new() }
+                _ = tokio::time::sleep_until(next_frame), if dirty && self.handover.is_none() => {
+                    let fx = app.update(Input::Tick);
+                    self.term.draw(|f| crate::ui::draw(f, &app))?;
+                    last_draw = tokio::time::Instant::now();
+                    dirty = false;
+                    fx
+                }
+                _ = sigterm.recv() => return Ok(()),
+                _ = sighup.recv() => return Ok(()),
+                // ctrl-c in the editor reaches us too: it is the editor's while it runs.
+                _ = sigint.recv() => {
+                    if self.handover.is_none() {
+                        return Ok(());
+                    }
+                    Vec::new()
+                }
+            };
+            if self.carry_out(effects)? {
+                return Ok(());
+            }
+        }
+    }
+
+    /// Carries out effects; true when it is time to quit.
+    fn carry_out(&mut self, effects: Vec<Effect>) -> color_eyre::Result<bool> {
+        for e in effects {
+            match self.executor.run(e) {
+                None => {}
+                Some(Effect::Quit) => return Ok(true),
+                Some(Effect::Copy(text)) => {
+                    let _ = crate::clipboard::copy(&mut stdout(), &text);
+                }
+                Some(Effect::Edit { ticket, name, text }) => self.hand_over(ticket, name, text),
+                Some(other) => tracing::warn!("effect nobody carries out: {other:?}"),
+            }
+        }
+        Ok(false)
+    }
+
+    /// Gives the terminal to `$EDITOR`; the loop keeps applying cluster messages meanwhile,
+    /// but draws nothing and reads no keys until the editor exits.
+    fn hand_over(&mut self, ticket: u64, name: String, text: String) {
+        if self.handover.is_some() {
+            return;
+        }
+        self.events = None;
+        restore();
+        let child = tokio::task::spawn_blocking(move || crate::editor::edit(&name, &text));
+        self.handover = Some(Handover { ticket, child });
+    }
+
+    fn take_back(&mut self) -> std::io::Result<()> {
+        enter()?;
+        self.events = Some(EventStream::new());
+        // The child drew over everything: the next frame repaints every cell.
+        self.term.clear()
     }
 }

@@ -34,7 +34,7 @@ async fn merged_pod_list_shows_both_clusters_with_kubectl_status() {
     );
     assert!(!screen.contains(" prod "), "prod is not live:\n{screen}");
     // All namespaces: the NAMESPACE column appears, as with kubectl -A.
-    h.app.dispatch(flotilla::app::action::Action::AllNamespaces);
+    h.action(flotilla::model::Action::AllNamespaces);
     assert!(
         h.screen(200, 60).contains("NAMESPACE"),
         "{}",
@@ -119,7 +119,7 @@ async fn deployment_drills_into_its_pods_and_describes() {
         h.screen(160, 40)
     );
     h.filter("cart");
-    h.app.dispatch(flotilla::app::action::Action::Enter);
+    h.action(flotilla::model::Action::Enter);
     let drilled = h
         .pump_until(WAIT, |h| {
             let s = h.screen(200, 60);
@@ -132,13 +132,13 @@ async fn deployment_drills_into_its_pods_and_describes() {
         !screen.contains("web-"),
         "only the deployment's pods:\n{screen}"
     );
-    h.app.dispatch(flotilla::app::action::Action::Describe);
+    h.action(flotilla::model::Action::Describe);
     let described = h
         .pump_until(WAIT, |h| h.screen(200, 60).contains("Controlled By:"))
         .await;
     assert!(described, "{}", h.screen(200, 60));
-    h.app.dispatch(flotilla::app::action::Action::Back);
-    h.app.dispatch(flotilla::app::action::Action::Back);
+    h.action(flotilla::model::Action::Back);
+    h.action(flotilla::model::Action::Back);
     assert!(
         h.screen(200, 60).contains("deployments(shop)"),
         "Esc goes back:\n{}",
@@ -255,7 +255,7 @@ async fn custom_resources_show_printer_columns_and_crds_drill_into_instances() {
             .await
     );
     h.filter("databases");
-    h.app.dispatch(flotilla::app::action::Action::Enter);
+    h.action(flotilla::model::Action::Enter);
     let drilled = h
         .pump_until(WAIT, |h| {
             h.screen(200, 60).contains("databases") && !h.lines_with(&["sessions"]).is_empty()
@@ -276,9 +276,9 @@ async fn contexts_view_adds_a_cluster_to_the_live_set() {
     assert!(h.lines_with(&["staging", "crasher"]).is_empty());
     h.command("ctx");
     h.filter("staging");
-    h.app.dispatch(flotilla::app::action::Action::ToggleContext);
-    h.app.dispatch(flotilla::app::action::Action::Back);
-    h.app.dispatch(flotilla::app::action::Action::Back);
+    h.action(flotilla::model::Action::ToggleContext);
+    h.action(flotilla::model::Action::Back);
+    h.action(flotilla::model::Action::Back);
     let added = h
         .pump_until(WAIT, |h| !h.lines_with(&["staging", "crasher"]).is_empty())
         .await;

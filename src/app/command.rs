@@ -1,11 +1,16 @@
 //! The `:` prompt language: `:pods`, `:po kube-system`, `:deploy web,shop`, `:po -A`,
-//! `:pods @prod`, `:ctx`, `:help`, `:q`.
+//! `:pods @prod`, `:q`, and the names of the screens in `screens::REGISTRY` (`:ctx`, `:help`).
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+use crate::screens::{REGISTRY, Registration};
+
+#[derive(Clone, Debug)]
 pub enum Command {
     Quit,
-    Help,
-    Contexts,
+    /// A registered screen, with the rest of the line.
+    Open {
+        screen: &'static Registration,
+        args: String,
+    },
     Resource {
         name: String,
         /// None: keep the current scope; Some(None): all namespaces.
@@ -20,11 +25,12 @@ pub fn parse(input: &str) -> Result<Command, String> {
     let Some(head) = words.next() else {
         return Err("empty command".into());
     };
-    match head {
-        "q" | "q!" | "quit" | "exit" => return Ok(Command::Quit),
-        "help" | "?" => return Ok(Command::Help),
-        "ctx" | "context" | "contexts" => return Ok(Command::Contexts),
-        _ => {}
+    if matches!(head, "q" | "q!" | "quit" | "exit") {
+        return Ok(Command::Quit);
+    }
+    if let Some(screen) = REGISTRY.iter().find(|r| r.commands.contains(&head)) {
+        let args = input.trim_start()[head.len()..].trim().to_string();
+        return Ok(Command::Open { screen, args });
     }
     let mut namespaces = None;
     let mut clusters = None;
@@ -66,33 +72,40 @@ pub fn parse(input: &str) -> Result<Command, String> {
 mod tests {
     use super::*;
 
+    type Parsed = (String, Option<Option<Vec<String>>>, Option<Vec<String>>);
+
+    fn resource(line: &str) -> Parsed {
+        match parse(line).unwrap() {
+            Command::Resource {
+                name,
+                namespaces,
+                clusters,
+            } => (name, namespaces, clusters),
+            other => panic!("{line}: {other:?}"),
+        }
+    }
+
     #[test]
     fn parses_k9s_style_commands() {
-        assert_eq!(parse("q").unwrap(), Command::Quit);
-        assert_eq!(parse("ctx").unwrap(), Command::Contexts);
-        assert_eq!(
-            parse("pods kube-system").unwrap(),
-            Command::Resource {
-                name: "pods".into(),
-                namespaces: Some(Some(vec!["kube-system".into()])),
-                clusters: None
-            }
+        assert!(matches!(parse("q").unwrap(), Command::Quit));
+        assert!(
+            matches!(parse("ctx").unwrap(), Command::Open { screen, .. } if screen.commands.contains(&"ctx"))
         );
         assert_eq!(
-            parse("po @prod").unwrap(),
-            Command::Resource {
-                name: "po".into(),
-                namespaces: None,
-                clusters: Some(vec!["prod".into()])
-            }
+            resource("pods kube-system"),
+            ("pods".into(), Some(Some(vec!["kube-system".into()])), None)
         );
         assert_eq!(
-            parse("deploy -A @dev,staging").unwrap(),
-            Command::Resource {
-                name: "deploy".into(),
-                namespaces: Some(None),
-                clusters: Some(vec!["dev".into(), "staging".into()])
-            }
+            resource("po @prod"),
+            ("po".into(), None, Some(vec!["prod".into()]))
+        );
+        assert_eq!(
+            resource("deploy -A @dev,staging"),
+            (
+                "deploy".into(),
+                Some(None),
+                Some(vec!["dev".into(), "staging".into()])
+            )
         );
         assert!(parse("po --bogus").is_err());
     }

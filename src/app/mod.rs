@@ -1,465 +1,409 @@
-//! Application state and its single update path: keys become Actions, network messages
-//! update the store, and `tick` reconciles which watches run. Nothing here awaits the
-//! network; one-off requests are spawned and answer through `Msg::Fetched`.
+//! Application state and its single update path. Input (keys, network messages, ticks) goes
+//! in through `App::update`; effects come out, for the runner to carry out. Nothing here
+//! awaits, spawns or touches the terminal, so the whole app runs in a test without a tokio
+//! runtime or a terminal.
 
-pub mod action;
 pub mod command;
-pub mod filter;
 mod input;
-mod navigate;
 pub mod prompt;
-pub mod table_view;
-mod views;
+mod watches;
 
-use crate::cluster::connection::{self, ClusterEvent, Health};
-use crate::cluster::kubeconfig::ContextEntry;
 use crate::config::Config;
-use crate::kinds::document;
-use crate::kinds::resource::{self, ResKey, ResourceInfo};
-use crate::msg::{ClusterId, Fetched, Msg, Sender};
+use crate::kinds::resource;
+use crate::modal::Modal;
+use crate::model::{ContextEntry, Effect, Msg, ResKey, ResourceInfo};
+use crate::screens::table::TableScreen;
+use crate::screens::{Answer, Ctx, Deliver, DrawCtx, FlashLevel, Need, Request, Screen};
 use crate::store::Store;
-use crate::store::manager::{Wanted, WatchManager};
-use kube::config::Kubeconfig;
+use crossterm::event::{KeyEvent, MouseEvent};
 pub use prompt::{Prompt, PromptKind};
-use serde_json::Value;
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
-use table_view::{Scope, TableView};
-pub use views::{ContextsView, TextKind, TextView, View};
+use watches::{Wanted, WatchPlan};
 
-pub struct ClusterSlot {
-    pub context: String,
-    pub generation: u64,
-    pub health: Health,
-    pub version: Option<String>,
-    pub identity: Option<String>,
-    pub client: Option<kube::Client>,
-    pub default_namespace: Option<String>,
-    pub resources: Vec<ResourceInfo>,
-    task: tokio::task::JoinHandle<()>,
+const FLASH_FOR: Duration = Duration::from_secs(6);
+
+/// Everything that can happen to the app.
+#[derive(Debug)]
+pub enum Input {
+    Key(KeyEvent),
+    Mouse(MouseEvent),
+    Paste(String),
+    /// An action, as if a key bound to it was pressed.
+    Action(crate::model::Action),
+    Msg(Msg),
+    /// Before a frame: screens refresh, watches are reconciled, the flash expires.
+    Tick,
 }
 
-impl ClusterSlot {
-    fn new(context: &str, generation: u64, task: tokio::task::JoinHandle<()>) -> Self {
-        ClusterSlot {
-            context: context.to_string(),
-            generation,
-            health: Health::Connecting,
-            version: None,
-            identity: None,
-            client: None,
-            default_namespace: None,
-            resources: Vec::new(),
-            task,
-        }
-    }
+pub struct Flash {
+    pub text: String,
+    pub level: FlashLevel,
+    at: Instant,
 }
 
-impl Drop for ClusterSlot {
-    fn drop(&mut self) {
-        self.task.abort();
-    }
+struct Entry {
+    id: u64,
+    screen: Box<dyn Screen>,
 }
 
-#[derive(Clone, Debug)]
-pub enum Mode {
-    Normal,
-    Prompt(Box<Prompt>),
+/// A modal layer and the screen waiting for its result.
+struct Layer {
+    modal: Modal,
+    owner: u64,
+    tag: u64,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum FlashLevel {
-    Info,
-    Error,
-}
-
-/// A one-off request in flight and where its answer goes.
-pub(super) enum Pending {
-    Text {
-        view: u64,
-    },
-    Drill {
-        cluster: ClusterId,
-        namespace: String,
-        what: String,
-    },
+/// A request in flight and where its answer goes.
+struct Pending {
+    screen: u64,
+    tag: u64,
+    deliver: Deliver,
 }
 
 pub struct App {
-    pub kubeconfig: Kubeconfig,
-    pub contexts: Vec<ContextEntry>,
-    pub clusters: Vec<Option<ClusterSlot>>,
     pub store: Store,
-    watches: WatchManager,
-    tx: Sender,
-    pub stack: Vec<View>,
-    pub mode: Mode,
-    pub flash: Option<(String, FlashLevel, Instant)>,
     pub config: Config,
-    pub favourites: Vec<String>,
-    pub should_quit: bool,
-    /// Text the runner should put on the clipboard (the app never touches the terminal).
-    pub clipboard: Option<String>,
+    pub contexts: Vec<ContextEntry>,
+    screens: Vec<Entry>,
+    layers: Vec<Layer>,
+    pub prompt: Option<Prompt>,
+    pub flash: Option<Flash>,
+    /// Namespaces on keys 1–9: the configured ones, then recently used ones.
+    favourites: Vec<String>,
+    watches: WatchPlan,
     pending: HashMap<u64, Pending>,
+    effects: Vec<Effect>,
     next_id: u64,
-    next_gen: u64,
     builtin: Vec<ResourceInfo>,
+    pub should_quit: bool,
 }
 
 impl App {
-    pub fn new(
-        kubeconfig: Kubeconfig,
-        contexts: Vec<ContextEntry>,
-        live: &[String],
-        config: Config,
-        tx: Sender,
-    ) -> App {
+    /// An app over `contexts`, connecting to those named in `live`; the first `update`
+    /// returns the connections to start.
+    pub fn new(contexts: Vec<ContextEntry>, live: &[String], config: Config) -> App {
         let favourites = config.settings.favourite_namespaces.clone();
         let mut app = App {
-            kubeconfig,
-            contexts,
-            clusters: Vec::new(),
             store: Store::default(),
-            watches: WatchManager::default(),
-            tx,
-            stack: Vec::new(),
-            mode: Mode::Normal,
-            flash: None,
             config,
+            contexts,
+            screens: Vec::new(),
+            layers: Vec::new(),
+            prompt: None,
+            flash: None,
             favourites,
-            should_quit: false,
-            clipboard: None,
+            watches: WatchPlan::default(),
             pending: HashMap::new(),
+            effects: Vec::new(),
             next_id: 0,
-            next_gen: 0,
             builtin: resource::builtin(),
+            should_quit: false,
         };
         for name in live {
             app.connect(name);
         }
-        let pods = app.table_for(ResKey::core("pods"));
-        app.stack.push(View::Table(Box::new(pods)));
+        let pods = TableScreen::new(ResKey::core("pods"), "pods".into(), true);
+        app.push_screen(Box::new(pods));
         app
+    }
+
+    /// The one way in: applies `input`, returns what the runner should do.
+    pub fn update(&mut self, input: Input) -> Vec<Effect> {
+        match input {
+            Input::Key(k) => self.key(k),
+            Input::Mouse(m) => self.mouse(m),
+            Input::Paste(s) => self.paste(&s),
+            Input::Action(a) => self.action(a),
+            Input::Msg(m) => self.message(m),
+            Input::Tick => self.tick(),
+        }
+        std::mem::take(&mut self.effects)
     }
 
     // ---- clusters -------------------------------------------------------------------------
 
-    pub(super) fn connect(&mut self, context: &str) {
-        if self.live_id(context).is_some() {
+    fn connect(&mut self, context: &str) {
+        if self.store.clusters.by_context(context).is_some() {
             return;
         }
-        self.next_gen += 1;
-        let id = self
-            .clusters
-            .iter()
-            .position(Option::is_none)
-            .unwrap_or(self.clusters.len());
-        let task = connection::spawn(
-            id,
-            self.next_gen,
-            context.to_string(),
-            self.kubeconfig.clone(),
-            self.tx.clone(),
-        );
-        let slot = ClusterSlot::new(context, self.next_gen, task);
-        if id == self.clusters.len() {
-            self.clusters.push(Some(slot));
-        } else {
-            self.clusters[id] = Some(slot);
-        }
-        self.invalidate_tables();
+        let cluster = self.store.clusters.add(context);
+        self.effects.push(Effect::Connect {
+            cluster,
+            context: context.to_string(),
+        });
     }
 
-    /// A cluster fed by hand rather than by a connection: for snapshot tests and benchmarks
-    /// that render known rows. It never contacts a server.
-    pub fn insert_static_cluster(&mut self, context: &str, version: &str) -> ClusterId {
-        let mut slot = ClusterSlot::new(context, 0, tokio::spawn(async {}));
-        slot.health = Health::Ok;
-        slot.version = Some(version.to_string());
-        self.clusters.push(Some(slot));
-        self.clusters.len() - 1
-    }
-
-    pub(super) fn disconnect(&mut self, id: ClusterId) {
-        self.watches.stop_cluster(id, &mut self.store);
-        if let Some(slot) = self.clusters.get_mut(id) {
-            *slot = None;
-        }
-        self.invalidate_tables();
-    }
-
-    /// The live set changed: every table rebuilds its columns and rows on next refresh.
-    fn invalidate_tables(&mut self) {
-        for v in &mut self.stack {
-            if let View::Table(t) = v {
-                t.invalidate();
-            }
-        }
-    }
-
-    pub fn live(&self) -> Vec<ClusterId> {
-        self.clusters
-            .iter()
-            .enumerate()
-            .filter(|(_, s)| s.is_some())
-            .map(|(i, _)| i)
-            .collect()
-    }
-
-    pub fn live_id(&self, context: &str) -> Option<ClusterId> {
-        self.clusters
-            .iter()
-            .position(|s| s.as_ref().is_some_and(|s| s.context == context))
-    }
-
-    pub fn slot(&self, id: ClusterId) -> Option<&ClusterSlot> {
-        self.clusters.get(id).and_then(Option::as_ref)
-    }
-
-    pub fn cluster_name(&self, id: ClusterId) -> &str {
-        self.slot(id).map(|s| s.context.as_str()).unwrap_or("?")
-    }
-
-    /// The badge: the connection's health, degraded when a watch of this cluster is failing.
-    pub fn health(&self, id: ClusterId) -> Health {
-        let Some(slot) = self.slot(id) else {
-            return Health::Unreachable("not connected".into());
+    fn disconnect(&mut self, context: &str) {
+        let Some(cluster) = self.store.clusters.by_context(context).map(|s| s.id) else {
+            return;
         };
-        if slot.health == Health::Ok {
-            for (res, sheet) in self.store.sheets_of(id) {
-                if let crate::store::SheetState::Failed(why) = &sheet.state {
-                    return Health::Degraded(format!("{res}: {why}"));
-                }
-            }
-        }
-        slot.health.clone()
+        self.watches.drop_cluster(cluster);
+        self.store.drop_cluster(cluster);
+        self.effects.push(Effect::Disconnect { cluster });
     }
 
-    /// Every resource known on any live cluster, discovered ones first, then built-ins.
-    pub fn known_resources(&self) -> Vec<&ResourceInfo> {
-        let mut out: Vec<&ResourceInfo> = Vec::new();
-        for slot in self.clusters.iter().flatten() {
-            for r in &slot.resources {
-                if !out.iter().any(|o| o.key == r.key) {
-                    out.push(r);
-                }
-            }
-        }
-        for r in &self.builtin {
-            if !out.iter().any(|o| o.key == r.key) {
-                out.push(r);
-            }
-        }
-        out
-    }
-
-    pub(super) fn resource_on(&self, id: ClusterId, key: &ResKey) -> Option<ResourceInfo> {
-        let slot = self.slot(id)?;
-        if slot.resources.is_empty() {
-            // Discovery has not answered yet: start the common kinds from the built-in table.
-            return self.builtin.iter().find(|r| r.key == *key).cloned();
-        }
-        slot.resources.iter().find(|r| r.key == *key).cloned()
-    }
-
-    // ---- messages -------------------------------------------------------------------------
-
-    pub fn handle_msg(&mut self, msg: Msg) {
+    fn message(&mut self, msg: Msg) {
         match msg {
-            Msg::Cluster { id, generation, ev } => {
-                let Some(slot) = self.clusters.get_mut(id).and_then(Option::as_mut) else {
-                    return;
-                };
-                if slot.generation != generation {
-                    return;
-                }
-                match ev {
-                    ClusterEvent::Connected {
-                        client,
-                        version,
-                        identity,
-                        default_namespace,
-                    } => {
-                        slot.client = Some(client);
-                        slot.version = Some(crate::text::clean(&version));
-                        slot.identity = identity;
-                        slot.default_namespace = Some(default_namespace);
-                        slot.health = Health::Ok;
-                    }
-                    ClusterEvent::Resources(r) => {
-                        slot.resources = r;
-                    }
-                    ClusterEvent::Health(h) => slot.health = h,
-                }
+            Msg::Cluster { cluster, ev } => {
+                self.store.clusters.apply(cluster, ev, Instant::now());
             }
             Msg::Watch {
-                id,
+                cluster,
                 res,
                 generation,
                 ev,
             } => {
-                self.store.apply(id, &res, generation, ev);
+                self.store.apply(cluster, &res, generation, ev);
             }
-            Msg::Fetched { ticket, result } => self.fetched(ticket, result),
+            Msg::Fetched { ticket, result } => self.deliver(ticket, Answer::Fetched(result)),
+            Msg::Edited { ticket, result } => self.deliver(ticket, Answer::Edited(result)),
         }
     }
 
-    /// Periodic work: start/stop watches for what the views need, expire the flash.
-    pub fn tick(&mut self) {
-        let mut wanted = Vec::new();
-        let live = self.live();
-        for view in &self.stack {
-            let View::Table(t) = view else { continue };
-            for id in t.clusters_in_scope(&live) {
-                let Some(slot) = self.slot(id) else { continue };
-                let Some(client) = slot.client.clone() else {
-                    continue;
-                };
-                if let Some(res) = self.resource_on(id, &t.res)
-                    && (res.can("watch") || slot.resources.is_empty())
-                {
-                    wanted.push(Wanted {
-                        cluster: id,
-                        res,
-                        client,
-                        fallback_namespace: slot.default_namespace.clone(),
-                    });
-                }
-            }
-        }
-        self.watches.reconcile(wanted, &mut self.store, &self.tx);
+    /// Before a frame: the top screen catches up with the store, watches follow what the
+    /// screens need, the flash expires.
+    fn tick(&mut self) {
+        self.with_top(|s, ctx| s.refresh(ctx));
+        self.plan_watches();
         if self
             .flash
             .as_ref()
-            .is_some_and(|(_, _, t)| t.elapsed() > Duration::from_secs(6))
+            .is_some_and(|f| f.at.elapsed() > FLASH_FOR)
         {
             self.flash = None;
         }
-        let show_cluster = live.len() > 1;
-        if let Some(View::Table(t)) = self.stack.last_mut() {
-            t.refresh(&self.store, &live, show_cluster);
+    }
+
+    fn plan_watches(&mut self) {
+        let mut needs = Vec::new();
+        for e in &self.screens {
+            e.screen.needs(&self.store, &mut needs);
+        }
+        let mut wanted: Vec<Wanted> = Vec::new();
+        for need in needs {
+            let Need::Watch { cluster, res } = need;
+            let Some(slot) = self.store.clusters.get(cluster).filter(|s| s.connected) else {
+                continue;
+            };
+            let Some(info) = crate::screens::resource_on(&self.store, &self.builtin, cluster, &res)
+            else {
+                continue;
+            };
+            if !(info.can("watch") || slot.resources.is_empty()) {
+                continue;
+            }
+            if !wanted
+                .iter()
+                .any(|w| w.cluster == cluster && w.res.key == res)
+            {
+                wanted.push(Wanted {
+                    cluster,
+                    res: info,
+                    fallback_namespace: slot.default_namespace.clone(),
+                });
+            }
+        }
+        self.watches
+            .reconcile(wanted, &mut self.store, Instant::now(), &mut self.effects);
+    }
+
+    // ---- screens --------------------------------------------------------------------------
+
+    fn next_id(&mut self) -> u64 {
+        self.next_id += 1;
+        self.next_id
+    }
+
+    fn push_screen(&mut self, screen: Box<dyn Screen>) {
+        let id = self.next_id();
+        self.screens.push(Entry { id, screen });
+        self.with_screen(id, |s, ctx| s.opened(ctx));
+    }
+
+    /// Runs `f` on the screen `id` (if it is on the stack) with a context, then carries out
+    /// what it asked for.
+    fn with_screen<R>(
+        &mut self,
+        id: u64,
+        f: impl FnOnce(&mut dyn Screen, &mut Ctx) -> R,
+    ) -> Option<R> {
+        let mut out = Vec::new();
+        let entry = self.screens.iter_mut().find(|e| e.id == id)?;
+        let mut ctx = Ctx {
+            store: &self.store,
+            config: &self.config,
+            contexts: &self.contexts,
+            favourites: &self.favourites,
+            builtin: &self.builtin,
+            now: jiff::Timestamp::now().as_second(),
+            out: &mut out,
+        };
+        let r = f(entry.screen.as_mut(), &mut ctx);
+        self.requests(id, out);
+        Some(r)
+    }
+
+    fn with_top<R>(&mut self, f: impl FnOnce(&mut dyn Screen, &mut Ctx) -> R) -> Option<R> {
+        let id = self.screens.last()?.id;
+        self.with_screen(id, f)
+    }
+
+    fn top_id(&self) -> Option<u64> {
+        self.screens.last().map(|e| e.id)
+    }
+
+    /// Carries out what screen `from` asked for.
+    fn requests(&mut self, from: u64, out: Vec<Request>) {
+        for r in out {
+            match r {
+                Request::Push(s) => self.push_screen(s),
+                Request::Root(s) => self.root(s),
+                Request::Pop => {
+                    if self.screens.len() > 1 && self.top_id() == Some(from) {
+                        self.pop();
+                    }
+                }
+                Request::Fetch {
+                    tag,
+                    cluster,
+                    path,
+                    events,
+                    deliver,
+                } => {
+                    let ticket = self.next_id();
+                    self.pending.insert(
+                        ticket,
+                        Pending {
+                            screen: from,
+                            tag,
+                            deliver,
+                        },
+                    );
+                    self.effects.push(Effect::Fetch {
+                        ticket,
+                        cluster,
+                        path,
+                        events,
+                    });
+                }
+                Request::Edit { tag, name, text } => {
+                    let ticket = self.next_id();
+                    self.pending.insert(
+                        ticket,
+                        Pending {
+                            screen: from,
+                            tag,
+                            deliver: Deliver::OnStack,
+                        },
+                    );
+                    self.effects.push(Effect::Edit { ticket, name, text });
+                }
+                Request::Copy(text) => self.effects.push(Effect::Copy(text)),
+                Request::Flash(text, level) => self.flash(text, level),
+                Request::Modal { tag, modal } => self.layers.push(Layer {
+                    modal,
+                    owner: from,
+                    tag,
+                }),
+                Request::Connect(name) => self.connect(&name),
+                Request::Disconnect(name) => self.disconnect(&name),
+                Request::RememberNamespace(ns) => self.remember_namespace(&ns),
+            }
         }
     }
 
-    fn fetched(&mut self, ticket: u64, result: Result<Fetched, String>) {
+    /// A new history: `screen` replaces the whole stack.
+    fn root(&mut self, screen: Box<dyn Screen>) {
+        self.screens.clear();
+        self.layers.clear();
+        self.pending.clear();
+        self.push_screen(screen);
+    }
+
+    fn pop(&mut self) {
+        if let Some(e) = self.screens.pop() {
+            // Whatever the screen was waiting for has nowhere to go now.
+            self.pending.retain(|_, p| p.screen != e.id);
+            self.layers.retain(|l| l.owner != e.id);
+        }
+    }
+
+    /// Hands an answer to the screen that asked, if it may still have it.
+    fn deliver(&mut self, ticket: u64, answer: Answer) {
         let Some(p) = self.pending.remove(&ticket) else {
             return;
         };
-        match p {
-            Pending::Text { view } => {
-                let now = jiff::Timestamp::now().as_second();
-                if let Some(View::Text(t)) = self
-                    .stack
-                    .iter_mut()
-                    .find(|v| matches!(v, View::Text(t) if t.id == view))
-                {
-                    match result {
-                        Ok(f) => {
-                            t.object = Some(f.object);
-                            t.events = f.events;
-                            t.render(now);
-                        }
-                        Err(e) => t.lines = vec![format!("error: {e}")],
-                    }
-                }
+        if p.deliver == Deliver::OnTop && self.top_id() != Some(p.screen) {
+            tracing::debug!("dropping an answer for a screen the user left");
+            return;
+        }
+        self.with_screen(p.screen, |s, ctx| s.answered(p.tag, answer, ctx));
+    }
+
+    fn remember_namespace(&mut self, ns: &str) {
+        if !self.favourites.iter().any(|f| f == ns) {
+            self.favourites.push(ns.to_string());
+            if self.favourites.len() > 9 {
+                self.favourites.remove(0);
             }
-            Pending::Drill {
-                cluster,
-                namespace,
-                what,
-            } => match result {
-                Ok(f) => match views::selector_of(&f.object) {
-                    Some(reqs) if !reqs.is_empty() => {
-                        let mut pods = self.table_for(ResKey::core("pods"));
-                        pods.scope = Some(Scope::Selector {
-                            cluster,
-                            namespace,
-                            reqs,
-                            what,
-                        });
-                        self.push(View::Table(Box::new(pods)));
-                    }
-                    _ => self.flash_error(format!("{what} has no pod selector")),
-                },
-                Err(e) => self.flash_error(e),
-            },
         }
     }
 
-    pub(super) fn spawn_fetch(
-        &mut self,
-        cluster: ClusterId,
-        paths: (String, Option<String>),
-        pending: Pending,
-    ) {
-        let Some(client) = self.slot(cluster).and_then(|s| s.client.clone()) else {
-            self.flash_error(format!("{} is not connected", self.cluster_name(cluster)));
-            return;
-        };
-        self.next_id += 1;
-        let ticket = self.next_id;
-        self.pending.insert(ticket, pending);
-        let tx = self.tx.clone();
-        tokio::spawn(async move {
-            let result = views::fetch(&client, &paths.0, paths.1.as_deref()).await;
-            let _ = tx.send(Msg::Fetched { ticket, result });
+    /// Opens a modal layer over the top screen, which gets its result (with `tag`).
+    pub fn open_modal(&mut self, tag: u64, modal: Modal) {
+        if let Some(owner) = self.top_id() {
+            self.layers.push(Layer { modal, owner, tag });
+        }
+    }
+
+    // ---- for drawing ----------------------------------------------------------------------
+
+    pub fn top(&self) -> &dyn Screen {
+        // The stack always holds the root screen.
+        self.screens
+            .last()
+            .map(|e| e.screen.as_ref())
+            .unwrap_or_else(|| unreachable!("the screen stack is never empty"))
+    }
+
+    /// The top screen as a concrete type, for tests and benchmarks.
+    pub fn top_as<T: 'static>(&self) -> Option<&T> {
+        let s: &dyn std::any::Any = self.screens.last()?.screen.as_ref();
+        s.downcast_ref()
+    }
+
+    pub fn depth(&self) -> usize {
+        self.screens.len()
+    }
+
+    pub fn modals(&self) -> impl Iterator<Item = &Modal> {
+        self.layers.iter().map(|l| &l.modal)
+    }
+
+    pub fn draw_ctx(&self, now: i64) -> DrawCtx<'_> {
+        DrawCtx {
+            store: &self.store,
+            config: &self.config,
+            contexts: &self.contexts,
+            now,
+        }
+    }
+
+    fn flash(&mut self, text: String, level: FlashLevel) {
+        self.flash = Some(Flash {
+            text,
+            level,
+            at: Instant::now(),
         });
     }
 
-    // ---- views ----------------------------------------------------------------------------
-
-    pub(super) fn table_for(&self, key: ResKey) -> TableView {
-        let info = self
-            .known_resources()
-            .into_iter()
-            .find(|r| r.key == key)
-            .cloned();
-        let (title, namespaced) = match &info {
-            Some(r) => (r.key.plural.clone(), r.namespaced),
-            None => (key.plural.clone(), true),
-        };
-        TableView::new(key, title, namespaced)
+    pub fn flash_error(&mut self, text: impl Into<String>) {
+        self.flash(text.into(), FlashLevel::Error);
     }
 
-    pub(super) fn push(&mut self, view: View) {
-        self.stack.push(view);
-        self.tick();
-    }
-
-    pub fn current(&self) -> &View {
-        // The stack always holds the root view.
-        self.stack
-            .last()
-            .unwrap_or_else(|| unreachable!("view stack is never empty"))
-    }
-
-    pub fn flash_info(&mut self, s: impl Into<String>) {
-        self.flash = Some((s.into(), FlashLevel::Info, Instant::now()));
-    }
-
-    pub fn flash_error(&mut self, s: impl Into<String>) {
-        self.flash = Some((s.into(), FlashLevel::Error, Instant::now()));
-    }
-
-    pub fn mode_name(&self) -> &'static str {
-        match self.current() {
-            View::Table(_) => "table",
-            View::Text(_) => "text",
-            View::Contexts(_) => "contexts",
-        }
-    }
-}
-
-/// Lines for a YAML or describe view (pure, for the views module).
-pub(crate) fn render_document(
-    kind: TextKind,
-    obj: &Value,
-    events: &[Value],
-    reveal: bool,
-    now: i64,
-) -> Vec<String> {
-    match kind {
-        TextKind::Yaml => document::yaml_lines(obj, reveal),
-        _ => document::describe_lines(obj, events, reveal, now),
+    /// Every resource known on any live cluster, discovered ones first, then built-ins.
+    pub fn known_resources(&self) -> Vec<&ResourceInfo> {
+        crate::screens::known_resources(&self.store, &self.builtin)
     }
 }

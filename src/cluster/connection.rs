@@ -2,63 +2,28 @@
 //! threads), reads the server version, discovers resources, asks who we are, then keeps
 //! probing health. It only ever sends messages; it never touches UI state.
 
-use super::discovery;
-use crate::kinds::resource::ResourceInfo;
-use crate::msg::{ClusterId, Msg, Sender};
+use super::{Clients, discovery};
+use crate::model::{ClusterEvent, ClusterId, Health, Msg};
 use kube::config::{KubeConfigOptions, Kubeconfig};
 use kube::{Client, Config};
 use std::time::Duration;
+use tokio::sync::mpsc::UnboundedSender;
 
 const PROBE_EVERY: Duration = Duration::from_secs(3);
 const PROBE_TIMEOUT: Duration = Duration::from_secs(3);
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
 const REDISCOVER_EVERY: Duration = Duration::from_secs(120);
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Health {
-    Connecting,
-    Ok,
-    Degraded(String),
-    Unreachable(String),
-}
-
-impl Health {
-    pub fn label(&self) -> &'static str {
-        match self {
-            Health::Connecting => "connecting",
-            Health::Ok => "ok",
-            Health::Degraded(_) => "degraded",
-            Health::Unreachable(_) => "unreachable",
-        }
-    }
-    pub fn reason(&self) -> Option<&str> {
-        match self {
-            Health::Degraded(r) | Health::Unreachable(r) => Some(r),
-            _ => None,
-        }
-    }
-}
-
-pub enum ClusterEvent {
-    Connected {
-        client: Client,
-        version: String,
-        identity: Option<String>,
-        default_namespace: String,
-    },
-    Resources(Vec<ResourceInfo>),
-    Health(Health),
-}
+const BUILD_TIMEOUT: Duration = Duration::from_secs(120);
 
 pub fn spawn(
     id: ClusterId,
-    generation: u64,
     context: String,
     kubeconfig: Kubeconfig,
-    tx: Sender,
+    clients: Clients,
+    tx: UnboundedSender<Msg>,
 ) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
-        let send = |ev| tx.send(Msg::Cluster { id, generation, ev }).is_ok();
+        let send = |ev| tx.send(Msg::Cluster { cluster: id, ev }).is_ok();
         let client = loop {
             match build_client(&context, kubeconfig.clone()).await {
                 Ok(c) => break c,
@@ -86,8 +51,8 @@ pub fn spawn(
             }
         };
         let identity = whoami(&client).await;
+        clients.insert(id, client.clone());
         if !send(ClusterEvent::Connected {
-            client: client.clone(),
             version,
             identity,
             default_namespace,
@@ -117,16 +82,6 @@ pub fn spawn(
             }
         }
     })
-}
-
-impl std::fmt::Debug for ClusterEvent {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            ClusterEvent::Connected { version, .. } => write!(f, "Connected({version})"),
-            ClusterEvent::Resources(r) => write!(f, "Resources({})", r.len()),
-            ClusterEvent::Health(h) => write!(f, "Health({h:?})"),
-        }
-    }
 }
 
 /// Sends the discovered resources and the resulting health; returns whether it worked.
@@ -206,13 +161,18 @@ async fn build_client(context: &str, kubeconfig: Kubeconfig) -> Result<Client, S
     config.connect_timeout = Some(Duration::from_secs(5));
     // Interactive actions must not sit in 15 silent retries against an overloaded server.
     config.default_retry = false;
-    // Exec credential plugins run synchronously inside client construction.
+    // Exec credential plugins run synchronously inside client construction, each under the
+    // guard's own deadline (see `credentials`); this is the last resort above them.
     let built = tokio::task::spawn_blocking(move || Client::try_from(config));
-    match tokio::time::timeout(Duration::from_secs(30), built).await {
+    match tokio::time::timeout(BUILD_TIMEOUT, built).await {
         Ok(Ok(Ok(c))) => Ok(c),
-        Ok(Ok(Err(e))) => Err(format!("client: {}", short_error(&e))),
+        Ok(Ok(Err(e))) => Err(super::credentials::plugin_error(&e)
+            .unwrap_or_else(|| format!("client: {}", short_error(&e)))),
         Ok(Err(e)) => Err(format!("client: {e}")),
-        Err(_) => Err("credential plugin did not finish within 30s".into()),
+        Err(_) => Err(format!(
+            "building the client did not finish within {}s",
+            BUILD_TIMEOUT.as_secs()
+        )),
     }
 }
 
@@ -253,6 +213,9 @@ async fn whoami(client: &Client) -> Option<String> {
 /// A one-line reason fit for a badge: the API's message when there is one, else the
 /// innermost cause (e.g. "Connection refused").
 pub fn short_error(e: &kube::Error) -> String {
+    if let Some(plugin) = super::credentials::plugin_error(e) {
+        return plugin;
+    }
     if let kube::Error::Api(s) = e {
         return crate::text::clean(&format!("{} ({})", s.message, s.code));
     }

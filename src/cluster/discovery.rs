@@ -2,7 +2,8 @@
 //! walk when the server answers with the legacy document or fails. kube's own `Discovery`
 //! drops short names, which the `:` prompt needs, hence these few raw requests.
 
-use crate::kinds::resource::{ResKey, ResourceInfo};
+use crate::model::{ResKey, ResourceInfo};
+use crate::text::clean;
 use kube::Client;
 use serde::Deserialize;
 use std::collections::HashSet;
@@ -132,7 +133,7 @@ async fn aggregated(client: &Client) -> Result<Vec<ResourceInfo>, kube::Error> {
                     if !seen.insert(key.clone()) {
                         continue;
                     }
-                    out.push(ResourceInfo {
+                    out.push(sanitized(ResourceInfo {
                         key,
                         version: version.version.clone(),
                         kind: r.response_kind.map(|k| k.kind).unwrap_or_default(),
@@ -140,7 +141,7 @@ async fn aggregated(client: &Client) -> Result<Vec<ResourceInfo>, kube::Error> {
                         short_names: r.short_names,
                         namespaced: r.scope == "Namespaced",
                         verbs: r.verbs,
-                    });
+                    }));
                 }
             }
         }
@@ -167,7 +168,7 @@ async fn legacy(client: &Client) -> Result<Vec<ResourceInfo>, kube::Error> {
             }
         };
         for r in list.resources.into_iter().filter(|r| !r.name.contains('/')) {
-            out.push(ResourceInfo {
+            out.push(sanitized(ResourceInfo {
                 key: ResKey::new(&group, &r.name),
                 version: version.clone(),
                 kind: r.kind,
@@ -175,10 +176,25 @@ async fn legacy(client: &Client) -> Result<Vec<ResourceInfo>, kube::Error> {
                 short_names: r.short_names,
                 namespaced: r.namespaced,
                 verbs: r.verbs,
-            });
+            }));
         }
     }
     Ok(out)
+}
+
+/// Discovery documents come from every aggregated API server of the cluster, so their strings
+/// are as hostile as any other remote text.
+fn sanitized(r: ResourceInfo) -> ResourceInfo {
+    let all = |v: Vec<String>| v.iter().map(|s| clean(s)).collect();
+    ResourceInfo {
+        key: ResKey::new(&clean(&r.key.group), &clean(&r.key.plural)),
+        version: clean(&r.version),
+        kind: clean(&r.kind),
+        singular: clean(&r.singular),
+        short_names: all(r.short_names),
+        namespaced: r.namespaced,
+        verbs: all(r.verbs),
+    }
 }
 
 async fn get<T: serde::de::DeserializeOwned>(

@@ -1,18 +1,9 @@
 //! Reads kubeconfig the way kubectl does (`--kubeconfig`, the `KUBECONFIG` list merged with
 //! first-wins rules, `~/.kube/config`) and picks which contexts go live.
 
+use crate::model::ContextEntry;
 use kube::config::{ExecInteractiveMode, Kubeconfig};
 use std::path::PathBuf;
-
-/// One context as the `:ctx` view shows it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ContextEntry {
-    pub name: String,
-    pub cluster: String,
-    pub user: String,
-    pub namespace: Option<String>,
-    pub server: String,
-}
 
 pub struct LoadedKubeconfig {
     pub config: Kubeconfig,

@@ -1,15 +1,17 @@
 //! Key bindings: `keymaps/default.toml` (k9s-compatible) overlaid with the user's file.
-//! Every action is rebindable; an unknown key or action is an error naming its line.
+//! Every action is rebindable, a key can run a command (`command("deploy -A")`); an unknown
+//! key, action or section is an error naming its line.
 
-use crate::app::action::Action;
+use crate::model::Action;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use std::collections::{BTreeMap, HashMap};
 use toml::Spanned;
 
 pub const DEFAULT: &str = include_str!("../../keymaps/default.toml");
 
-/// Where a binding applies. `global` bindings apply everywhere unless a mode rebinds the key.
-pub const MODES: &[&str] = &["global", "table", "text", "contexts"];
+/// The section whose bindings apply on every screen unless the screen's own section rebinds
+/// the key. The other sections are the screens' keymap modes.
+pub const GLOBAL: &str = "global";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Key {
@@ -128,6 +130,8 @@ impl Key {
 
 #[derive(Clone, Debug, Default)]
 pub struct Keymap {
+    /// Sections in help order: `global` first, then the screens' modes.
+    sections: Vec<String>,
     modes: HashMap<String, HashMap<Key, Action>>,
 }
 
@@ -137,9 +141,22 @@ fn line_of(text: &str, offset: usize) -> usize {
     text[..offset.min(text.len())].matches('\n').count() + 1
 }
 
+/// One line of help: an action and every key bound to it.
+pub struct HelpLine {
+    pub keys: Vec<String>,
+    pub action: Action,
+}
+
 impl Keymap {
-    pub fn load(user: Option<(&str, &str)>) -> Result<Keymap, String> {
-        let mut km = Keymap::default();
+    /// The defaults overlaid with the user's file; `modes` are the screens' sections.
+    pub fn load(user: Option<(&str, &str)>, modes: &[&str]) -> Result<Keymap, String> {
+        let mut km = Keymap {
+            sections: std::iter::once(GLOBAL)
+                .chain(modes.iter().copied())
+                .map(str::to_string)
+                .collect(),
+            modes: HashMap::new(),
+        };
         km.overlay(DEFAULT, "keymaps/default.toml")?;
         if let Some((text, origin)) = user {
             km.overlay(text, origin)?;
@@ -150,12 +167,12 @@ impl Keymap {
     fn overlay(&mut self, text: &str, origin: &str) -> Result<(), String> {
         let raw: RawFile = toml::from_str(text).map_err(|e| format!("{origin}: {e}"))?;
         for (mode, bindings) in raw {
-            if !MODES.contains(&mode.get_ref().as_str()) {
+            if !self.sections.contains(mode.get_ref()) {
                 return Err(format!(
                     "{origin}:{}: unknown section [{}] (expected one of {})",
                     line_of(text, mode.span().start),
                     mode.get_ref(),
-                    MODES.join(", ")
+                    self.sections.join(", ")
                 ));
             }
             let table = self.modes.entry(mode.get_ref().clone()).or_default();
@@ -166,15 +183,8 @@ impl Keymap {
                     table.remove(&k);
                     continue;
                 }
-                let a: Action =
-                    serde_json::from_value(serde_json::Value::String(action.get_ref().clone()))
-                        .map_err(|_| {
-                            format!(
-                                "{origin}:{}: unknown action {:?}",
-                                line_of(text, action.span().start),
-                                action.get_ref()
-                            )
-                        })?;
+                let a = Action::parse(action.get_ref())
+                    .map_err(|e| format!("{origin}:{}: {e}", line_of(text, action.span().start)))?;
                 table.insert(k, a);
             }
         }
@@ -185,38 +195,48 @@ impl Keymap {
         self.modes
             .get(mode)
             .and_then(|m| m.get(&key))
-            .or_else(|| self.modes.get("global").and_then(|m| m.get(&key)))
-            .copied()
+            .or_else(|| self.modes.get(GLOBAL).and_then(|m| m.get(&key)))
+            .cloned()
     }
 
-    /// (mode, key label, action) for the help screen, grouped by mode and sorted.
-    pub fn bindings(&self) -> Vec<(String, String, Action)> {
-        let mut out: Vec<_> = MODES
+    /// Per section, one line per action with all its keys, in a stable order: sections as
+    /// loaded, actions in their help order, keys shortest first.
+    pub fn help(&self) -> Vec<(String, Vec<HelpLine>)> {
+        self.sections
             .iter()
-            .filter_map(|m| self.modes.get(*m).map(|t| (m, t)))
-            .flat_map(|(m, t)| t.iter().map(move |(k, a)| (m.to_string(), k.label(), *a)))
-            .collect();
-        out.sort_by(|a, b| {
-            let ma = MODES.iter().position(|m| *m == a.0);
-            let mb = MODES.iter().position(|m| *m == b.0);
-            ma.cmp(&mb)
-                .then(format!("{:?}", a.2).cmp(&format!("{:?}", b.2)))
-                .then(a.1.cmp(&b.1))
-        });
-        out
+            .filter_map(|m| self.modes.get(m).map(|t| (m, t)))
+            .map(|(m, table)| {
+                let mut lines: Vec<HelpLine> = Vec::new();
+                for (k, a) in table {
+                    match lines.iter_mut().find(|l| l.action == *a) {
+                        Some(l) => l.keys.push(k.label()),
+                        None => lines.push(HelpLine {
+                            keys: vec![k.label()],
+                            action: a.clone(),
+                        }),
+                    }
+                }
+                for l in &mut lines {
+                    l.keys
+                        .sort_by(|a, b| a.chars().count().cmp(&b.chars().count()).then(a.cmp(b)));
+                }
+                lines.sort_by(|a, b| a.action.order().cmp(&b.action.order()));
+                (m.clone(), lines)
+            })
+            .collect()
     }
 
-    /// The first key bound to `action` in `mode` (or global), for hints.
-    pub fn key_for(&self, mode: &str, action: Action) -> Option<String> {
-        [mode, "global"].iter().find_map(|m| {
+    /// The shortest key bound to `action` in `mode` (or global), for hints.
+    pub fn key_for(&self, mode: &str, action: &Action) -> Option<String> {
+        [mode, GLOBAL].iter().find_map(|m| {
             let mut keys: Vec<String> = self
                 .modes
                 .get(*m)?
                 .iter()
-                .filter(|(_, a)| **a == action)
+                .filter(|(_, a)| *a == action)
                 .map(|(k, _)| k.label())
                 .collect();
-            keys.sort_by_key(|k| k.len());
+            keys.sort_by(|a, b| a.chars().count().cmp(&b.chars().count()).then(a.cmp(b)));
             keys.into_iter().next()
         })
     }
@@ -226,9 +246,11 @@ impl Keymap {
 mod tests {
     use super::*;
 
+    const MODES: &[&str] = &["table", "text", "contexts"];
+
     #[test]
     fn default_keymap_loads_with_k9s_keys() {
-        let km = Keymap::load(None).unwrap();
+        let km = Keymap::load(None, MODES).unwrap();
         let k = |s: &str| Key::parse(s).unwrap();
         assert_eq!(km.resolve("table", k(":")), Some(Action::Command));
         assert_eq!(km.resolve("table", k("d")), Some(Action::Describe));
@@ -237,33 +259,59 @@ mod tests {
         assert_eq!(km.resolve("table", k("N")), Some(Action::SortName));
         assert_eq!(km.resolve("text", k("esc")), Some(Action::Back));
         assert_eq!(km.resolve("table", k("ctrl-c")), Some(Action::Quit));
+        assert_eq!(km.resolve("table", k("3")), Some(Action::Favourite(3)));
+    }
+
+    #[test]
+    fn help_puts_every_key_of_an_action_on_one_line() {
+        let km = Keymap::load(None, MODES).unwrap();
+        let help = km.help();
+        assert_eq!(help[0].0, "global");
+        let down = help[0].1.iter().find(|l| l.action == Action::Down).unwrap();
+        assert_eq!(down.keys, vec!["j", "↓"]);
+        // The same order every time, whatever the hash maps did.
+        let again: Vec<_> = km.help()[0].1.iter().map(|l| l.action.clone()).collect();
+        let first: Vec<_> = help[0].1.iter().map(|l| l.action.clone()).collect();
+        assert_eq!(first, again);
+        let orders: Vec<_> = help[0].1.iter().map(|l| l.action.order()).collect();
+        assert!(orders.windows(2).all(|w| w[0] <= w[1]));
     }
 
     #[test]
     fn user_file_rebinds_and_errors_name_the_line() {
-        let km = Keymap::load(Some((
-            "[table]\nD = \"describe\"\nd = \"none\"\n",
-            "user.toml",
-        )))
+        let km = Keymap::load(
+            Some((
+                "[table]\nD = \"describe\"\nd = \"none\"\nX = 'command(\"deploy -A\")'\n",
+                "user.toml",
+            )),
+            MODES,
+        )
         .unwrap();
         assert_eq!(
             km.resolve("table", Key::parse("D").unwrap()),
             Some(Action::Describe)
         );
         assert_eq!(km.resolve("table", Key::parse("d").unwrap()), None);
-        let e = Keymap::load(Some((
-            "[table]\nx = \"describe\"\nz = \"explode\"\n",
-            "user.toml",
-        )))
+        assert_eq!(
+            km.resolve("table", Key::parse("X").unwrap()),
+            Some(Action::Run("deploy -A".into()))
+        );
+        let e = Keymap::load(
+            Some(("[table]\nx = \"describe\"\nz = \"explode\"\n", "user.toml")),
+            MODES,
+        )
         .unwrap_err();
         assert!(e.contains("user.toml:3") && e.contains("explode"), "{e}");
-        let e =
-            Keymap::load(Some(("[table]\n\n\"ctrl-nope\" = \"quit\"\n", "user.toml"))).unwrap_err();
+        let e = Keymap::load(
+            Some(("[table]\n\n\"ctrl-nope\" = \"quit\"\n", "user.toml")),
+            MODES,
+        )
+        .unwrap_err();
         assert!(
             e.contains("user.toml:3") && e.contains("unknown key"),
             "{e}"
         );
-        let e = Keymap::load(Some(("[tabel]\nq = \"quit\"\n", "user.toml"))).unwrap_err();
+        let e = Keymap::load(Some(("[tabel]\nq = \"quit\"\n", "user.toml")), MODES).unwrap_err();
         assert!(e.contains("user.toml:1") && e.contains("tabel"), "{e}");
     }
 }

@@ -20,6 +20,14 @@ pub struct Settings {
     /// Namespaces on the number keys 1–9.
     #[serde(default)]
     pub favourite_namespaces: Vec<String>,
+    /// Seconds an exec credential plugin may run before it is killed (default 30).
+    pub credential_plugin_timeout: Option<u64>,
+}
+
+impl Settings {
+    pub fn credential_plugin_timeout(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.credential_plugin_timeout.unwrap_or(30).max(1))
+    }
 }
 
 pub struct Config {
@@ -29,11 +37,12 @@ pub struct Config {
 }
 
 impl Config {
-    /// Built-in defaults only (tests, benchmarks): no user files read.
-    pub fn builtin() -> Config {
+    /// Built-in defaults only (tests, benchmarks): no user files read. `modes` are the
+    /// screens' keymap sections.
+    pub fn builtin(modes: &[&str]) -> Config {
         Config {
             settings: Settings::default(),
-            keymap: Keymap::load(None).unwrap_or_default(),
+            keymap: Keymap::load(None, modes).unwrap_or_default(),
             theme: Theme::builtin("dark").unwrap_or_default(),
         }
     }
@@ -54,7 +63,8 @@ fn read_optional(path: &std::path::Path) -> Result<Option<String>, String> {
     }
 }
 
-pub fn load(theme_override: Option<&str>) -> Result<Config, String> {
+/// Reads the user's files; `modes` are the screens' keymap sections.
+pub fn load(theme_override: Option<&str>, modes: &[&str]) -> Result<Config, String> {
     let dir = config_dir();
     let file = |name: &str| dir.as_ref().map(|d| d.join(name));
     let settings = match file("config.toml") {
@@ -68,9 +78,9 @@ pub fn load(theme_override: Option<&str>) -> Result<Config, String> {
         Some(p) => {
             let text = read_optional(&p)?;
             let origin = p.display().to_string();
-            Keymap::load(text.as_deref().map(|t| (t, origin.as_str())))?
+            Keymap::load(text.as_deref().map(|t| (t, origin.as_str())), modes)?
         }
-        None => Keymap::load(None)?,
+        None => Keymap::load(None, modes)?,
     };
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     let name = theme_override

@@ -42,6 +42,10 @@ pub const SLOTS: &[&str] = &[
     "yaml-bool",
     "yaml-comment",
     "masked",
+    "row-stale",
+    "modal",
+    "diff-add",
+    "diff-remove",
 ];
 
 #[derive(Deserialize, Default)]

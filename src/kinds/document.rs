@@ -241,12 +241,12 @@ pub fn describe_lines(original: &Value, events: &[Value], reveal: bool, now: i64
             ["lastTimestamp", "eventTime", "firstTimestamp"]
                 .iter()
                 .find_map(|f| e.get(*f).and_then(Value::as_str))
-                .and_then(crate::store::row::parse_time)
+                .and_then(crate::cluster::table::parse_time)
         };
         evs.sort_by_key(|e| last_seen(e));
         for e in evs {
             let age = last_seen(e)
-                .map(|t| crate::ui::age(now - t))
+                .map(|t| crate::human::age(now - t))
                 .unwrap_or_else(|| "?".into());
             let count = e.get("count").and_then(Value::as_u64).unwrap_or(1);
             let age = if count > 1 {

@@ -1,17 +1,7 @@
 //! How healthy a row looks, from the same cells the user reads: the colour of a row must
 //! agree with its STATUS/READY text.
 
-use crate::kinds::resource::ResKey;
-use crate::store::row::Column;
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum RowHealth {
-    Ok,
-    /// Finished work (Completed pods, complete Jobs): shown dimmed.
-    Done,
-    Warn,
-    Error,
-}
+use crate::model::{Column, ResKey, RowHealth};
 
 fn cell<'a>(columns: &[Column], cells: &'a [String], name: &str) -> Option<&'a str> {
     let i = columns
@@ -95,7 +85,7 @@ fn generic(status: &str, ready: Option<&str>) -> RowHealth {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::row::ColumnKind;
+    use crate::model::ColumnKind;
 
     fn cols(names: &[&str]) -> Vec<Column> {
         names

@@ -1,5 +1,7 @@
-//! Per-kind knowledge: names and paths, row health, describe and YAML documents.
+//! Per-kind knowledge: the built-in resource table and name resolution, row health, label
+//! selectors, and the describe and YAML documents.
 
 pub mod document;
 pub mod health;
 pub mod resource;
+pub mod selector;

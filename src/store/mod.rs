@@ -1,128 +1,53 @@
-//! The in-memory, multi-cluster object store: one sheet of slim rows per (cluster, resource),
-//! fed only by watch messages, read by the views.
+//! The in-memory, multi-cluster state the network feeds and the views read: the live
+//! connections, and one sheet of slim rows per (cluster, resource). Only messages change it.
 
-pub mod manager;
-pub mod row;
-pub mod watch;
+pub mod clusters;
+pub mod sheet;
 
-use crate::kinds::resource::ResKey;
-use crate::msg::ClusterId;
-use row::{Column, Row};
-use std::collections::{HashMap, HashSet};
-
-#[derive(Debug)]
-pub enum WatchEvent {
-    /// A (re)list began; rows not re-sent before `Synced` are gone.
-    Listing {
-        columns: Vec<Column>,
-    },
-    Upsert(Vec<Row>),
-    Delete(Vec<String>),
-    Synced,
-    Failed(String),
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum SheetState {
-    Syncing,
-    Ready,
-    /// The last list or watch failed; rows shown are the last known ones.
-    Failed(String),
-}
-
-#[derive(Debug)]
-pub struct Sheet {
-    pub columns: Vec<Column>,
-    pub rows: Vec<Row>,
-    index: HashMap<String, usize>,
-    pub state: SheetState,
-    seen: Option<HashSet<String>>,
-    generation: u64,
-}
-
-impl Sheet {
-    fn new(generation: u64) -> Self {
-        Self {
-            columns: Vec::new(),
-            rows: Vec::new(),
-            index: HashMap::new(),
-            state: SheetState::Syncing,
-            seen: None,
-            generation,
-        }
-    }
-
-    /// Returns true when the row is new (rows were added, not only updated in place).
-    fn upsert(&mut self, row: Row) -> bool {
-        if let Some(seen) = self.seen.as_mut() {
-            seen.insert(row.uid.clone());
-        }
-        match self.index.get(&row.uid) {
-            Some(&i) => {
-                self.rows[i] = row;
-                false
-            }
-            None => {
-                self.index.insert(row.uid.clone(), self.rows.len());
-                self.rows.push(row);
-                true
-            }
-        }
-    }
-
-    fn remove(&mut self, uid: &str) -> bool {
-        let Some(i) = self.index.remove(uid) else {
-            return false;
-        };
-        self.rows.swap_remove(i);
-        if let Some(moved) = self.rows.get(i) {
-            self.index.insert(moved.uid.clone(), i);
-        }
-        true
-    }
-}
+use crate::model::{ClusterId, Health, ObjectRef, ResKey, Row, WatchEvent};
+pub use clusters::{ClusterSlot, Clusters};
+pub use sheet::{Sheet, SheetState, Slot};
+use std::collections::HashMap;
+use std::time::Instant;
 
 #[derive(Default)]
 pub struct Store {
+    pub clusters: Clusters,
     // Keyed resource first so lookups borrow the key instead of cloning it.
     sheets: HashMap<ResKey, HashMap<ClusterId, Sheet>>,
-    /// Bumped on every change, so views know when to recompute.
-    pub version: u64,
-    /// Bumped on every change except rows updated in place: while it holds still, row
-    /// positions are stable and a view sorted by immutable keys need not re-sort.
-    pub structure: u64,
+    /// The source of every sheet version: a new sheet never repeats an old one's versions.
+    version: u64,
 }
 
 impl Store {
+    fn bump(&mut self) -> u64 {
+        self.version += 1;
+        self.version
+    }
+
     /// A new watch generation for this sheet; rows of the old one stay until the new list
     /// completes, so a restart does not blank the screen.
     pub fn open(&mut self, id: ClusterId, res: &ResKey, generation: u64) {
+        let v = self.bump();
         self.sheets
             .entry(res.clone())
             .or_default()
             .entry(id)
-            .or_insert_with(|| Sheet::new(generation))
+            .or_insert_with(|| Sheet::new(generation, v))
             .generation = generation;
-        self.bump_structure();
     }
 
     pub fn close(&mut self, id: ClusterId, res: &ResKey) {
         if let Some(m) = self.sheets.get_mut(res) {
             m.remove(&id);
         }
-        self.bump_structure();
     }
 
     pub fn drop_cluster(&mut self, id: ClusterId) {
         self.sheets.values_mut().for_each(|m| {
             m.remove(&id);
         });
-        self.bump_structure();
-    }
-
-    fn bump_structure(&mut self) {
-        self.version += 1;
-        self.structure += 1;
+        self.clusters.remove(id);
     }
 
     pub fn sheet(&self, id: ClusterId, res: &ResKey) -> Option<&Sheet> {
@@ -135,61 +60,76 @@ impl Store {
             .filter_map(move |(r, m)| m.get(&id).map(|s| (r, s)))
     }
 
+    /// The object as it is now, or `None` when it is gone (or its connection is).
+    pub fn lookup(&self, obj: &ObjectRef) -> Option<&Row> {
+        let slot = self.clusters.get(obj.cluster)?;
+        if slot.context != obj.context {
+            return None;
+        }
+        self.sheet(obj.cluster, &obj.res)?
+            .find(&obj.uid)
+            .map(|(_, r)| r)
+    }
+
     /// Applies one watch message; stale generations are dropped. Returns whether anything changed.
     pub fn apply(&mut self, id: ClusterId, res: &ResKey, generation: u64, ev: WatchEvent) -> bool {
+        let v = self.version + 1;
         let Some(sheet) = self.sheets.get_mut(res).and_then(|m| m.get_mut(&id)) else {
             return false;
         };
         if sheet.generation != generation {
             return false;
         }
-        let structural = match ev {
-            WatchEvent::Listing { columns } => {
-                sheet.columns = columns;
-                sheet.seen = Some(HashSet::new());
-                if sheet.state != SheetState::Ready {
-                    sheet.state = SheetState::Syncing;
-                }
-                true
-            }
-            WatchEvent::Upsert(rows) => rows
-                .into_iter()
-                .fold(false, |added, r| sheet.upsert(r) | added),
-            WatchEvent::Delete(uids) => uids.iter().fold(false, |gone, u| sheet.remove(u) | gone),
-            WatchEvent::Synced => {
-                if let Some(seen) = sheet.seen.take() {
-                    let gone: Vec<String> = sheet
-                        .rows
-                        .iter()
-                        .filter(|r| !seen.contains(&r.uid))
-                        .map(|r| r.uid.clone())
-                        .collect();
-                    gone.iter().for_each(|u| {
-                        sheet.remove(u);
-                    });
-                }
-                sheet.state = SheetState::Ready;
-                true
-            }
-            WatchEvent::Failed(why) => {
-                sheet.state = SheetState::Failed(why);
-                true
-            }
-        };
-        self.version += 1;
-        if structural {
-            self.structure += 1;
+        match ev {
+            WatchEvent::Listing { columns } => sheet.begin_relist(columns, v),
+            WatchEvent::Upsert(rows) => rows.into_iter().for_each(|r| sheet.upsert(r, v)),
+            WatchEvent::Delete(uids) => uids.iter().for_each(|u| sheet.remove(u, v)),
+            WatchEvent::Synced => sheet.end_relist(v),
+            WatchEvent::Live => sheet.live_again(),
+            WatchEvent::Failed(why) => sheet.failed(why, Instant::now()),
         }
+        sheet.version = v;
+        self.version = v;
         true
+    }
+
+    /// The badge: the connection's health, degraded when a watch of this cluster is failing.
+    pub fn health(&self, id: ClusterId) -> Health {
+        let Some(slot) = self.clusters.get(id) else {
+            return Health::Unreachable("not connected".into());
+        };
+        if slot.health == Health::Ok {
+            for (res, sheet) in self.sheets_of(id) {
+                if let SheetState::Failed(why) = &sheet.state {
+                    return Health::Degraded(format!("{res}: {why}"));
+                }
+            }
+        }
+        slot.health.clone()
+    }
+
+    /// Since when rows of this cluster (of `res`, or of any resource) may be out of date: the
+    /// connection stopped answering, or a watch broke.
+    pub fn stale_since(&self, id: ClusterId, res: Option<&ResKey>) -> Option<Instant> {
+        let unreachable = self.clusters.get(id).and_then(|s| s.unreachable_since);
+        let watch = match res {
+            Some(r) => self.sheet(id, r).and_then(|s| s.stale_since),
+            None => self.sheets_of(id).filter_map(|(_, s)| s.stale_since).min(),
+        };
+        match (unreachable, watch) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::kinds::health::RowHealth;
+    use crate::model::RowHealth;
+    use std::collections::HashSet;
 
-    fn row(uid: &str) -> Row {
+    pub fn row(uid: &str) -> Row {
         Row {
             uid: uid.into(),
             name: uid.into(),
@@ -204,46 +144,114 @@ mod tests {
         }
     }
 
+    fn uids(s: &Store, id: ClusterId, res: &ResKey) -> HashSet<String> {
+        s.sheet(id, res)
+            .unwrap()
+            .rows()
+            .map(|(_, r)| r.uid.clone())
+            .collect()
+    }
+
     #[test]
     fn relist_drops_unseen_rows_and_stale_generations_are_ignored() {
         let mut s = Store::default();
+        let id = s.clusters.add("dev");
         let pods = ResKey::core("pods");
-        s.open(0, &pods, 1);
-        s.apply(0, &pods, 1, WatchEvent::Listing { columns: vec![] });
+        s.open(id, &pods, 1);
+        s.apply(id, &pods, 1, WatchEvent::Listing { columns: vec![] });
         s.apply(
-            0,
+            id,
             &pods,
             1,
             WatchEvent::Upsert(vec![row("a"), row("b"), row("c")]),
         );
-        s.apply(0, &pods, 1, WatchEvent::Synced);
-        assert_eq!(s.sheet(0, &pods).unwrap().rows.len(), 3);
-        s.apply(0, &pods, 1, WatchEvent::Delete(vec!["a".into()]));
-        let names: HashSet<_> = s
-            .sheet(0, &pods)
-            .unwrap()
-            .rows
-            .iter()
-            .map(|r| r.uid.clone())
-            .collect();
-        assert_eq!(names, HashSet::from(["b".to_string(), "c".to_string()]));
+        s.apply(id, &pods, 1, WatchEvent::Synced);
+        assert_eq!(s.sheet(id, &pods).unwrap().len(), 3);
+        s.apply(id, &pods, 1, WatchEvent::Delete(vec!["a".into()]));
+        assert_eq!(uids(&s, id, &pods), HashSet::from(["b".into(), "c".into()]));
         // Relist that no longer contains "b".
-        s.apply(0, &pods, 1, WatchEvent::Listing { columns: vec![] });
-        s.apply(0, &pods, 1, WatchEvent::Upsert(vec![row("c"), row("d")]));
+        s.apply(id, &pods, 1, WatchEvent::Listing { columns: vec![] });
+        s.apply(id, &pods, 1, WatchEvent::Upsert(vec![row("c"), row("d")]));
         assert_eq!(
-            s.sheet(0, &pods).unwrap().rows.len(),
+            s.sheet(id, &pods).unwrap().len(),
             3,
             "old rows stay until the list completes"
         );
-        s.apply(0, &pods, 1, WatchEvent::Synced);
-        assert_eq!(s.sheet(0, &pods).unwrap().rows.len(), 2);
-        assert!(!s.apply(0, &pods, 7, WatchEvent::Upsert(vec![row("x")])));
-        // An in-place update changes the version but not the structure.
-        let (v, st) = (s.version, s.structure);
-        s.apply(0, &pods, 1, WatchEvent::Upsert(vec![row("c")]));
-        assert_eq!((s.version, s.structure), (v + 1, st));
-        s.apply(0, &pods, 1, WatchEvent::Upsert(vec![row("e")]));
-        assert_eq!(s.structure, st + 1);
-        assert_eq!(s.sheet(0, &pods).unwrap().rows.len(), 3);
+        s.apply(id, &pods, 1, WatchEvent::Synced);
+        assert_eq!(uids(&s, id, &pods), HashSet::from(["c".into(), "d".into()]));
+        assert!(!s.apply(id, &pods, 7, WatchEvent::Upsert(vec![row("x")])));
+    }
+
+    #[test]
+    fn slots_stay_put_and_the_log_names_what_changed() {
+        let mut s = Store::default();
+        let id = s.clusters.add("dev");
+        let pods = ResKey::core("pods");
+        s.open(id, &pods, 1);
+        s.apply(
+            id,
+            &pods,
+            1,
+            WatchEvent::Upsert(vec![row("a"), row("b"), row("c")]),
+        );
+        let sheet = s.sheet(id, &pods).unwrap();
+        let (c_slot, _) = sheet.find("c").unwrap();
+        let (a_slot, _) = sheet.find("a").unwrap();
+        let v = sheet.version;
+        s.apply(id, &pods, 1, WatchEvent::Delete(vec!["a".into()]));
+        let sheet = s.sheet(id, &pods).unwrap();
+        assert_eq!(
+            sheet.find("c").unwrap().0,
+            c_slot,
+            "a deletion moves no row"
+        );
+        assert!(sheet.get(a_slot).is_none());
+        assert_eq!(
+            sheet.changes_since(v).unwrap().collect::<Vec<_>>(),
+            vec![a_slot.index]
+        );
+        // A new row may reuse the freed slot, but never under the old reference.
+        s.apply(id, &pods, 1, WatchEvent::Upsert(vec![row("d")]));
+        let sheet = s.sheet(id, &pods).unwrap();
+        let (d_slot, _) = sheet.find("d").unwrap();
+        assert_eq!(d_slot.index, a_slot.index);
+        assert!(sheet.get(a_slot).is_none());
+        assert_eq!(sheet.get(d_slot).map(|r| r.uid.as_str()), Some("d"));
+    }
+
+    #[test]
+    fn a_sheet_far_behind_asks_for_a_rebuild() {
+        let mut s = Store::default();
+        let id = s.clusters.add("dev");
+        let pods = ResKey::core("pods");
+        s.open(id, &pods, 1);
+        let v = s.sheet(id, &pods).unwrap().version;
+        for i in 0..(sheet::tests_log_cap() + 10) {
+            s.apply(id, &pods, 1, WatchEvent::Upsert(vec![row(&i.to_string())]));
+        }
+        assert!(s.sheet(id, &pods).unwrap().changes_since(v).is_none());
+    }
+
+    #[test]
+    fn stale_while_unreachable_or_watch_broken() {
+        let mut s = Store::default();
+        let id = s.clusters.add("dev");
+        let pods = ResKey::core("pods");
+        s.open(id, &pods, 1);
+        assert!(s.stale_since(id, Some(&pods)).is_none());
+        s.apply(id, &pods, 1, WatchEvent::Failed("watch went silent".into()));
+        assert!(s.stale_since(id, Some(&pods)).is_some());
+        s.apply(id, &pods, 1, WatchEvent::Live);
+        assert!(s.stale_since(id, Some(&pods)).is_none());
+        let now = Instant::now();
+        s.clusters.apply(
+            id,
+            crate::model::ClusterEvent::Health(Health::Unreachable("no answer".into())),
+            now,
+        );
+        assert_eq!(s.stale_since(id, None), Some(now));
+        s.clusters
+            .apply(id, crate::model::ClusterEvent::Health(Health::Ok), now);
+        assert!(s.stale_since(id, None).is_none());
     }
 }

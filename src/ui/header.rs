@@ -1,65 +1,151 @@
-//! The cluster header: every live cluster with its status badge, version and reason, and
-//! the identity when there is room. Wraps onto more lines rather than hiding a cluster.
+//! The cluster header: every live cluster with its badge, version or reason, and how long its
+//! rows have been stale. A few clusters wrap onto up to three lines rather than hide one; with
+//! many (ten or more) the header stays one line: counts by state, then the names of those
+//! that are not ok. The full list is `:ctx`.
 
 use crate::app::App;
-use crate::cluster::connection::Health;
+use crate::human::stale_for;
+use crate::model::{ClusterId, Health};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
-fn badge(h: &Health) -> (&'static str, &'static str) {
-    match h {
-        Health::Ok => ("●", "cluster-ok"),
-        Health::Connecting => ("◌", "cluster-connecting"),
-        Health::Degraded(_) => ("◐", "cluster-degraded"),
-        Health::Unreachable(_) => ("✖", "cluster-unreachable"),
-    }
+/// From this many live clusters on, the header is the one-line summary.
+const SUMMARY_FROM: usize = 10;
+
+fn clusters(app: &App) -> Vec<(ClusterId, &str, Health)> {
+    app.store
+        .clusters
+        .iter()
+        .map(|s| (s.id, s.context.as_str(), app.store.health(s.id)))
+        .collect()
 }
 
-fn spans(app: &App) -> Vec<Span<'static>> {
+/// "unreachable, stale 2m: no answer within 3s"
+fn detail(app: &App, id: ClusterId, h: &Health) -> String {
+    let mut detail = match (
+        h,
+        app.store.clusters.get(id).and_then(|s| s.version.clone()),
+    ) {
+        (Health::Ok, Some(v)) => v,
+        _ => h.label().to_string(),
+    };
+    if let Some(since) = app.store.stale_since(id, None) {
+        detail = format!("{detail}, {}", stale_for(since));
+    }
+    if let Some(r) = h.reason() {
+        let r: String = r.chars().take(90).collect();
+        detail = format!("{detail}: {r}");
+    }
+    detail
+}
+
+fn full(app: &App) -> Vec<Span<'static>> {
     let theme = &app.config.theme;
     let mut out = vec![Span::styled("flotilla ", theme.get("title"))];
-    let live = app.live();
-    if live.is_empty() {
+    let all = clusters(app);
+    if all.is_empty() {
         out.push(Span::styled(
             "no live cluster — :ctx to add one",
             theme.get("flash-error"),
         ));
     }
-    for id in live {
-        let Some(slot) = app.slot(id) else { continue };
-        let h = app.health(id);
-        let (mark, style) = badge(&h);
+    for (id, name, h) in all {
+        let (mark, style) = h.badge();
+        out.push(Span::styled(format!(" {mark} {name} "), theme.get(style)));
         out.push(Span::styled(
-            format!(" {mark} {} ", slot.context),
-            theme.get(style),
+            format!("{} ", detail(app, id, &h)),
+            theme.get("header"),
         ));
-        let mut detail = h.label().to_string();
-        if let Some(v) = &slot.version
-            && h == Health::Ok
-        {
-            detail = v.clone();
-        }
-        if let Some(r) = h.reason() {
-            let r: String = r.chars().take(90).collect();
-            detail = format!("{detail}: {r}");
-        }
-        out.push(Span::styled(format!("{detail} "), theme.get("header")));
         out.push(Span::styled("│", theme.get("border")));
     }
     out
 }
 
+/// "flotilla 12 clusters: 10 ok · 2 unreachable │ ✖ prod-eu stale 2m ✖ dr-1"
+fn summary(app: &App, width: usize) -> Vec<Span<'static>> {
+    let theme = &app.config.theme;
+    let all = clusters(app);
+    let mut counts: Vec<(&'static str, usize, &'static str)> = Vec::new();
+    for (_, _, h) in &all {
+        match counts.iter_mut().find(|c| c.0 == h.label()) {
+            Some(c) => c.1 += 1,
+            None => counts.push((h.label(), 1, h.badge().1)),
+        }
+    }
+    counts.sort_by_key(|c| {
+        ["ok", "connecting", "degraded", "unreachable"]
+            .iter()
+            .position(|l| *l == c.0)
+    });
+    let mut out = vec![Span::styled(
+        format!("flotilla {} clusters: ", all.len()),
+        theme.get("title"),
+    )];
+    for (i, (label, n, style)) in counts.iter().enumerate() {
+        let sep = if i == 0 { "" } else { " · " };
+        out.push(Span::styled(format!("{sep}{n} {label}"), theme.get(style)));
+    }
+    out.push(Span::styled(" │", theme.get("border")));
+    for (id, name, h) in all.iter().filter(|(_, _, h)| *h != Health::Ok) {
+        let (mark, style) = h.badge();
+        let stale = app
+            .store
+            .stale_since(*id, None)
+            .map(|s| format!(" {}", stale_for(s)))
+            .unwrap_or_default();
+        out.push(Span::styled(
+            format!(" {mark} {name}{stale}"),
+            theme.get(style),
+        ));
+    }
+    truncate(out, width)
+}
+
+/// Cuts spans to `width` characters, ending in "…" when something was cut.
+fn truncate(spans: Vec<Span<'static>>, width: usize) -> Vec<Span<'static>> {
+    let total: usize = spans.iter().map(|s| s.content.chars().count()).sum();
+    if total <= width {
+        return spans;
+    }
+    let mut left = width.saturating_sub(1);
+    let mut out = Vec::new();
+    for s in spans {
+        let n = s.content.chars().count();
+        if n <= left {
+            left -= n;
+            out.push(s);
+        } else {
+            let cut: String = s.content.chars().take(left).collect();
+            out.push(Span::styled(format!("{cut}…"), s.style));
+            break;
+        }
+    }
+    out
+}
+
+fn width_of(spans: &[Span]) -> usize {
+    spans.iter().map(|s| s.content.chars().count()).sum()
+}
+
 pub fn height(app: &App, width: u16) -> u16 {
-    let len: usize = spans(app).iter().map(|s| s.content.chars().count()).sum();
     let w = usize::from(width.max(1));
-    (len.div_ceil(w)).clamp(1, 3) as u16
+    if app.store.clusters.len() >= SUMMARY_FROM {
+        return 1;
+    }
+    (width_of(&full(app)).div_ceil(w)).clamp(1, 3) as u16
 }
 
 pub fn draw(f: &mut Frame, area: Rect, app: &App) {
+    let width = usize::from(area.width);
+    let spans = if app.store.clusters.len() >= SUMMARY_FROM {
+        summary(app, width)
+    } else {
+        full(app)
+    };
     f.render_widget(
-        Paragraph::new(Line::from(spans(app))).wrap(Wrap { trim: false }),
+        Paragraph::new(Line::from(spans)).wrap(Wrap { trim: false }),
         area,
     );
 }

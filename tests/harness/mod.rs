@@ -1,32 +1,91 @@
 //! Drives the real App headless: the same update path as the terminal loop (messages from
-//! real cluster tasks, then `tick`), rendered into a ratatui TestBackend so tests assert on
-//! what a user would see.
+//! real cluster tasks, effects carried out by the real executor, then a tick), rendered into a
+//! ratatui TestBackend so tests assert on what a user would see. Effects that need a terminal
+//! are carried out here: the clipboard is recorded, `$EDITOR` runs without a terminal.
 #![allow(dead_code)]
 
 pub mod synthetic;
 
-use flotilla::app::App;
-use flotilla::cluster::kubeconfig;
+use flotilla::app::{App, Input};
+use flotilla::cluster::{credentials, kubeconfig};
 use flotilla::config::Config;
-use flotilla::msg::Receiver;
+use flotilla::executor::Executor;
+use flotilla::model::{Action, Effect, Msg};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use std::path::Path;
 use std::time::{Duration, Instant};
+use tokio::sync::mpsc::UnboundedReceiver;
 
 pub struct Harness {
     pub app: App,
-    rx: Receiver,
+    executor: Executor,
+    rx: UnboundedReceiver<Msg>,
+    /// What `c` put on the clipboard.
+    pub copied: Vec<String>,
+    /// The editor command `Effect::Edit` runs (a script; there is no terminal).
+    pub editor: Option<String>,
+    pub quit: bool,
+}
+
+pub fn config() -> Config {
+    Config::builtin(&flotilla::screens::modes())
 }
 
 impl Harness {
     pub fn new(kubeconfig_path: &Path, contexts: &[&str]) -> Harness {
+        Harness::with_config(kubeconfig_path, contexts, config())
+    }
+
+    pub fn with_config(kubeconfig_path: &Path, contexts: &[&str], config: Config) -> Harness {
         let _ = rustls::crypto::ring::default_provider().install_default();
-        let loaded = kubeconfig::load(&[kubeconfig_path.to_path_buf()]).expect("kubeconfig loads");
+        let mut loaded =
+            kubeconfig::load(&[kubeconfig_path.to_path_buf()]).expect("kubeconfig loads");
+        // Credential plugins run under the real binary's guard, as in the product.
+        credentials::guard_plugins(
+            &mut loaded.config,
+            Path::new(env!("CARGO_BIN_EXE_flotilla")),
+            config.settings.credential_plugin_timeout(),
+        );
         let live: Vec<String> = contexts.iter().map(|s| s.to_string()).collect();
         let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
-        let app = App::new(loaded.config, loaded.contexts, &live, Config::builtin(), tx);
-        Harness { app, rx }
+        let app = App::new(loaded.contexts, &live, config);
+        let mut h = Harness {
+            app,
+            executor: Executor::new(loaded.config, tx),
+            rx,
+            copied: Vec::new(),
+            editor: None,
+            quit: false,
+        };
+        h.update(Input::Tick);
+        h
+    }
+
+    /// Applies input and carries out the effects, as the terminal loop does.
+    pub fn update(&mut self, input: Input) {
+        let mut effects = self.app.update(input);
+        while !effects.is_empty() {
+            let mut next = Vec::new();
+            for e in effects {
+                match self.executor.run(e) {
+                    None => {}
+                    Some(Effect::Copy(t)) => self.copied.push(t),
+                    Some(Effect::Quit) => self.quit = true,
+                    Some(Effect::Edit { ticket, name, text }) => {
+                        let editor = self.editor.clone().unwrap_or_else(|| "true".into());
+                        let result = flotilla::editor::edit_with(&editor, &name, &text);
+                        next.extend(self.app.update(Input::Msg(Msg::Edited { ticket, result })));
+                    }
+                    Some(other) => panic!("unexpected effect {other:?}"),
+                }
+            }
+            effects = next;
+        }
+    }
+
+    pub fn tick(&mut self) {
+        self.update(Input::Tick);
     }
 
     /// Feeds messages to the app until `done` holds or `timeout` passes; true if it held.
@@ -37,7 +96,7 @@ impl Harness {
     ) -> bool {
         let start = Instant::now();
         loop {
-            self.app.tick();
+            self.tick();
             if done(self) {
                 return true;
             }
@@ -47,28 +106,17 @@ impl Harness {
             if let Ok(Some(m)) =
                 tokio::time::timeout(Duration::from_millis(100), self.rx.recv()).await
             {
-                self.app.handle_msg(m);
+                self.update(Input::Msg(m));
                 while let Ok(m) = self.rx.try_recv() {
-                    self.app.handle_msg(m);
+                    self.update(Input::Msg(m));
                 }
             }
         }
     }
 
     pub fn screen(&mut self, width: u16, height: u16) -> String {
-        self.app.tick();
-        let mut term = Terminal::new(TestBackend::new(width, height)).expect("test terminal");
-        term.draw(|f| flotilla::ui::draw(f, &self.app))
-            .expect("draw");
-        let buf = term.backend().buffer();
-        let mut out = String::new();
-        for y in 0..height {
-            for x in 0..width {
-                out.push_str(buf[(x, y)].symbol());
-            }
-            out.push('\n');
-        }
-        out
+        self.tick();
+        render(&self.app, width, height)
     }
 
     /// The cluster header line.
@@ -90,11 +138,16 @@ impl Harness {
     }
 
     pub fn command(&mut self, cmd: &str) {
-        self.app.run_command(cmd);
+        self.action(Action::Run(cmd.to_string()));
+        self.tick();
+    }
+
+    pub fn action(&mut self, a: Action) {
+        self.update(Input::Action(a));
     }
 
     pub fn filter(&mut self, text: &str) {
-        self.app.dispatch(flotilla::app::action::Action::Filter);
+        self.action(Action::Filter);
         for c in text.chars() {
             self.key(crossterm::event::KeyCode::Char(c));
         }
@@ -102,9 +155,24 @@ impl Harness {
     }
 
     pub fn key(&mut self, code: crossterm::event::KeyCode) {
-        self.app.handle_key(crossterm::event::KeyEvent::new(
+        self.update(Input::Key(crossterm::event::KeyEvent::new(
             code,
             crossterm::event::KeyModifiers::NONE,
-        ));
+        )));
     }
+}
+
+/// The app drawn into a `width`×`height` test terminal, one string line per row.
+pub fn render(app: &App, width: u16, height: u16) -> String {
+    let mut term = Terminal::new(TestBackend::new(width, height)).expect("test terminal");
+    term.draw(|f| flotilla::ui::draw(f, app)).expect("draw");
+    let buf = term.backend().buffer();
+    let mut out = String::new();
+    for y in 0..height {
+        for x in 0..width {
+            out.push_str(buf[(x, y)].symbol());
+        }
+        out.push('\n');
+    }
+    out
 }

@@ -1,18 +1,23 @@
-//! Known rows for snapshot tests and benchmarks: kubectl's pod columns, plausible values.
+//! Known rows for snapshot tests and benchmarks: kubectl's pod columns, plausible values, and
+//! an app whose clusters are fed by hand (they never contact a server).
+#![allow(dead_code)]
 
-use flotilla::kinds::resource::ResKey;
-use flotilla::store::WatchEvent;
-use flotilla::store::row::{self, Column, Row, WireRow};
+use flotilla::app::{App, Input};
+use flotilla::cluster::table::{self, WireRow};
+use flotilla::config::Config;
+use flotilla::model::{
+    ClusterEvent, ClusterId, Column, ContextEntry, Msg, ResKey, Row, WatchEvent,
+};
 
 pub fn pod_columns() -> Vec<Column> {
-    let defs: Vec<row::WireColumn> = serde_json::from_value(serde_json::json!([
+    let defs: Vec<table::WireColumn> = serde_json::from_value(serde_json::json!([
         {"name":"Name","type":"string"},{"name":"Ready","type":"string"},{"name":"Status","type":"string"},
         {"name":"Restarts","type":"string"},{"name":"Age","type":"string"},{"name":"IP","type":"string","priority":1},
         {"name":"Node","type":"string","priority":1},{"name":"Nominated Node","type":"string","priority":1},
         {"name":"Readiness Gates","type":"string","priority":1}
     ]))
     .expect("column json");
-    row::columns(&defs)
+    table::columns(&defs)
 }
 
 /// Pod `i` of a cluster: mostly Running, some crash-looping, pending and completed.
@@ -23,6 +28,18 @@ pub fn pod(cluster: &str, i: usize, created: i64) -> Row {
         2 => ("0/1", "Completed", "0"),
         _ => ("1/1", "Running", "0"),
     };
+    pod_with(cluster, i, created, ready, status, restarts)
+}
+
+/// Pod `i` with the given READY, STATUS and RESTARTS cells.
+pub fn pod_with(
+    cluster: &str,
+    i: usize,
+    created: i64,
+    ready: &str,
+    status: &str,
+    restarts: &str,
+) -> Row {
     let ns = ["shop", "payments", "data", "batch", "monitoring"][i % 5];
     let app = ["web", "api", "worker", "cache"][i % 4];
     let name = format!("{app}-{i:05}");
@@ -34,24 +51,91 @@ pub fn pod(cluster: &str, i: usize, created: i64) -> Row {
             "labels": {"app": app}}}
     }))
     .expect("row json");
-    row::build(&ResKey::core("pods"), &pod_columns(), wire).expect("row builds")
+    table::build(&ResKey::core("pods"), &pod_columns(), wire).expect("row builds")
 }
 
-/// Loads `n` pods into a static cluster's pod sheet.
-pub fn load_pods(app: &mut flotilla::app::App, cluster: usize, name: &str, n: usize, created: i64) {
+fn context(name: &str) -> ContextEntry {
+    ContextEntry {
+        name: name.into(),
+        cluster: name.into(),
+        user: "admin".into(),
+        namespace: None,
+        server: "https://127.0.0.1:1".into(),
+    }
+}
+
+/// An app with these clusters connected (by hand) at v1.36.3, and the contexts in `others`
+/// known but not live.
+pub fn app_with(clusters: &[&str], others: &[&str]) -> App {
+    let contexts = clusters.iter().chain(others).map(|n| context(n)).collect();
+    let live: Vec<String> = clusters.iter().map(|s| s.to_string()).collect();
+    let mut app = App::new(
+        contexts,
+        &live,
+        Config::builtin(&flotilla::screens::modes()),
+    );
+    for id in app.store.clusters.ids() {
+        connected(&mut app, id);
+    }
+    app.update(Input::Tick);
+    app
+}
+
+pub fn app(clusters: &[&str]) -> App {
+    app_with(clusters, &[])
+}
+
+/// Tells the app that connection `id` is up.
+pub fn connected(app: &mut App, id: ClusterId) {
+    app.update(Input::Msg(Msg::Cluster {
+        cluster: id,
+        ev: ClusterEvent::Connected {
+            version: "v1.36.3".into(),
+            identity: Some("kwok-admin".into()),
+            default_namespace: "default".into(),
+        },
+    }));
+}
+
+pub fn id(app: &App, context: &str) -> ClusterId {
+    app.store
+        .clusters
+        .by_context(context)
+        .map(|s| s.id)
+        .expect("a live cluster of that name")
+}
+
+/// Sends watch events for a cluster's pods, as its watch task would.
+pub fn pods_event(app: &mut App, cluster: ClusterId, ev: WatchEvent) {
     let res = ResKey::core("pods");
-    app.store.open(cluster, &res, 1);
-    app.store.apply(
+    let generation = match app.store.sheet(cluster, &res) {
+        Some(s) => s.generation(),
+        None => {
+            app.store.open(cluster, &res, 1);
+            1
+        }
+    };
+    app.update(Input::Msg(Msg::Watch {
         cluster,
-        &res,
-        1,
+        res,
+        generation,
+        ev,
+    }));
+}
+
+/// Loads `n` pods into a cluster's pod sheet, as a list would.
+pub fn load_pods(app: &mut App, context: &str, n: usize, created: i64) {
+    let cluster = id(app, context);
+    pods_event(
+        app,
+        cluster,
         WatchEvent::Listing {
             columns: pod_columns(),
         },
     );
     for chunk in (0..n).collect::<Vec<_>>().chunks(500) {
-        let rows = chunk.iter().map(|i| pod(name, *i, created)).collect();
-        app.store.apply(cluster, &res, 1, WatchEvent::Upsert(rows));
+        let rows = chunk.iter().map(|i| pod(context, *i, created)).collect();
+        pods_event(app, cluster, WatchEvent::Upsert(rows));
     }
-    app.store.apply(cluster, &res, 1, WatchEvent::Synced);
+    pods_event(app, cluster, WatchEvent::Synced);
 }

@@ -1,56 +1,11 @@
-//! The slim row a list view needs, built from one row of the apiserver's Table rendering
-//! (the same printers `kubectl get -o wide` uses) plus a little object metadata. Rows are
-//! computed when an object changes, never when a frame draws.
+//! The apiserver's Table rendering (the printers `kubectl get -o wide` uses) on the wire, and
+//! the slim rows built from it when an object changes, never when a frame draws.
 
-use crate::kinds::health::{self, RowHealth};
-use crate::kinds::resource::ResKey;
+use crate::kinds::health;
+use crate::model::{Column, ColumnKind, ResKey, Row};
 use crate::text::clean;
 use serde::Deserialize;
 use std::collections::BTreeMap;
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum ColumnKind {
-    Text,
-    Number,
-    /// Shown as a live age from the object's creation time, not the server's stale string.
-    Age,
-    /// Events' LAST SEEN: the server's string turned into a time once, then shown live.
-    LastSeen,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Column {
-    pub name: String,
-    pub kind: ColumnKind,
-    /// 0 = `kubectl get` column; >0 = `-o wide` only (dropped first when space is short).
-    pub priority: i32,
-}
-
-#[derive(Clone, Debug, PartialEq)]
-pub struct Row {
-    pub uid: String,
-    pub name: String,
-    pub namespace: String,
-    pub cells: Vec<String>,
-    /// Seconds since the epoch.
-    pub created: Option<i64>,
-    /// When an event was last seen (seconds since the epoch), from its LAST SEEN cell.
-    pub last_seen: Option<i64>,
-    pub labels: Vec<(String, String)>,
-    pub owners: Vec<String>,
-    pub health: RowHealth,
-    /// Lowercase text the filter searches, precomputed so a keystroke allocates nothing per row.
-    pub search: String,
-}
-
-impl Row {
-    pub fn label(&self, key: &str) -> Option<&str> {
-        self.labels
-            .iter()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v.as_str())
-    }
-}
 
 #[derive(Deserialize, Default, Debug)]
 #[serde(rename_all = "camelCase")]
@@ -163,33 +118,6 @@ fn cell_text(v: &serde_json::Value) -> String {
     }
 }
 
-/// kubectl's human durations back into seconds: "45s", "3m12s", "5h", "2y45d".
-pub fn parse_duration(s: &str) -> Option<i64> {
-    let (mut total, mut num, mut any) = (0i64, 0i64, false);
-    let mut digits = false;
-    for c in s.trim().chars() {
-        if let Some(d) = c.to_digit(10) {
-            num = num.checked_mul(10)?.checked_add(i64::from(d))?;
-            digits = true;
-            continue;
-        }
-        let unit = match c {
-            's' => 1,
-            'm' => 60,
-            'h' => 3600,
-            'd' => 86400,
-            'y' => 365 * 86400,
-            _ => return None,
-        };
-        if !digits {
-            return None;
-        }
-        total = total.checked_add(num.checked_mul(unit)?)?;
-        (num, digits, any) = (0, false, true);
-    }
-    (any && !digits).then_some(total)
-}
-
 pub fn parse_time(s: &str) -> Option<i64> {
     s.parse::<jiff::Timestamp>().ok().map(|t| t.as_second())
 }
@@ -206,7 +134,7 @@ pub fn build(res: &ResKey, columns: &[Column], wire: WireRow) -> Option<Row> {
         .iter()
         .position(|c| c.kind == ColumnKind::LastSeen)
         .and_then(|i| cells.get(i))
-        .and_then(|c| parse_duration(c))
+        .and_then(|c| crate::human::parse_duration(c))
         .map(|ago| jiff::Timestamp::now().as_second() - ago);
     let health = health::row_health(res, columns, &cells, deleting);
     let namespace = clean(&meta.namespace);
@@ -240,6 +168,7 @@ pub fn build(res: &ResKey, columns: &[Column], wire: WireRow) -> Option<Row> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::RowHealth;
 
     #[test]
     fn builds_a_pod_row_from_a_table_row() {
@@ -269,16 +198,6 @@ mod tests {
         assert_eq!(row.health, RowHealth::Error);
         assert_eq!(row.created, Some(1767225600));
         assert!(row.search.contains("crashloopbackoff"));
-    }
-
-    #[test]
-    fn durations_parse_like_kubectl_prints_them() {
-        assert_eq!(parse_duration("45s"), Some(45));
-        assert_eq!(parse_duration("3m12s"), Some(192));
-        assert_eq!(parse_duration("2y45d"), Some(2 * 365 * 86400 + 45 * 86400));
-        assert_eq!(parse_duration("<unknown>"), None);
-        assert_eq!(parse_duration("12"), None);
-        assert_eq!(parse_duration(""), None);
     }
 
     #[test]

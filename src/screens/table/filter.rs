@@ -2,92 +2,11 @@
 //! selector, `-f` for fuzzy name matching. Compiled once per keystroke, then a scan over
 //! precomputed lowercase row text.
 
-use crate::store::row::Row;
+use crate::kinds::selector::{LabelReq, parse_selector};
+use crate::model::Row;
 use nucleo_matcher::pattern::{CaseMatching, Normalization, Pattern};
 use nucleo_matcher::{Config, Matcher, Utf32Str};
 use regex::Regex;
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum LabelReq {
-    Eq(String, String),
-    NotEq(String, String),
-    In(String, Vec<String>),
-    NotIn(String, Vec<String>),
-    Exists(String),
-    NotExists(String),
-}
-
-impl LabelReq {
-    pub fn matches(&self, row: &Row) -> bool {
-        match self {
-            LabelReq::Eq(k, v) => row.label(k) == Some(v.as_str()),
-            LabelReq::NotEq(k, v) => row.label(k) != Some(v.as_str()),
-            LabelReq::In(k, vs) => row.label(k).is_some_and(|l| vs.iter().any(|v| v == l)),
-            LabelReq::NotIn(k, vs) => row.label(k).is_none_or(|l| !vs.iter().any(|v| v == l)),
-            LabelReq::Exists(k) => row.label(k).is_some(),
-            LabelReq::NotExists(k) => row.label(k).is_none(),
-        }
-    }
-}
-
-/// Parses `app=web,tier!=db,env in (a,b),key,!key` (the kubectl `-l` grammar).
-pub fn parse_selector(s: &str) -> Result<Vec<LabelReq>, String> {
-    let mut out = Vec::new();
-    let mut rest = s.trim();
-    while !rest.is_empty() {
-        // Split at the next comma that is not inside parentheses.
-        let mut depth = 0;
-        let end = rest
-            .char_indices()
-            .find(|&(_, c)| {
-                match c {
-                    '(' => depth += 1,
-                    ')' => depth -= 1,
-                    _ => {}
-                }
-                c == ',' && depth == 0
-            })
-            .map(|(i, _)| i)
-            .unwrap_or(rest.len());
-        let term = rest[..end].trim();
-        rest = rest[end..].trim_start_matches(',').trim();
-        if term.is_empty() {
-            continue;
-        }
-        let set = |t: &str| -> Result<Vec<String>, String> {
-            let t = t.trim();
-            let inner = t
-                .strip_prefix('(')
-                .and_then(|t| t.strip_suffix(')'))
-                .ok_or_else(|| format!("expected (values) in {term:?}"))?;
-            Ok(inner
-                .split(',')
-                .map(|v| v.trim().to_string())
-                .filter(|v| !v.is_empty())
-                .collect())
-        };
-        let req = if let Some((k, v)) = term.split_once("!=") {
-            LabelReq::NotEq(k.trim().into(), v.trim().into())
-        } else if let Some((k, v)) = term.split_once("==").or_else(|| term.split_once('=')) {
-            LabelReq::Eq(k.trim().into(), v.trim().into())
-        } else if let Some((k, v)) = term.split_once(" notin ") {
-            LabelReq::NotIn(k.trim().into(), set(v)?)
-        } else if let Some((k, v)) = term.split_once(" in ") {
-            LabelReq::In(k.trim().into(), set(v)?)
-        } else if let Some(k) = term.strip_prefix('!') {
-            LabelReq::NotExists(k.trim().into())
-        } else if term
-            .chars()
-            .all(|c| c.is_alphanumeric() || "-_./".contains(c))
-        {
-            LabelReq::Exists(term.into())
-        } else {
-            return Err(format!("cannot parse label selector term {term:?}"));
-        };
-        out.push(req);
-    }
-    Ok(out)
-}
 
 enum Kind {
     All,
@@ -185,7 +104,7 @@ impl Filter {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::kinds::health::RowHealth;
+    use crate::model::RowHealth;
 
     fn row(name: &str, status: &str, labels: &[(&str, &str)]) -> Row {
         Row {

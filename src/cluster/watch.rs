@@ -1,21 +1,34 @@
 //! A list+watch loop over the apiserver's Table rendering (what `kubectl get -w -o wide` does).
 //! kube's `watcher` cannot send the Table Accept header, so this is a small loop of its own:
 //! paged LIST, then WATCH from the list's resourceVersion, re-watch when the stream ends,
-//! relist on 410 Gone, back off on errors. It only sends messages.
+//! relist on 410 Gone, back off (with jitter) on errors and on streams that end at once.
+//! A watch that stays silent past its liveness deadline is treated as dead, even with its
+//! connection open: that is what a frozen server or a dropped load balancer looks like.
+//! It only sends messages.
 
-use super::WatchEvent;
-use super::row::{self, WireTable};
-use crate::cluster::connection::short_error;
-use crate::kinds::resource::ResourceInfo;
-use crate::msg::{ClusterId, Msg, Sender};
+use super::backoff::Backoff;
+use super::connection::short_error;
+use super::table::{self, WireTable};
+use crate::model::{ClusterId, Column, Msg, ResourceInfo, Row, WatchEvent};
 use futures::{AsyncBufReadExt, StreamExt};
 use kube::Client;
 use serde::Deserialize;
-use std::time::Duration;
+use std::time::{Duration, Instant};
+use tokio::sync::mpsc::UnboundedSender;
 
 const TABLE_ACCEPT: &str = "application/json;as=Table;v=v1;g=meta.k8s.io,application/json";
 const PAGE: usize = 500;
-const WATCH_SECONDS: u64 = 290;
+/// Server-side watch timeout; the server then ends the stream and we continue from where we are.
+const WATCH_SECONDS: u64 = 300;
+/// The apiserver sends watches that allow bookmarks one about every minute; a stream silent
+/// for longer than this is dead.
+const LIVENESS: Duration = Duration::from_secs(75);
+/// How long opening a watch, or one page of a list, may take.
+const OPEN_TIMEOUT: Duration = Duration::from_secs(10);
+const PAGE_TIMEOUT: Duration = Duration::from_secs(30);
+/// A watch that ends (or asks for a relist) sooner than this without an event did not really
+/// work; going again at once would spin.
+const QUICK_END: Duration = Duration::from_secs(2);
 
 #[derive(Deserialize)]
 struct WireEvent {
@@ -25,10 +38,14 @@ struct WireEvent {
 }
 
 enum Outcome {
+    /// The server ended the stream (its timeout); `events` arrived before.
+    Ended { events: usize },
     /// The resourceVersion is too old or the stream asked for it: list again.
     Relist,
     /// A transient failure; try again after backing off.
     Retry(String),
+    /// Nobody listens any more.
+    Closed,
 }
 
 pub struct WatchTask {
@@ -38,7 +55,7 @@ pub struct WatchTask {
     pub res: ResourceInfo,
     /// Where to fall back when a cluster-wide list is forbidden (the context's namespace).
     pub fallback_namespace: Option<String>,
-    pub tx: Sender,
+    pub tx: UnboundedSender<Msg>,
 }
 
 impl WatchTask {
@@ -49,7 +66,7 @@ impl WatchTask {
     fn send(&self, ev: WatchEvent) -> bool {
         self.tx
             .send(Msg::Watch {
-                id: self.cluster,
+                cluster: self.cluster,
                 res: self.res.key.clone(),
                 generation: self.generation,
                 ev,
@@ -59,7 +76,7 @@ impl WatchTask {
 
     async fn run(self) {
         let mut namespace: Option<String> = None;
-        let mut backoff = Duration::from_millis(500);
+        let mut backoff = Backoff::new(Duration::from_millis(500), Duration::from_secs(30));
         loop {
             let (rv, columns) = match self.list(namespace.as_deref()).await {
                 Ok(listed) => listed,
@@ -75,28 +92,43 @@ impl WatchTask {
                     if !self.send(WatchEvent::Failed(why)) {
                         return;
                     }
-                    tokio::time::sleep(backoff).await;
-                    backoff =
-                        (backoff * 2).min(Duration::from_secs(if code == 403 { 30 } else { 5 }));
+                    if code == 403 {
+                        backoff.at_least(Duration::from_secs(10));
+                    }
+                    tokio::time::sleep(backoff.next_wait()).await;
                     continue;
                 }
             };
-            backoff = Duration::from_millis(500);
             let mut rv = rv;
+            let mut broken = false;
             loop {
-                match self.watch(namespace.as_deref(), &columns, &mut rv).await {
-                    Ok(()) => {
-                        // Server-side timeout: continue from where we are.
-                        backoff = Duration::from_millis(500);
+                let opened = Instant::now();
+                match self
+                    .watch(namespace.as_deref(), &columns, &mut rv, &mut broken)
+                    .await
+                {
+                    Outcome::Ended { events } => {
+                        if events == 0 && opened.elapsed() < QUICK_END {
+                            tokio::time::sleep(backoff.next_wait()).await;
+                        } else {
+                            backoff.reset();
+                        }
                     }
-                    Err(Outcome::Relist) => break,
-                    Err(Outcome::Retry(why)) => {
+                    Outcome::Relist => {
+                        // Repeated 410s right after a list would otherwise relist in a loop.
+                        if opened.elapsed() < QUICK_END {
+                            tokio::time::sleep(backoff.next_wait()).await;
+                        }
+                        break;
+                    }
+                    Outcome::Retry(why) => {
+                        broken = true;
                         if !self.send(WatchEvent::Failed(why)) {
                             return;
                         }
-                        tokio::time::sleep(backoff).await;
-                        backoff = (backoff * 2).min(Duration::from_secs(5));
+                        tokio::time::sleep(backoff.next_wait()).await;
                     }
+                    Outcome::Closed => return,
                 }
                 if self.tx.is_closed() {
                     return;
@@ -107,7 +139,7 @@ impl WatchTask {
 
     /// Pages through the collection; rows flow to the store page by page so the first rows
     /// draw long before a big list completes. Returns the list's resourceVersion.
-    async fn list(&self, ns: Option<&str>) -> Result<(String, Vec<row::Column>), (u16, String)> {
+    async fn list(&self, ns: Option<&str>) -> Result<(String, Vec<Column>), (u16, String)> {
         let path = self.res.list_path(ns);
         let mut cont = String::new();
         let mut columns = Vec::new();
@@ -118,15 +150,17 @@ impl WatchTask {
                 query.push_str(&cont);
             }
             let req = request(&query, false)?;
-            let page = tokio::time::timeout(
-                Duration::from_secs(60),
-                self.client.request::<WireTable>(req),
-            )
-            .await
-            .map_err(|_| (0, "list timed out".to_string()))?
-            .map_err(|e| (api_code(&e), short_error(&e)))?;
+            let page = tokio::time::timeout(PAGE_TIMEOUT, self.client.request::<WireTable>(req))
+                .await
+                .map_err(|_| {
+                    (
+                        0,
+                        format!("list: no answer within {}s", PAGE_TIMEOUT.as_secs()),
+                    )
+                })?
+                .map_err(|e| (api_code(&e), short_error(&e)))?;
             if columns.is_empty() {
-                columns = row::columns(&page.column_definitions);
+                columns = table::columns(&page.column_definitions);
                 if !self.send(WatchEvent::Listing {
                     columns: columns.clone(),
                 }) {
@@ -148,26 +182,42 @@ impl WatchTask {
     async fn watch(
         &self,
         ns: Option<&str>,
-        columns: &[row::Column],
+        columns: &[Column],
         rv: &mut String,
-    ) -> Result<(), Outcome> {
+        broken: &mut bool,
+    ) -> Outcome {
         let path = self.res.list_path(ns);
         let query = format!(
             "{path}?watch=1&resourceVersion={rv}&allowWatchBookmarks=true&timeoutSeconds={WATCH_SECONDS}&includeObject=Metadata"
         );
-        let req = request(&query, true).map_err(|(_, e)| Outcome::Retry(e))?;
-        let stream = match self.client.request_stream(req).await {
-            Ok(s) => s,
-            Err(e) if api_code(&e) == 410 => return Err(Outcome::Relist),
-            Err(e) => return Err(Outcome::Retry(short_error(&e))),
+        let req = match request(&query, true) {
+            Ok(r) => r,
+            Err((_, e)) => return Outcome::Retry(e),
         };
+        let stream = match tokio::time::timeout(OPEN_TIMEOUT, self.client.request_stream(req)).await
+        {
+            Err(_) => {
+                return Outcome::Retry(format!(
+                    "watch: no answer within {}s",
+                    OPEN_TIMEOUT.as_secs()
+                ));
+            }
+            Ok(Ok(s)) => s,
+            Ok(Err(e)) if api_code(&e) == 410 => return Outcome::Relist,
+            Ok(Err(e)) => return Outcome::Retry(short_error(&e)),
+        };
+        if std::mem::take(broken) && !self.send(WatchEvent::Live) {
+            return Outcome::Closed;
+        }
         let mut lines = stream.lines();
-        let idle = Duration::from_secs(WATCH_SECONDS + 15);
+        let mut events = 0;
         loop {
-            let line = match tokio::time::timeout(idle, lines.next()).await {
-                Err(_) => return Err(Outcome::Retry("watch went silent".into())),
-                Ok(None) => return Ok(()),
-                Ok(Some(Err(e))) => return Err(Outcome::Retry(format!("watch: {e}"))),
+            let line = match tokio::time::timeout(LIVENESS, lines.next()).await {
+                Err(_) => {
+                    return Outcome::Retry(format!("watch silent for {}s", LIVENESS.as_secs()));
+                }
+                Ok(None) => return Outcome::Ended { events },
+                Ok(Some(Err(e))) => return Outcome::Retry(format!("watch: {e}")),
                 Ok(Some(Ok(line))) => line,
             };
             if line.trim().is_empty() {
@@ -189,31 +239,34 @@ impl WatchTask {
                 .filter(|v| !v.is_empty())
                 .unwrap_or_else(|| ev.object.metadata.resource_version.clone());
             tracing::debug!(res = %self.res.key, kind = %ev.kind, rows = ev.object.rows.len(), "watch event");
-            match ev.kind.as_str() {
+            let sent = match ev.kind.as_str() {
                 "ADDED" | "MODIFIED" => {
+                    events += 1;
                     let rows = self.rows(columns, ev.object.rows);
-                    if !self.send(WatchEvent::Upsert(rows)) {
-                        return Ok(());
-                    }
+                    self.send(WatchEvent::Upsert(rows))
                 }
                 "DELETED" => {
+                    events += 1;
                     let uids = ev
                         .object
                         .rows
                         .into_iter()
                         .filter_map(|r| r.object.map(|o| o.metadata.uid))
                         .collect();
-                    self.send(WatchEvent::Delete(uids));
+                    self.send(WatchEvent::Delete(uids))
                 }
-                "BOOKMARK" => {}
                 "ERROR" => {
                     return if ev.object.code == 410 {
-                        Err(Outcome::Relist)
+                        Outcome::Relist
                     } else {
-                        Err(Outcome::Retry(crate::text::clean(&ev.object.message)))
+                        Outcome::Retry(crate::text::clean(&ev.object.message))
                     };
                 }
-                _ => {}
+                // BOOKMARK: nothing changed, but the stream is alive and rv moves on.
+                _ => true,
+            };
+            if !sent {
+                return Outcome::Closed;
             }
             if !latest.is_empty() {
                 *rv = latest;
@@ -221,11 +274,11 @@ impl WatchTask {
         }
     }
 
-    fn rows(&self, columns: &[row::Column], wire: Vec<row::WireRow>) -> Vec<row::Row> {
+    fn rows(&self, columns: &[Column], wire: Vec<table::WireRow>) -> Vec<Row> {
         // Watch events after the first carry no column definitions: the list's columns hold
         // for the whole list+watch cycle.
         wire.into_iter()
-            .filter_map(|w| row::build(&self.res.key, columns, w))
+            .filter_map(|w| table::build(&self.res.key, columns, w))
             .collect()
     }
 }
@@ -238,7 +291,7 @@ fn request(path_and_query: &str, watch: bool) -> Result<http::Request<Vec<u8>>, 
     b.body(Vec::new()).map_err(|e| (0, e.to_string()))
 }
 
-fn api_code(e: &kube::Error) -> u16 {
+pub(crate) fn api_code(e: &kube::Error) -> u16 {
     match e {
         kube::Error::Api(s) => s.code,
         _ => 0,

@@ -1,0 +1,105 @@
+//! kubectl's human durations, both ways: ages as `kubectl get` prints them ("45s", "3m12s",
+//! "5h", "2y45d"), and such strings back into seconds (events' LAST SEEN).
+
+/// kubectl's human duration ("45s", "3m12s", "5h", "12d", "2y45d").
+pub fn age(secs: i64) -> String {
+    if secs < -1 {
+        return "<invalid>".into();
+    }
+    let s = secs.max(0);
+    let (m, h, d) = (s / 60, s / 3600, s / 86400);
+    if s < 120 {
+        format!("{s}s")
+    } else if m < 10 {
+        if s % 60 == 0 {
+            format!("{m}m")
+        } else {
+            format!("{m}m{}s", s % 60)
+        }
+    } else if h < 3 {
+        format!("{m}m")
+    } else if h < 8 {
+        if m % 60 == 0 {
+            format!("{h}h")
+        } else {
+            format!("{h}h{}m", m % 60)
+        }
+    } else if h < 48 {
+        format!("{h}h")
+    } else if h < 24 * 8 {
+        if h % 24 == 0 {
+            format!("{d}d")
+        } else {
+            format!("{d}d{}h", h % 24)
+        }
+    } else if h < 24 * 365 * 2 {
+        format!("{d}d")
+    } else if h < 24 * 365 * 8 {
+        let y = d / 365;
+        if d % 365 == 0 {
+            format!("{y}y")
+        } else {
+            format!("{y}y{}d", d % 365)
+        }
+    } else {
+        format!("{}y", d / 365)
+    }
+}
+
+/// kubectl's human durations back into seconds: "45s", "3m12s", "5h", "2y45d".
+pub fn parse_duration(s: &str) -> Option<i64> {
+    let (mut total, mut num, mut any) = (0i64, 0i64, false);
+    let mut digits = false;
+    for c in s.trim().chars() {
+        if let Some(d) = c.to_digit(10) {
+            num = num.checked_mul(10)?.checked_add(i64::from(d))?;
+            digits = true;
+            continue;
+        }
+        let unit = match c {
+            's' => 1,
+            'm' => 60,
+            'h' => 3600,
+            'd' => 86400,
+            'y' => 365 * 86400,
+            _ => return None,
+        };
+        if !digits {
+            return None;
+        }
+        total = total.checked_add(num.checked_mul(unit)?)?;
+        (num, digits, any) = (0, false, true);
+    }
+    (any && !digits).then_some(total)
+}
+
+/// "stale 2m": how long rows have not been known to be current.
+pub fn stale_for(since: std::time::Instant) -> String {
+    format!("stale {}", age(since.elapsed().as_secs() as i64))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ages_like_kubectl() {
+        assert_eq!(age(5), "5s");
+        assert_eq!(age(119), "119s");
+        assert_eq!(age(192), "3m12s");
+        assert_eq!(age(600), "10m");
+        assert_eq!(age(5 * 3600 + 60 * 7), "5h7m");
+        assert_eq!(age(30 * 3600), "30h");
+        assert_eq!(age(3 * 86400 + 3600), "3d1h");
+        assert_eq!(age(40 * 86400), "40d");
+    }
+    #[test]
+    fn durations_parse_like_kubectl_prints_them() {
+        assert_eq!(parse_duration("45s"), Some(45));
+        assert_eq!(parse_duration("3m12s"), Some(192));
+        assert_eq!(parse_duration("2y45d"), Some(2 * 365 * 86400 + 45 * 86400));
+        assert_eq!(parse_duration("<unknown>"), None);
+        assert_eq!(parse_duration("12"), None);
+        assert_eq!(parse_duration(""), None);
+    }
+}

@@ -1,0 +1,63 @@
+//! Clusters as the rest of flotilla refers to them.
+
+use std::fmt;
+
+/// One connection to one context. Ids are never reused: removing a context and adding it (or
+/// another one) again gives a new id, so whatever was addressed to the old connection — a watch
+/// event, a fetched object, a selection — is recognised as stale instead of landing on the new one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ClusterId(pub u64);
+
+impl fmt::Display for ClusterId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "#{}", self.0)
+    }
+}
+
+/// How a connection is doing, as its badge shows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Health {
+    Connecting,
+    Ok,
+    /// Reachable, but something it needs fails (a forbidden watch, discovery).
+    Degraded(String),
+    Unreachable(String),
+}
+
+impl Health {
+    pub fn label(&self) -> &'static str {
+        match self {
+            Health::Connecting => "connecting",
+            Health::Ok => "ok",
+            Health::Degraded(_) => "degraded",
+            Health::Unreachable(_) => "unreachable",
+        }
+    }
+
+    pub fn reason(&self) -> Option<&str> {
+        match self {
+            Health::Degraded(r) | Health::Unreachable(r) => Some(r),
+            _ => None,
+        }
+    }
+
+    /// The badge mark and the theme slot it is drawn with.
+    pub fn badge(&self) -> (&'static str, &'static str) {
+        match self {
+            Health::Ok => ("●", "cluster-ok"),
+            Health::Connecting => ("◌", "cluster-connecting"),
+            Health::Degraded(_) => ("◐", "cluster-degraded"),
+            Health::Unreachable(_) => ("✖", "cluster-unreachable"),
+        }
+    }
+}
+
+/// One kubeconfig context, as `:ctx` lists it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ContextEntry {
+    pub name: String,
+    pub cluster: String,
+    pub user: String,
+    pub namespace: Option<String>,
+    pub server: String,
+}

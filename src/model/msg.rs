@@ -1,0 +1,80 @@
+//! Everything that reaches the app from outside its own update: connection news, watch events,
+//! answers to requests. Each carries the connection it is about (and a watch generation), so a
+//! stale stream — cluster removed, watch restarted — is dropped instead of drawn.
+
+use super::cluster::{ClusterId, Health};
+use super::resource::{ResKey, ResourceInfo};
+use super::row::{Column, Row};
+
+#[derive(Debug)]
+pub enum Msg {
+    Cluster {
+        cluster: ClusterId,
+        ev: ClusterEvent,
+    },
+    Watch {
+        cluster: ClusterId,
+        res: ResKey,
+        generation: u64,
+        ev: WatchEvent,
+    },
+    /// The answer to `Effect::Fetch`.
+    Fetched {
+        ticket: u64,
+        result: Result<Fetched, ApiError>,
+    },
+    /// The text as the editor left it (`Effect::Edit`).
+    Edited {
+        ticket: u64,
+        result: Result<String, String>,
+    },
+}
+
+#[derive(Debug)]
+pub enum ClusterEvent {
+    Connected {
+        version: String,
+        identity: Option<String>,
+        default_namespace: String,
+    },
+    Resources(Vec<ResourceInfo>),
+    Health(Health),
+}
+
+#[derive(Debug)]
+pub enum WatchEvent {
+    /// A (re)list began; rows not re-sent before `Synced` are gone.
+    Listing {
+        columns: Vec<Column>,
+    },
+    Upsert(Vec<Row>),
+    /// Uids of deleted objects.
+    Delete(Vec<String>),
+    /// The list is complete.
+    Synced,
+    /// A watch stream is open again after a failure: rows are current.
+    Live,
+    /// The list or watch failed; the rows shown are the last known ones.
+    Failed(String),
+}
+
+/// A full object and, for describe, the events about it.
+#[derive(Debug)]
+pub struct Fetched {
+    pub object: serde_json::Value,
+    pub events: Vec<serde_json::Value>,
+}
+
+/// A request that failed: the HTTP status when the server answered (404: the object is gone),
+/// 0 when it did not, and a one-line reason.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ApiError {
+    pub code: u16,
+    pub message: String,
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}

@@ -1,0 +1,287 @@
+//! Screens: what fills the body of the terminal. Each screen owns its state, handles the
+//! actions its keys resolve to, draws itself read-only, says what it needs from the clusters
+//! and names its key hints. Adding a screen is one new file here plus its line in `REGISTRY`.
+//!
+//! A trait, not an enum: screens are an open set (fleet, triage, logs, releases come next),
+//! each with state of its own. With a trait a new screen's code stays in its file, instead of
+//! a variant spreading through every `match` of the app.
+
+pub mod contexts;
+pub mod table;
+pub mod text;
+
+use crate::config::Config;
+use crate::modal::{Modal, ModalResult};
+use crate::model::msg::ApiError;
+use crate::model::{Action, ClusterId, ContextEntry, Fetched, ObjectRef, ResKey, ResourceInfo};
+use crate::store::Store;
+use ratatui::Frame;
+use ratatui::layout::Rect;
+
+pub trait Screen: std::any::Any {
+    /// The keymap section this screen's keys are looked up in (before `global`).
+    fn mode(&self) -> &'static str;
+
+    /// Footer hints: actions with a label, shown with the key bound to each.
+    fn hints(&self) -> &'static [(Action, &'static str)];
+
+    /// Handles an action; `false` leaves it to the app (Back pops, Quit quits, …).
+    fn handle(&mut self, action: &Action, ctx: &mut Ctx) -> bool;
+
+    /// Draws into `area`, reading only.
+    fn draw(&self, f: &mut Frame, area: Rect, ctx: &DrawCtx);
+
+    /// Recomputes what is derived from the store; runs before every frame of the top screen.
+    fn refresh(&mut self, _ctx: &mut Ctx) {}
+
+    /// Runs once, right after the screen is pushed: where it asks for what it shows.
+    fn opened(&mut self, _ctx: &mut Ctx) {}
+
+    /// What this screen needs from the clusters while it is on the stack.
+    fn needs(&self, _store: &Store, _out: &mut Vec<Need>) {}
+
+    /// The answer to a request the screen made (`tag` is the one it chose).
+    fn answered(&mut self, _tag: u64, _answer: Answer, _ctx: &mut Ctx) {}
+
+    /// The text of its `/` filter; `None` when the screen has no filter.
+    fn filter(&self) -> Option<&str> {
+        None
+    }
+
+    fn set_filter(&mut self, _text: &str, _ctx: &mut Ctx) {}
+
+    /// The namespace scope a `:` command without a namespace carries over:
+    /// `Some(None)` all namespaces, `Some(Some(list))` those, `None` no opinion.
+    fn namespaces(&self) -> Option<Option<Vec<String>>> {
+        None
+    }
+}
+
+/// Something a screen needs kept running while it is on the stack.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Need {
+    Watch { cluster: ClusterId, res: ResKey },
+}
+
+/// What comes back to the screen that asked.
+#[derive(Debug)]
+pub enum Answer {
+    Fetched(Result<Fetched, ApiError>),
+    Edited(Result<String, String>),
+    Modal(ModalResult),
+}
+
+/// Where the answer to a fetch may still go.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Deliver {
+    /// Only while the asking screen is on top: a drill-down that answers after the user moved
+    /// on is dropped, not pushed over whatever they look at now.
+    OnTop,
+    /// While the asking screen is anywhere on the stack (its own content).
+    OnStack,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FlashLevel {
+    Info,
+    Error,
+}
+
+/// What a screen asks of the app while handling something; carried out right after.
+pub enum Request {
+    Push(Box<dyn Screen>),
+    /// Replace the whole stack (a `:` command starts a new history).
+    Root(Box<dyn Screen>),
+    Pop,
+    Fetch {
+        tag: u64,
+        cluster: ClusterId,
+        path: String,
+        events: Option<String>,
+        deliver: Deliver,
+    },
+    Edit {
+        tag: u64,
+        name: String,
+        text: String,
+    },
+    Copy(String),
+    Flash(String, FlashLevel),
+    Modal {
+        tag: u64,
+        modal: Modal,
+    },
+    Connect(String),
+    Disconnect(String),
+    RememberNamespace(String),
+}
+
+/// What a screen may read and ask for while it handles an action or an answer.
+pub struct Ctx<'a> {
+    pub store: &'a Store,
+    pub config: &'a Config,
+    pub contexts: &'a [ContextEntry],
+    /// Recently used namespaces, on keys 1–9.
+    pub favourites: &'a [String],
+    pub builtin: &'a [ResourceInfo],
+    /// Seconds since the epoch, for ages in documents.
+    pub now: i64,
+    pub(crate) out: &'a mut Vec<Request>,
+}
+
+impl Ctx<'_> {
+    pub fn push(&mut self, screen: Box<dyn Screen>) {
+        self.out.push(Request::Push(screen));
+    }
+
+    pub fn root(&mut self, screen: Box<dyn Screen>) {
+        self.out.push(Request::Root(screen));
+    }
+
+    pub fn pop(&mut self) {
+        self.out.push(Request::Pop);
+    }
+
+    pub fn fetch(
+        &mut self,
+        tag: u64,
+        cluster: ClusterId,
+        path: String,
+        events: Option<String>,
+        deliver: Deliver,
+    ) {
+        self.out.push(Request::Fetch {
+            tag,
+            cluster,
+            path,
+            events,
+            deliver,
+        });
+    }
+
+    pub fn edit(&mut self, tag: u64, name: String, text: String) {
+        self.out.push(Request::Edit { tag, name, text });
+    }
+
+    pub fn copy(&mut self, text: String) {
+        self.info(format!("copied {} bytes", text.len()));
+        self.out.push(Request::Copy(text));
+    }
+
+    pub fn info(&mut self, msg: impl Into<String>) {
+        self.out.push(Request::Flash(msg.into(), FlashLevel::Info));
+    }
+
+    pub fn error(&mut self, msg: impl Into<String>) {
+        self.out.push(Request::Flash(msg.into(), FlashLevel::Error));
+    }
+
+    pub fn modal(&mut self, tag: u64, modal: Modal) {
+        self.out.push(Request::Modal { tag, modal });
+    }
+
+    pub fn connect(&mut self, context: &str) {
+        self.out.push(Request::Connect(context.to_string()));
+    }
+
+    pub fn disconnect(&mut self, context: &str) {
+        self.out.push(Request::Disconnect(context.to_string()));
+    }
+
+    pub fn remember_namespace(&mut self, ns: &str) {
+        self.out.push(Request::RememberNamespace(ns.to_string()));
+    }
+
+    /// Every resource known on any live cluster, discovered ones first, then built-ins.
+    pub fn known_resources(&self) -> Vec<&ResourceInfo> {
+        known_resources(self.store, self.builtin)
+    }
+
+    /// The resource as `cluster` serves it (the built-in entry until discovery answers).
+    pub fn resource_on(&self, cluster: ClusterId, key: &ResKey) -> Option<ResourceInfo> {
+        resource_on(self.store, self.builtin, cluster, key)
+    }
+
+    /// The object as it is now; `None` when it is gone.
+    pub fn exists(&self, obj: &ObjectRef) -> bool {
+        self.store.lookup(obj).is_some()
+    }
+}
+
+/// What a screen reads while drawing.
+pub struct DrawCtx<'a> {
+    pub store: &'a Store,
+    pub config: &'a Config,
+    pub contexts: &'a [ContextEntry],
+    /// Seconds since the epoch (injectable so snapshots render stable ages).
+    pub now: i64,
+}
+
+/// A screen a `:` command opens (resource names open a `table::TableScreen` instead).
+#[derive(Debug)]
+pub struct Registration {
+    /// The names typed after `:`.
+    pub commands: &'static [&'static str],
+    /// Its keymap section.
+    pub mode: &'static str,
+    /// Opens it; gets the rest of the command line.
+    pub open: Opener,
+}
+
+pub type Opener = fn(args: &str, ctx: &mut Ctx) -> Result<Box<dyn Screen>, String>;
+
+/// Every screen a command opens; one line per screen.
+pub const REGISTRY: &[Registration] = &[
+    Registration {
+        commands: &["ctx", "context", "contexts"],
+        mode: contexts::MODE,
+        open: contexts::open,
+    },
+    Registration {
+        commands: &["help", "?"],
+        mode: text::MODE,
+        open: text::open_help,
+    },
+];
+
+/// Every keymap section a screen uses, for validating keymap files.
+pub fn modes() -> Vec<&'static str> {
+    let mut modes = vec![table::MODE, text::MODE];
+    for r in REGISTRY {
+        if !modes.contains(&r.mode) {
+            modes.push(r.mode);
+        }
+    }
+    modes
+}
+
+pub fn known_resources<'a>(store: &'a Store, builtin: &'a [ResourceInfo]) -> Vec<&'a ResourceInfo> {
+    let mut out: Vec<&ResourceInfo> = Vec::new();
+    for slot in store.clusters.iter() {
+        for r in &slot.resources {
+            if !out.iter().any(|o| o.key == r.key) {
+                out.push(r);
+            }
+        }
+    }
+    for r in builtin {
+        if !out.iter().any(|o| o.key == r.key) {
+            out.push(r);
+        }
+    }
+    out
+}
+
+pub fn resource_on(
+    store: &Store,
+    builtin: &[ResourceInfo],
+    cluster: ClusterId,
+    key: &ResKey,
+) -> Option<ResourceInfo> {
+    let slot = store.clusters.get(cluster)?;
+    if slot.resources.is_empty() {
+        // Discovery has not answered yet: start the common kinds from the built-in table.
+        return builtin.iter().find(|r| r.key == *key).cloned();
+    }
+    slot.resources.iter().find(|r| r.key == *key).cloned()
+}

@@ -1,0 +1,389 @@
+//! A resource list over every cluster in scope: cursor, sort, namespace scope, drill-downs.
+//! The cursor is an object, not a position: once the user moves it, it stays on the same
+//! object (by uid) while rows around it come, go and re-sort; when that object is deleted it
+//! moves to the neighbour that took its place, and says so.
+
+mod draw;
+pub mod filter;
+pub mod rows;
+
+use super::text::{TextKind, TextScreen};
+use super::{Answer, Ctx, Deliver, DrawCtx, Need, Screen};
+use crate::kinds::selector::selector_of;
+use crate::model::{Action, ClusterId, ObjectRef, ResKey};
+use crate::store::Store;
+use filter::Filter;
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use rows::{DisplayCol, MergedRows, Scope, SortBy};
+
+pub const MODE: &str = "table";
+const PAGE: usize = 20;
+
+pub struct TableScreen {
+    pub title: String,
+    /// Only these contexts (`:pods @prod`); `None` = every live cluster.
+    pub contexts: Option<Vec<String>>,
+    pub rows: MergedRows,
+    /// Columns as drawn: CLUSTER and NAMESPACE when they tell rows apart, then the cells.
+    pub display: Vec<DisplayCol>,
+    pub cursor: usize,
+    /// Column chosen with shift-←/→ for "sort by this column".
+    pub cursor_col: usize,
+    /// Set once the user moves the cursor; from then on it follows `selected`.
+    follow: bool,
+    /// The object under the cursor: (connection, uid, name).
+    selected: Option<(ClusterId, String, String)>,
+    /// The drill-down waiting for its object, by request tag.
+    drilling: Option<(u64, ObjectRef)>,
+    tags: u64,
+}
+
+impl TableScreen {
+    pub fn new(res: ResKey, title: String, namespaced: bool) -> Self {
+        TableScreen {
+            title,
+            contexts: None,
+            rows: MergedRows::new(res, namespaced),
+            display: Vec::new(),
+            cursor: 0,
+            cursor_col: 0,
+            follow: false,
+            selected: None,
+            drilling: None,
+            tags: 0,
+        }
+    }
+
+    /// A list of `res` as the known resources describe it.
+    pub fn of(res: ResKey, ctx: &Ctx) -> Self {
+        let info = ctx.known_resources().into_iter().find(|r| r.key == res);
+        let (title, namespaced) = match info {
+            Some(r) => (r.key.plural.clone(), r.namespaced),
+            None => (res.plural.clone(), true),
+        };
+        TableScreen::new(res, title, namespaced)
+    }
+
+    pub fn with_scope(mut self, scope: Scope) -> Self {
+        self.rows.scope = Some(scope);
+        self
+    }
+
+    pub fn with_namespaces(mut self, ns: Option<Vec<String>>) -> Self {
+        self.rows.namespaces = ns;
+        self
+    }
+
+    /// The live connections whose rows this view shows, with their context names.
+    pub fn clusters_in_scope<'a>(&self, store: &'a Store) -> Vec<(ClusterId, &'a str)> {
+        store
+            .clusters
+            .iter()
+            .filter(|s| match (&self.rows.scope, &self.contexts) {
+                (Some(scope), _) => scope.context() == s.context,
+                (None, Some(only)) => only.contains(&s.context),
+                (None, None) => true,
+            })
+            .map(|s| (s.id, s.context.as_str()))
+            .collect()
+    }
+
+    fn at_cursor(&self, store: &Store) -> Option<(ClusterId, String, String)> {
+        let r = *self.rows.rows().get(self.cursor)?;
+        let row = self.rows.row(store, r)?;
+        Some((self.rows.cluster_of(r), row.uid.clone(), row.name.clone()))
+    }
+
+    /// The selected object, looked up again now; an error message when it is gone.
+    fn selected_object(&self, ctx: &Ctx) -> Option<Result<ObjectRef, String>> {
+        let (cluster, uid, name) = self.selected.clone()?;
+        let context = ctx.store.clusters.get(cluster).map(|s| s.context.clone());
+        let row = ctx
+            .store
+            .sheet(cluster, &self.rows.res)
+            .and_then(|s| s.find(&uid))
+            .map(|(_, r)| r);
+        let (Some(context), Some(row), Some(info)) =
+            (context, row, ctx.resource_on(cluster, &self.rows.res))
+        else {
+            return Some(Err(format!("{name} no longer exists")));
+        };
+        Some(Ok(ObjectRef {
+            context,
+            cluster,
+            res: self.rows.res.clone(),
+            version: info.version,
+            kind: info.kind,
+            namespace: row.namespace.clone(),
+            name: row.name.clone(),
+            uid: row.uid.clone(),
+        }))
+    }
+
+    fn with_selected(&self, ctx: &mut Ctx, f: impl FnOnce(ObjectRef, &mut Ctx)) {
+        match self.selected_object(ctx) {
+            Some(Ok(obj)) => f(obj, ctx),
+            Some(Err(e)) => ctx.error(e),
+            None => {}
+        }
+    }
+
+    fn move_cursor(&mut self, a: &Action, store: &Store) {
+        let last = self.rows.rows().len().saturating_sub(1);
+        self.cursor = match a {
+            Action::Up => self.cursor.saturating_sub(1),
+            Action::Down => (self.cursor + 1).min(last),
+            Action::PageUp => self.cursor.saturating_sub(PAGE),
+            Action::PageDown => (self.cursor + PAGE).min(last),
+            Action::Top => 0,
+            _ => last,
+        };
+        self.follow = true;
+        self.selected = self.at_cursor(store);
+    }
+
+    fn sort(&mut self, by: SortBy) {
+        self.rows.set_sort(by);
+    }
+
+    fn set_namespaces(&mut self, ns: Option<Vec<String>>) {
+        self.rows.namespaces = ns;
+        self.rows.invalidate();
+        self.cursor = 0;
+        self.follow = false;
+    }
+
+    fn open_text(&self, kind: TextKind, edit: bool, ctx: &mut Ctx) {
+        self.with_selected(ctx, |obj, ctx| {
+            ctx.push(Box::new(TextScreen::object(kind, obj).editing(edit)))
+        });
+    }
+
+    fn enter(&mut self, ctx: &mut Ctx) {
+        let Some(obj) = (match self.selected_object(ctx) {
+            Some(Ok(o)) => Some(o),
+            Some(Err(e)) => return ctx.error(e),
+            None => None,
+        }) else {
+            return;
+        };
+        let k = &obj.res;
+        let pods = ResKey::core("pods");
+        if k.is("", "nodes") {
+            let view = TableScreen::of(pods, ctx).with_scope(Scope::Node {
+                context: obj.context.clone(),
+                node: obj.name.clone(),
+            });
+            ctx.push(Box::new(view));
+        } else if k.is("", "namespaces") {
+            let view = TableScreen::of(pods, ctx).with_namespaces(Some(vec![obj.name.clone()]));
+            ctx.remember_namespace(&obj.name);
+            ctx.push(Box::new(view));
+        } else if k.is("apiextensions.k8s.io", "customresourcedefinitions") {
+            // A CRD is named <plural>.<group>.
+            let (plural, group) = obj.name.split_once('.').unwrap_or((obj.name.as_str(), ""));
+            let view = TableScreen::of(ResKey::new(group, plural), ctx)
+                .with_namespaces(self.rows.namespaces.clone());
+            ctx.push(Box::new(view));
+        } else if k.is("batch", "cronjobs") {
+            let view =
+                TableScreen::of(ResKey::new("batch", "jobs"), ctx).with_scope(Scope::Owner {
+                    context: obj.context.clone(),
+                    uid: obj.uid.clone(),
+                    what: obj.short(),
+                });
+            ctx.push(Box::new(view));
+        } else if k.is("apps", "deployments")
+            || k.is("apps", "replicasets")
+            || k.is("apps", "statefulsets")
+            || k.is("apps", "daemonsets")
+            || k.is("batch", "jobs")
+            || k.is("", "services")
+            || k.is("", "replicationcontrollers")
+        {
+            // The selector is in the full object: fetch it, and drill down only if the user
+            // is still here when it arrives.
+            self.tags += 1;
+            ctx.fetch(self.tags, obj.cluster, obj.path(), None, Deliver::OnTop);
+            self.drilling = Some((self.tags, obj));
+        } else {
+            ctx.push(Box::new(TextScreen::object(TextKind::Describe, obj)));
+        }
+    }
+
+    fn drilled(&mut self, tag: u64, answer: Answer, ctx: &mut Ctx) {
+        let Some((_, obj)) = self.drilling.take_if(|(t, _)| *t == tag) else {
+            return;
+        };
+        let Answer::Fetched(result) = answer else {
+            return;
+        };
+        let object = match result {
+            Ok(f) => f.object,
+            Err(e) if e.code == 404 => return ctx.error(format!("{obj} no longer exists")),
+            Err(e) => return ctx.error(format!("{obj}: {e}")),
+        };
+        if object.pointer("/metadata/uid").and_then(|u| u.as_str()) != Some(obj.uid.as_str()) {
+            return ctx.error(format!(
+                "{obj} no longer exists (another object of that name took its place)"
+            ));
+        }
+        match selector_of(&object) {
+            Some(reqs) if !reqs.is_empty() => {
+                let view = TableScreen::of(ResKey::core("pods"), ctx).with_scope(Scope::Selector {
+                    context: obj.context.clone(),
+                    namespace: obj.namespace.clone(),
+                    reqs,
+                    what: obj.short(),
+                });
+                ctx.push(Box::new(view));
+            }
+            _ => ctx.error(format!("{} has no pod selector", obj.short())),
+        }
+    }
+
+    /// Keeps the cursor on its object after the rows changed.
+    fn follow_selection(&mut self, ctx: &mut Ctx) {
+        let len = self.rows.rows().len();
+        if self.follow
+            && let Some((cluster, uid, name)) = self.selected.clone()
+        {
+            match self.rows.position_of(ctx.store, cluster, &uid) {
+                Some(p) => self.cursor = p,
+                None => {
+                    let gone = ctx
+                        .store
+                        .sheet(cluster, &self.rows.res)
+                        .is_none_or(|s| s.find(&uid).is_none());
+                    // The row that took its place is its neighbour in the list.
+                    self.cursor = self.cursor.min(len.saturating_sub(1));
+                    if gone && ctx.store.clusters.get(cluster).is_some() {
+                        let on = ctx.store.clusters.name(cluster).to_string();
+                        let next = self.at_cursor(ctx.store).map(|(_, _, n)| n);
+                        ctx.info(match next {
+                            Some(n) => format!("{name} was deleted on {on}; cursor moved to {n}"),
+                            None => format!("{name} was deleted on {on}"),
+                        });
+                    }
+                }
+            }
+        }
+        self.cursor = self.cursor.min(len.saturating_sub(1));
+        self.selected = self.at_cursor(ctx.store);
+    }
+}
+
+impl Screen for TableScreen {
+    fn mode(&self) -> &'static str {
+        MODE
+    }
+
+    fn hints(&self) -> &'static [(Action, &'static str)] {
+        &[
+            (Action::Command, "cmd"),
+            (Action::Filter, "filter"),
+            (Action::Enter, "open"),
+            (Action::Describe, "describe"),
+            (Action::Yaml, "yaml"),
+            (Action::Contexts, "contexts"),
+            (Action::Help, "help"),
+            (Action::Quit, "quit"),
+        ]
+    }
+
+    fn refresh(&mut self, ctx: &mut Ctx) {
+        let clusters = self.clusters_in_scope(ctx.store);
+        self.rows.refresh(ctx.store, &clusters);
+        self.display.clear();
+        if ctx.store.clusters.len() > 1 {
+            self.display.push(DisplayCol::Cluster);
+        }
+        if self.rows.namespaced && self.rows.namespaces.as_ref().is_none_or(|n| n.len() != 1) {
+            self.display.push(DisplayCol::Namespace);
+        }
+        self.display
+            .extend((0..self.rows.columns.len()).map(DisplayCol::Cell));
+        self.cursor_col = self.cursor_col.min(self.display.len().saturating_sub(1));
+        self.follow_selection(ctx);
+    }
+
+    fn handle(&mut self, action: &Action, ctx: &mut Ctx) -> bool {
+        match action {
+            Action::Up
+            | Action::Down
+            | Action::PageUp
+            | Action::PageDown
+            | Action::Top
+            | Action::Bottom => self.move_cursor(action, ctx.store),
+            Action::Enter => self.enter(ctx),
+            Action::Describe => self.open_text(TextKind::Describe, false, ctx),
+            Action::Yaml => self.open_text(TextKind::Yaml, false, ctx),
+            Action::Edit => self.open_text(TextKind::Yaml, true, ctx),
+            Action::Copy => self.with_selected(ctx, |obj, ctx| ctx.copy(obj.name)),
+            Action::SortName => self.sort(SortBy::Name),
+            Action::SortAge => self.sort(SortBy::Age),
+            Action::SortStatus => match self
+                .rows
+                .columns
+                .iter()
+                .position(|c| c.name.eq_ignore_ascii_case("status"))
+            {
+                Some(i) => self.sort(SortBy::Col(DisplayCol::Cell(i))),
+                None => ctx.error("this view has no STATUS column"),
+            },
+            Action::SortNamespace => self.sort(SortBy::Col(DisplayCol::Namespace)),
+            Action::SortColumn => {
+                if let Some(c) = self.display.get(self.cursor_col).copied() {
+                    self.sort(SortBy::Col(c));
+                }
+            }
+            Action::ColumnLeft | Action::ColumnRight => {
+                let n = self.display.len().max(1);
+                self.cursor_col = if *action == Action::ColumnLeft {
+                    (self.cursor_col + n - 1) % n
+                } else {
+                    (self.cursor_col + 1) % n
+                };
+            }
+            Action::AllNamespaces => self.set_namespaces(None),
+            Action::Favourite(n) => match ctx.favourites.get(usize::from(*n).saturating_sub(1)) {
+                Some(ns) => self.set_namespaces(Some(vec![ns.clone()])),
+                None => ctx.error(format!("no favourite namespace on {n}")),
+            },
+            _ => return false,
+        }
+        true
+    }
+
+    fn draw(&self, f: &mut Frame, area: Rect, ctx: &DrawCtx) {
+        draw::draw(self, f, area, ctx);
+    }
+
+    fn needs(&self, store: &Store, out: &mut Vec<Need>) {
+        for (cluster, _) in self.clusters_in_scope(store) {
+            out.push(Need::Watch {
+                cluster,
+                res: self.rows.res.clone(),
+            });
+        }
+    }
+
+    fn answered(&mut self, tag: u64, answer: Answer, ctx: &mut Ctx) {
+        self.drilled(tag, answer, ctx);
+    }
+
+    fn filter(&self) -> Option<&str> {
+        Some(&self.rows.filter.text)
+    }
+
+    fn set_filter(&mut self, text: &str, _ctx: &mut Ctx) {
+        self.rows.filter = Filter::new(text);
+        self.cursor = 0;
+        self.follow = false;
+    }
+
+    fn namespaces(&self) -> Option<Option<Vec<String>>> {
+        Some(self.rows.namespaces.clone())
+    }
+}

@@ -1,0 +1,115 @@
+//! The live connections: which contexts are connected, how each is doing, what it serves.
+//! Fed by the connection tasks' messages, read by the header, the views and the watch planner.
+
+use crate::model::{ClusterEvent, ClusterId, Health, ResourceInfo};
+use std::time::Instant;
+
+#[derive(Debug)]
+pub struct ClusterSlot {
+    pub id: ClusterId,
+    pub context: String,
+    pub health: Health,
+    /// Since when the connection has not been answering: its rows are shown stale.
+    pub unreachable_since: Option<Instant>,
+    /// Set once the client is built and the server answered.
+    pub connected: bool,
+    pub version: Option<String>,
+    pub identity: Option<String>,
+    pub default_namespace: Option<String>,
+    /// From discovery; empty until it answers.
+    pub resources: Vec<ResourceInfo>,
+}
+
+#[derive(Debug, Default)]
+pub struct Clusters {
+    /// In the order they were added: the header's order.
+    slots: Vec<ClusterSlot>,
+    next: u64,
+}
+
+impl Clusters {
+    /// A new connection to `context`, with an id never used before.
+    pub fn add(&mut self, context: &str) -> ClusterId {
+        self.next += 1;
+        let id = ClusterId(self.next);
+        self.slots.push(ClusterSlot {
+            id,
+            context: context.to_string(),
+            health: Health::Connecting,
+            unreachable_since: None,
+            connected: false,
+            version: None,
+            identity: None,
+            default_namespace: None,
+            resources: Vec::new(),
+        });
+        id
+    }
+
+    pub fn remove(&mut self, id: ClusterId) {
+        self.slots.retain(|s| s.id != id);
+    }
+
+    pub fn get(&self, id: ClusterId) -> Option<&ClusterSlot> {
+        self.slots.iter().find(|s| s.id == id)
+    }
+
+    pub fn by_context(&self, context: &str) -> Option<&ClusterSlot> {
+        self.slots.iter().find(|s| s.context == context)
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &ClusterSlot> {
+        self.slots.iter()
+    }
+
+    pub fn ids(&self) -> Vec<ClusterId> {
+        self.slots.iter().map(|s| s.id).collect()
+    }
+
+    pub fn len(&self) -> usize {
+        self.slots.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.slots.is_empty()
+    }
+
+    pub fn name(&self, id: ClusterId) -> &str {
+        self.get(id).map(|s| s.context.as_str()).unwrap_or("?")
+    }
+
+    /// Applies a connection task's news; returns false when the connection is gone.
+    pub fn apply(&mut self, id: ClusterId, ev: ClusterEvent, now: Instant) -> bool {
+        let Some(slot) = self.slots.iter_mut().find(|s| s.id == id) else {
+            return false;
+        };
+        match ev {
+            ClusterEvent::Connected {
+                version,
+                identity,
+                default_namespace,
+            } => {
+                slot.connected = true;
+                slot.version = Some(crate::text::clean(&version));
+                slot.identity = identity;
+                slot.default_namespace = Some(default_namespace);
+                slot.set_health(Health::Ok, now);
+            }
+            ClusterEvent::Resources(r) => slot.resources = r,
+            ClusterEvent::Health(h) => slot.set_health(h, now),
+        }
+        true
+    }
+}
+
+impl ClusterSlot {
+    fn set_health(&mut self, h: Health, now: Instant) {
+        match h {
+            Health::Unreachable(_) => {
+                self.unreachable_since.get_or_insert(now);
+            }
+            _ => self.unreachable_since = None,
+        }
+        self.health = h;
+    }
+}
