@@ -59,9 +59,15 @@ impl App {
         }
     }
 
-    /// An action: the top screen's first, then the app's.
+    /// An action: the top screen's first, then the app's. The screen catches up with the
+    /// store first, so the action applies to what is there now (a filter typed a moment ago,
+    /// a row deleted since the last frame), not to what the last frame showed.
     pub(super) fn action(&mut self, a: Action) {
-        if self.with_top(|s, ctx| s.handle(&a, ctx)) == Some(true) {
+        let handled = self.with_top(|s, ctx| {
+            s.refresh(ctx);
+            s.handle(&a, ctx)
+        });
+        if handled == Some(true) {
             return;
         }
         match a {
