@@ -350,6 +350,11 @@ impl App {
         }
     }
 
+    /// Puts a screen on top, as a screen's own request would.
+    pub fn push(&mut self, screen: Box<dyn Screen>) {
+        self.push_screen(screen);
+    }
+
     /// Opens a modal layer over the top screen, which gets its result (with `tag`).
     pub fn open_modal(&mut self, tag: u64, modal: Modal) {
         if let Some(owner) = self.top_id() {

@@ -176,3 +176,17 @@ pub fn render(app: &App, width: u16, height: u16) -> String {
     }
     out
 }
+
+/// The screen line drawn with the selection style (reversed), if any.
+pub fn selected_line(app: &App, width: u16, height: u16) -> Option<String> {
+    let mut term = Terminal::new(TestBackend::new(width, height)).expect("test terminal");
+    term.draw(|f| flotilla::ui::draw(f, app)).expect("draw");
+    let buf = term.backend().buffer();
+    (0..height)
+        .find(|&y| {
+            buf[(1, y)]
+                .modifier
+                .contains(ratatui::style::Modifier::REVERSED)
+        })
+        .map(|y| (0..width).map(|x| buf[(x, y)].symbol()).collect())
+}

@@ -139,3 +139,14 @@ pub fn load_pods(app: &mut App, context: &str, n: usize, created: i64) {
     }
     pods_event(app, cluster, WatchEvent::Synced);
 }
+
+/// A Running (or `status`) pod called `name` in namespace `ns`, with uid `<cluster>/<ns>/<name>`.
+pub fn named_pod(cluster: &str, ns: &str, name: &str, status: &str) -> Row {
+    let wire: WireRow = serde_json::from_value(serde_json::json!({
+        "cells": [name, "1/1", status, "0", "1d", "10.0.0.1", format!("{cluster}-node-0"), "<none>", "<none>"],
+        "object": {"metadata": {"name": name, "namespace": ns, "uid": format!("{cluster}/{ns}/{name}"),
+            "creationTimestamp": "2026-01-01T00:00:00Z", "labels": {"app": name}}}
+    }))
+    .expect("row json");
+    table::build(&ResKey::core("pods"), &pod_columns(), wire).expect("row builds")
+}

@@ -34,6 +34,9 @@ pub struct TableScreen {
     follow: bool,
     /// The object under the cursor: (connection, uid, name).
     selected: Option<(ClusterId, String, String)>,
+    /// Set when the object under the cursor vanished in the latest refresh: an action that
+    /// arrives now was meant for it, not for the neighbour that took its place.
+    vanished: Option<String>,
     /// The drill-down waiting for its object, by request tag.
     drilling: Option<(u64, ObjectRef)>,
     tags: u64,
@@ -50,6 +53,7 @@ impl TableScreen {
             cursor_col: 0,
             follow: false,
             selected: None,
+            vanished: None,
             drilling: None,
             tags: 0,
         }
@@ -97,6 +101,9 @@ impl TableScreen {
 
     /// The selected object, looked up again now; an error message when it is gone.
     fn selected_object(&self, ctx: &Ctx) -> Option<Result<ObjectRef, String>> {
+        if let Some(gone) = &self.vanished {
+            return Some(Err(gone.clone()));
+        }
         let (cluster, uid, name) = self.selected.clone()?;
         let context = ctx.store.clusters.get(cluster).map(|s| s.context.clone());
         let row = ctx
@@ -245,6 +252,7 @@ impl TableScreen {
 
     /// Keeps the cursor on its object after the rows changed.
     fn follow_selection(&mut self, ctx: &mut Ctx) {
+        self.vanished = None;
         let len = self.rows.rows().len();
         if self.follow
             && let Some((cluster, uid, name)) = self.selected.clone()
@@ -261,10 +269,12 @@ impl TableScreen {
                     if gone && ctx.store.clusters.get(cluster).is_some() {
                         let on = ctx.store.clusters.name(cluster).to_string();
                         let next = self.at_cursor(ctx.store).map(|(_, _, n)| n);
-                        ctx.info(match next {
+                        let msg = match next {
                             Some(n) => format!("{name} was deleted on {on}; cursor moved to {n}"),
                             None => format!("{name} was deleted on {on}"),
-                        });
+                        };
+                        ctx.info(msg.clone());
+                        self.vanished = Some(msg);
                     }
                 }
             }

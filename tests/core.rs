@@ -1,0 +1,378 @@
+//! The core without a runtime, a terminal or a cluster: input goes into `App::update`, effects
+//! and the drawn screen come out. Objects are followed by identity, connections are never
+//! confused, late answers are dropped, modal layers get keys first.
+
+mod harness;
+
+use crossterm::event::{KeyCode, KeyEvent};
+use flotilla::app::{App, Input};
+use flotilla::model::{Action, ApiError, ClusterEvent, Effect, Fetched, Msg, ResKey, WatchEvent};
+use harness::{render, selected_line, synthetic};
+
+fn press(app: &mut App, a: Action) -> Vec<Effect> {
+    app.update(Input::Action(a))
+}
+
+fn keys(app: &mut App, text: &str) {
+    for c in text.chars() {
+        app.update(Input::Key(KeyEvent::from(KeyCode::Char(c))));
+    }
+}
+
+fn screen(app: &mut App) -> String {
+    app.update(Input::Tick);
+    render(app, 120, 30)
+}
+
+fn selected(app: &mut App) -> String {
+    app.update(Input::Tick);
+    selected_line(app, 120, 30).unwrap_or_default()
+}
+
+fn flash(app: &App) -> String {
+    app.flash
+        .as_ref()
+        .map(|f| f.text.clone())
+        .unwrap_or_default()
+}
+
+/// dev with pods p10, p20, … p90 in shop.
+fn shop() -> App {
+    let mut app = synthetic::app(&["dev"]);
+    press(&mut app, Action::Run("pods shop".into()));
+    app.update(Input::Tick);
+    let dev = synthetic::id(&app, "dev");
+    synthetic::pods_event(
+        &mut app,
+        dev,
+        WatchEvent::Listing {
+            columns: synthetic::pod_columns(),
+        },
+    );
+    let rows = (1..10)
+        .map(|i| synthetic::named_pod("dev", "shop", &format!("p{}0", i), "Running"))
+        .collect();
+    synthetic::pods_event(&mut app, dev, WatchEvent::Upsert(rows));
+    synthetic::pods_event(&mut app, dev, WatchEvent::Synced);
+    app
+}
+
+fn upsert(app: &mut App, names: &[(&str, &str)]) {
+    let dev = synthetic::id(app, "dev");
+    let rows = names
+        .iter()
+        .map(|(n, s)| synthetic::named_pod("dev", "shop", n, s))
+        .collect();
+    synthetic::pods_event(app, dev, WatchEvent::Upsert(rows));
+}
+
+fn delete(app: &mut App, names: &[&str]) {
+    let dev = synthetic::id(app, "dev");
+    let uids = names.iter().map(|n| format!("dev/shop/{n}")).collect();
+    synthetic::pods_event(app, dev, WatchEvent::Delete(uids));
+}
+
+#[test]
+fn starting_asks_for_connections_and_nothing_runs_by_itself() {
+    let contexts = ["dev", "prod"].map(|n| flotilla::model::ContextEntry {
+        name: n.into(),
+        cluster: n.into(),
+        user: "u".into(),
+        namespace: None,
+        server: String::new(),
+    });
+    let mut app = App::new(
+        contexts.to_vec(),
+        &["dev".into(), "prod".into()],
+        harness::config(),
+    );
+    let fx = app.update(Input::Tick);
+    let connects: Vec<&str> = fx
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Connect { context, .. } => Some(context.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(connects, ["dev", "prod"]);
+    // No watch before the connection is up; then one for the pod list.
+    assert!(!fx.iter().any(|e| matches!(e, Effect::Watch { .. })));
+    let dev = synthetic::id(&app, "dev");
+    synthetic::connected(&mut app, dev);
+    let fx = app.update(Input::Tick);
+    assert!(
+        matches!(fx.as_slice(), [Effect::Watch { cluster, res, .. }] if *cluster == dev && res.key == ResKey::core("pods")),
+        "{fx:?}"
+    );
+}
+
+#[test]
+fn cursor_stays_on_its_object_while_rows_come_go_and_resort() {
+    let mut app = shop();
+    for _ in 0..4 {
+        press(&mut app, Action::Down);
+    }
+    assert!(selected(&mut app).contains("p50"), "{}", screen(&mut app));
+    // Rows before it appear and disappear; the list re-sorts by status.
+    upsert(
+        &mut app,
+        &[("p01", "Running"), ("p02", "Running"), ("p03", "Pending")],
+    );
+    assert!(selected(&mut app).contains("p50"), "{}", screen(&mut app));
+    delete(&mut app, &["p10", "p20", "p30"]);
+    assert!(selected(&mut app).contains("p50"), "{}", screen(&mut app));
+    press(&mut app, Action::SortStatus);
+    upsert(&mut app, &[("p50", "CrashLoopBackOff"), ("p60", "Pending")]);
+    let line = selected(&mut app);
+    assert!(
+        line.contains("p50") && line.contains("CrashLoopBackOff"),
+        "{}",
+        screen(&mut app)
+    );
+    // An action between a message and the next frame resolves the object, not a position.
+    upsert(&mut app, &[("p00", "Completed"), ("p04", "Completed")]);
+    let copied = press(&mut app, Action::Copy)
+        .into_iter()
+        .find_map(|e| match e {
+            Effect::Copy(t) => Some(t),
+            _ => None,
+        });
+    assert_eq!(copied.as_deref(), Some("p50"));
+}
+
+#[test]
+fn an_object_deleted_under_the_cursor_moves_it_to_a_neighbour_and_says_so() {
+    let mut app = shop();
+    for _ in 0..4 {
+        press(&mut app, Action::Down);
+    }
+    assert!(selected(&mut app).contains("p50"));
+    delete(&mut app, &["p50"]);
+    assert!(selected(&mut app).contains("p60"), "{}", screen(&mut app));
+    assert_eq!(flash(&app), "p50 was deleted on dev; cursor moved to p60");
+    // And it keeps following its new object.
+    upsert(&mut app, &[("p05", "Running")]);
+    assert!(selected(&mut app).contains("p60"));
+}
+
+#[test]
+fn describing_a_vanished_object_says_so_instead_of_showing_another() {
+    let mut app = shop();
+    press(&mut app, Action::Down);
+    assert!(selected(&mut app).contains("p20"));
+    // Deleted between the last frame and the key press: not described, and not swapped for
+    // its neighbour either.
+    delete(&mut app, &["p20"]);
+    let fx = press(&mut app, Action::Describe);
+    assert!(
+        !fx.iter().any(|e| matches!(e, Effect::Fetch { .. })),
+        "{fx:?}"
+    );
+    assert_eq!(flash(&app), "p20 was deleted on dev; cursor moved to p30");
+    // The cursor is on p30 now; describe it, and let the server answer with another object.
+    let fx = press(&mut app, Action::Describe);
+    let ticket = fx
+        .iter()
+        .find_map(|e| match e {
+            Effect::Fetch { ticket, path, .. } => {
+                assert_eq!(path, "/api/v1/namespaces/shop/pods/p30");
+                Some(*ticket)
+            }
+            _ => None,
+        })
+        .expect("a fetch");
+    app.update(Input::Msg(Msg::Fetched {
+        ticket,
+        result: Ok(Fetched {
+            object: serde_json::json!({"kind": "Pod", "metadata": {"name": "p30", "uid": "someone-else"}}),
+            events: vec![],
+        }),
+    }));
+    let s = screen(&mut app);
+    assert!(s.contains("Pod dev/shop/p30 no longer exists"), "{s}");
+    assert!(!s.contains("someone-else\n"), "{s}");
+}
+
+#[test]
+fn a_view_scoped_to_a_context_never_shows_the_next_connection_in_its_place() {
+    let mut app = synthetic::app_with(&["dev"], &["prod"]);
+    press(&mut app, Action::Run("pods shop @dev".into()));
+    app.update(Input::Tick);
+    let old_dev = synthetic::id(&app, "dev");
+    let columns = synthetic::pod_columns();
+    synthetic::pods_event(&mut app, old_dev, WatchEvent::Listing { columns });
+    upsert(&mut app, &[("dev-pod", "Running")]);
+    assert!(screen(&mut app).contains("dev-pod"));
+    // Remove dev and add prod from :ctx.
+    press(&mut app, Action::Contexts);
+    press(&mut app, Action::ToggleContext); // dev is first
+    let fx = press(&mut app, Action::Down);
+    assert!(fx.is_empty());
+    let fx = press(&mut app, Action::ToggleContext);
+    let prod = match fx.as_slice() {
+        [Effect::Connect { cluster, context }] if context == "prod" => *cluster,
+        other => panic!("{other:?}"),
+    };
+    assert_ne!(prod, old_dev, "a new connection gets a new id");
+    synthetic::connected(&mut app, prod);
+    app.update(Input::Tick);
+    let columns = synthetic::pod_columns();
+    synthetic::pods_event(&mut app, prod, WatchEvent::Listing { columns });
+    let rows = vec![synthetic::named_pod("prod", "shop", "prod-pod", "Running")];
+    synthetic::pods_event(&mut app, prod, WatchEvent::Upsert(rows));
+    // A late event of the removed connection lands nowhere.
+    app.update(Input::Msg(Msg::Watch {
+        cluster: old_dev,
+        res: ResKey::core("pods"),
+        generation: 1,
+        ev: WatchEvent::Upsert(vec![synthetic::named_pod(
+            "dev", "shop", "ghost", "Running",
+        )]),
+    }));
+    press(&mut app, Action::Back);
+    let s = screen(&mut app);
+    assert!(s.contains("@dev"), "{s}");
+    assert!(!s.contains("prod-pod") && !s.contains("ghost"), "{s}");
+    assert!(s.contains("no live cluster in scope"), "{s}");
+}
+
+#[test]
+fn a_drill_down_that_answers_after_the_user_moved_on_is_dropped() {
+    let mut app = synthetic::app(&["dev"]);
+    press(&mut app, Action::Run("deploy shop".into()));
+    app.update(Input::Tick);
+    let dev = synthetic::id(&app, "dev");
+    let res = ResKey::new("apps", "deployments");
+    let generation = app
+        .store
+        .sheet(dev, &res)
+        .map(|s| s.generation())
+        .unwrap_or(0);
+    let wire: flotilla::cluster::table::WireRow = serde_json::from_value(serde_json::json!({
+        "cells": ["web", "2/2", "2", "2", "1d"],
+        "object": {"metadata": {"name": "web", "namespace": "shop", "uid": "d1"}}
+    }))
+    .unwrap();
+    let row = flotilla::cluster::table::build(&res, &[], wire).unwrap();
+    app.update(Input::Msg(Msg::Watch {
+        cluster: dev,
+        res: res.clone(),
+        generation,
+        ev: WatchEvent::Upsert(vec![row]),
+    }));
+    let fx = press(&mut app, Action::Enter);
+    let ticket = fx
+        .iter()
+        .find_map(|e| match e {
+            Effect::Fetch { ticket, .. } => Some(*ticket),
+            _ => None,
+        })
+        .expect("the drill-down fetches the deployment");
+    // The user moves on before the answer arrives.
+    press(&mut app, Action::Help);
+    let depth = app.depth();
+    app.update(Input::Msg(Msg::Fetched {
+        ticket,
+        result: Ok(Fetched {
+            object: serde_json::json!({"kind": "Deployment", "metadata": {"uid": "d1"},
+                "spec": {"selector": {"matchLabels": {"app": "web"}}}}),
+            events: vec![],
+        }),
+    }));
+    assert_eq!(app.depth(), depth, "nothing pushed over help");
+    assert!(screen(&mut app).contains("help"));
+    // Without moving on, the same answer drills down.
+    press(&mut app, Action::Back);
+    let fx = press(&mut app, Action::Enter);
+    let ticket = fx
+        .iter()
+        .find_map(|e| match e {
+            Effect::Fetch { ticket, .. } => Some(*ticket),
+            _ => None,
+        })
+        .unwrap();
+    app.update(Input::Msg(Msg::Fetched {
+        ticket,
+        result: Ok(Fetched {
+            object: serde_json::json!({"kind": "Deployment", "metadata": {"uid": "d1"},
+                "spec": {"selector": {"matchLabels": {"app": "web"}}}}),
+            events: vec![],
+        }),
+    }));
+    assert!(screen(&mut app).contains("deployment/web"));
+    // An error answer is one line.
+    press(&mut app, Action::Back);
+    let fx = press(&mut app, Action::Enter);
+    if let Some(Effect::Fetch { ticket, .. }) =
+        fx.into_iter().find(|e| matches!(e, Effect::Fetch { .. }))
+    {
+        app.update(Input::Msg(Msg::Fetched {
+            ticket,
+            result: Err(ApiError {
+                code: 404,
+                message: "not found".into(),
+            }),
+        }));
+    }
+    assert_eq!(flash(&app), "Deployment dev/shop/web no longer exists");
+}
+
+#[test]
+fn the_top_modal_layer_gets_keys_first() {
+    let mut app = shop();
+    app.open_modal(
+        7,
+        flotilla::modal::Modal::confirm_typed("delete", vec!["delete p10?".into()], "p10"),
+    );
+    // j and q are letters of the name being typed, not "down" and "quit".
+    keys(&mut app, "jq");
+    assert!(!app.should_quit);
+    assert!(selected(&mut app).contains("p10"));
+    let s = screen(&mut app);
+    assert!(s.contains("type p10 to confirm: jq"), "{s}");
+    app.update(Input::Key(KeyEvent::from(KeyCode::Esc)));
+    assert_eq!(app.modals().count(), 0);
+    press(&mut app, Action::Down);
+    assert!(selected(&mut app).contains("p20"));
+}
+
+#[test]
+fn a_key_can_run_a_command() {
+    let mut config = harness::config();
+    config.keymap = flotilla::config::keymap::Keymap::load(
+        Some(("[table]\nX = 'command(\"deploy -A\")'\n", "keymap.toml")),
+        &flotilla::screens::modes(),
+    )
+    .unwrap();
+    let mut app = App::new(Vec::new(), &[], config);
+    keys(&mut app, "X");
+    assert!(
+        screen(&mut app).contains("deployments(all)"),
+        "{}",
+        screen(&mut app)
+    );
+}
+
+#[test]
+fn unreachable_clusters_rows_are_marked_stale() {
+    let mut app = shop();
+    let dev = synthetic::id(&app, "dev");
+    assert!(!screen(&mut app).contains("stale"));
+    app.update(Input::Msg(Msg::Cluster {
+        cluster: dev,
+        ev: ClusterEvent::Health(flotilla::model::Health::Unreachable(
+            "no answer within 3s".into(),
+        )),
+    }));
+    let s = screen(&mut app);
+    assert!(
+        s.contains("dev unreachable, stale 0s: no answer within 3s"),
+        "{s}"
+    );
+    assert!(s.contains("dev: stale 0s"), "{s}");
+    app.update(Input::Msg(Msg::Cluster {
+        cluster: dev,
+        ev: ClusterEvent::Health(flotilla::model::Health::Ok),
+    }));
+    assert!(!screen(&mut app).contains("stale"));
+}
