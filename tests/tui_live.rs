@@ -295,3 +295,57 @@ async fn contexts_view_adds_a_cluster_to_the_live_set() {
             .contains("staging")
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn twelve_contexts_keep_the_header_to_one_line_at_80x24() {
+    let Some(tb) = common::testbed() else { return };
+    // The three clusters under several context names each, plus one that cannot connect.
+    let text = std::fs::read_to_string(&tb.kubeconfig).expect("read kubeconfig");
+    let mut kc: serde_json::Value = serde_saphyr::from_str(&text).expect("kubeconfig parses");
+    let originals = kc["contexts"].as_array().expect("contexts").clone();
+    let contexts = kc["contexts"].as_array_mut().expect("contexts");
+    let mut names: Vec<String> = Vec::new();
+    for i in 0..11 {
+        let mut c = originals[i % originals.len()].clone();
+        let name = format!("{}-{i}", c["name"].as_str().unwrap_or("ctx"));
+        c["name"] = serde_json::Value::String(name.clone());
+        contexts.push(c);
+        names.push(name);
+    }
+    let user = originals[0]["context"]["user"].clone();
+    contexts.push(
+        serde_json::json!({"name": "dr-site", "context": {"cluster": "nowhere", "user": user}}),
+    );
+    names.push("dr-site".into());
+    kc["clusters"]
+        .as_array_mut()
+        .expect("clusters")
+        .push(serde_json::json!({"name": "nowhere", "cluster": {"server": "https://127.0.0.1:9"}}));
+    let dir = std::env::temp_dir().join(format!("flotilla-twelve-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("tmp dir");
+    let path = dir.join("kubeconfig");
+    std::fs::write(&path, serde_json::to_string(&kc).expect("json")).expect("write kubeconfig");
+
+    let live: Vec<&str> = names.iter().map(String::as_str).collect();
+    assert_eq!(live.len(), 12);
+    let mut h = Harness::new(&path, &live);
+    let ok = h
+        .pump_until(WAIT, |h| {
+            h.screen(80, 24)
+                .lines()
+                .next()
+                .is_some_and(|l| l.contains("11 ok") && l.contains("✖ dr-site"))
+        })
+        .await;
+    let screen = h.screen(80, 24);
+    assert!(ok, "{screen}");
+    let lines: Vec<&str> = screen.lines().collect();
+    assert!(
+        lines[0].starts_with("flotilla 12 clusters: 11 ok · 1 unreachable │ ✖ dr-site"),
+        "{screen}"
+    );
+    assert!(
+        lines[1].starts_with('┌'),
+        "the header is one line:\n{screen}"
+    );
+}

@@ -105,7 +105,8 @@ impl Clusters {
 impl ClusterSlot {
     fn set_health(&mut self, h: Health, now: Instant) {
         match h {
-            Health::Unreachable(_) => {
+            // Only rows once current can go stale; a context that never connected has none.
+            Health::Unreachable(_) if self.connected => {
                 self.unreachable_since.get_or_insert(now);
             }
             _ => self.unreachable_since = None,

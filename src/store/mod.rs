@@ -244,6 +244,12 @@ mod tests {
         s.apply(id, &pods, 1, WatchEvent::Live);
         assert!(s.stale_since(id, Some(&pods)).is_none());
         let now = Instant::now();
+        let connected = crate::model::ClusterEvent::Connected {
+            version: "v1".into(),
+            identity: None,
+            default_namespace: "default".into(),
+        };
+        s.clusters.apply(id, connected, now);
         s.clusters.apply(
             id,
             crate::model::ClusterEvent::Health(Health::Unreachable("no answer".into())),

@@ -105,6 +105,17 @@ impl Testbed {
         run_tb(&["start-apiserver", cluster]);
     }
 
+    /// SIGSTOPs `cluster`'s kube-apiserver (`testbed/tb freeze-apiserver`): its connections
+    /// stay open and nothing answers.
+    pub fn freeze_apiserver(&self, cluster: &str) {
+        run_tb(&["freeze-apiserver", cluster]);
+    }
+
+    /// SIGCONTs it, restarts components that gave up meanwhile, waits for `/readyz`.
+    pub fn thaw_apiserver(&self, cluster: &str) {
+        run_tb(&["thaw-apiserver", cluster]);
+    }
+
     /// Runs the testbed's own kubectl against `context`.
     pub fn kubectl(&self, context: &str, args: &[&str]) -> Output {
         Command::new(kubectl_path())

@@ -119,13 +119,12 @@ impl Harness {
         render(&self.app, width, height)
     }
 
-    /// The cluster header line.
+    /// The cluster header (up to three lines when many clusters have long reasons).
     pub fn header(&mut self) -> String {
-        self.screen(200, 60)
-            .lines()
-            .next()
-            .unwrap_or_default()
-            .to_string()
+        let screen = self.screen(200, 60);
+        let lines: Vec<&str> = screen.lines().collect();
+        let end = lines.iter().position(|l| l.starts_with('┌')).unwrap_or(1);
+        lines[..end].concat()
     }
 
     /// Lines of the screen that contain every one of `words`.
