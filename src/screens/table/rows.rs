@@ -79,6 +79,19 @@ struct SheetIn {
     rank: u16,
 }
 
+/// The first thing rows are compared by.
+#[derive(Clone, Copy)]
+enum Order {
+    /// Warnings first, then most recent (events' default).
+    Events,
+    Name,
+    Age,
+    Cluster,
+    Recency,
+    /// A cell's leading number, then its text.
+    Value,
+}
+
 /// What a comparison reads of a row, computed once per row for a full sort.
 struct Key<'a> {
     row: &'a Row,
@@ -109,6 +122,7 @@ pub struct MergedRows {
     filtered: Option<String>,
     /// Sort, scope or namespaces changed: rebuild on the next refresh.
     invalid: bool,
+    order: Order,
 }
 
 /// When the object last did something: an event's last sighting, else its creation.
@@ -145,6 +159,7 @@ impl MergedRows {
             shown: Vec::new(),
             filtered: None,
             invalid: true,
+            order: Order::Name,
         }
     }
 
@@ -317,6 +332,7 @@ impl MergedRows {
             .columns
             .iter()
             .position(|c| c.name.eq_ignore_ascii_case("node"));
+        self.order = self.order();
         let sort_col = match self.sort {
             SortBy::Col(DisplayCol::Cell(i))
                 if self
@@ -366,7 +382,7 @@ impl MergedRows {
                 }
             }
         }
-        keyed.sort_unstable_by(|a, b| self.compare(&a.1, &b.1));
+        keyed.sort_by(|a, b| self.compare(&a.1, &b.1));
         self.base = keyed.into_iter().map(|(r, _)| r).collect();
         self.filter_all(&sheets);
     }
@@ -442,6 +458,22 @@ impl MergedRows {
 
     /// The one order of the view: a total order, so incremental placement and a full sort
     /// always agree.
+    /// What the sort compares first, decided once per rebuild rather than per comparison.
+    fn order(&self) -> Order {
+        let kind = |i: usize| self.columns.get(i).map(|c| &c.kind);
+        match &self.sort {
+            SortBy::Default if self.res.is("", "events") => Order::Events,
+            SortBy::Default | SortBy::Name | SortBy::Col(DisplayCol::Namespace) => Order::Name,
+            SortBy::Age => Order::Age,
+            SortBy::Col(DisplayCol::Cluster) => Order::Cluster,
+            SortBy::Col(DisplayCol::Cell(i)) if kind(*i) == Some(&ColumnKind::LastSeen) => {
+                Order::Recency
+            }
+            SortBy::Col(DisplayCol::Cell(i)) if kind(*i) == Some(&ColumnKind::Age) => Order::Age,
+            SortBy::Col(DisplayCol::Cell(_)) => Order::Value,
+        }
+    }
+
     fn compare(&self, a: &Key, b: &Key) -> Ordering {
         let by_name = || {
             a.row
@@ -452,24 +484,18 @@ impl MergedRows {
                 .then_with(|| a.row.uid.cmp(&b.row.uid))
         };
         let newest_first = |x: Option<i64>, y: Option<i64>| y.cmp(&x);
-        let kind = |i: usize| self.columns.get(i).map(|c| &c.kind);
-        let order = match &self.sort {
-            SortBy::Default if self.res.is("", "events") => b
+        let order = match self.order {
+            Order::Events => b
                 .row
                 .health
                 .cmp(&a.row.health)
                 .then_with(|| newest_first(recency(a.row), recency(b.row)))
                 .then_with(by_name),
-            SortBy::Default | SortBy::Name | SortBy::Col(DisplayCol::Namespace) => by_name(),
-            SortBy::Age => newest_first(a.row.created, b.row.created).then_with(by_name),
-            SortBy::Col(DisplayCol::Cluster) => a.rank.cmp(&b.rank).then_with(by_name),
-            SortBy::Col(DisplayCol::Cell(i)) if kind(*i) == Some(&ColumnKind::LastSeen) => {
-                newest_first(recency(a.row), recency(b.row)).then_with(by_name)
-            }
-            SortBy::Col(DisplayCol::Cell(i)) if kind(*i) == Some(&ColumnKind::Age) => {
-                newest_first(a.row.created, b.row.created).then_with(by_name)
-            }
-            SortBy::Col(DisplayCol::Cell(_)) => {
+            Order::Name => by_name(),
+            Order::Age => newest_first(a.row.created, b.row.created).then_with(by_name),
+            Order::Cluster => a.rank.cmp(&b.rank).then_with(by_name),
+            Order::Recency => newest_first(recency(a.row), recency(b.row)).then_with(by_name),
+            Order::Value => {
                 let by_value = match (a.num, b.num) {
                     (Some(x), Some(y)) => x
                         .partial_cmp(&y)
