@@ -1,5 +1,6 @@
-//! kubectl's human durations, both ways: ages as `kubectl get` prints them ("45s", "3m12s",
-//! "5h", "2y45d"), and such strings back into seconds (events' LAST SEEN).
+//! Times as people and kubectl write them: ages as `kubectl get` prints them ("45s",
+//! "3m12s", "5h", "2y45d"), such strings back into seconds (events' LAST SEEN), API
+//! timestamps, and how long rows have been stale.
 
 /// kubectl's human duration ("45s", "3m12s", "5h", "12d", "2y45d").
 pub fn age(secs: i64) -> String {
@@ -71,6 +72,11 @@ pub fn parse_duration(s: &str) -> Option<i64> {
         (num, digits, any) = (0, false, true);
     }
     (any && !digits).then_some(total)
+}
+
+/// An RFC 3339 time as the API writes it, in seconds since the epoch.
+pub fn parse_time(s: &str) -> Option<i64> {
+    s.parse::<jiff::Timestamp>().ok().map(|t| t.as_second())
 }
 
 /// "stale 2m": how long rows have not been known to be current.

@@ -325,8 +325,10 @@ fn the_top_modal_layer_gets_keys_first() {
         flotilla::modal::Modal::confirm_typed("delete", vec!["delete p10?".into()], "p10"),
     );
     // j and q are letters of the name being typed, not "down" and "quit".
-    keys(&mut app, "jq");
-    assert!(!app.should_quit);
+    for c in "jq".chars() {
+        let fx = app.update(Input::Key(KeyEvent::from(KeyCode::Char(c))));
+        assert!(fx.is_empty(), "{fx:?}");
+    }
     assert!(selected(&mut app).contains("p10"));
     let s = screen(&mut app);
     assert!(s.contains("type p10 to confirm: jq"), "{s}");
@@ -375,4 +377,98 @@ fn unreachable_clusters_rows_are_marked_stale() {
         ev: ClusterEvent::Health(flotilla::model::Health::Ok),
     }));
     assert!(!screen(&mut app).contains("stale"));
+}
+
+/// A screen of the test's own: adding one needs nothing but the trait.
+struct Drain {
+    log: Vec<String>,
+}
+
+impl flotilla::screens::Screen for Drain {
+    fn mode(&self) -> &'static str {
+        "text"
+    }
+    fn hints(&self) -> &'static [(Action, &'static str)] {
+        &[]
+    }
+    fn handle(&mut self, _: &Action, _: &mut flotilla::screens::Ctx) -> bool {
+        false
+    }
+    fn draw(
+        &self,
+        f: &mut ratatui::Frame,
+        area: ratatui::layout::Rect,
+        _: &flotilla::screens::DrawCtx,
+    ) {
+        f.render_widget(ratatui::widgets::Paragraph::new(self.log.join(" | ")), area);
+    }
+    fn opened(&mut self, ctx: &mut flotilla::screens::Ctx) {
+        ctx.modal(1, flotilla::modal::Modal::progress("drain node-1", 2));
+        for pod in ["web-1", "web-2"] {
+            let cluster = ctx.store.clusters.ids()[0];
+            ctx.fetch(
+                2,
+                cluster,
+                format!("/api/v1/namespaces/shop/pods/{pod}"),
+                None,
+                flotilla::screens::Deliver::OnStack,
+            );
+        }
+    }
+    fn answered(
+        &mut self,
+        tag: u64,
+        answer: flotilla::screens::Answer,
+        ctx: &mut flotilla::screens::Ctx,
+    ) {
+        use flotilla::screens::{Answer, ProgressStep};
+        match (tag, answer) {
+            (2, Answer::Fetched(Ok(f))) => {
+                let name = f.object["metadata"]["name"]
+                    .as_str()
+                    .unwrap_or("?")
+                    .to_string();
+                self.log.push(format!("evicted {name}"));
+                ctx.progress(1, ProgressStep::Advance(format!("evicted {name}")));
+                if self.log.len() == 2 {
+                    ctx.progress(1, ProgressStep::Finish("node-1 drained".into()));
+                }
+            }
+            (1, Answer::Modal(r)) => self.log.push(format!("progress closed: {r:?}")),
+            _ => {}
+        }
+    }
+}
+
+#[test]
+fn a_screen_of_its_own_drives_a_progress_layer_from_its_answers() {
+    let mut app = synthetic::app(&["dev"]);
+    app.push(Box::new(Drain { log: Vec::new() }));
+    let fx = app.update(Input::Tick);
+    let tickets: Vec<u64> = fx
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Fetch { ticket, .. } => Some(*ticket),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(tickets.len(), 2, "{fx:?}");
+    for (ticket, pod) in tickets.iter().zip(["web-1", "web-2"]) {
+        app.update(Input::Msg(Msg::Fetched {
+            ticket: *ticket,
+            result: Ok(Fetched {
+                object: serde_json::json!({"metadata": {"name": pod}}),
+                events: vec![],
+            }),
+        }));
+    }
+    let s = screen(&mut app);
+    assert!(
+        s.contains("drain node-1") && s.contains("2/2") && s.contains("node-1 drained"),
+        "{s}"
+    );
+    app.update(Input::Key(KeyEvent::from(KeyCode::Enter)));
+    let s = screen(&mut app);
+    assert!(s.contains("progress closed: Confirmed"), "{s}");
+    assert!(!s.contains("2/2"), "the layer is gone:\n{s}");
 }

@@ -92,7 +92,6 @@ impl App {
     }
 
     fn quit(&mut self) {
-        self.should_quit = true;
         self.effects.push(Effect::Quit);
     }
 

@@ -13,7 +13,9 @@ use crate::kinds::resource;
 use crate::modal::Modal;
 use crate::model::{ContextEntry, Effect, Msg, ResKey, ResourceInfo};
 use crate::screens::table::TableScreen;
-use crate::screens::{Answer, Ctx, Deliver, DrawCtx, FlashLevel, Need, Request, Screen};
+use crate::screens::{
+    Answer, Ctx, Deliver, DrawCtx, FlashLevel, Need, ProgressStep, Request, Screen,
+};
 use crate::store::Store;
 use crossterm::event::{KeyEvent, MouseEvent};
 pub use prompt::{Prompt, PromptKind};
@@ -76,7 +78,6 @@ pub struct App {
     effects: Vec<Effect>,
     next_id: u64,
     builtin: Vec<ResourceInfo>,
-    pub should_quit: bool,
 }
 
 impl App {
@@ -98,7 +99,6 @@ impl App {
             effects: Vec::new(),
             next_id: 0,
             builtin: resource::builtin(),
-            should_quit: false,
         };
         for name in live {
             app.connect(name);
@@ -258,12 +258,6 @@ impl App {
         for r in out {
             match r {
                 Request::Push(s) => self.push_screen(s),
-                Request::Root(s) => self.root(s),
-                Request::Pop => {
-                    if self.screens.len() > 1 && self.top_id() == Some(from) {
-                        self.pop();
-                    }
-                }
                 Request::Fetch {
                     tag,
                     cluster,
@@ -306,6 +300,22 @@ impl App {
                     owner: from,
                     tag,
                 }),
+                Request::Progress { tag, step } => {
+                    let layer = self
+                        .layers
+                        .iter_mut()
+                        .find(|l| l.owner == from && l.tag == tag);
+                    if let Some(Layer {
+                        modal: Modal::Progress(p),
+                        ..
+                    }) = layer
+                    {
+                        match step {
+                            ProgressStep::Advance(line) => p.advance(line),
+                            ProgressStep::Finish(line) => p.finish(line),
+                        }
+                    }
+                }
                 Request::Connect(name) => self.connect(&name),
                 Request::Disconnect(name) => self.disconnect(&name),
                 Request::RememberNamespace(ns) => self.remember_namespace(&ns),

@@ -206,3 +206,29 @@ async fn get<T: serde::de::DeserializeOwned>(
         .map_err(kube::Error::HttpError)?;
     client.request(req).await
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn discovered_names_are_sanitised() {
+        // What a hostile aggregated API server could announce.
+        let hostile = ResourceInfo {
+            key: ResKey::new("evil.example\u{202e}moc", "wid\u{200b}gets"),
+            version: "v1\u{1b}[2J".into(),
+            kind: "Wid\u{2066}get".into(),
+            singular: "widget\u{7}".into(),
+            short_names: vec!["p\u{200d}o".into(), "\u{1b}]52;c;ZXZpbA==\u{7}wg".into()],
+            namespaced: true,
+            verbs: vec!["list\u{feff}".into()],
+        };
+        let clean = sanitized(hostile);
+        assert_eq!(clean.key, ResKey::new("evil.examplemoc", "widgets"));
+        assert_eq!(clean.version, "v1");
+        assert_eq!(clean.kind, "Widget");
+        assert_eq!(clean.singular, "widget");
+        assert_eq!(clean.short_names, vec!["po", "wg"]);
+        assert!(clean.can("list"));
+    }
+}

@@ -118,10 +118,6 @@ fn cell_text(v: &serde_json::Value) -> String {
     }
 }
 
-pub fn parse_time(s: &str) -> Option<i64> {
-    s.parse::<jiff::Timestamp>().ok().map(|t| t.as_second())
-}
-
 /// Builds a row; `None` when the server sent no object metadata (nothing to key it by).
 pub fn build(res: &ResKey, columns: &[Column], wire: WireRow) -> Option<Row> {
     let meta = wire.object?.metadata;
@@ -152,7 +148,10 @@ pub fn build(res: &ResKey, columns: &[Column], wire: WireRow) -> Option<Row> {
         name: clean(&meta.name),
         namespace,
         cells,
-        created: meta.creation_timestamp.as_deref().and_then(parse_time),
+        created: meta
+            .creation_timestamp
+            .as_deref()
+            .and_then(crate::human::parse_time),
         last_seen,
         labels: meta
             .labels

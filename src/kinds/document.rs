@@ -241,7 +241,7 @@ pub fn describe_lines(original: &Value, events: &[Value], reveal: bool, now: i64
             ["lastTimestamp", "eventTime", "firstTimestamp"]
                 .iter()
                 .find_map(|f| e.get(*f).and_then(Value::as_str))
-                .and_then(crate::cluster::table::parse_time)
+                .and_then(crate::human::parse_time)
         };
         evs.sort_by_key(|e| last_seen(e));
         for e in evs {

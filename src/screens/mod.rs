@@ -13,7 +13,7 @@ pub mod text;
 use crate::config::Config;
 use crate::modal::{Modal, ModalResult};
 use crate::model::msg::ApiError;
-use crate::model::{Action, ClusterId, ContextEntry, Fetched, ObjectRef, ResKey, ResourceInfo};
+use crate::model::{Action, ClusterId, ContextEntry, Fetched, ResKey, ResourceInfo};
 use crate::store::Store;
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -90,9 +90,6 @@ pub enum FlashLevel {
 /// What a screen asks of the app while handling something; carried out right after.
 pub enum Request {
     Push(Box<dyn Screen>),
-    /// Replace the whole stack (a `:` command starts a new history).
-    Root(Box<dyn Screen>),
-    Pop,
     Fetch {
         tag: u64,
         cluster: ClusterId,
@@ -111,9 +108,21 @@ pub enum Request {
         tag: u64,
         modal: Modal,
     },
+    /// News for the progress layer this screen opened with `tag`.
+    Progress {
+        tag: u64,
+        step: ProgressStep,
+    },
     Connect(String),
     Disconnect(String),
     RememberNamespace(String),
+}
+
+pub enum ProgressStep {
+    /// One more item done, with a line saying what happened.
+    Advance(String),
+    /// All done (or stopped), with a last line.
+    Finish(String),
 }
 
 /// What a screen may read and ask for while it handles an action or an answer.
@@ -132,14 +141,6 @@ pub struct Ctx<'a> {
 impl Ctx<'_> {
     pub fn push(&mut self, screen: Box<dyn Screen>) {
         self.out.push(Request::Push(screen));
-    }
-
-    pub fn root(&mut self, screen: Box<dyn Screen>) {
-        self.out.push(Request::Root(screen));
-    }
-
-    pub fn pop(&mut self) {
-        self.out.push(Request::Pop);
     }
 
     pub fn fetch(
@@ -180,6 +181,10 @@ impl Ctx<'_> {
         self.out.push(Request::Modal { tag, modal });
     }
 
+    pub fn progress(&mut self, tag: u64, step: ProgressStep) {
+        self.out.push(Request::Progress { tag, step });
+    }
+
     pub fn connect(&mut self, context: &str) {
         self.out.push(Request::Connect(context.to_string()));
     }
@@ -200,11 +205,6 @@ impl Ctx<'_> {
     /// The resource as `cluster` serves it (the built-in entry until discovery answers).
     pub fn resource_on(&self, cluster: ClusterId, key: &ResKey) -> Option<ResourceInfo> {
         resource_on(self.store, self.builtin, cluster, key)
-    }
-
-    /// The object as it is now; `None` when it is gone.
-    pub fn exists(&self, obj: &ObjectRef) -> bool {
-        self.store.lookup(obj).is_some()
     }
 }
 

@@ -104,8 +104,13 @@ extern "C" fn report_skips() {
         "SKIPPED {n} testbed test(s) of {}: {why} — start it with testbed/tb up (CI runs them all)",
         std::env::args()
             .next()
-            .and_then(|a| Path::new(&a).file_name().map(|f| f.to_string_lossy().into_owned()))
-            .map(|f| f.rsplit_once('-').map(|(name, _)| name.to_string()).unwrap_or(f))
+            .and_then(|a| Path::new(&a)
+                .file_name()
+                .map(|f| f.to_string_lossy().into_owned()))
+            .map(|f| f
+                .rsplit_once('-')
+                .map(|(name, _)| name.to_string())
+                .unwrap_or(f))
             .unwrap_or_default()
     );
 }
