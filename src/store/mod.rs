@@ -238,6 +238,13 @@ mod tests {
         let id = s.clusters.add("dev");
         let pods = ResKey::core("pods");
         s.open(id, &pods, 1);
+        s.apply(id, &pods, 1, WatchEvent::Failed("forbidden".into()));
+        assert!(
+            s.stale_since(id, Some(&pods)).is_none(),
+            "never listed: nothing to be stale"
+        );
+        s.apply(id, &pods, 1, WatchEvent::Listing { columns: vec![] });
+        s.apply(id, &pods, 1, WatchEvent::Synced);
         assert!(s.stale_since(id, Some(&pods)).is_none());
         s.apply(id, &pods, 1, WatchEvent::Failed("watch went silent".into()));
         assert!(s.stale_since(id, Some(&pods)).is_some());

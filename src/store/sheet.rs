@@ -42,6 +42,9 @@ pub struct Sheet {
     pub stale_since: Option<Instant>,
     /// Uids re-sent by a relist in progress.
     seen: Option<HashSet<String>>,
+    /// A list has completed once: from then on a failure makes the rows stale, where before
+    /// there were no rows to go stale.
+    listed: bool,
     /// The watch generation feeding this sheet; events of other generations are dropped.
     pub(super) generation: u64,
     /// Bumped (from a store-wide counter, so never repeated) on every change.
@@ -64,6 +67,7 @@ impl Sheet {
             state: SheetState::Syncing,
             stale_since: None,
             seen: None,
+            listed: false,
             generation,
             version,
             layout: version,
@@ -227,6 +231,7 @@ impl Sheet {
         }
         self.state = SheetState::Ready;
         self.stale_since = None;
+        self.listed = true;
     }
 
     pub(super) fn live_again(&mut self) {
@@ -238,7 +243,9 @@ impl Sheet {
 
     pub(super) fn failed(&mut self, why: String, now: Instant) {
         self.state = SheetState::Failed(why);
-        self.stale_since.get_or_insert(now);
+        if self.listed {
+            self.stale_since.get_or_insert(now);
+        }
     }
 }
 
