@@ -29,6 +29,25 @@ fn selected(app: &mut App) -> String {
     selected_line(app, 120, 30).unwrap_or_default()
 }
 
+/// The ticket of the fetch among `fx`.
+fn fetched(fx: &[Effect]) -> Option<u64> {
+    fx.iter().find_map(|e| match e {
+        Effect::Fetch { ticket, .. } => Some(*ticket),
+        _ => None,
+    })
+}
+
+fn deployment_answer(app: &mut App, ticket: u64) {
+    app.update(Input::Msg(Msg::Fetched {
+        ticket,
+        result: Ok(Fetched {
+            object: serde_json::json!({"kind": "Deployment", "metadata": {"uid": "d1"},
+                "spec": {"selector": {"matchLabels": {"app": "web"}}}}),
+            events: vec![],
+        }),
+    }));
+}
+
 fn flash(app: &App) -> String {
     app.flash
         .as_ref()
@@ -171,16 +190,11 @@ fn describing_a_vanished_object_says_so_instead_of_showing_another() {
     assert_eq!(flash(&app), "p20 was deleted on dev; cursor moved to p30");
     // The cursor is on p30 now; describe it, and let the server answer with another object.
     let fx = press(&mut app, Action::Describe);
-    let ticket = fx
-        .iter()
-        .find_map(|e| match e {
-            Effect::Fetch { ticket, path, .. } => {
-                assert_eq!(path, "/api/v1/namespaces/shop/pods/p30");
-                Some(*ticket)
-            }
-            _ => None,
-        })
-        .expect("a fetch");
+    assert!(
+        fx.iter().any(|e| matches!(e, Effect::Fetch { path, .. } if path == "/api/v1/namespaces/shop/pods/p30")),
+        "{fx:?}"
+    );
+    let ticket = fetched(&fx).expect("a fetch");
     app.update(Input::Msg(Msg::Fetched {
         ticket,
         result: Ok(Fetched {
@@ -260,60 +274,28 @@ fn a_drill_down_that_answers_after_the_user_moved_on_is_dropped() {
         generation,
         ev: WatchEvent::Upsert(vec![row]),
     }));
-    let fx = press(&mut app, Action::Enter);
-    let ticket = fx
-        .iter()
-        .find_map(|e| match e {
-            Effect::Fetch { ticket, .. } => Some(*ticket),
-            _ => None,
-        })
-        .expect("the drill-down fetches the deployment");
+    let ticket = fetched(&press(&mut app, Action::Enter)).expect("the drill-down fetches");
     // The user moves on before the answer arrives.
     press(&mut app, Action::Help);
     let depth = app.depth();
-    app.update(Input::Msg(Msg::Fetched {
-        ticket,
-        result: Ok(Fetched {
-            object: serde_json::json!({"kind": "Deployment", "metadata": {"uid": "d1"},
-                "spec": {"selector": {"matchLabels": {"app": "web"}}}}),
-            events: vec![],
-        }),
-    }));
+    deployment_answer(&mut app, ticket);
     assert_eq!(app.depth(), depth, "nothing pushed over help");
     assert!(screen(&mut app).contains("help"));
     // Without moving on, the same answer drills down.
     press(&mut app, Action::Back);
-    let fx = press(&mut app, Action::Enter);
-    let ticket = fx
-        .iter()
-        .find_map(|e| match e {
-            Effect::Fetch { ticket, .. } => Some(*ticket),
-            _ => None,
-        })
-        .unwrap();
-    app.update(Input::Msg(Msg::Fetched {
-        ticket,
-        result: Ok(Fetched {
-            object: serde_json::json!({"kind": "Deployment", "metadata": {"uid": "d1"},
-                "spec": {"selector": {"matchLabels": {"app": "web"}}}}),
-            events: vec![],
-        }),
-    }));
+    let ticket = fetched(&press(&mut app, Action::Enter)).expect("a fetch");
+    deployment_answer(&mut app, ticket);
     assert!(screen(&mut app).contains("deployment/web"));
     // An error answer is one line.
     press(&mut app, Action::Back);
-    let fx = press(&mut app, Action::Enter);
-    if let Some(Effect::Fetch { ticket, .. }) =
-        fx.into_iter().find(|e| matches!(e, Effect::Fetch { .. }))
-    {
-        app.update(Input::Msg(Msg::Fetched {
-            ticket,
-            result: Err(ApiError {
-                code: 404,
-                message: "not found".into(),
-            }),
-        }));
-    }
+    let ticket = fetched(&press(&mut app, Action::Enter)).expect("a fetch");
+    app.update(Input::Msg(Msg::Fetched {
+        ticket,
+        result: Err(ApiError {
+            code: 404,
+            message: "not found".into(),
+        }),
+    }));
     assert_eq!(flash(&app), "Deployment dev/shop/web no longer exists");
 }
 
@@ -445,13 +427,7 @@ fn a_screen_of_its_own_drives_a_progress_layer_from_its_answers() {
     let mut app = synthetic::app(&["dev"]);
     app.push(Box::new(Drain { log: Vec::new() }));
     let fx = app.update(Input::Tick);
-    let tickets: Vec<u64> = fx
-        .iter()
-        .filter_map(|e| match e {
-            Effect::Fetch { ticket, .. } => Some(*ticket),
-            _ => None,
-        })
-        .collect();
+    let tickets: Vec<u64> = fx.chunks(1).filter_map(fetched).collect();
     assert_eq!(tickets.len(), 2, "{fx:?}");
     for (ticket, pod) in tickets.iter().zip(["web-1", "web-2"]) {
         app.update(Input::Msg(Msg::Fetched {

@@ -253,6 +253,20 @@ impl App {
         self.screens.last().map(|e| e.id)
     }
 
+    /// A ticket for a request of screen `screen`, whose answer goes back to it with `tag`.
+    fn ticket(&mut self, screen: u64, tag: u64, deliver: Deliver) -> u64 {
+        let ticket = self.next_id();
+        self.pending.insert(
+            ticket,
+            Pending {
+                screen,
+                tag,
+                deliver,
+            },
+        );
+        ticket
+    }
+
     /// Carries out what screen `from` asked for.
     fn requests(&mut self, from: u64, out: Vec<Request>) {
         for r in out {
@@ -265,15 +279,7 @@ impl App {
                     events,
                     deliver,
                 } => {
-                    let ticket = self.next_id();
-                    self.pending.insert(
-                        ticket,
-                        Pending {
-                            screen: from,
-                            tag,
-                            deliver,
-                        },
-                    );
+                    let ticket = self.ticket(from, tag, deliver);
                     self.effects.push(Effect::Fetch {
                         ticket,
                         cluster,
@@ -282,15 +288,7 @@ impl App {
                     });
                 }
                 Request::Edit { tag, name, text } => {
-                    let ticket = self.next_id();
-                    self.pending.insert(
-                        ticket,
-                        Pending {
-                            screen: from,
-                            tag,
-                            deliver: Deliver::OnStack,
-                        },
-                    );
+                    let ticket = self.ticket(from, tag, Deliver::OnStack);
                     self.effects.push(Effect::Edit { ticket, name, text });
                 }
                 Request::Copy(text) => self.effects.push(Effect::Copy(text)),
