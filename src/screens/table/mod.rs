@@ -128,11 +128,14 @@ impl TableScreen {
         }))
     }
 
-    fn with_selected(&self, ctx: &mut Ctx, f: impl FnOnce(ObjectRef, &mut Ctx)) {
-        match self.selected_object(ctx) {
-            Some(Ok(obj)) => f(obj, ctx),
-            Some(Err(e)) => ctx.error(e),
-            None => {}
+    /// The selected object as it is now; says so when it is gone.
+    fn target(&self, ctx: &mut Ctx) -> Option<ObjectRef> {
+        match self.selected_object(ctx)? {
+            Ok(obj) => Some(obj),
+            Err(e) => {
+                ctx.error(e);
+                None
+            }
         }
     }
 
@@ -162,17 +165,13 @@ impl TableScreen {
     }
 
     fn open_text(&self, kind: TextKind, edit: bool, ctx: &mut Ctx) {
-        self.with_selected(ctx, |obj, ctx| {
-            ctx.push(Box::new(TextScreen::object(kind, obj).editing(edit)))
-        });
+        if let Some(obj) = self.target(ctx) {
+            ctx.push(Box::new(TextScreen::object(kind, obj).editing(edit)));
+        }
     }
 
     fn enter(&mut self, ctx: &mut Ctx) {
-        let Some(obj) = (match self.selected_object(ctx) {
-            Some(Ok(o)) => Some(o),
-            Some(Err(e)) => return ctx.error(e),
-            None => None,
-        }) else {
+        let Some(obj) = self.target(ctx) else {
             return;
         };
         let k = &obj.res;
@@ -330,7 +329,11 @@ impl Screen for TableScreen {
             Action::Describe => self.open_text(TextKind::Describe, false, ctx),
             Action::Yaml => self.open_text(TextKind::Yaml, false, ctx),
             Action::Edit => self.open_text(TextKind::Yaml, true, ctx),
-            Action::Copy => self.with_selected(ctx, |obj, ctx| ctx.copy(obj.name)),
+            Action::Copy => {
+                if let Some(obj) = self.target(ctx) {
+                    ctx.copy(obj.name);
+                }
+            }
             Action::SortName => self.sort(SortBy::Name),
             Action::SortAge => self.sort(SortBy::Age),
             Action::SortStatus => match self
