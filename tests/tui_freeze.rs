@@ -15,6 +15,29 @@ use std::time::{Duration, Instant};
 
 const VICTIM: &str = "staging";
 
+/// Pods this test made; deleted however the test ends.
+struct Made<'a>(&'a common::Testbed, Vec<(&'static str, String)>);
+
+impl Drop for Made<'_> {
+    fn drop(&mut self) {
+        for (ctx, name) in &self.1 {
+            let _ = self.0.kubectl(
+                ctx,
+                &[
+                    "-n",
+                    "shop",
+                    "delete",
+                    "pod",
+                    name,
+                    "--grace-period=0",
+                    "--force",
+                    "--wait=false",
+                ],
+            );
+        }
+    }
+}
+
 /// Thaws the victim even when an assertion fails, so later tests find it running.
 struct Thaw<'a>(&'a common::Testbed, bool);
 
@@ -81,6 +104,16 @@ async fn frozen_apiserver_turns_stale_and_comes_back_exact() {
     assert!(listed, "{}", h.screen(200, 60));
     // A pod that will be deleted while flotilla cannot see the cluster.
     let doomed = format!("doomed-{}", std::process::id());
+    let probe = format!("while-frozen-{}", std::process::id());
+    let born = format!("after-thaw-{}", std::process::id());
+    let _made = Made(
+        &tb,
+        vec![
+            (VICTIM, doomed.clone()),
+            ("dev", probe.clone()),
+            (VICTIM, born.clone()),
+        ],
+    );
     tb.kubectl_ok(
         VICTIM,
         &[
@@ -122,7 +155,6 @@ async fn frozen_apiserver_turns_stale_and_comes_back_exact() {
     );
 
     // The other clusters stay live, and keys answer at once.
-    let probe = format!("while-frozen-{}", std::process::id());
     tb.kubectl_ok(
         "dev",
         &[
@@ -184,7 +216,6 @@ async fn frozen_apiserver_turns_stale_and_comes_back_exact() {
             "--wait=false",
         ],
     );
-    let born = format!("after-thaw-{}", std::process::id());
     tb.kubectl_ok(
         VICTIM,
         &[
