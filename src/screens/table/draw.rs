@@ -89,7 +89,26 @@ fn title(t: &TableScreen, ctx: &DrawCtx) -> Line<'static> {
     if let Some(e) = &r.filter.error {
         spans.push(Span::styled(format!("{e} "), theme.get("flash-error")));
     }
-    for (id, name) in t.clusters_in_scope(ctx.store) {
+    // Loading is named per cluster while there are few; stale and failing ones always are.
+    let in_scope = t.clusters_in_scope(ctx.store);
+    let syncing: Vec<&str> = in_scope
+        .iter()
+        .filter(|(id, _)| {
+            ctx.store.stale_since(*id, Some(&r.res)).is_none()
+                && ctx
+                    .store
+                    .sheet(*id, &r.res)
+                    .is_some_and(|s| s.state == SheetState::Syncing)
+        })
+        .map(|(_, name)| *name)
+        .collect();
+    if syncing.len() > 2 {
+        spans.push(Span::styled(
+            format!("syncing {} of {} clusters… ", syncing.len(), in_scope.len()),
+            theme.get("cluster-connecting"),
+        ));
+    }
+    for (id, name) in in_scope {
         let sheet = ctx.store.sheet(id, &r.res);
         let stale = ctx.store.stale_since(id, Some(&r.res));
         let (text, slot) = match (stale, sheet.map(|s| &s.state)) {
@@ -104,7 +123,7 @@ fn title(t: &TableScreen, ctx: &DrawCtx) -> Line<'static> {
                     "cluster-unreachable",
                 )
             }
-            (None, Some(SheetState::Syncing)) => {
+            (None, Some(SheetState::Syncing)) if syncing.len() <= 2 => {
                 (format!("{name}: syncing… "), "cluster-connecting")
             }
             (None, Some(SheetState::Failed(why))) => {
