@@ -175,6 +175,8 @@ async fn main() {
             executor.run(e);
         }
     };
+    // Start the connections at once, as the terminal loop does.
+    carry(app.update(Input::Tick));
     let mut term = Terminal::new(TestBackend::new(200, 50)).expect("terminal");
     let mut first_rows = None;
     let mut complete = None;
