@@ -239,21 +239,6 @@ async fn frozen_apiserver_turns_stale_and_comes_back_exact() {
     let shown = shown_uids(&h);
     let server = server_uids(&tb);
     let screen = h.screen(200, 60);
-    for (ctx, name) in [("dev", &probe), (VICTIM, &born)] {
-        let _ = tb.kubectl(
-            ctx,
-            &[
-                "-n",
-                "shop",
-                "delete",
-                "pod",
-                name,
-                "--grace-period=0",
-                "--force",
-                "--wait=false",
-            ],
-        );
-    }
     assert!(
         exact,
         "after the thaw {VICTIM}'s rows equal the server's: {} shown, {} on the server, \

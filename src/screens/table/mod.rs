@@ -32,8 +32,8 @@ pub struct TableScreen {
     pub cursor_col: usize,
     /// Set once the user moves the cursor; from then on it follows `selected`.
     follow: bool,
-    /// The object under the cursor: (connection, uid, name).
-    selected: Option<(ClusterId, String, String)>,
+    /// The object under the cursor.
+    selected: Option<ObjectRef>,
     /// Set when the object under the cursor vanished in the latest refresh: an action that
     /// arrives now was meant for it, not for the neighbour that took its place.
     vanished: Option<String>,
@@ -93,31 +93,14 @@ impl TableScreen {
             .collect()
     }
 
-    fn at_cursor(&self, store: &Store) -> Option<(ClusterId, String, String)> {
+    /// The object the row under the cursor shows.
+    fn at_cursor(&self, ctx: &Ctx) -> Option<ObjectRef> {
         let r = *self.rows.rows().get(self.cursor)?;
-        let row = self.rows.row(store, r)?;
-        Some((self.rows.cluster_of(r), row.uid.clone(), row.name.clone()))
-    }
-
-    /// The selected object, looked up again now; an error message when it is gone.
-    fn selected_object(&self, ctx: &Ctx) -> Option<Result<ObjectRef, String>> {
-        if let Some(gone) = &self.vanished {
-            return Some(Err(gone.clone()));
-        }
-        let (cluster, uid, name) = self.selected.clone()?;
-        let context = ctx.store.clusters.get(cluster).map(|s| s.context.clone());
-        let row = ctx
-            .store
-            .sheet(cluster, &self.rows.res)
-            .and_then(|s| s.find(&uid))
-            .map(|(_, r)| r);
-        let (Some(context), Some(row), Some(info)) =
-            (context, row, ctx.resource_on(cluster, &self.rows.res))
-        else {
-            return Some(Err(format!("{name} no longer exists")));
-        };
-        Some(Ok(ObjectRef {
-            context,
+        let row = self.rows.row(ctx.store, r)?;
+        let cluster = self.rows.cluster_of(r);
+        let info = ctx.resource_on(cluster, &self.rows.res)?;
+        Some(ObjectRef {
+            context: self.rows.context_of(r).to_string(),
             cluster,
             res: self.rows.res.clone(),
             version: info.version,
@@ -125,7 +108,19 @@ impl TableScreen {
             namespace: row.namespace.clone(),
             name: row.name.clone(),
             uid: row.uid.clone(),
-        }))
+        })
+    }
+
+    /// The selected object, looked up again now; an error message when it is gone.
+    fn selected_object(&self, ctx: &Ctx) -> Option<Result<ObjectRef, String>> {
+        if let Some(gone) = &self.vanished {
+            return Some(Err(gone.clone()));
+        }
+        let obj = self.selected.as_ref()?;
+        Some(match ctx.store.lookup(obj) {
+            Some(_) => Ok(obj.clone()),
+            None => Err(format!("{obj} no longer exists")),
+        })
     }
 
     /// The selected object as it is now; says so when it is gone.
@@ -139,7 +134,7 @@ impl TableScreen {
         }
     }
 
-    fn move_cursor(&mut self, a: &Action, store: &Store) {
+    fn move_cursor(&mut self, a: &Action, ctx: &Ctx) {
         let last = self.rows.rows().len().saturating_sub(1);
         self.cursor = match a {
             Action::Up => self.cursor.saturating_sub(1),
@@ -150,7 +145,7 @@ impl TableScreen {
             _ => last,
         };
         self.follow = true;
-        self.selected = self.at_cursor(store);
+        self.selected = self.at_cursor(ctx);
     }
 
     fn sort(&mut self, by: SortBy) {
@@ -254,20 +249,19 @@ impl TableScreen {
         self.vanished = None;
         let len = self.rows.rows().len();
         if self.follow
-            && let Some((cluster, uid, name)) = self.selected.clone()
+            && let Some(sel) = self.selected.clone()
         {
-            match self.rows.position_of(ctx.store, cluster, &uid) {
+            match self.rows.position_of(ctx.store, sel.cluster, &sel.uid) {
                 Some(p) => self.cursor = p,
                 None => {
-                    let gone = ctx
-                        .store
-                        .sheet(cluster, &self.rows.res)
-                        .is_none_or(|s| s.find(&uid).is_none());
                     // The row that took its place is its neighbour in the list.
                     self.cursor = self.cursor.min(len.saturating_sub(1));
-                    if gone && ctx.store.clusters.get(cluster).is_some() {
-                        let on = ctx.store.clusters.name(cluster).to_string();
-                        let next = self.at_cursor(ctx.store).map(|(_, _, n)| n);
+                    // Gone, not merely filtered out (nor its whole connection removed).
+                    let gone = ctx.store.lookup(&sel).is_none()
+                        && ctx.store.clusters.get(sel.cluster).is_some();
+                    if gone {
+                        let next = self.at_cursor(ctx).map(|o| o.name);
+                        let (name, on) = (&sel.name, &sel.context);
                         let msg = match next {
                             Some(n) => format!("{name} was deleted on {on}; cursor moved to {n}"),
                             None => format!("{name} was deleted on {on}"),
@@ -279,7 +273,7 @@ impl TableScreen {
             }
         }
         self.cursor = self.cursor.min(len.saturating_sub(1));
-        self.selected = self.at_cursor(ctx.store);
+        self.selected = self.at_cursor(ctx);
     }
 }
 
@@ -324,7 +318,7 @@ impl Screen for TableScreen {
             | Action::PageUp
             | Action::PageDown
             | Action::Top
-            | Action::Bottom => self.move_cursor(action, ctx.store),
+            | Action::Bottom => self.move_cursor(action, ctx),
             Action::Enter => self.enter(ctx),
             Action::Describe => self.open_text(TextKind::Describe, false, ctx),
             Action::Yaml => self.open_text(TextKind::Yaml, false, ctx),
