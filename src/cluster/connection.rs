@@ -3,7 +3,7 @@
 //! probing health. It only ever sends messages; it never touches UI state.
 
 use super::{Clients, discovery};
-use crate::model::{ClusterEvent, ClusterId, Health, Msg};
+use crate::model::{ApiError, ClusterEvent, ClusterId, Health, Msg};
 use kube::config::{KubeConfigOptions, Kubeconfig};
 use kube::{Client, Config};
 use std::time::Duration;
@@ -42,7 +42,7 @@ pub fn spawn(
             match timed(client.apiserver_version()).await {
                 Ok(v) => break v.git_version,
                 Err(e) => {
-                    if !send(ClusterEvent::Health(Health::Unreachable(e))) {
+                    if !send(ClusterEvent::Health(Health::Unreachable(e.message))) {
                         return;
                     }
                     tokio::time::sleep(backoff).await;
@@ -177,12 +177,19 @@ async fn build_client(context: &str, kubeconfig: Kubeconfig) -> Result<Client, S
 }
 
 /// Runs one request with the standard timeout, its error as a one-line reason.
+/// The HTTP status (0 when the server did not answer) and a one-line reason.
 pub(crate) async fn timed<T>(
     f: impl std::future::Future<Output = Result<T, kube::Error>>,
-) -> Result<T, String> {
+) -> Result<T, ApiError> {
     match tokio::time::timeout(REQUEST_TIMEOUT, f).await {
-        Ok(r) => r.map_err(|e| short_error(&e)),
-        Err(_) => Err("timed out".into()),
+        Ok(r) => r.map_err(|e| ApiError {
+            code: super::watch::api_code(&e),
+            message: short_error(&e),
+        }),
+        Err(_) => Err(ApiError {
+            code: 0,
+            message: format!("no answer within {}s", REQUEST_TIMEOUT.as_secs()),
+        }),
     }
 }
 

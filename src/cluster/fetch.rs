@@ -1,26 +1,20 @@
 //! One-off GETs: the full object behind a row (describe, YAML, drill-down selectors), and for
 //! describe the events about it.
 
-use super::connection::short_error;
-use super::watch::api_code;
+use super::connection::timed;
 use crate::model::Fetched;
 use crate::model::msg::ApiError;
 use kube::Client;
 use serde_json::Value;
-use std::time::Duration;
-
-const TIMEOUT: Duration = Duration::from_secs(15);
 
 async fn get(client: &Client, path: &str) -> Result<Value, ApiError> {
-    let fail = |code, message| ApiError { code, message };
     let req = http::Request::get(path)
         .body(Vec::new())
-        .map_err(|e| fail(0, e.to_string()))?;
-    match tokio::time::timeout(TIMEOUT, client.request::<Value>(req)).await {
-        Ok(Ok(v)) => Ok(v),
-        Ok(Err(e)) => Err(fail(api_code(&e), short_error(&e))),
-        Err(_) => Err(fail(0, format!("no answer within {}s", TIMEOUT.as_secs()))),
-    }
+        .map_err(|e| ApiError {
+            code: 0,
+            message: e.to_string(),
+        })?;
+    timed(client.request::<Value>(req)).await
 }
 
 /// GETs an object and, when `events` is a path, the events about it.

@@ -10,7 +10,6 @@ use ratatui::text::Span;
 use ratatui::widgets::{Block, Borders, Cell, Row, Table};
 
 pub const MODE: &str = "contexts";
-const PAGE: usize = 20;
 
 #[derive(Default)]
 pub struct ContextsScreen {
@@ -51,14 +50,11 @@ impl Screen for ContextsScreen {
 
     fn handle(&mut self, action: &Action, ctx: &mut Ctx) -> bool {
         let visible = self.visible(ctx.contexts);
-        let last = visible.len().saturating_sub(1);
+        if let Some(to) = super::moved(action, self.selected, visible.len()) {
+            self.selected = to;
+            return true;
+        }
         match action {
-            Action::Up => self.selected = self.selected.saturating_sub(1),
-            Action::Down => self.selected = (self.selected + 1).min(last),
-            Action::PageUp => self.selected = self.selected.saturating_sub(PAGE),
-            Action::PageDown => self.selected = (self.selected + PAGE).min(last),
-            Action::Top => self.selected = 0,
-            Action::Bottom => self.selected = last,
             Action::ToggleContext | Action::Enter => {
                 let Some(name) = visible.get(self.selected).map(|e| e.name.clone()) else {
                     return true;

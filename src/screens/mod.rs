@@ -255,6 +255,23 @@ pub fn modes() -> Vec<&'static str> {
     modes
 }
 
+/// Rows a page key moves.
+const PAGE: usize = 20;
+
+/// Where a movement key takes a cursor at `pos` in `len` lines; `None` for other actions.
+pub fn moved(action: &Action, pos: usize, len: usize) -> Option<usize> {
+    let last = len.saturating_sub(1);
+    Some(match action {
+        Action::Up => pos.saturating_sub(1),
+        Action::Down => (pos + 1).min(last),
+        Action::PageUp => pos.saturating_sub(PAGE),
+        Action::PageDown => (pos + PAGE).min(last),
+        Action::Top => 0,
+        Action::Bottom => last,
+        _ => return None,
+    })
+}
+
 pub fn known_resources<'a>(store: &'a Store, builtin: &'a [ResourceInfo]) -> Vec<&'a ResourceInfo> {
     let mut out: Vec<&ResourceInfo> = Vec::new();
     for slot in store.clusters.iter() {

@@ -14,7 +14,6 @@ use serde_json::Value;
 pub const MODE: &str = "text";
 const LOAD: u64 = 1;
 const EDIT: u64 = 2;
-const PAGE: usize = 20;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TextKind {
@@ -253,29 +252,19 @@ impl Screen for TextScreen {
     }
 
     fn handle(&mut self, action: &Action, ctx: &mut Ctx) -> bool {
-        let last = self.lines.len().saturating_sub(1);
-        self.scroll = match action {
-            Action::Up => self.scroll.saturating_sub(1),
-            Action::Down => (self.scroll + 1).min(last),
-            Action::PageUp => self.scroll.saturating_sub(PAGE),
-            Action::PageDown => (self.scroll + PAGE).min(last),
-            Action::Top => 0,
-            Action::Bottom => last,
+        if let Some(to) = super::moved(action, self.scroll, self.lines.len()) {
+            self.scroll = to;
+            return true;
+        }
+        match action {
             Action::Reveal => {
                 self.revealed = !self.revealed;
                 self.render(ctx.now);
-                self.scroll
             }
-            Action::Copy => {
-                ctx.copy(self.lines.join("\n"));
-                self.scroll
-            }
-            Action::Edit if self.kind == TextKind::Yaml => {
-                self.start_edit(ctx);
-                self.scroll
-            }
+            Action::Copy => ctx.copy(self.lines.join("\n")),
+            Action::Edit if self.kind == TextKind::Yaml => self.start_edit(ctx),
             _ => return false,
-        };
+        }
         true
     }
 

@@ -74,10 +74,6 @@ impl Clusters {
         self.slots.is_empty()
     }
 
-    pub fn name(&self, id: ClusterId) -> &str {
-        self.get(id).map(|s| s.context.as_str()).unwrap_or("?")
-    }
-
     /// Applies a connection task's news; returns false when the connection is gone.
     pub fn apply(&mut self, id: ClusterId, ev: ClusterEvent, now: Instant) -> bool {
         let Some(slot) = self.slots.iter_mut().find(|s| s.id == id) else {

@@ -18,7 +18,6 @@ use ratatui::layout::Rect;
 use rows::{DisplayCol, MergedRows, Scope, SortBy};
 
 pub const MODE: &str = "table";
-const PAGE: usize = 20;
 
 pub struct TableScreen {
     pub title: String,
@@ -134,16 +133,8 @@ impl TableScreen {
         }
     }
 
-    fn move_cursor(&mut self, a: &Action, ctx: &Ctx) {
-        let last = self.rows.rows().len().saturating_sub(1);
-        self.cursor = match a {
-            Action::Up => self.cursor.saturating_sub(1),
-            Action::Down => (self.cursor + 1).min(last),
-            Action::PageUp => self.cursor.saturating_sub(PAGE),
-            Action::PageDown => (self.cursor + PAGE).min(last),
-            Action::Top => 0,
-            _ => last,
-        };
+    fn move_cursor(&mut self, to: usize, ctx: &Ctx) {
+        self.cursor = to;
         self.follow = true;
         self.selected = self.at_cursor(ctx);
     }
@@ -312,13 +303,11 @@ impl Screen for TableScreen {
     }
 
     fn handle(&mut self, action: &Action, ctx: &mut Ctx) -> bool {
+        if let Some(to) = super::moved(action, self.cursor, self.rows.rows().len()) {
+            self.move_cursor(to, ctx);
+            return true;
+        }
         match action {
-            Action::Up
-            | Action::Down
-            | Action::PageUp
-            | Action::PageDown
-            | Action::Top
-            | Action::Bottom => self.move_cursor(action, ctx),
             Action::Enter => self.enter(ctx),
             Action::Describe => self.open_text(TextKind::Describe, false, ctx),
             Action::Yaml => self.open_text(TextKind::Yaml, false, ctx),
