@@ -33,6 +33,17 @@ fn temp_path(name: &str) -> PathBuf {
     std::env::temp_dir().join(format!("flotilla-{}-{nanos}-{safe}", std::process::id()))
 }
 
+/// Writes a new file readable by the user only (saved logs can hold secrets); an existing
+/// file is never overwritten.
+pub fn write_private(path: &std::path::Path, text: &str) -> std::io::Result<()> {
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)?;
+    f.write_all(text.as_bytes())
+}
+
 /// Opens `text` in the user's editor and returns what it left. `name` hints the file type.
 pub fn edit(name: &str, text: &str) -> Result<String, String> {
     edit_with(&editor(), name, text)

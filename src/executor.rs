@@ -2,9 +2,9 @@
 //! one-off fetches. Every task only sends messages back; effects that need the terminal
 //! (clipboard, editor, quit) are handed back to the runner.
 
-use crate::cluster::{Clients, connection, fetch, watch::WatchTask};
+use crate::cluster::{Clients, connection, exec, fetch, logs, watch::WatchTask};
 use crate::model::msg::ApiError;
-use crate::model::{ClusterId, Effect, Msg};
+use crate::model::{ClusterId, Effect, ExecOutput, ForwardEvent, ForwardTarget, Msg};
 use kube::config::Kubeconfig;
 use std::collections::HashMap;
 use tokio::sync::mpsc::UnboundedSender;
@@ -16,6 +16,20 @@ pub struct Executor {
     clients: Clients,
     connections: HashMap<ClusterId, JoinHandle<()>>,
     watches: HashMap<(ClusterId, u64), JoinHandle<()>>,
+    /// Log streams and port-forwards by ticket / id, with their connection.
+    streams: HashMap<u64, (ClusterId, JoinHandle<()>)>,
+    forwards: HashMap<u64, (ClusterId, JoinHandle<()>)>,
+}
+
+/// Output an `:exec` keeps per container.
+const EXEC_LIMIT: usize = 256 * 1024;
+const EXEC_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
+
+fn not_connected() -> ApiError {
+    ApiError {
+        code: 0,
+        message: "not connected".into(),
+    }
 }
 
 impl Executor {
@@ -26,7 +40,19 @@ impl Executor {
             clients: Clients::default(),
             connections: HashMap::new(),
             watches: HashMap::new(),
+            streams: HashMap::new(),
+            forwards: HashMap::new(),
         }
+    }
+
+    /// Sends a message to the app, as a task would.
+    pub fn send(&self, msg: Msg) {
+        let _ = self.tx.send(msg);
+    }
+
+    /// The client of a connected cluster (the app asks only for those).
+    pub fn client(&self, cluster: ClusterId) -> Option<kube::Client> {
+        self.clients.get(cluster)
     }
 
     /// Carries out a network effect; returns the effect when it is the runner's to carry out.
@@ -52,6 +78,14 @@ impl Executor {
                     }
                     *c != cluster
                 });
+                for tasks in [&mut self.streams, &mut self.forwards] {
+                    tasks.retain(|_, (c, t)| {
+                        if *c == cluster {
+                            t.abort();
+                        }
+                        *c != cluster
+                    });
+                }
                 self.clients.remove(cluster);
             }
             Effect::Watch {
@@ -103,6 +137,121 @@ impl Executor {
                     let _ = tx.send(Msg::Fetched { ticket, result });
                 });
             }
+            Effect::Logs {
+                ticket,
+                cluster,
+                spec,
+            } => {
+                let tx = self.tx.clone();
+                let Some(client) = self.clients.get(cluster) else {
+                    let _ = tx.send(Msg::Log {
+                        ticket,
+                        ev: crate::model::LogEvent::Ended("not connected".into()),
+                    });
+                    return None;
+                };
+                let task = tokio::spawn(logs::stream(client, spec, move |ev| {
+                    tx.send(Msg::Log { ticket, ev }).is_ok()
+                }));
+                self.streams.insert(ticket, (cluster, task));
+            }
+            Effect::StopLogs { ticket } => {
+                if let Some((_, t)) = self.streams.remove(&ticket) {
+                    t.abort();
+                }
+            }
+            Effect::Exec {
+                ticket,
+                cluster,
+                namespace,
+                pod,
+                container,
+                argv,
+            } => {
+                let client = self.clients.get(cluster);
+                let tx = self.tx.clone();
+                tokio::spawn(async move {
+                    let target = exec::ExecTarget {
+                        namespace,
+                        pod,
+                        container: Some(container),
+                    };
+                    let result = match client {
+                        Some(c) => exec::run(&c, &target, &argv, EXEC_LIMIT, EXEC_TIMEOUT)
+                            .await
+                            .map(|o| ExecOutput {
+                                stdout: o.stdout,
+                                stderr: o.stderr,
+                                exit_code: o.exit_code,
+                                truncated: o.truncated,
+                            }),
+                        None => Err(not_connected()),
+                    };
+                    let _ = tx.send(Msg::Exec { ticket, result });
+                });
+            }
+            Effect::Forward {
+                id,
+                cluster,
+                target,
+                remote_port,
+                local,
+            } => {
+                let tx = self.tx.clone();
+                let Some(client) = self.clients.get(cluster) else {
+                    let _ = tx.send(Msg::Forward {
+                        id,
+                        ev: ForwardEvent::Stopped("not connected".into()),
+                    });
+                    return None;
+                };
+                let target = match target {
+                    ForwardTarget::Pod { namespace, name } => {
+                        crate::forward::Target::Pod { namespace, name }
+                    }
+                    ForwardTarget::Selector {
+                        namespace,
+                        selector,
+                    } => crate::forward::Target::Selector {
+                        namespace,
+                        selector,
+                    },
+                };
+                let spec = crate::forward::Spec {
+                    id,
+                    target,
+                    remote_port,
+                    local,
+                };
+                let task = crate::forward::spawn(client, spec, move |id, ev| {
+                    use crate::forward::Event as E;
+                    let ev = match ev {
+                        E::Listening(a) => ForwardEvent::Listening(a),
+                        E::Pod(p) => ForwardEvent::Pod(p),
+                        E::Bytes { sent, received } => ForwardEvent::Bytes { sent, received },
+                        E::Error(e) => ForwardEvent::Error(e),
+                        E::Stopped(e) => ForwardEvent::Stopped(e),
+                    };
+                    let _ = tx.send(Msg::Forward { id, ev });
+                });
+                self.forwards.insert(id, (cluster, task));
+            }
+            Effect::StopForward { id } => {
+                if let Some((_, t)) = self.forwards.remove(&id) {
+                    t.abort();
+                }
+            }
+            Effect::Save { ticket, path, text } => {
+                let tx = self.tx.clone();
+                tokio::task::spawn_blocking(move || {
+                    let result = crate::editor::write_private(&path, &text)
+                        .map(|()| {
+                            format!("saved {} lines to {}", text.lines().count(), path.display())
+                        })
+                        .map_err(|e| format!("could not save to {}: {e}", path.display()));
+                    let _ = tx.send(Msg::Done { ticket, result });
+                });
+            }
             other => return Some(other),
         }
         None
@@ -112,6 +261,9 @@ impl Executor {
 impl Drop for Executor {
     fn drop(&mut self) {
         for t in self.connections.values().chain(self.watches.values()) {
+            t.abort();
+        }
+        for (_, t) in self.streams.values().chain(self.forwards.values()) {
             t.abort();
         }
     }

@@ -66,6 +66,8 @@ fn install_panic_hook() {
 /// The child that has the terminal now, and the answer it will give.
 struct Handover {
     ticket: u64,
+    /// A shell session (answered by `Msg::Done`), or the editor (`Msg::Edited`).
+    shell: bool,
     child: JoinHandle<Result<String, String>>,
 }
 
@@ -109,11 +111,16 @@ async fn next_event(events: &mut Option<EventStream>) -> Option<std::io::Result<
     }
 }
 
-async fn handed_back(h: &mut Option<Handover>) -> (u64, Result<String, String>) {
+async fn handed_back(h: &mut Option<Handover>) -> Msg {
     match h {
         Some(h) => {
             let r = (&mut h.child).await;
-            (h.ticket, r.unwrap_or_else(|e| Err(format!("editor: {e}"))))
+            let (ticket, result) = (h.ticket, r.unwrap_or_else(|e| Err(e.to_string())));
+            if h.shell {
+                Msg::Done { ticket, result }
+            } else {
+                Msg::Edited { ticket, result }
+            }
         }
         None => std::future::pending().await,
     }
@@ -163,11 +170,11 @@ impl Runner {
                     dirty = true;
                     fx
                 }
-                (ticket, result) = handed_back(&mut self.handover) => {
+                msg = handed_back(&mut self.handover) => {
                     self.handover = None;
                     self.take_back()?;
                     dirty = true;
-                    app.update(Input::Msg(Msg::Edited { ticket, result }))
+                    app.update(Input::Msg(msg))
                 }
                 _ = second.tick() => { dirty = true; Vec::new() }
                 _ = tokio::time::sleep_until(next_frame), if dirty && self.handover.is_none() => {
@@ -202,23 +209,67 @@ impl Runner {
                 Some(Effect::Copy(text)) => {
                     let _ = crate::clipboard::copy(&mut stdout(), &text);
                 }
-                Some(Effect::Edit { ticket, name, text }) => self.hand_over(ticket, name, text),
+                Some(Effect::Edit { ticket, name, text }) => self.hand_over(ticket, false, || {
+                    tokio::task::spawn_blocking(move || crate::editor::edit(&name, &text))
+                }),
+                Some(Effect::Shell {
+                    ticket,
+                    cluster,
+                    context,
+                    namespace,
+                    pod,
+                    container,
+                    attach,
+                    command,
+                }) => {
+                    let Some(client) = self.executor.client(cluster) else {
+                        let result = Err(format!("{context} is not connected"));
+                        self.executor.send(Msg::Done { ticket, result });
+                        continue;
+                    };
+                    let target = crate::cluster::exec::ExecTarget {
+                        namespace,
+                        pod,
+                        container: Some(container),
+                    };
+                    let session = if attach {
+                        crate::shell::Session::Attach
+                    } else {
+                        crate::shell::Session::Exec { command }
+                    };
+                    self.hand_over(ticket, true, move || {
+                        tokio::spawn(async move {
+                            crate::shell::run(client, &context, target, session)
+                                .await
+                                .map(|()| String::new())
+                        })
+                    });
+                }
                 Some(other) => tracing::warn!("effect nobody carries out: {other:?}"),
             }
         }
         Ok(false)
     }
 
-    /// Gives the terminal to `$EDITOR`; the loop keeps applying cluster messages meanwhile,
-    /// but draws nothing and reads no keys until the editor exits.
-    fn hand_over(&mut self, ticket: u64, name: String, text: String) {
+    /// Gives the terminal to `$EDITOR` or a shell; the loop keeps applying cluster messages
+    /// meanwhile, but draws nothing and reads no keys until the child is done.
+    fn hand_over(
+        &mut self,
+        ticket: u64,
+        shell: bool,
+        start: impl FnOnce() -> JoinHandle<Result<String, String>>,
+    ) {
         if self.handover.is_some() {
             return;
         }
         self.events = None;
         restore();
-        let child = tokio::task::spawn_blocking(move || crate::editor::edit(&name, &text));
-        self.handover = Some(Handover { ticket, child });
+        let child = start();
+        self.handover = Some(Handover {
+            ticket,
+            shell,
+            child,
+        });
     }
 
     fn take_back(&mut self) -> std::io::Result<()> {

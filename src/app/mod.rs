@@ -12,9 +12,10 @@ use crate::config::Config;
 use crate::kinds::resource;
 use crate::modal::Modal;
 use crate::model::{ContextEntry, Effect, Msg, ResKey, ResourceInfo};
+use crate::screens::forwards::Forward;
 use crate::screens::table::TableScreen;
 use crate::screens::{
-    Answer, Ctx, Deliver, DrawCtx, FlashLevel, Need, ProgressStep, Request, Screen,
+    Answer, Ctx, Deliver, DrawCtx, FlashLevel, Need, ProgressStep, Request, Screen, Shared,
 };
 use crate::store::Store;
 use crossterm::event::{KeyEvent, MouseEvent};
@@ -61,6 +62,8 @@ struct Pending {
     screen: u64,
     tag: u64,
     deliver: Deliver,
+    /// A stream: answered many times, stopped when the screen goes.
+    stream: bool,
 }
 
 pub struct App {
@@ -71,6 +74,7 @@ pub struct App {
     layers: Vec<Layer>,
     pub prompt: Option<Prompt>,
     pub flash: Option<Flash>,
+    pub shared: Shared,
     /// Namespaces on keys 1–9: the configured ones, then recently used ones.
     favourites: Vec<String>,
     watches: WatchPlan,
@@ -93,6 +97,7 @@ impl App {
             layers: Vec::new(),
             prompt: None,
             flash: None,
+            shared: Shared::default(),
             favourites,
             watches: WatchPlan::default(),
             pending: HashMap::new(),
@@ -140,6 +145,16 @@ impl App {
         };
         self.watches.drop_cluster(cluster);
         self.store.drop_cluster(cluster);
+        self.shared.marks.retain(|m| m.cluster != cluster);
+        for f in self
+            .shared
+            .forwards
+            .iter_mut()
+            .filter(|f| f.cluster == cluster)
+        {
+            f.stopped("context disconnected");
+        }
+        // The executor ends the connection's streams and forwards with it.
         self.effects.push(Effect::Disconnect { cluster });
     }
 
@@ -158,6 +173,14 @@ impl App {
             }
             Msg::Fetched { ticket, result } => self.deliver(ticket, Answer::Fetched(result)),
             Msg::Edited { ticket, result } => self.deliver(ticket, Answer::Edited(result)),
+            Msg::Log { ticket, ev } => self.deliver(ticket, Answer::Log(ev)),
+            Msg::Exec { ticket, result } => self.deliver(ticket, Answer::Exec(result)),
+            Msg::Done { ticket, result } => self.deliver(ticket, Answer::Done(result)),
+            Msg::Forward { id, ev } => {
+                if let Some(f) = self.shared.forwards.iter_mut().find(|f| f.id == id) {
+                    f.apply(ev);
+                }
+            }
         }
     }
 
@@ -236,6 +259,7 @@ impl App {
             contexts: &self.contexts,
             favourites: &self.favourites,
             builtin: &self.builtin,
+            shared: &self.shared,
             now: jiff::Timestamp::now().as_second(),
             out: &mut out,
         };
@@ -262,9 +286,22 @@ impl App {
                 screen,
                 tag,
                 deliver,
+                stream: false,
             },
         );
         ticket
+    }
+
+    /// Forgets the requests of screen `id` (or all with `None`), stopping its streams.
+    fn forget(&mut self, id: Option<u64>) {
+        let effects = &mut self.effects;
+        self.pending.retain(|ticket, p| {
+            let keep = id.is_some_and(|id| p.screen != id);
+            if !keep && p.stream {
+                effects.push(Effect::StopLogs { ticket: *ticket });
+            }
+            keep
+        });
     }
 
     /// Carries out what screen `from` asked for.
@@ -317,6 +354,121 @@ impl App {
                 Request::Connect(name) => self.connect(&name),
                 Request::Disconnect(name) => self.disconnect(&name),
                 Request::RememberNamespace(ns) => self.remember_namespace(&ns),
+                Request::Stream { tag, cluster, spec } => {
+                    let ticket = self.ticket(from, tag, Deliver::OnStack);
+                    if let Some(p) = self.pending.get_mut(&ticket) {
+                        p.stream = true;
+                    }
+                    self.effects.push(Effect::Logs {
+                        ticket,
+                        cluster,
+                        spec,
+                    });
+                }
+                Request::StopStream(tag) => {
+                    let found = self
+                        .pending
+                        .iter()
+                        .find(|(_, p)| p.screen == from && p.tag == tag && p.stream)
+                        .map(|(t, _)| *t);
+                    if let Some(ticket) = found {
+                        self.pending.remove(&ticket);
+                        self.effects.push(Effect::StopLogs { ticket });
+                    }
+                }
+                Request::Exec {
+                    tag,
+                    cluster,
+                    namespace,
+                    pod,
+                    container,
+                    argv,
+                } => {
+                    let ticket = self.ticket(from, tag, Deliver::OnStack);
+                    self.effects.push(Effect::Exec {
+                        ticket,
+                        cluster,
+                        namespace,
+                        pod,
+                        container,
+                        argv,
+                    });
+                }
+                Request::Shell {
+                    tag,
+                    cluster,
+                    namespace,
+                    pod,
+                    container,
+                    attach,
+                } => {
+                    let ticket = self.ticket(from, tag, Deliver::OnStack);
+                    let command = self.config.settings.shell.clone();
+                    let context = self
+                        .store
+                        .clusters
+                        .get(cluster)
+                        .map(|s| s.context.clone())
+                        .unwrap_or_default();
+                    self.effects.push(Effect::Shell {
+                        ticket,
+                        cluster,
+                        context,
+                        namespace,
+                        pod,
+                        container,
+                        attach,
+                        command,
+                    });
+                }
+                Request::Save { tag, path, text } => {
+                    let ticket = self.ticket(from, tag, Deliver::OnStack);
+                    self.effects.push(Effect::Save { ticket, path, text });
+                }
+                Request::Forward {
+                    cluster,
+                    context,
+                    target,
+                    what,
+                    remote_port,
+                    local,
+                } => {
+                    let id = self.next_id();
+                    self.shared.forwards.push(Forward::new(
+                        id,
+                        cluster,
+                        context,
+                        what,
+                        remote_port,
+                        local,
+                    ));
+                    self.effects.push(Effect::Forward {
+                        id,
+                        cluster,
+                        target,
+                        remote_port,
+                        local,
+                    });
+                }
+                Request::StopForward(id) => {
+                    if let Some(i) = self.shared.forwards.iter().position(|f| f.id == id) {
+                        self.shared.forwards.remove(i);
+                        self.effects.push(Effect::StopForward { id });
+                    }
+                }
+                Request::Mark(obj) => {
+                    let marks = &mut self.shared.marks;
+                    match marks
+                        .iter()
+                        .position(|m| m.cluster == obj.cluster && m.uid == obj.uid)
+                    {
+                        Some(i) => {
+                            marks.remove(i);
+                        }
+                        None => marks.push(obj),
+                    }
+                }
+                Request::ClearMarks => self.shared.marks.clear(),
             }
         }
     }
@@ -325,28 +477,32 @@ impl App {
     fn root(&mut self, screen: Box<dyn Screen>) {
         self.screens.clear();
         self.layers.clear();
-        self.pending.clear();
+        self.forget(None);
         self.push_screen(screen);
     }
 
     fn pop(&mut self) {
         if let Some(e) = self.screens.pop() {
             // Whatever the screen was waiting for has nowhere to go now.
-            self.pending.retain(|_, p| p.screen != e.id);
+            self.forget(Some(e.id));
             self.layers.retain(|l| l.owner != e.id);
         }
     }
 
     /// Hands an answer to the screen that asked, if it may still have it.
     fn deliver(&mut self, ticket: u64, answer: Answer) {
-        let Some(p) = self.pending.remove(&ticket) else {
+        let Some(p) = self.pending.get(&ticket) else {
             return;
         };
-        if p.deliver == Deliver::OnTop && self.top_id() != Some(p.screen) {
+        let (screen, tag, deliver) = (p.screen, p.tag, p.deliver);
+        if !p.stream {
+            self.pending.remove(&ticket);
+        }
+        if deliver == Deliver::OnTop && self.top_id() != Some(screen) {
             tracing::debug!("dropping an answer for a screen the user left");
             return;
         }
-        self.with_screen(p.screen, |s, ctx| s.answered(p.tag, answer, ctx));
+        self.with_screen(screen, |s, ctx| s.answered(tag, answer, ctx));
     }
 
     fn remember_namespace(&mut self, ns: &str) {
@@ -399,6 +555,7 @@ impl App {
             store: &self.store,
             config: &self.config,
             contexts: &self.contexts,
+            shared: &self.shared,
             now,
         }
     }

@@ -5,8 +5,10 @@ pub mod backoff;
 pub mod connection;
 pub mod credentials;
 pub mod discovery;
+pub mod exec;
 pub mod fetch;
 pub mod kubeconfig;
+pub mod logs;
 pub mod table;
 pub mod watch;
 

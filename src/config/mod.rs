@@ -22,9 +22,36 @@ pub struct Settings {
     pub favourite_namespaces: Vec<String>,
     /// Seconds an exec credential plugin may run before it is killed (default 30).
     pub credential_plugin_timeout: Option<u64>,
+    /// The command `s` runs in a container (default: bash, else sh).
+    pub shell: Option<Vec<String>>,
+    /// Lines a log pane keeps (default 100,000); older lines are dropped.
+    pub log_buffer_lines: Option<usize>,
+    /// Lines of each container a log pane starts with (default 200).
+    pub log_tail_lines: Option<i64>,
+    /// The fields of JSON log lines shown as columns (default level, msg).
+    pub log_json_fields: Option<Vec<String>>,
+    /// At most this many containers streamed by one pane (default 100).
+    pub log_max_streams: Option<usize>,
 }
 
 impl Settings {
+    pub fn log_buffer_lines(&self) -> usize {
+        self.log_buffer_lines.unwrap_or(100_000).max(100)
+    }
+
+    pub fn log_tail_lines(&self) -> i64 {
+        self.log_tail_lines.unwrap_or(200).max(1)
+    }
+
+    pub fn log_json_fields(&self) -> Vec<String> {
+        self.log_json_fields
+            .clone()
+            .unwrap_or_else(|| vec!["level".into(), "msg".into()])
+    }
+
+    pub fn log_max_streams(&self) -> usize {
+        self.log_max_streams.unwrap_or(100).max(1)
+    }
     pub fn credential_plugin_timeout(&self) -> std::time::Duration {
         std::time::Duration::from_secs(self.credential_plugin_timeout.unwrap_or(30).max(1))
     }

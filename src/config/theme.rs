@@ -46,6 +46,10 @@ pub const SLOTS: &[&str] = &[
     "modal",
     "diff-add",
     "diff-remove",
+    "row-marked",
+    "log-escaped",
+    "log-hit",
+    "log-status",
 ];
 
 #[derive(Deserialize, Default)]

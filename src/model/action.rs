@@ -34,8 +34,42 @@ pub enum Action {
     AllNamespaces,
     /// Scope the list to favourite namespace N (1–9).
     Favourite(u8),
+    Logs,
+    Shell,
+    Attach,
+    PortForward,
+    /// Mark / unmark the row under the cursor (marks span clusters and kinds).
+    Mark,
+    ClearMarks,
+    /// Stop (a port-forward in `:pf`).
+    Delete,
+    Follow,
+    Wrap,
+    Timestamps,
+    Since(Since),
+    TailLines,
+    Previous,
+    Containers,
+    Prefix,
+    Json,
+    Find,
+    FindNext,
+    FindPrevious,
+    /// Start / end a selection of lines.
+    Select,
+    Save,
     /// Run a `:` command line, as if typed.
     Run(String),
+}
+
+/// How far back a log pane reaches.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Since {
+    /// The last N lines of each container (N: `log-tail-lines`, or as typed).
+    Tail,
+    /// Everything the node still has.
+    All,
+    Seconds(u32),
 }
 
 /// The actions without data, in the order the help screen lists them, with what they do.
@@ -64,6 +98,42 @@ const NAMED: &[(&str, Action, &str)] = &[
     ),
     ("reveal", Action::Reveal, "reveal / mask Secret values"),
     ("copy", Action::Copy, "copy name (or text) to the clipboard"),
+    (
+        "logs",
+        Action::Logs,
+        "logs of the selected (or marked) pods, workloads, services, nodes",
+    ),
+    ("shell", Action::Shell, "shell in the selected container"),
+    ("attach", Action::Attach, "attach to the selected container"),
+    (
+        "port-forward",
+        Action::PortForward,
+        "port-forward to the selected pod, service or workload",
+    ),
+    (
+        "mark",
+        Action::Mark,
+        "mark / unmark row (across views and clusters)",
+    ),
+    ("clear-marks", Action::ClearMarks, "clear every mark"),
+    ("delete", Action::Delete, "stop the selected port-forward"),
+    ("follow", Action::Follow, "follow / pause"),
+    ("wrap", Action::Wrap, "wrap long lines"),
+    ("timestamps", Action::Timestamps, "show timestamps"),
+    (
+        "tail-lines",
+        Action::TailLines,
+        "lines per container to start with",
+    ),
+    ("previous", Action::Previous, "previous container's logs"),
+    ("containers", Action::Containers, "choose containers"),
+    ("prefix", Action::Prefix, "show / hide the source prefix"),
+    ("json", Action::Json, "JSON lines: raw, fields, pretty"),
+    ("find", Action::Find, "search (regex)"),
+    ("find-next", Action::FindNext, "next match"),
+    ("find-previous", Action::FindPrevious, "previous match"),
+    ("select", Action::Select, "start / end a selection of lines"),
+    ("save", Action::Save, "save the lines shown to a file"),
     ("up", Action::Up, "move up"),
     ("down", Action::Down, "move down"),
     ("page-up", Action::PageUp, "page up"),
@@ -120,6 +190,7 @@ impl Action {
                     .ok_or_else(|| format!("favourite takes a number 1-9, not {arg:?}")),
                 "command" if !arg.trim().is_empty() => Ok(Action::Run(arg.trim().to_string())),
                 "command" => Err("command(...) needs a command line".into()),
+                "since" => since(arg).map(Action::Since),
                 other => Err(format!("{other:?} takes no argument")),
             };
         }
@@ -142,6 +213,11 @@ impl Action {
         match self {
             Action::Favourite(n) => format!("favourite namespace {n}"),
             Action::Run(cmd) => format!("run :{cmd}"),
+            Action::Since(Since::Tail) => "logs: the last lines of each container".into(),
+            Action::Since(Since::All) => "logs: everything".into(),
+            Action::Since(Since::Seconds(s)) => {
+                format!("logs: the last {}", span(*s))
+            }
             a => NAMED
                 .iter()
                 .find(|(_, named, _)| named == a)
@@ -155,6 +231,15 @@ impl Action {
         match self {
             Action::Favourite(n) => (NAMED.len(), *n, ""),
             Action::Run(cmd) => (NAMED.len() + 1, 0, cmd),
+            Action::Since(s) => (
+                NAMED.len() + 2,
+                match s {
+                    Since::Tail => 0,
+                    Since::All => 1,
+                    Since::Seconds(n) => u8::try_from(n / 60 + 2).unwrap_or(u8::MAX),
+                },
+                "",
+            ),
             a => (
                 NAMED
                     .iter()
@@ -164,6 +249,38 @@ impl Action {
                 "",
             ),
         }
+    }
+}
+
+fn since(arg: &str) -> Result<Since, String> {
+    match arg.trim() {
+        "tail" => Ok(Since::Tail),
+        "all" => Ok(Since::All),
+        d => {
+            let unit = match d.chars().last() {
+                Some('s') => 1,
+                Some('m') => 60,
+                Some('h') => 3600,
+                Some('d') => 86400,
+                _ => 0,
+            };
+            d[..d.len().saturating_sub(1)]
+                .parse::<u32>()
+                .ok()
+                .and_then(|n| n.checked_mul(unit))
+                .filter(|s| *s > 0)
+                .map(Since::Seconds)
+                .ok_or_else(|| format!("since takes tail, all or a duration (5m), not {d:?}"))
+        }
+    }
+}
+
+/// 90 → "90s", 300 → "5m", 3600 → "1h".
+fn span(s: u32) -> String {
+    match s {
+        s if s % 3600 == 0 => format!("{}h", s / 3600),
+        s if s % 60 == 0 => format!("{}m", s / 60),
+        s => format!("{s}s"),
     }
 }
 
@@ -191,6 +308,12 @@ mod tests {
             Action::parse("command(po @prod)"),
             Ok(Action::Run("po @prod".into()))
         );
+        assert_eq!(
+            Action::parse("since(15m)"),
+            Ok(Action::Since(Since::Seconds(900)))
+        );
+        assert_eq!(Action::parse("since(all)"), Ok(Action::Since(Since::All)));
+        assert!(Action::parse("since(soon)").is_err());
         assert!(Action::parse("favourite(12)").is_err());
         assert!(Action::parse("command()").is_err());
         assert!(Action::parse("explode").is_err());

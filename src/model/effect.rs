@@ -4,6 +4,7 @@
 
 use super::cluster::ClusterId;
 use super::resource::ResourceInfo;
+use super::stream::{ForwardTarget, LogSpec};
 
 #[derive(Debug, PartialEq)]
 pub enum Effect {
@@ -34,6 +35,54 @@ pub enum Effect {
         cluster: ClusterId,
         path: String,
         events: Option<String>,
+    },
+    /// Stream one container's log; answered by `Msg::Log`s until `StopLogs`.
+    Logs {
+        ticket: u64,
+        cluster: ClusterId,
+        spec: LogSpec,
+    },
+    StopLogs {
+        ticket: u64,
+    },
+    /// Run one command in one container; answered by `Msg::Exec`.
+    Exec {
+        ticket: u64,
+        cluster: ClusterId,
+        namespace: String,
+        pod: String,
+        container: String,
+        argv: Vec<String>,
+    },
+    /// Suspend the TUI for a shell (or attach) in a container; answered by `Msg::Done`.
+    Shell {
+        ticket: u64,
+        cluster: ClusterId,
+        /// For the banner the session prints first.
+        context: String,
+        namespace: String,
+        pod: String,
+        container: String,
+        attach: bool,
+        /// The configured shell; `None` = bash, else sh.
+        command: Option<Vec<String>>,
+    },
+    /// Start a port-forward; its news come as `Msg::Forward`.
+    Forward {
+        id: u64,
+        cluster: ClusterId,
+        target: ForwardTarget,
+        remote_port: u16,
+        local: std::net::SocketAddr,
+    },
+    StopForward {
+        id: u64,
+    },
+    /// Write text to a file (0600: logs can hold secrets); answered by `Msg::Done`.
+    Save {
+        ticket: u64,
+        path: std::path::PathBuf,
+        text: String,
     },
     /// Put text on the clipboard (system clipboard or OSC 52).
     Copy(String),

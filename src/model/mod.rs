@@ -9,11 +9,13 @@ pub mod msg;
 pub mod object;
 pub mod resource;
 pub mod row;
+pub mod stream;
 
-pub use action::Action;
+pub use action::{Action, Since};
 pub use cluster::{ClusterId, ContextEntry, Health};
 pub use effect::Effect;
 pub use msg::{ApiError, ClusterEvent, Fetched, Msg, WatchEvent};
 pub use object::ObjectRef;
 pub use resource::{ResKey, ResourceInfo};
 pub use row::{Column, ColumnKind, Row, RowHealth};
+pub use stream::{ExecOutput, ForwardEvent, ForwardTarget, LogEvent, LogSpec, RawLine};

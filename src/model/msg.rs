@@ -5,6 +5,7 @@
 use super::cluster::{ClusterId, Health};
 use super::resource::{ResKey, ResourceInfo};
 use super::row::{Column, Row};
+use super::stream::{ExecOutput, ForwardEvent, LogEvent};
 
 #[derive(Debug)]
 pub enum Msg {
@@ -22,6 +23,24 @@ pub enum Msg {
     Fetched {
         ticket: u64,
         result: Result<Fetched, ApiError>,
+    },
+    /// News of a log stream (`Effect::Logs`).
+    Log {
+        ticket: u64,
+        ev: LogEvent,
+    },
+    Exec {
+        ticket: u64,
+        result: Result<ExecOutput, ApiError>,
+    },
+    Forward {
+        id: u64,
+        ev: ForwardEvent,
+    },
+    /// A shell session or a save is over: what happened, in one line.
+    Done {
+        ticket: u64,
+        result: Result<String, String>,
     },
     /// The text as the editor left it (`Effect::Edit`).
     Edited {

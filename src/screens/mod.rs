@@ -7,14 +7,21 @@
 //! a variant spreading through every `match` of the app.
 
 pub mod contexts;
+pub mod exec;
+pub mod forwards;
+pub mod logs;
 pub mod table;
 pub mod text;
 
 use crate::config::Config;
 use crate::modal::{Modal, ModalResult};
 use crate::model::msg::ApiError;
-use crate::model::{Action, ClusterId, ContextEntry, Fetched, ResKey, ResourceInfo};
+use crate::model::{
+    Action, ClusterId, ContextEntry, ExecOutput, Fetched, ForwardTarget, LogEvent, LogSpec,
+    ObjectRef, ResKey, ResourceInfo,
+};
 use crate::store::Store;
+use forwards::Forward;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 
@@ -69,6 +76,27 @@ pub enum Answer {
     Fetched(Result<Fetched, ApiError>),
     Edited(Result<String, String>),
     Modal(ModalResult),
+    /// News of a log stream the screen opened.
+    Log(LogEvent),
+    Exec(Result<ExecOutput, ApiError>),
+    /// A shell session or a save is over.
+    Done(Result<String, String>),
+}
+
+/// What outlives any one screen: marked rows and running port-forwards.
+#[derive(Default)]
+pub struct Shared {
+    /// Marked rows, across views, kinds and clusters, in the order they were marked.
+    pub marks: Vec<ObjectRef>,
+    pub forwards: Vec<Forward>,
+}
+
+impl Shared {
+    pub fn is_marked(&self, cluster: ClusterId, uid: &str) -> bool {
+        self.marks
+            .iter()
+            .any(|m| m.cluster == cluster && m.uid == uid)
+    }
 }
 
 /// Where the answer to a fetch may still go.
@@ -116,6 +144,47 @@ pub enum Request {
     Connect(String),
     Disconnect(String),
     RememberNamespace(String),
+    /// Stream a log; answers come with `tag` until `StopStream(tag)` or the screen goes.
+    Stream {
+        tag: u64,
+        cluster: ClusterId,
+        spec: LogSpec,
+    },
+    StopStream(u64),
+    Exec {
+        tag: u64,
+        cluster: ClusterId,
+        namespace: String,
+        pod: String,
+        container: String,
+        argv: Vec<String>,
+    },
+    Shell {
+        tag: u64,
+        cluster: ClusterId,
+        namespace: String,
+        pod: String,
+        container: String,
+        attach: bool,
+    },
+    Save {
+        tag: u64,
+        path: std::path::PathBuf,
+        text: String,
+    },
+    Forward {
+        cluster: ClusterId,
+        context: String,
+        target: ForwardTarget,
+        /// What the user forwards to (`Service shop/web`).
+        what: String,
+        remote_port: u16,
+        local: std::net::SocketAddr,
+    },
+    StopForward(u64),
+    /// Mark the object, or unmark it if marked.
+    Mark(ObjectRef),
+    ClearMarks,
 }
 
 pub enum ProgressStep {
@@ -133,6 +202,7 @@ pub struct Ctx<'a> {
     /// Recently used namespaces, on keys 1–9.
     pub favourites: &'a [String],
     pub builtin: &'a [ResourceInfo],
+    pub shared: &'a Shared,
     /// Seconds since the epoch, for ages in documents.
     pub now: i64,
     pub(crate) out: &'a mut Vec<Request>,
@@ -197,6 +267,10 @@ impl Ctx<'_> {
         self.out.push(Request::RememberNamespace(ns.to_string()));
     }
 
+    pub fn request(&mut self, r: Request) {
+        self.out.push(r);
+    }
+
     /// Every resource known on any live cluster, discovered ones first, then built-ins.
     pub fn known_resources(&self) -> Vec<&ResourceInfo> {
         known_resources(self.store, self.builtin)
@@ -213,6 +287,7 @@ pub struct DrawCtx<'a> {
     pub store: &'a Store,
     pub config: &'a Config,
     pub contexts: &'a [ContextEntry],
+    pub shared: &'a Shared,
     /// Seconds since the epoch (injectable so snapshots render stable ages).
     pub now: i64,
 }
@@ -236,6 +311,21 @@ pub const REGISTRY: &[Registration] = &[
         commands: &["ctx", "context", "contexts"],
         mode: contexts::MODE,
         open: contexts::open,
+    },
+    Registration {
+        commands: &["logs", "log"],
+        mode: logs::MODE,
+        open: logs::open,
+    },
+    Registration {
+        commands: &["pf", "port-forwards", "portforwards"],
+        mode: forwards::MODE,
+        open: forwards::open,
+    },
+    Registration {
+        commands: &["exec"],
+        mode: exec::MODE,
+        open: exec::open,
     },
     Registration {
         commands: &["help", "?"],

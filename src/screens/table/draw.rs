@@ -80,6 +80,12 @@ fn title(t: &TableScreen, ctx: &DrawCtx) -> Line<'static> {
         format!(" {}{ns}{contexts}{scope}{count} ", t.title),
         theme.get("title"),
     )];
+    if !ctx.shared.marks.is_empty() {
+        spans.push(Span::styled(
+            format!("{} marked ", ctx.shared.marks.len()),
+            theme.get("row-marked"),
+        ));
+    }
     if r.filter.is_active() {
         spans.push(Span::styled(
             format!("</{}> ", r.filter.text),
@@ -167,7 +173,7 @@ pub fn draw(t: &TableScreen, f: &mut Frame, area: Rect, ctx: &DrawCtx) {
     } else {
         0
     };
-    let visible: Vec<(usize, u16, &str, bool, &Row)> = shown
+    let visible: Vec<(usize, u16, &str, (bool, bool), &Row)> = shown
         .iter()
         .enumerate()
         .skip(offset)
@@ -176,7 +182,8 @@ pub fn draw(t: &TableScreen, f: &mut Frame, area: Rect, ctx: &DrawCtx) {
             let row = t.rows.row(ctx.store, *r)?;
             let cluster = t.rows.cluster_of(*r);
             let stale = ctx.store.stale_since(cluster, Some(&t.rows.res)).is_some();
-            Some((i, r.sheet, t.rows.context_of(*r), stale, row))
+            let marked = ctx.shared.is_marked(cluster, &row.uid);
+            Some((i, r.sheet, t.rows.context_of(*r), (stale, marked), row))
         })
         .collect();
     let cells: Vec<Vec<String>> = visible
@@ -245,8 +252,11 @@ pub fn draw(t: &TableScreen, f: &mut Frame, area: Rect, ctx: &DrawCtx) {
     let rows = visible
         .iter()
         .zip(cells)
-        .map(|((i, _, _, stale, row), cells)| {
+        .map(|((i, _, _, (stale, marked), row), cells)| {
             let mut style = theme.get(row.health.slot());
+            if *marked {
+                style = style.patch(theme.get("row-marked"));
+            }
             if *stale {
                 style = style.patch(theme.get("row-stale"));
             }

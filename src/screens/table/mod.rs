@@ -5,6 +5,7 @@
 
 mod draw;
 pub mod filter;
+mod live;
 pub mod rows;
 
 use super::text::{TextKind, TextScreen};
@@ -38,6 +39,8 @@ pub struct TableScreen {
     vanished: Option<String>,
     /// The drill-down waiting for its object, by request tag.
     drilling: Option<(u64, ObjectRef)>,
+    /// A shell or port-forward being set up, by request tag.
+    waiting: Option<(u64, live::Waiting)>,
     tags: u64,
 }
 
@@ -54,6 +57,7 @@ impl TableScreen {
             selected: None,
             vanished: None,
             drilling: None,
+            waiting: None,
             tags: 0,
         }
     }
@@ -280,6 +284,9 @@ impl Screen for TableScreen {
             (Action::Enter, "open"),
             (Action::Describe, "describe"),
             (Action::Yaml, "yaml"),
+            (Action::Logs, "logs"),
+            (Action::Shell, "shell"),
+            (Action::Mark, "mark"),
             (Action::Contexts, "contexts"),
             (Action::Help, "help"),
             (Action::Quit, "quit"),
@@ -317,6 +324,12 @@ impl Screen for TableScreen {
                     ctx.copy(obj.name);
                 }
             }
+            Action::Logs => self.logs(ctx),
+            Action::Shell => self.shell(false, ctx),
+            Action::Attach => self.shell(true, ctx),
+            Action::PortForward => self.port_forward(ctx),
+            Action::Mark => self.mark(ctx),
+            Action::ClearMarks => ctx.request(crate::screens::Request::ClearMarks),
             Action::SortName => self.sort(SortBy::Name),
             Action::SortAge => self.sort(SortBy::Age),
             Action::SortStatus => match self
@@ -366,7 +379,11 @@ impl Screen for TableScreen {
     }
 
     fn answered(&mut self, tag: u64, answer: Answer, ctx: &mut Ctx) {
-        self.drilled(tag, answer, ctx);
+        if self.waiting.as_ref().is_some_and(|(t, _)| *t == tag) {
+            self.live_answer(tag, answer, ctx);
+        } else {
+            self.drilled(tag, answer, ctx);
+        }
     }
 
     fn filter(&self) -> Option<&str> {

@@ -1,0 +1,387 @@
+//! What a list starts on the objects it shows: log panes, shells, port-forwards, marks.
+//! Each looks the object up again when used, and fetches the full object when it needs
+//! more than the row has (containers, ports, selectors).
+
+use super::TableScreen;
+use crate::kinds::selector::{LabelReq, selector_of};
+use crate::modal::{Modal, ModalResult};
+use crate::model::{ForwardTarget, ObjectRef};
+use crate::screens::exec::{container_names, default_container};
+use crate::screens::logs;
+use crate::screens::{Answer, Ctx, Deliver, Request};
+use serde_json::Value;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+
+/// What the table waits for, by tag.
+pub enum Waiting {
+    /// The pod, to learn its containers (shell or attach).
+    ShellPod { obj: ObjectRef, attach: bool },
+    /// The user picks the container.
+    ShellPick {
+        obj: ObjectRef,
+        attach: bool,
+        containers: Vec<String>,
+    },
+    /// The object, to learn its ports and pods.
+    ForwardObject(ObjectRef),
+    /// The user fills in the ports.
+    ForwardForm { obj: ObjectRef, object: Value },
+    /// A shell session runs; its end comes back here.
+    Shell,
+}
+
+impl TableScreen {
+    /// The rows an action applies to: the marked ones (still existing), else the selection.
+    fn marked_or_selected(&self, ctx: &mut Ctx) -> Vec<ObjectRef> {
+        if ctx.shared.marks.is_empty() {
+            return self.target(ctx).into_iter().collect();
+        }
+        let (alive, gone): (Vec<ObjectRef>, Vec<ObjectRef>) =
+            ctx.shared.marks.iter().cloned().partition(|m| {
+                ctx.store.lookup(m).is_some() || ctx.store.sheet(m.cluster, &m.res).is_none()
+            });
+        if !gone.is_empty() {
+            ctx.info(format!("{} marked object(s) no longer exist", gone.len()));
+            for g in gone {
+                ctx.request(Request::Mark(g));
+            }
+        }
+        alive
+    }
+
+    pub(super) fn logs(&mut self, ctx: &mut Ctx) {
+        let objects = self.marked_or_selected(ctx);
+        if objects.is_empty() {
+            return;
+        }
+        if let Some(pane) = logs::for_objects(objects, ctx) {
+            ctx.push(Box::new(pane));
+        }
+    }
+
+    pub(super) fn mark(&mut self, ctx: &mut Ctx) {
+        if let Some(obj) = self.target(ctx) {
+            ctx.request(Request::Mark(obj));
+            let len = self.rows.rows().len();
+            let next = (self.cursor + 1).min(len.saturating_sub(1));
+            self.move_cursor(next, ctx);
+        }
+    }
+
+    fn wait(&mut self, w: Waiting) -> u64 {
+        self.tags += 1;
+        self.waiting = Some((self.tags, w));
+        self.tags
+    }
+
+    pub(super) fn shell(&mut self, attach: bool, ctx: &mut Ctx) {
+        let Some(obj) = self.target(ctx) else {
+            return;
+        };
+        if !obj.res.is("", "pods") {
+            let what = if attach { "attach" } else { "shell" };
+            return ctx.error(format!("{what}: select a pod, not a {}", obj.kind));
+        }
+        let (cluster, path) = (obj.cluster, obj.path());
+        let tag = self.wait(Waiting::ShellPod { obj, attach });
+        ctx.fetch(tag, cluster, path, None, Deliver::OnTop);
+    }
+
+    pub(super) fn port_forward(&mut self, ctx: &mut Ctx) {
+        let Some(obj) = self.target(ctx) else {
+            return;
+        };
+        let k = &obj.res;
+        let ok = k.is("", "pods")
+            || k.is("", "services")
+            || k.is("apps", "deployments")
+            || k.is("apps", "statefulsets")
+            || k.is("apps", "daemonsets")
+            || k.is("apps", "replicasets");
+        if !ok {
+            return ctx.error(format!(
+                "port-forward: select a pod, service or workload, not a {}",
+                obj.kind
+            ));
+        }
+        let (cluster, path) = (obj.cluster, obj.path());
+        let tag = self.wait(Waiting::ForwardObject(obj));
+        ctx.fetch(tag, cluster, path, None, Deliver::OnTop);
+    }
+
+    /// An answer to one of the requests above; false when it was not one.
+    pub(super) fn live_answer(&mut self, tag: u64, answer: Answer, ctx: &mut Ctx) -> bool {
+        let Some((_, waiting)) = self.waiting.take_if(|(t, _)| *t == tag) else {
+            return false;
+        };
+        match (waiting, answer) {
+            (Waiting::ShellPod { obj, attach }, Answer::Fetched(r)) => {
+                let Some(pod) = checked(&obj, r, ctx) else {
+                    return true;
+                };
+                let containers = container_names(&pod);
+                match containers.len() {
+                    0 => ctx.error(format!("{} has no containers", obj.short())),
+                    1 => self.start_shell(obj, containers[0].clone(), attach, ctx),
+                    _ => {
+                        // The default container first, as kubectl picks it.
+                        let mut items = containers.clone();
+                        if let Some(d) = default_container(&pod)
+                            && let Some(i) = items.iter().position(|c| *c == d)
+                        {
+                            items.swap(0, i);
+                        }
+                        let tag = self.wait(Waiting::ShellPick {
+                            obj,
+                            attach,
+                            containers: items.clone(),
+                        });
+                        ctx.modal(tag, Modal::pick("container", items));
+                    }
+                }
+            }
+            (
+                Waiting::ShellPick {
+                    obj,
+                    attach,
+                    containers,
+                },
+                Answer::Modal(ModalResult::Picked(i)),
+            ) => {
+                if let Some(c) = containers.get(i) {
+                    self.start_shell(obj, c.clone(), attach, ctx);
+                }
+            }
+            (Waiting::Shell, Answer::Done(result)) => match result {
+                Ok(msg) if !msg.is_empty() => ctx.info(msg),
+                Ok(_) => {}
+                Err(e) => ctx.error(e),
+            },
+            (Waiting::ForwardObject(obj), Answer::Fetched(r)) => {
+                let Some(object) = checked(&obj, r, ctx) else {
+                    return true;
+                };
+                let ports = ports_of(&object);
+                let remote = ports.first().copied().unwrap_or(80);
+                let local = if remote < 1024 { 8000 + remote } else { remote };
+                let list: Vec<String> = ports.iter().map(u16::to_string).collect();
+                let title = if list.is_empty() {
+                    format!("port-forward to {}", obj.short())
+                } else {
+                    format!(
+                        "port-forward to {} (ports {})",
+                        obj.short(),
+                        list.join(", ")
+                    )
+                };
+                let (remote, local) = (remote.to_string(), local.to_string());
+                let form = Modal::form(
+                    title,
+                    vec![
+                        ("remote port", remote.as_str(), false),
+                        ("local port", local.as_str(), false),
+                        ("address", "127.0.0.1", false),
+                    ],
+                );
+                let tag = self.wait(Waiting::ForwardForm { obj, object });
+                ctx.modal(tag, form);
+            }
+            (Waiting::ForwardForm { obj, object }, Answer::Modal(ModalResult::Submitted(v))) => {
+                match forward_request(&obj, &object, &v) {
+                    Ok(r) => {
+                        if let Request::Forward { local, what, .. } = &r {
+                            ctx.info(format!("forwarding {local} → {what} (:pf lists forwards)"));
+                        }
+                        ctx.request(r);
+                    }
+                    Err(e) => ctx.error(e),
+                }
+            }
+            _ => {}
+        }
+        true
+    }
+
+    fn start_shell(&mut self, obj: ObjectRef, container: String, attach: bool, ctx: &mut Ctx) {
+        let tag = self.wait(Waiting::Shell);
+        ctx.request(Request::Shell {
+            tag,
+            cluster: obj.cluster,
+            namespace: obj.namespace,
+            pod: obj.name,
+            container,
+            attach,
+        });
+    }
+}
+
+/// The fetched object, if it is still the one the user picked.
+fn checked(
+    obj: &ObjectRef,
+    r: Result<crate::model::Fetched, crate::model::ApiError>,
+    ctx: &mut Ctx,
+) -> Option<Value> {
+    match r {
+        Ok(f) if f.object.pointer("/metadata/uid").and_then(Value::as_str) == Some(&obj.uid) => {
+            Some(f.object)
+        }
+        Ok(_) => {
+            ctx.error(format!(
+                "{obj} no longer exists (another object of that name took its place)"
+            ));
+            None
+        }
+        Err(e) if e.code == 404 => {
+            ctx.error(format!("{obj} no longer exists"));
+            None
+        }
+        Err(e) => {
+            ctx.error(format!("{obj}: {e}"));
+            None
+        }
+    }
+}
+
+/// The ports an object offers: a service's ports, else its (template's) container ports.
+fn ports_of(object: &Value) -> Vec<u16> {
+    let numbers = |v: Option<&Value>, key: &str| -> Vec<u16> {
+        v.and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(|p| p.get(key)?.as_u64())
+                    .filter_map(|p| u16::try_from(p).ok())
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    if object.get("kind").and_then(Value::as_str) == Some("Service") {
+        return numbers(object.pointer("/spec/ports"), "port");
+    }
+    let spec = object
+        .pointer("/spec/template/spec")
+        .or_else(|| object.get("spec"));
+    spec.and_then(|s| s.get("containers"))
+        .and_then(Value::as_array)
+        .map(|cs| {
+            cs.iter()
+                .flat_map(|c| numbers(c.get("ports"), "containerPort"))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// A label selector as kubectl writes it.
+fn selector_string(reqs: &[LabelReq]) -> String {
+    reqs.iter()
+        .map(|r| match r {
+            LabelReq::Eq(k, v) => format!("{k}={v}"),
+            LabelReq::NotEq(k, v) => format!("{k}!={v}"),
+            LabelReq::In(k, vs) => format!("{k} in ({})", vs.join(",")),
+            LabelReq::NotIn(k, vs) => format!("{k} notin ({})", vs.join(",")),
+            LabelReq::Exists(k) => k.clone(),
+            LabelReq::NotExists(k) => format!("!{k}"),
+        })
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+fn forward_request(obj: &ObjectRef, object: &Value, fields: &[String]) -> Result<Request, String> {
+    let field = |i: usize| fields.get(i).map(|s| s.trim()).unwrap_or("");
+    let port = |i: usize, what: &str| -> Result<u16, String> {
+        field(i)
+            .parse::<u16>()
+            .map_err(|_| format!("{what}: a port number 0–65535, not {:?}", field(i)))
+    };
+    let remote = port(0, "remote port")?;
+    if remote == 0 {
+        return Err("remote port: 1–65535".into());
+    }
+    let local = port(1, "local port")?;
+    let addr: IpAddr = match field(2) {
+        "" => IpAddr::V4(Ipv4Addr::LOCALHOST),
+        a => a
+            .parse()
+            .map_err(|_| format!("address: an IP address, not {a:?}"))?,
+    };
+    let (target, remote_port) = if obj.res.is("", "pods") {
+        let t = ForwardTarget::Pod {
+            namespace: obj.namespace.clone(),
+            name: obj.name.clone(),
+        };
+        (t, remote)
+    } else {
+        let reqs = selector_of(object)
+            .filter(|r| !r.is_empty())
+            .ok_or_else(|| format!("{} has no pod selector to forward to", obj.short()))?;
+        let pod_port = if obj.res.is("", "services") {
+            service_target_port(object, remote)?
+        } else {
+            remote
+        };
+        let t = ForwardTarget::Selector {
+            namespace: obj.namespace.clone(),
+            selector: selector_string(&reqs),
+        };
+        (t, pod_port)
+    };
+    Ok(Request::Forward {
+        cluster: obj.cluster,
+        context: obj.context.clone(),
+        target,
+        what: obj.short(),
+        remote_port,
+        local: SocketAddr::new(addr, local),
+    })
+}
+
+/// The pod port behind a service port (its numeric targetPort; the port itself when unset).
+fn service_target_port(service: &Value, port: u16) -> Result<u16, String> {
+    let ports = service
+        .pointer("/spec/ports")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    let Some(entry) = ports
+        .iter()
+        .find(|p| p.get("port").and_then(Value::as_u64) == Some(u64::from(port)))
+    else {
+        return Ok(port);
+    };
+    match entry.get("targetPort") {
+        None => Ok(port),
+        Some(Value::Number(n)) => n
+            .as_u64()
+            .and_then(|n| u16::try_from(n).ok())
+            .ok_or_else(|| format!("service port {port}: bad targetPort {n}")),
+        Some(Value::String(name)) => Err(format!(
+            "service port {port} targets the named port {name:?}: forward to a pod or its workload instead"
+        )),
+        Some(other) => Err(format!("service port {port}: bad targetPort {other}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn ports_and_selectors_of_services_and_workloads() {
+        let svc = json!({"kind":"Service","spec":{"selector":{"app":"web"},"ports":[{"port":80,"targetPort":8080},{"port":443,"targetPort":"https"}]}});
+        assert_eq!(ports_of(&svc), vec![80, 443]);
+        assert_eq!(service_target_port(&svc, 80), Ok(8080));
+        assert!(
+            service_target_port(&svc, 443)
+                .unwrap_err()
+                .contains("named port")
+        );
+        assert_eq!(service_target_port(&svc, 9000), Ok(9000));
+        let deploy = json!({"kind":"Deployment","spec":{"template":{"spec":{"containers":[{"name":"a","ports":[{"containerPort":9090}]}]}}}});
+        assert_eq!(ports_of(&deploy), vec![9090]);
+        let reqs = vec![
+            LabelReq::Eq("app".into(), "web".into()),
+            LabelReq::In("tier".into(), vec!["a".into(), "b".into()]),
+        ];
+        assert_eq!(selector_string(&reqs), "app=web,tier in (a,b)");
+    }
+}

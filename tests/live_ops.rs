@@ -1,0 +1,665 @@
+//! Exec, shell sessions and port-forwards against the testbed clusters: what a user running a
+//! command, opening a shell or forwarding a port would see. Skips locally without a testbed
+//! (except the bind test, which needs no cluster); fails under CI.
+mod common;
+
+use std::net::SocketAddr;
+use std::sync::Once;
+use std::time::Duration;
+
+use flotilla::cluster::exec::{self, ExecTarget};
+use flotilla::forward::{self, Event, Spec, Target};
+use flotilla::shell::{self, Session};
+use k8s_openapi::api::apps::v1::Deployment;
+use k8s_openapi::api::core::v1::{Namespace, Pod};
+use kube::api::{Api, ListParams, PostParams};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::sync::mpsc::{UnboundedReceiver, unbounded_channel};
+
+use common::{Testbed, eventually, testbed};
+
+const WAIT: Duration = Duration::from_secs(60);
+
+fn is_ready(p: &Pod) -> bool {
+    let Some(s) = &p.status else { return false };
+    p.metadata.deletion_timestamp.is_none()
+        && s.phase.as_deref() == Some("Running")
+        && s.conditions
+            .iter()
+            .flatten()
+            .any(|c| c.type_ == "Ready" && c.status == "True")
+}
+
+/// A Running, Ready pod matching `selector` (other tests may be replacing pods meanwhile).
+async fn ready_pod(client: &kube::Client, ns: &str, selector: &str) -> String {
+    let pods: Api<Pod> = Api::namespaced(client.clone(), ns);
+    eventually(WAIT, &format!("a ready pod for {selector}"), || {
+        let pods = pods.clone();
+        async move {
+            let list = pods
+                .list(&ListParams::default().labels(selector))
+                .await
+                .ok()?;
+            list.items
+                .iter()
+                .find(|p| is_ready(p))
+                .and_then(|p| p.metadata.name.clone())
+        }
+    })
+    .await
+}
+
+fn argv(args: &[&str]) -> Vec<String> {
+    args.iter().map(|a| a.to_string()).collect()
+}
+
+// ---------------------------------------------------------------------------------------------
+// exec
+
+#[tokio::test]
+async fn exec_returns_output_and_exit_code() {
+    let Some(tb) = testbed() else { return };
+    let client = tb.client("dev").await;
+    let pod = ready_pod(&client, "shop", "app=web").await;
+    let target = ExecTarget {
+        namespace: "shop".into(),
+        pod: pod.clone(),
+        container: Some("web".into()),
+    };
+    let out = exec::run(
+        &client,
+        &target,
+        &argv(&[
+            "sh",
+            "-c",
+            "echo out-$FLOTILLA_TESTBED; echo err >&2; exit 3",
+        ]),
+        64 * 1024,
+        Duration::from_secs(30),
+    )
+    .await
+    .expect("exec in shop/web");
+    assert_eq!(out.stdout, "out-1\n");
+    assert_eq!(out.stderr, "err\n");
+    assert_eq!(out.exit_code, Some(3));
+    assert!(!out.truncated);
+
+    let ok = exec::run(
+        &client,
+        &target,
+        &argv(&["true"]),
+        1024,
+        Duration::from_secs(30),
+    )
+    .await
+    .expect("exec true");
+    assert_eq!(ok.exit_code, Some(0));
+    assert_eq!((ok.stdout.as_str(), ok.stderr.as_str()), ("", ""));
+}
+
+#[tokio::test]
+async fn exec_bounds_output_and_time() {
+    let Some(tb) = testbed() else { return };
+    let client = tb.client("dev").await;
+    let pod = ready_pod(&client, "shop", "app=web").await;
+    let target = ExecTarget {
+        namespace: "shop".into(),
+        pod,
+        container: None,
+    };
+    // 200 kB on stdout, a little on stderr after it: the cut stdout must not block stderr.
+    let big = exec::run(
+        &client,
+        &target,
+        &argv(&[
+            "sh",
+            "-c",
+            "head -c 200000 /dev/zero | tr '\\0' x; echo tail >&2",
+        ]),
+        1000,
+        Duration::from_secs(30),
+    )
+    .await
+    .expect("exec with big output");
+    assert_eq!(big.stdout, "x".repeat(1000));
+    assert_eq!(big.stderr, "tail\n");
+    assert!(big.truncated);
+    assert_eq!(big.exit_code, Some(0));
+
+    let started = std::time::Instant::now();
+    let slow = exec::run(
+        &client,
+        &target,
+        &argv(&["sleep", "30"]),
+        1024,
+        Duration::from_secs(2),
+    )
+    .await
+    .expect_err("sleep 30 must time out");
+    assert!(started.elapsed() < Duration::from_secs(10));
+    assert_eq!(slow.message, "sleep did not finish within 2s");
+}
+
+#[tokio::test]
+async fn exec_errors_name_what_is_missing() {
+    let Some(tb) = testbed() else { return };
+    let client = tb.client("dev").await;
+    let pod = ready_pod(&client, "shop", "app=web").await;
+    let no_container = exec::run(
+        &client,
+        &ExecTarget {
+            namespace: "shop".into(),
+            pod: pod.clone(),
+            container: Some("no-such-container".into()),
+        },
+        &argv(&["true"]),
+        1024,
+        Duration::from_secs(30),
+    )
+    .await
+    .expect_err("a missing container is an error");
+    assert!(
+        no_container.message.contains("no-such-container"),
+        "{no_container:?}"
+    );
+    assert_eq!(no_container.code, 400, "{no_container:?}");
+    assert!(!no_container.message.contains('\n'));
+
+    let no_pod = exec::run(
+        &client,
+        &ExecTarget {
+            namespace: "shop".into(),
+            pod: "no-such-pod".into(),
+            container: None,
+        },
+        &argv(&["true"]),
+        1024,
+        Duration::from_secs(30),
+    )
+    .await
+    .expect_err("a missing pod is an error");
+    assert_eq!(no_pod.code, 404, "{no_pod:?}");
+    assert!(no_pod.message.contains("no-such-pod"), "{no_pod:?}");
+
+    let no_binary = exec::run(
+        &client,
+        &ExecTarget {
+            namespace: "shop".into(),
+            pod,
+            container: Some("web".into()),
+        },
+        &argv(&["flotilla-no-such-binary"]),
+        1024,
+        Duration::from_secs(30),
+    )
+    .await
+    .expect_err("a missing executable is an error, not an exit code");
+    assert!(
+        no_binary.message.contains("flotilla-no-such-binary"),
+        "{no_binary:?}"
+    );
+}
+
+#[tokio::test]
+async fn exec_is_forbidden_for_a_viewer() {
+    let Some(tb) = testbed() else { return };
+    let admin = tb.client("dev").await;
+    let pod = ready_pod(&admin, "shop", "app=web").await;
+    let viewer = Testbed {
+        kubeconfig: tb.viewer_kubeconfig(),
+    }
+    .client("dev-viewer")
+    .await;
+    let err = exec::run(
+        &viewer,
+        &ExecTarget {
+            namespace: "shop".into(),
+            pod,
+            container: None,
+        },
+        &argv(&["true"]),
+        1024,
+        Duration::from_secs(30),
+    )
+    .await
+    .expect_err("the viewer may not exec");
+    assert_eq!(err.code, 403, "{err:?}");
+    assert!(err.message.contains("forbidden"), "{err:?}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// shell (the non-TTY path: stdin is /dev/null here; the TTY path is driven through the TUI)
+
+/// Points fd 0 at /dev/null for this whole test binary, so no session reads the terminal of
+/// whoever runs the tests and every session sees stdin end at once.
+fn stdin_from_dev_null() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        let null = std::fs::File::open("/dev/null").expect("open /dev/null");
+        // SAFETY: dup2 of a valid descriptor onto fd 0; nothing else in this binary reads stdin.
+        let r = unsafe { libc::dup2(std::os::fd::AsRawFd::as_raw_fd(&null), 0) };
+        assert_eq!(r, 0, "dup2 onto stdin");
+    });
+}
+
+#[tokio::test]
+async fn shell_sessions_end_with_the_remote_side() {
+    let Some(tb) = testbed() else { return };
+    stdin_from_dev_null();
+    let client = tb.client("dev").await;
+    let pod = ready_pod(&client, "shop", "app=web").await;
+    let target = |container: &str| ExecTarget {
+        namespace: "shop".into(),
+        pod: pod.clone(),
+        container: Some(container.into()),
+    };
+    let run = |target, session| {
+        let client = client.clone();
+        async move {
+            tokio::time::timeout(
+                Duration::from_secs(30),
+                shell::run(client, "dev", target, session),
+            )
+            .await
+            .expect("the session ends when its stdin does")
+        }
+    };
+    // The automatic shell (bash, else sh) starts and exits at the end of its input.
+    assert_eq!(
+        run(target("web"), Session::Exec { command: None }).await,
+        Ok(())
+    );
+    // A configured command that exits non-zero is still a session that ended normally.
+    assert_eq!(
+        run(
+            target("web"),
+            Session::Exec {
+                command: Some(argv(&["sh", "-c", "echo shell-ran; exit 4"]))
+            }
+        )
+        .await,
+        Ok(())
+    );
+    assert_eq!(
+        run(
+            target("web"),
+            Session::Exec {
+                command: Some(argv(&["flotilla-no-such-shell"]))
+            }
+        )
+        .await,
+        Err("no shell in container web: flotilla-no-such-shell not found".into())
+    );
+    assert_eq!(
+        run(target("nope"), Session::Exec { command: None }).await,
+        Err(format!("no container nope in pod {pod}"))
+    );
+    let gone = run(
+        ExecTarget {
+            namespace: "shop".into(),
+            pod: "no-such-pod".into(),
+            container: None,
+        },
+        Session::Exec { command: None },
+    )
+    .await
+    .expect_err("no such pod");
+    assert!(gone.contains("no-such-pod"), "{gone}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// port-forward
+
+/// Collects a forward's events.
+struct Events(UnboundedReceiver<(u64, Event)>, Vec<Event>);
+
+impl Events {
+    /// Waits for the first event (from now on, or already seen) that `f` accepts.
+    async fn wait<T>(&mut self, what: &str, mut f: impl FnMut(&Event) -> Option<T>) -> T {
+        if let Some(v) = self.1.iter().find_map(&mut f) {
+            return v;
+        }
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+        loop {
+            let next = tokio::time::timeout_at(deadline, self.0.recv()).await;
+            let Ok(Some((_, ev))) = next else {
+                panic!("no {what} within 20s; events so far: {:?}", self.1);
+            };
+            self.1.push(ev.clone());
+            if let Some(v) = f(&ev) {
+                return v;
+            }
+        }
+    }
+
+    /// Forgets what was seen so far (so the next `wait` looks only at new events).
+    fn clear(&mut self) {
+        while let Ok((_, ev)) = self.0.try_recv() {
+            self.1.push(ev);
+        }
+        self.1.clear();
+    }
+}
+
+fn start(
+    client: kube::Client,
+    id: u64,
+    target: Target,
+    local: SocketAddr,
+) -> (tokio::task::JoinHandle<()>, Events) {
+    let (tx, rx) = unbounded_channel();
+    let spec = Spec {
+        id,
+        target,
+        remote_port: 80,
+        local,
+    };
+    let handle = forward::spawn(client, spec, move |id, ev| {
+        let _ = tx.send((id, ev));
+    });
+    (handle, Events(rx, Vec::new()))
+}
+
+fn any_port() -> SocketAddr {
+    SocketAddr::from(([127, 0, 0, 1], 0))
+}
+
+/// Sends a GET on `stream` and reads the response until its JSON body is complete (the
+/// forwarded stream need not report EOF).
+async fn get_on(stream: &mut TcpStream, path: &str) -> String {
+    let req = format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+    stream.write_all(req.as_bytes()).await.expect("send GET");
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 4096];
+    while !String::from_utf8_lossy(&buf).ends_with("}\n") {
+        let n = tokio::time::timeout(Duration::from_secs(15), stream.read(&mut chunk))
+            .await
+            .expect("a response within 15s")
+            .expect("read the response");
+        assert!(n > 0, "closed early: {}", String::from_utf8_lossy(&buf));
+        buf.extend_from_slice(&chunk[..n]);
+    }
+    String::from_utf8_lossy(&buf).into_owned()
+}
+
+async fn get(addr: SocketAddr, path: &str) -> String {
+    let mut stream = TcpStream::connect(addr)
+        .await
+        .expect("connect to the forward");
+    get_on(&mut stream, path).await
+}
+
+fn assert_helper_answered(response: &str, path: &str) {
+    assert!(
+        response.starts_with("HTTP/1.0 200") || response.starts_with("HTTP/1.1 200"),
+        "{response}"
+    );
+    assert!(response.contains("flotilla-testbed"), "{response}");
+    assert!(response.contains(path), "{response}");
+}
+
+/// True when the peer closed `stream` within `within` (EOF or reset).
+async fn closed_within(stream: &mut TcpStream, within: Duration) -> bool {
+    let mut chunk = [0u8; 1024];
+    let deadline = tokio::time::Instant::now() + within;
+    loop {
+        match tokio::time::timeout_at(deadline, stream.read(&mut chunk)).await {
+            Err(_) => return false,
+            Ok(Ok(0)) | Ok(Err(_)) => return true,
+            Ok(Ok(_)) => {}
+        }
+    }
+}
+
+#[tokio::test]
+async fn forward_to_a_pod_carries_http_both_ways() {
+    let Some(tb) = testbed() else { return };
+    let client = tb.client("dev").await;
+    let pod = ready_pod(&client, "shop", "app=web").await;
+    let (handle, mut events) = start(
+        client,
+        11,
+        Target::Pod {
+            namespace: "shop".into(),
+            name: pod.clone(),
+        },
+        any_port(),
+    );
+    let addr = events
+        .wait("Listening", |e| match e {
+            Event::Listening(a) => Some(*a),
+            _ => None,
+        })
+        .await;
+    assert!(addr.ip().is_loopback() && addr.port() != 0, "{addr}");
+    let response = get(addr, "/via-pod").await;
+    assert_helper_answered(&response, "/via-pod");
+    let named = events
+        .wait("Pod", |e| match e {
+            Event::Pod(p) => Some(p.clone()),
+            _ => None,
+        })
+        .await;
+    assert_eq!(named, pod);
+    let (sent, received) = events
+        .wait("Bytes both ways", |e| match e {
+            Event::Bytes { sent, received } if *sent > 0 && *received > 0 => {
+                Some((*sent, *received))
+            }
+            _ => None,
+        })
+        .await;
+    assert!(sent >= 40, "the GET is longer than {sent} bytes");
+    assert!(
+        received >= response.len() as u64,
+        "received {received} < {} bytes of response",
+        response.len()
+    );
+    assert!(
+        !events.1.iter().any(|e| matches!(e, Event::Error(_))),
+        "{:?}",
+        events.1
+    );
+    handle.abort();
+}
+
+/// A namespace of our own in a cluster, deleted when the test ends, failed or not.
+struct TempNamespace {
+    tb: Testbed,
+    context: &'static str,
+    name: String,
+}
+
+impl Drop for TempNamespace {
+    fn drop(&mut self) {
+        let _ = self.tb.kubectl(
+            self.context,
+            &["delete", "namespace", &self.name, "--wait=false"],
+        );
+    }
+}
+
+#[tokio::test]
+async fn selector_forward_follows_the_deployment_to_a_new_pod() {
+    let Some(tb) = testbed() else { return };
+    let context = "staging";
+    let client = tb.client(context).await;
+    let ns = format!("pf-test-{:08x}", fastrand::u32(..));
+    let namespaces: Api<Namespace> = Api::all(client.clone());
+    let namespace: Namespace =
+        serde_json::from_value(serde_json::json!({"metadata": {"name": ns}})).expect("ns");
+    namespaces
+        .create(&PostParams::default(), &namespace)
+        .await
+        .expect("create the namespace");
+    let _cleanup = TempNamespace {
+        tb: Testbed {
+            kubeconfig: tb.kubeconfig.clone(),
+        },
+        context,
+        name: ns.clone(),
+    };
+    // On the kwok nodes like the seeded workloads (the cordoned node has no pool label).
+    let deployment: Deployment = serde_json::from_value(serde_json::json!({
+        "metadata": {"name": "pf", "namespace": ns, "labels": {"app": "pf"}},
+        "spec": {
+            "replicas": 1,
+            "selector": {"matchLabels": {"app": "pf"}},
+            "template": {
+                "metadata": {"labels": {"app": "pf"}},
+                "spec": {
+                    "nodeSelector": {"flotilla.dev/pool": "kwok"},
+                    "tolerations": [{"operator": "Exists"}],
+                    "containers": [{
+                        "name": "web",
+                        "image": "nginx:1.27",
+                        "ports": [{"name": "http", "containerPort": 80}]
+                    }]
+                }
+            }
+        }
+    }))
+    .expect("deployment");
+    Api::<Deployment>::namespaced(client.clone(), &ns)
+        .create(&PostParams::default(), &deployment)
+        .await
+        .expect("create the deployment");
+    let first = ready_pod(&client, &ns, "app=pf").await;
+
+    let (handle, mut events) = start(
+        client.clone(),
+        21,
+        Target::Selector {
+            namespace: ns.clone(),
+            selector: "app=pf".into(),
+        },
+        any_port(),
+    );
+    let addr = events
+        .wait("Listening", |e| match e {
+            Event::Listening(a) => Some(*a),
+            _ => None,
+        })
+        .await;
+    assert_helper_answered(&get(addr, "/before").await, "/before");
+    let named = events
+        .wait("Pod", |e| match e {
+            Event::Pod(p) => Some(p.clone()),
+            _ => None,
+        })
+        .await;
+    assert_eq!(named, first);
+    // A connection left open on the first pod: it must be closed when that pod goes away.
+    let mut held = TcpStream::connect(addr).await.expect("connect");
+    assert_helper_answered(&get_on(&mut held, "/held").await, "/held");
+    assert!(
+        !closed_within(&mut held, Duration::from_secs(3)).await,
+        "the held connection closed while its pod was still there"
+    );
+    events.clear();
+
+    tb.kubectl_ok(
+        context,
+        &["-n", &ns, "delete", "pod", &first, "--wait=false"],
+    );
+    assert!(
+        closed_within(&mut held, Duration::from_secs(20)).await,
+        "the connection to the deleted pod {first} stayed open"
+    );
+    let second = eventually(WAIT, "a replacement pod", || {
+        let client = client.clone();
+        let ns = ns.clone();
+        let first = first.clone();
+        async move {
+            let pods: Api<Pod> = Api::namespaced(client, &ns);
+            let list = pods
+                .list(&ListParams::default().labels("app=pf"))
+                .await
+                .ok()?;
+            list.items
+                .iter()
+                .filter(|p| is_ready(p))
+                .filter_map(|p| p.metadata.name.clone())
+                .find(|n| *n != first)
+        }
+    })
+    .await;
+    // Same local port, new pod behind it.
+    assert_helper_answered(&get(addr, "/after").await, "/after");
+    let named = events
+        .wait("Pod for the replacement", |e| match e {
+            Event::Pod(p) => Some(p.clone()),
+            _ => None,
+        })
+        .await;
+    assert_eq!(named, second);
+    assert!(
+        !events.1.iter().any(|e| matches!(e, Event::Stopped(_))),
+        "{:?}",
+        events.1
+    );
+    handle.abort();
+}
+
+#[tokio::test]
+async fn stopping_a_forward_frees_its_port_and_closes_its_connections() {
+    let Some(tb) = testbed() else { return };
+    let client = tb.client("prod").await;
+    let pod = ready_pod(&client, "shop", "app=web").await;
+    let (handle, mut events) = start(
+        client,
+        31,
+        Target::Pod {
+            namespace: "shop".into(),
+            name: pod,
+        },
+        any_port(),
+    );
+    let addr = events
+        .wait("Listening", |e| match e {
+            Event::Listening(a) => Some(*a),
+            _ => None,
+        })
+        .await;
+    let mut open = TcpStream::connect(addr).await.expect("connect");
+    assert_helper_answered(&get_on(&mut open, "/open").await, "/open");
+    handle.abort();
+    assert!(handle.await.is_err_and(|e| e.is_cancelled()));
+    std::net::TcpListener::bind(addr).expect("the port is free again after stopping");
+    assert!(
+        closed_within(&mut open, Duration::from_secs(5)).await,
+        "a connection outlived its forward"
+    );
+}
+
+#[tokio::test]
+async fn a_port_in_use_stops_the_forward_and_names_the_address() {
+    // Binding happens before any cluster is contacted, so this needs no testbed.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = taken.local_addr().expect("local addr");
+    let config = kube::Config::new("https://127.0.0.1:9".parse().expect("url"));
+    let client = kube::Client::try_from(config).expect("client");
+    let (handle, mut events) = start(
+        client,
+        41,
+        Target::Selector {
+            namespace: "shop".into(),
+            selector: "app=web".into(),
+        },
+        addr,
+    );
+    tokio::time::timeout(Duration::from_secs(5), handle)
+        .await
+        .expect("the forward ends by itself")
+        .expect("without panicking");
+    let stopped = events
+        .wait("Stopped", |e| match e {
+            Event::Stopped(m) => Some(m.clone()),
+            _ => None,
+        })
+        .await;
+    assert_eq!(stopped, format!("{addr}: address in use"));
+    assert_eq!(events.1.len(), 1, "nothing but Stopped: {:?}", events.1);
+}
