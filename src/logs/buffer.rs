@@ -235,6 +235,28 @@ impl Shown {
     }
 }
 
+/// The index (in `shown`) of the next shown line after `from` (or before it, going back)
+/// whose text `re` finds, as the user reads it.
+pub fn search(
+    buf: &LogBuffer,
+    shown: &Shown,
+    from: usize,
+    forward: bool,
+    re: &Regex,
+) -> Option<usize> {
+    let hit = |i: &usize| {
+        shown
+            .get(*i)
+            .and_then(|p| buf.get(p))
+            .is_some_and(|l| re.is_match(&super::render::plain(&l.text)))
+    };
+    if forward {
+        (from + 1..shown.len()).find(hit)
+    } else {
+        (0..from.min(shown.len())).rev().find(hit)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

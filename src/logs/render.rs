@@ -1042,7 +1042,7 @@ mod tests {
             r#"{"level":"error","msg":"upstream timeout","upstream":"payments:443","retry":1}"#,
         )
         .expect("object");
-        let fields = vec!["level".to_owned(), "msg".to_owned()];
+        let fields = ["level".to_owned(), "msg".to_owned()];
         // The remaining keys are alphabetical: serde_json here lacks `preserve_order`.
         assert_eq!(
             json_columns(&obj, &fields),
@@ -1056,7 +1056,7 @@ mod tests {
             r#"{"msg":"\u001b]0;pwned\u0007","n":null,"o":{"a":[1,"b"]},"s":"a b","e":"","q":"x=\"y\"","bidi":"\u202e","c":"a\u001b[2J\\"}"#,
         )
         .expect("object");
-        let fields = vec!["msg".to_owned(), "missing".to_owned(), "o".to_owned()];
+        let fields = ["msg".to_owned(), "missing".to_owned(), "o".to_owned()];
         let (cells, rest) = json_columns(&obj, &fields);
         assert_eq!(cells, vec![r"\e]0;pwned\a", "-", r#"{"a":[1,"b"]}"#]);
         assert_eq!(

@@ -9,7 +9,7 @@ pub mod query;
 use super::exec::container_names;
 use super::{Answer, Ctx, Deliver, Need, Request, Screen};
 use crate::kinds::selector::selector_of;
-use crate::logs::buffer::{Line, LogBuffer, Matcher, Shown, smart_case};
+use crate::logs::buffer::{Line, LogBuffer, Matcher, Shown, search, smart_case};
 use crate::logs::render;
 use crate::modal::{Modal, ModalResult};
 use crate::model::{Action, ClusterId, LogEvent, LogSpec, ObjectRef, ResKey, Since};
@@ -569,22 +569,7 @@ impl LogScreen {
         let Some(re) = self.find.clone() else {
             return ctx.error("nothing to find: press f first");
         };
-        let n = self.shown.len();
-        if n == 0 {
-            return;
-        }
-        let start = self.cursor_index();
-        let hit = |i: usize| {
-            self.shown
-                .get(i)
-                .and_then(|p| self.buf.get(p))
-                .is_some_and(|l| re.is_match(&render::plain(&l.text)))
-        };
-        let found = if forward {
-            (start + 1..n).find(|i| hit(*i))
-        } else {
-            (0..start).rev().find(|i| hit(*i))
-        };
+        let found = search(&self.buf, &self.shown, self.cursor_index(), forward, &re);
         match found {
             Some(i) => self.move_to(i),
             None => ctx.error(format!(
