@@ -4,7 +4,6 @@
 mod common;
 
 use std::net::SocketAddr;
-use std::sync::Once;
 use std::time::Duration;
 
 use flotilla::cluster::exec::{self, ExecTarget};
@@ -229,24 +228,45 @@ async fn exec_is_forbidden_for_a_viewer() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// shell (the non-TTY path: stdin is /dev/null here; the TTY path is driven through the TUI)
+// shell (the non-TTY path: stdin is a pipe here; the TTY path is driven through the TUI)
 
-/// Points fd 0 at /dev/null for this whole test binary, so no session reads the terminal of
-/// whoever runs the tests and every session sees stdin end at once.
-fn stdin_from_dev_null() {
-    static ONCE: Once = Once::new();
-    ONCE.call_once(|| {
-        let null = std::fs::File::open("/dev/null").expect("open /dev/null");
-        // SAFETY: dup2 of a valid descriptor onto fd 0; nothing else in this binary reads stdin.
-        let r = unsafe { libc::dup2(std::os::fd::AsRawFd::as_raw_fd(&null), 0) };
-        assert_eq!(r, 0, "dup2 onto stdin");
-    });
+/// Points fd 0 of this test binary at a pipe and returns its write end, so the test types
+/// into sessions and no session reads the terminal of whoever runs the tests. Only the shell
+/// test touches stdin.
+fn stdin_pipe() -> std::fs::File {
+    let mut fds = [0; 2];
+    // SAFETY: pipe(2) fills the two-element array; dup2 onto fd 0 of descriptors we own.
+    unsafe {
+        assert_eq!(libc::pipe(fds.as_mut_ptr()), 0, "pipe");
+        assert_eq!(libc::dup2(fds[0], 0), 0, "dup2 onto stdin");
+        libc::close(fds[0]);
+        std::os::fd::FromRawFd::from_raw_fd(fds[1])
+    }
+}
+
+/// What fd 0 has to read right now (within 2 s), as the TUI would read its next key.
+fn read_stdin_now() -> Vec<u8> {
+    let mut pfd = libc::pollfd {
+        fd: 0,
+        events: libc::POLLIN,
+        revents: 0,
+    };
+    let mut buf = [0u8; 64];
+    // SAFETY: poll on one pollfd on the stack; read into a buffer we own, at most its length.
+    let n = unsafe {
+        if libc::poll(&mut pfd, 1, 2000) != 1 {
+            return Vec::new();
+        }
+        libc::read(0, buf.as_mut_ptr().cast(), buf.len())
+    };
+    buf[..usize::try_from(n).unwrap_or(0)].to_vec()
 }
 
 #[tokio::test]
-async fn shell_sessions_end_with_the_remote_side() {
+async fn shell_sessions_run_until_the_remote_side_ends() {
+    use std::io::Write;
     let Some(tb) = testbed() else { return };
-    stdin_from_dev_null();
+    let mut keyboard = stdin_pipe();
     let client = tb.client("dev").await;
     let pod = ready_pod(&client, "shop", "app=web").await;
     let target = |container: &str| ExecTarget {
@@ -262,14 +282,26 @@ async fn shell_sessions_end_with_the_remote_side() {
                 shell::run(client, "dev", target, session),
             )
             .await
-            .expect("the session ends when its stdin does")
+            .expect("the session ends when the remote side does")
         }
     };
-    // The automatic shell (bash, else sh) starts and exits at the end of its input.
+    // The automatic shell (bash, else sh) gets what is typed and ends with `exit`. The testbed
+    // runs it in target/testbed/exec, so what it writes there proves the keys arrived.
+    let probe = format!("shell-probe-{:08x}", fastrand::u32(..));
+    let probe_path = common::repo_root().join("target/testbed/exec").join(&probe);
+    writeln!(keyboard, "echo typed-$FLOTILLA_TESTBED > {probe}; exit").expect("type");
+    let auto = run(target("web"), Session::Exec { command: None }).await;
+    let written = std::fs::read_to_string(&probe_path);
+    let _ = std::fs::remove_file(&probe_path);
+    assert_eq!(auto, Ok(()));
     assert_eq!(
-        run(target("web"), Session::Exec { command: None }).await,
-        Ok(())
+        written.expect("the shell wrote the probe file"),
+        "typed-1\n"
     );
+    // The session's stdin reader stopped with it: the next key is ours (the TUI's), not lost.
+    keyboard.write_all(b"k").expect("type");
+    assert_eq!(read_stdin_now(), b"k");
+
     // A configured command that exits non-zero is still a session that ended normally.
     assert_eq!(
         run(
@@ -306,6 +338,8 @@ async fn shell_sessions_end_with_the_remote_side() {
     .await
     .expect_err("no such pod");
     assert!(gone.contains("no-such-pod"), "{gone}");
+    keyboard.write_all(b"q").expect("type");
+    assert_eq!(read_stdin_now(), b"q");
 }
 
 // ---------------------------------------------------------------------------------------------
