@@ -619,6 +619,17 @@ async fn selector_forward_follows_the_deployment_to_a_new_pod() {
         }
     })
     .await;
+    // The user is told why their connection dropped.
+    let why = events
+        .wait("Error about the deleted pod", |e| match e {
+            Event::Error(m) if m.contains(&first) => Some(m.clone()),
+            _ => None,
+        })
+        .await;
+    assert_eq!(
+        why,
+        format!("pod {first} went away; its connections were closed")
+    );
     // Same local port, new pod behind it.
     assert_helper_answered(&get(addr, "/after").await, "/after");
     let named = events

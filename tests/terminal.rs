@@ -252,3 +252,52 @@ fn the_editor_gets_the_terminal_and_flotilla_comes_back() {
     assert!(ended && screen.contains("EXIT=0"), "{screen}");
     assert_restored(&t);
 }
+
+#[test]
+fn a_shell_in_a_container_gets_the_terminal_and_flotilla_comes_back() {
+    let Some(tb) = common::testbed() else { return };
+    let dir = scratch("shell");
+    let t = Tmux::start(
+        "shell",
+        &script(
+            "",
+            &format!(
+                "--kubeconfig {} --context dev -c 'pods shop'",
+                tb.kubeconfig.display()
+            ),
+            &dir,
+        ),
+    );
+    let (listed, screen) = t.wait_for("crasher", Duration::from_secs(30));
+    assert!(listed, "{screen}");
+    t.keys(&["/", "web-", "Enter"]);
+    let (filtered, screen) = t.wait_for("</web->", Duration::from_secs(5));
+    assert!(filtered, "{screen}");
+    t.keys(&["s"]);
+    let (banner, screen) = t.wait_for("exit to return", Duration::from_secs(20));
+    assert!(banner, "the session says where it is:\n{screen}");
+    assert!(
+        !t.alternate_screen(),
+        "the shell has the main screen:\n{screen}"
+    );
+    // The testbed's exec runs the shell on this machine, with FLOTILLA_TESTBED=1.
+    t.keys(&["echo hi-from-$FLOTILLA_TESTBED; exit", "Enter"]);
+    let (back, screen) = t.wait_for("pods(shop)", Duration::from_secs(20));
+    assert!(back, "flotilla is back after exit:\n{screen}");
+    assert!(t.alternate_screen(), "flotilla took the screen back");
+    assert!(
+        screen.contains("</web->") && screen.contains("● dev"),
+        "the same list, filter and all:\n{screen}"
+    );
+    // The shell's output went to the terminal while it had it.
+    let log = std::fs::read_to_string(dir.join("flotilla.log")).unwrap_or_default();
+    assert!(!log.contains("panic"), "{log}");
+    t.keys(&["q"]);
+    let (ended, screen) = t.wait_for("EXIT=0", Duration::from_secs(10));
+    assert!(ended, "{screen}");
+    assert!(
+        screen.contains("hi-from-1"),
+        "the shell's output is in the scrollback:\n{screen}"
+    );
+    assert_restored(&t);
+}
