@@ -342,6 +342,212 @@ async fn shell_sessions_run_until_the_remote_side_ends() {
     assert_eq!(read_stdin_now(), b"q");
 }
 
+/// The TTY path, on a pseudo-terminal: this test binary runs itself (the ignored test
+/// [`tty_child`]) with the pty's slave as its controlling terminal and stdin/stdout, types into
+/// the master and reads what a user would see.
+#[tokio::test]
+async fn shell_on_a_terminal_is_raw_resized_and_restored() {
+    let Some(tb) = testbed() else { return };
+    let client = tb.client("dev").await;
+    let pod = ready_pod(&client, "shop", "app=web").await;
+    let term = Pty::open(30, 100);
+    let cooked = term.lflag();
+    assert_ne!(cooked & libc::ICANON, 0, "a new pty starts cooked");
+    let slave = term.slave;
+    let mut cmd = std::process::Command::new(std::env::current_exe().expect("test binary"));
+    cmd.args(["--exact", "tty_child", "--ignored", "--nocapture"])
+        .env("FLOTILLA_TTY_CHILD_POD", &pod)
+        .env("FLOTILLA_TESTBED_KUBECONFIG", &tb.kubeconfig);
+    // SAFETY: between fork and exec only async-signal-safe calls: setsid, ioctl, dup2.
+    unsafe {
+        std::os::unix::process::CommandExt::pre_exec(&mut cmd, move || {
+            if libc::setsid() < 0
+                || libc::ioctl(slave, libc::TIOCSCTTY, 0) < 0
+                || libc::dup2(slave, 0) < 0
+                || libc::dup2(slave, 1) < 0
+                || libc::dup2(slave, 2) < 0
+            {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let mut child = cmd.spawn().expect("run the child test");
+    let mut seen = String::new();
+    term.read_until(&mut seen, "exit to return", Duration::from_secs(30));
+    // The remote shell waits in `read`; by now the session has its raw terminal.
+    term.read_until(&mut seen, "ready>", Duration::from_secs(30));
+    assert_eq!(
+        term.lflag() & (libc::ICANON | libc::ECHO),
+        0,
+        "raw during the session"
+    );
+    term.type_keys(b"one\r");
+    term.read_until(&mut seen, "size=30 100", Duration::from_secs(15));
+    // A window change reaches the remote terminal (SIGWINCH → resize channel).
+    term.resize(40, 120);
+    std::thread::sleep(Duration::from_millis(1500));
+    term.type_keys(b"two\r");
+    term.read_until(&mut seen, "size=40 120", Duration::from_secs(15));
+    term.read_until(&mut seen, "got:one,two", Duration::from_secs(15));
+    let status = child.wait().expect("wait for the child");
+    term.drain(&mut seen);
+    assert!(status.success(), "the child test failed:\n{seen}");
+    assert_eq!(
+        term.lflag(),
+        cooked,
+        "the terminal is cooked again as it was"
+    );
+}
+
+/// Run by [`shell_on_a_terminal_is_raw_resized_and_restored`] on a pty; does nothing otherwise.
+#[tokio::test]
+#[ignore = "run on a pty by shell_on_a_terminal_is_raw_resized_and_restored"]
+async fn tty_child() {
+    let Ok(pod) = std::env::var("FLOTILLA_TTY_CHILD_POD") else {
+        return;
+    };
+    let Some(tb) = testbed() else {
+        panic!("no testbed in the child")
+    };
+    let client = tb.client("dev").await;
+    let script = "printf 'ready> '; read a; echo size=$(stty size); read b; \
+                  echo size=$(stty size); echo got:$a,$b";
+    let result = shell::run(
+        client,
+        "dev",
+        ExecTarget {
+            namespace: "shop".into(),
+            pod,
+            container: Some("web".into()),
+        },
+        Session::Exec {
+            command: Some(argv(&["sh", "-c", script])),
+        },
+    )
+    .await;
+    assert_eq!(result, Ok(()));
+}
+
+/// A pseudo-terminal pair for [`shell_on_a_terminal_is_raw_resized_and_restored`].
+struct Pty {
+    master: i32,
+    slave: i32,
+}
+
+impl Pty {
+    fn open(rows: u16, cols: u16) -> Pty {
+        let (mut master, mut slave) = (0, 0);
+        let size = libc::winsize {
+            ws_row: rows,
+            ws_col: cols,
+            ws_xpixel: 0,
+            ws_ypixel: 0,
+        };
+        // SAFETY: openpty fills the two descriptors; no name buffer, default termios.
+        let r = unsafe {
+            libc::openpty(
+                &mut master,
+                &mut slave,
+                std::ptr::null_mut(),
+                std::ptr::null(),
+                &size,
+            )
+        };
+        assert_eq!(r, 0, "openpty");
+        Pty { master, slave }
+    }
+
+    /// The slave's local modes (ICANON, ECHO, …), read through the master.
+    fn lflag(&self) -> libc::tcflag_t {
+        // SAFETY: tcgetattr fills a zeroed termios we own.
+        unsafe {
+            let mut t: libc::termios = std::mem::zeroed();
+            assert_eq!(libc::tcgetattr(self.slave, &mut t), 0, "tcgetattr");
+            t.c_lflag
+        }
+    }
+
+    fn resize(&self, rows: u16, cols: u16) {
+        let size = libc::winsize {
+            ws_row: rows,
+            ws_col: cols,
+            ws_xpixel: 0,
+            ws_ypixel: 0,
+        };
+        // SAFETY: TIOCSWINSZ with a winsize we own; the kernel signals the foreground group.
+        assert_eq!(
+            unsafe { libc::ioctl(self.master, libc::TIOCSWINSZ, &size) },
+            0
+        );
+    }
+
+    fn type_keys(&self, keys: &[u8]) {
+        // SAFETY: write from a buffer we own, at most its length.
+        let n = unsafe { libc::write(self.master, keys.as_ptr().cast(), keys.len()) };
+        assert_eq!(
+            usize::try_from(n).ok(),
+            Some(keys.len()),
+            "type into the pty"
+        );
+    }
+
+    /// Reads the screen output until it contains `want` (panics with all of it otherwise).
+    fn read_until(&self, seen: &mut String, want: &str, within: Duration) {
+        let deadline = std::time::Instant::now() + within;
+        while !seen.contains(want) {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            assert!(
+                !left.is_zero(),
+                "no {want:?} on the terminal within {within:?}:\n{seen}"
+            );
+            if !self.read_some(seen, left.min(Duration::from_millis(200))) {
+                panic!("the terminal closed before {want:?}:\n{seen}");
+            }
+        }
+    }
+
+    /// Whatever is left to read.
+    fn drain(&self, seen: &mut String) {
+        while self.read_some(seen, Duration::from_millis(100)) {}
+    }
+
+    /// False when nothing came within `wait` or the terminal is closed.
+    fn read_some(&self, seen: &mut String, wait: Duration) -> bool {
+        let mut pfd = libc::pollfd {
+            fd: self.master,
+            events: libc::POLLIN,
+            revents: 0,
+        };
+        let ms = i32::try_from(wait.as_millis()).unwrap_or(i32::MAX);
+        let mut buf = [0u8; 4096];
+        // SAFETY: poll on one pollfd on the stack; read into a buffer we own.
+        let n = unsafe {
+            if libc::poll(&mut pfd, 1, ms) != 1 {
+                return true;
+            }
+            libc::read(self.master, buf.as_mut_ptr().cast(), buf.len())
+        };
+        match usize::try_from(n) {
+            Ok(n) if n > 0 => {
+                seen.push_str(&String::from_utf8_lossy(&buf[..n]));
+                true
+            }
+            _ => false,
+        }
+    }
+}
+
+impl Drop for Pty {
+    fn drop(&mut self) {
+        // SAFETY: closing the two descriptors this value owns.
+        unsafe {
+            libc::close(self.master);
+            libc::close(self.slave);
+        }
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // port-forward
 

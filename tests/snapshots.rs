@@ -80,3 +80,123 @@ fn typed_confirmation_over_a_list() {
     type_keys(&mut app, "we");
     insta::assert_snapshot!(render(&mut app, 80, 16));
 }
+
+/// A pane over `web` pods of dev and prod (two containers each), with a few lines per source.
+fn log_pane() -> (App, Vec<u64>) {
+    let mut app = synthetic::app(&["dev", "prod"]);
+    synthetic::load_pods(&mut app, "dev", 5, NOW);
+    synthetic::load_pods(&mut app, "prod", 5, NOW);
+    let mut fx = app.update(Input::Action(Action::Run("logs -l app=web".into())));
+    fx.extend(app.update(Input::Tick));
+    let streams = synthetic::answer_pod_fetches(&mut app, fx, &["web", "sidecar"]);
+    assert_eq!(streams.len(), 8, "2 web pods × 2 clusters × 2 containers");
+    let t0 = NOW * 1_000_000_000;
+    for (i, (ticket, _, container)) in streams.iter().enumerate() {
+        let at = |k: i64| t0 + k * 1_000_000_000 + i as i64;
+        let lines: Vec<(i64, String)> = if container == "web" {
+            vec![
+                (
+                    at(0),
+                    format!("10.0.0.{i} - - \"GET /index.html HTTP/1.1\" 200 512"),
+                ),
+                (
+                    at(2),
+                    "\u{1b}[31mred\u{1b}[0m \u{1b}]0;title\u{7} done".to_string(),
+                ),
+            ]
+        } else {
+            vec![
+                (
+                    at(1),
+                    r#"{"level":"info","msg":"request served","path":"/api","status":200}"#
+                        .to_string(),
+                ),
+                (
+                    at(3),
+                    r#"{"level":"error","msg":"upstream timeout","retry":2}"#.to_string(),
+                ),
+            ]
+        };
+        let refs: Vec<(i64, &str)> = lines.iter().map(|(t, s)| (*t, s.as_str())).collect();
+        synthetic::log_lines(&mut app, *ticket, &refs);
+    }
+    (app, streams.into_iter().map(|(t, ..)| t).collect())
+}
+
+#[test]
+fn log_pane_prefixes_sources_and_escapes() {
+    let (mut app, _) = log_pane();
+    let screen = render(&mut app, 120, 24);
+    assert!(screen.contains("dev/web-00000/sidecar"), "{screen}");
+    assert!(!screen.contains('\u{1b}'), "{screen}");
+    insta::assert_snapshot!(screen);
+}
+
+#[test]
+fn log_pane_json_columns() {
+    let (mut app, _) = log_pane();
+    app.update(Input::Action(Action::Json));
+    insta::assert_snapshot!(render(&mut app, 120, 24));
+}
+
+#[test]
+fn log_pane_paused_counts_new_lines() {
+    let (mut app, streams) = log_pane();
+    app.update(Input::Action(Action::Follow));
+    app.update(Input::Action(Action::Up));
+    let t = (NOW + 10) * 1_000_000_000;
+    synthetic::log_lines(
+        &mut app,
+        streams[0],
+        &[(t, "late one"), (t + 1, "late two")],
+    );
+    let screen = render(&mut app, 120, 12);
+    assert!(screen.contains("paused, 2 new"), "{screen}");
+    assert!(
+        !screen.contains("late one"),
+        "the view stays where it was:\n{screen}"
+    );
+    insta::assert_snapshot!(screen);
+}
+
+#[test]
+fn port_forwards_list() {
+    use flotilla::model::{Effect, ForwardEvent, Msg};
+    let mut app = app();
+    // shift-f on the first pod: its object is fetched, the form is filled in with defaults.
+    let fx = app.update(Input::Action(Action::PortForward));
+    assert_eq!(
+        synthetic::answer_pod_fetches(&mut app, fx, &["web"]).len(),
+        0
+    );
+    let mut forward = None;
+    for _ in 0..3 {
+        let fx = app.update(Input::Key(crossterm::event::KeyEvent::from(
+            crossterm::event::KeyCode::Enter,
+        )));
+        for e in fx {
+            if let Effect::Forward { id, local, .. } = e {
+                forward = Some((id, local));
+            }
+        }
+    }
+    let (id, local) = forward.expect("the form starts a forward");
+    assert_eq!(local.to_string(), "127.0.0.1:8080");
+    for ev in [
+        ForwardEvent::Listening(local),
+        ForwardEvent::Pod("web-00000".into()),
+        ForwardEvent::Bytes {
+            sent: 1536,
+            received: 3 * 1024 * 1024,
+        },
+    ] {
+        app.update(Input::Msg(Msg::Forward { id, ev }));
+    }
+    app.update(Input::Action(Action::Run("pf".into())));
+    let screen = render(&mut app, 120, 8);
+    assert!(screen.contains("3.0 MiB"), "{screen}");
+    insta::assert_snapshot!(screen);
+    // ctrl-d stops it and frees the port.
+    let fx = app.update(Input::Action(Action::Delete));
+    assert!(fx.contains(&Effect::StopForward { id }), "{fx:?}");
+}

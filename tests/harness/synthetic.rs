@@ -150,3 +150,67 @@ pub fn named_pod(cluster: &str, ns: &str, name: &str, status: &str) -> Row {
     .expect("row json");
     table::build(&ResKey::core("pods"), &pod_columns(), wire).expect("row builds")
 }
+
+/// Answers the pod fetches among `effects` (a log pane learning containers) with pods that
+/// run `containers`, and returns the log streams the pane opens then: (ticket, pod, container).
+pub fn answer_pod_fetches(
+    app: &mut App,
+    effects: Vec<flotilla::model::Effect>,
+    containers: &[&str],
+) -> Vec<(u64, String, String)> {
+    use flotilla::model::{Effect, Fetched};
+    let mut streams = Vec::new();
+    let mut pending = effects;
+    while !pending.is_empty() {
+        let mut next = Vec::new();
+        for e in pending {
+            match e {
+                Effect::Fetch {
+                    ticket,
+                    cluster,
+                    path,
+                    ..
+                } => {
+                    let name = path.rsplit('/').next().unwrap_or_default().to_string();
+                    let sheet = app.store.sheet(cluster, &ResKey::core("pods"));
+                    let Some(row) =
+                        sheet.and_then(|s| s.rows().map(|(_, r)| r).find(|r| r.name == name))
+                    else {
+                        continue;
+                    };
+                    let object = serde_json::json!({
+                        "kind": "Pod",
+                        "metadata": {"name": row.name, "namespace": row.namespace, "uid": row.uid},
+                        "spec": {"containers": containers.iter().map(|c| serde_json::json!({"name": c})).collect::<Vec<_>>()}
+                    });
+                    let result = Ok(Fetched {
+                        object,
+                        events: Vec::new(),
+                    });
+                    next.extend(app.update(Input::Msg(Msg::Fetched { ticket, result })));
+                }
+                Effect::Logs { ticket, spec, .. } => {
+                    streams.push((ticket, spec.pod, spec.container))
+                }
+                _ => {}
+            }
+        }
+        pending = next;
+    }
+    streams
+}
+
+/// Lines for a log stream, as its task would send them.
+pub fn log_lines(app: &mut App, ticket: u64, lines: &[(i64, &str)]) {
+    let lines = lines
+        .iter()
+        .map(|(ts, text)| flotilla::model::RawLine {
+            ts: *ts,
+            text: text.to_string(),
+        })
+        .collect();
+    app.update(Input::Msg(Msg::Log {
+        ticket,
+        ev: flotilla::model::LogEvent::Lines(lines),
+    }));
+}

@@ -286,9 +286,9 @@ impl Screen for TableScreen {
             (Action::Yaml, "yaml"),
             (Action::Logs, "logs"),
             (Action::Shell, "shell"),
-            (Action::Mark, "mark"),
-            (Action::Contexts, "contexts"),
             (Action::Help, "help"),
+            (Action::Contexts, "contexts"),
+            (Action::Mark, "mark"),
             (Action::Quit, "quit"),
         ]
     }
