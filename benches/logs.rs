@@ -180,7 +180,10 @@ fn bench_pod(i: usize) -> Row {
 /// answers the pane's pod fetches and returns the streams it asks for.
 fn open_pane(app: &mut App, cluster: ClusterId) -> Feed {
     app.update(Input::Action(Action::Run("logs -l app=bench".into())));
-    assert!(app.top_as::<LogScreen>().is_some(), "the log pane is on top");
+    assert!(
+        app.top_as::<LogScreen>().is_some(),
+        "the log pane is on top"
+    );
     app.update(Input::Tick);
     synthetic::pods_event(
         app,
@@ -365,7 +368,11 @@ fn check_ring(t: &LogScreen, feed: &Feed, all: bool) -> Vec<String> {
         match last[src] {
             Some(p) if seq != p + 1 => errors.push(format!(
                 "src {src}: seq {seq} follows {p} ({})",
-                if seq <= p { "duplicate or reordered" } else { "gap" }
+                if seq <= p {
+                    "duplicate or reordered"
+                } else {
+                    "gap"
+                }
             )),
             _ => {}
         }
@@ -390,7 +397,10 @@ fn check_ring(t: &LogScreen, feed: &Feed, all: bool) -> Vec<String> {
         }
     }
     for s in &t.sources {
-        if let Some(src) = s.pod.strip_prefix("bench-").and_then(|n| n.parse::<usize>().ok())
+        if let Some(src) = s
+            .pod
+            .strip_prefix("bench-")
+            .and_then(|n| n.parse::<usize>().ok())
             && s.lines != feed.next_seq[src]
         {
             errors.push(format!(
@@ -516,7 +526,9 @@ fn search_bench(failures: &mut Vec<String>) {
         let hit = search(&buf, &shown, last, false, &re);
         back.push(t.elapsed());
         if hit != Some(NEEDLE_AT) {
-            failures.push(format!("find backwards: {hit:?}, the needle is at {NEEDLE_AT}"));
+            failures.push(format!(
+                "find backwards: {hit:?}, the needle is at {NEEDLE_AT}"
+            ));
         }
         let t = Instant::now();
         let hit = search(&buf, &shown, NEEDLE_AT, true, &re);
@@ -558,7 +570,9 @@ fn search_bench(failures: &mut Vec<String>) {
             n = s.len();
         }
         if expect.is_some_and(|e| e != n) {
-            failures.push(format!("filter /{pat}/ shows {n} lines, expected {expect:?}"));
+            failures.push(format!(
+                "filter /{pat}/ shows {n} lines, expected {expect:?}"
+            ));
         }
         let d = median(times);
         println!(
@@ -672,6 +686,10 @@ fn main() {
     drop(app);
     search_bench(&mut failures);
 
-    assert!(failures.is_empty(), "checks failed:\n{}", failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "checks failed:\n{}",
+        failures.join("\n")
+    );
     println!("all checks passed");
 }

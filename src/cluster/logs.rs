@@ -92,7 +92,8 @@ pub async fn stream(client: kube::Client, spec: LogSpec, send: impl Fn(LogEvent)
             Ok(Ok(r)) => r,
             Ok(Err(e)) => {
                 let code = super::watch::api_code(&e);
-                if code == 404 || (code == 400 && spec.previous) {
+                // Gone, forbidden, or no previous container: retrying will not change it.
+                if code == 404 || code == 403 || (code == 400 && spec.previous) {
                     send(LogEvent::Ended(short_error(&e)));
                     return;
                 }

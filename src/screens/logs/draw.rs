@@ -212,7 +212,14 @@ fn status(t: &LogScreen) -> String {
     let gone = count(&|s| matches!(s, SourceState::Gone(_)));
     let ended = count(&|s| matches!(s, SourceState::Ended(_)));
     if reconnecting > 0 {
-        parts.push(format!("{reconnecting} reconnecting"));
+        let why = t.sources.iter().find_map(|s| match &s.state {
+            SourceState::Reconnecting(why) => Some(why.chars().take(60).collect::<String>()),
+            _ => None,
+        });
+        parts.push(format!(
+            "{reconnecting} reconnecting ({})",
+            why.unwrap_or_default()
+        ));
     }
     if gone > 0 {
         parts.push(format!("{gone} gone"));
@@ -267,12 +274,18 @@ pub fn draw(t: &LogScreen, f: &mut Frame, area: Rect, ctx: &DrawCtx) {
         return;
     }
     if t.shown.is_empty() {
+        let ended = t.sources.iter().find_map(|s| match &s.state {
+            SourceState::Ended(why) | SourceState::Reconnecting(why) => Some(why.clone()),
+            _ => None,
+        });
         let msg = if t.sources.is_empty() {
-            "waiting for pods…"
-        } else if t.matcher.is_empty() {
-            "no lines yet"
+            "waiting for pods…".to_string()
+        } else if !t.matcher.is_empty() {
+            "no line matches the filter".to_string()
+        } else if let Some(why) = ended.filter(|_| t.sources.iter().all(|s| s.lines == 0)) {
+            format!("no lines: {}", crate::text::clean(&why))
         } else {
-            "no line matches the filter"
+            "no lines yet".to_string()
         };
         f.render_widget(Paragraph::new(msg).style(theme.get("row-done")), inner);
         return;

@@ -119,6 +119,8 @@ pub struct LogScreen {
     view_top: Cell<u64>,
     /// Containers not streamed because the pane holds `log-max-streams` already.
     pub capped: usize,
+    /// The pod sheets' versions at the last look: unchanged sheets need no new look.
+    seen: Vec<(ClusterId, u64)>,
     max_streams: usize,
     json_fields: Vec<String>,
     tags: u64,
@@ -155,6 +157,7 @@ impl LogScreen {
             select: None,
             view_top: Cell::new(0),
             capped: 0,
+            seen: Vec::new(),
             max_streams: s.log_max_streams(),
             json_fields: s.log_json_fields(),
             tags: FIRST_TAG,
@@ -236,6 +239,8 @@ impl LogScreen {
             Err(e) if e.code == 404 => return ctx.error(format!("{obj} no longer exists")),
             Err(e) => return ctx.error(format!("{obj}: {e}")),
         };
+        // A new query: look at every pod again.
+        self.seen.clear();
         match selector_of(&object) {
             Some(reqs) if !reqs.is_empty() => self.queries.push(Query {
                 contexts: Some(vec![obj.context.clone()]),
@@ -356,6 +361,21 @@ impl LogScreen {
     /// Finds pods that joined or left since the last frame.
     fn discover(&mut self, ctx: &mut Ctx) {
         let pods_key = ResKey::core("pods");
+        let versions: Vec<(ClusterId, u64)> = ctx
+            .store
+            .clusters
+            .iter()
+            .map(|c| {
+                (
+                    c.id,
+                    ctx.store.sheet(c.id, &pods_key).map_or(0, |s| s.version),
+                )
+            })
+            .collect();
+        if versions == self.seen && self.resolving.is_empty() {
+            return;
+        }
+        self.seen = versions;
         let mut current: HashSet<(ClusterId, String)> = HashSet::new();
         let mut settled: HashSet<ClusterId> = HashSet::new();
         for slot in ctx.store.clusters.iter() {
