@@ -315,7 +315,7 @@ mod tests {
         s.update(&b, &m, pass);
         assert_eq!(s.len(), 1, "err 1 left the ring");
         assert!(Matcher::parse("!err").unwrap().matches("fine"));
-        assert!(Matcher::parse("Err").unwrap().matches("err") == false);
+        assert!(!Matcher::parse("Err").unwrap().matches("err"));
         assert!(Matcher::parse("(").is_err());
     }
 }

@@ -228,7 +228,7 @@ impl Screen for ExecScreen {
 
     fn answered(&mut self, tag: u64, answer: Answer, ctx: &mut Ctx) {
         let i = (tag / 2) as usize;
-        if tag % 2 == 0 {
+        if tag.is_multiple_of(2) {
             return self.resolved(i, answer, ctx);
         }
         let (Some(t), Answer::Exec(result)) = (self.targets.get_mut(i), answer) else {

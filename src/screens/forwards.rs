@@ -190,7 +190,7 @@ impl Screen for ForwardsScreen {
             [
                 "CONTEXT", "TARGET", "LOCAL", "POD", "STATE", "SENT", "RECEIVED",
             ]
-            .map(|h| Cell::from(h)),
+            .map(Cell::from),
         )
         .style(theme.get("table-header"));
         let rows = shown.iter().enumerate().map(|(i, fw)| {

@@ -36,7 +36,7 @@ impl Query {
         }
         self.namespaces
             .as_ref()
-            .is_none_or(|ns| ns.iter().any(|n| *n == row.namespace))
+            .is_none_or(|ns| ns.contains(&row.namespace))
             && self.selector.iter().all(|r| r.matches(row))
             && self.pod.as_ref().is_none_or(|re| re.is_match(&row.name))
             && self.node.as_ref().is_none_or(|n| {

@@ -15,6 +15,9 @@ use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row as TRow, Table};
 
 const MAX_COL: usize = 48;
 
+/// A row on screen: its index, sheet, context, (stale, marked) and the row.
+type Visible<'a> = (usize, u16, &'a str, (bool, bool), &'a Row);
+
 fn header_name(t: &TableScreen, c: DisplayCol) -> String {
     match c {
         DisplayCol::Cluster => "CLUSTER".into(),
@@ -173,7 +176,7 @@ pub fn draw(t: &TableScreen, f: &mut Frame, area: Rect, ctx: &DrawCtx) {
     } else {
         0
     };
-    let visible: Vec<(usize, u16, &str, (bool, bool), &Row)> = shown
+    let visible: Vec<Visible> = shown
         .iter()
         .enumerate()
         .skip(offset)
