@@ -20,7 +20,6 @@ use flotilla::model::{Row, WatchEvent};
 use flotilla::screens::logs::LogScreen;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 const NOW: i64 = 1_780_000_000;
@@ -343,7 +342,7 @@ fn check_ring(t: &LogScreen, feed: &Feed, all: bool) -> Vec<String> {
         .collect();
     let mut first: Vec<Option<u64>> = vec![None; SOURCES];
     let mut last: Vec<Option<u64>> = vec![None; SOURCES];
-    let mut count = vec![0u64; SOURCES];
+    let mut count = [0u64; SOURCES];
     let mut prev_ts = i64::MIN;
     for (pos, l) in t.buf.iter_from(t.buf.first()) {
         if l.ts < prev_ts {

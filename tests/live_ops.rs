@@ -244,6 +244,15 @@ fn stdin_pipe() -> std::fs::File {
     }
 }
 
+/// A file the test made, removed however the test ends.
+struct RemoveOnDrop(std::path::PathBuf);
+
+impl Drop for RemoveOnDrop {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
 /// What fd 0 has to read right now (within 2 s), as the TUI would read its next key.
 fn read_stdin_now() -> Vec<u8> {
     let mut pfd = libc::pollfd {
@@ -288,11 +297,10 @@ async fn shell_sessions_run_until_the_remote_side_ends() {
     // The automatic shell (bash, else sh) gets what is typed and ends with `exit`. The testbed
     // runs it in target/testbed/exec, so what it writes there proves the keys arrived.
     let probe = format!("shell-probe-{:08x}", fastrand::u32(..));
-    let probe_path = common::repo_root().join("target/testbed/exec").join(&probe);
+    let probe_path = RemoveOnDrop(common::repo_root().join("target/testbed/exec").join(&probe));
     writeln!(keyboard, "echo typed-$FLOTILLA_TESTBED > {probe}; exit").expect("type");
     let auto = run(target("web"), Session::Exec { command: None }).await;
-    let written = std::fs::read_to_string(&probe_path);
-    let _ = std::fs::remove_file(&probe_path);
+    let written = std::fs::read_to_string(&probe_path.0);
     assert_eq!(auto, Ok(()));
     assert_eq!(
         written.expect("the shell wrote the probe file"),
@@ -390,7 +398,19 @@ async fn shell_on_a_terminal_is_raw_resized_and_restored() {
     term.type_keys(b"two\r");
     term.read_until(&mut seen, "size=40 120", Duration::from_secs(15));
     term.read_until(&mut seen, "got:one,two", Duration::from_secs(15));
-    let status = child.wait().expect("wait for the child");
+    term.type_keys(b"\r");
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    let status = loop {
+        term.drain(&mut seen);
+        if let Some(status) = child.try_wait().expect("wait for the child") {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("the session did not end with the remote shell:\n{seen}");
+        }
+    };
     term.drain(&mut seen);
     assert!(status.success(), "the child test failed:\n{seen}");
     assert_eq!(
@@ -411,8 +431,10 @@ async fn tty_child() {
         panic!("no testbed in the child")
     };
     let client = tb.client("dev").await;
+    // The last `read` keeps the process alive until the parent has seen everything: kwok's
+    // TTY exec can drop the output of a process that exits right after writing it.
     let script = "printf 'ready> '; read a; echo size=$(stty size); read b; \
-                  echo size=$(stty size); echo got:$a,$b";
+                  echo size=$(stty size); echo got:$a,$b; read c";
     let result = shell::run(
         client,
         "dev",
@@ -501,19 +523,18 @@ impl Pty {
                 !left.is_zero(),
                 "no {want:?} on the terminal within {within:?}:\n{seen}"
             );
-            if !self.read_some(seen, left.min(Duration::from_millis(200))) {
+            if self.read_some(seen, left.min(Duration::from_millis(200))) == Read::Closed {
                 panic!("the terminal closed before {want:?}:\n{seen}");
             }
         }
     }
 
-    /// Whatever is left to read.
+    /// Whatever there is to read right now.
     fn drain(&self, seen: &mut String) {
-        while self.read_some(seen, Duration::from_millis(100)) {}
+        while self.read_some(seen, Duration::from_millis(100)) == Read::Data {}
     }
 
-    /// False when nothing came within `wait` or the terminal is closed.
-    fn read_some(&self, seen: &mut String, wait: Duration) -> bool {
+    fn read_some(&self, seen: &mut String, wait: Duration) -> Read {
         let mut pfd = libc::pollfd {
             fd: self.master,
             events: libc::POLLIN,
@@ -524,18 +545,25 @@ impl Pty {
         // SAFETY: poll on one pollfd on the stack; read into a buffer we own.
         let n = unsafe {
             if libc::poll(&mut pfd, 1, ms) != 1 {
-                return true;
+                return Read::Nothing;
             }
             libc::read(self.master, buf.as_mut_ptr().cast(), buf.len())
         };
         match usize::try_from(n) {
             Ok(n) if n > 0 => {
                 seen.push_str(&String::from_utf8_lossy(&buf[..n]));
-                true
+                Read::Data
             }
-            _ => false,
+            _ => Read::Closed,
         }
     }
+}
+
+#[derive(PartialEq)]
+enum Read {
+    Data,
+    Nothing,
+    Closed,
 }
 
 impl Drop for Pty {
