@@ -4,7 +4,7 @@
 
 use crate::cluster::{Clients, connection, exec, fetch, logs, watch::WatchTask};
 use crate::model::msg::ApiError;
-use crate::model::{ClusterId, Effect, ExecOutput, ForwardEvent, ForwardTarget, Msg};
+use crate::model::{ClusterId, Effect, ForwardEvent, Msg};
 use kube::config::Kubeconfig;
 use std::collections::HashMap;
 use tokio::sync::mpsc::UnboundedSender;
@@ -177,14 +177,7 @@ impl Executor {
                         container: Some(container),
                     };
                     let result = match client {
-                        Some(c) => exec::run(&c, &target, &argv, EXEC_LIMIT, EXEC_TIMEOUT)
-                            .await
-                            .map(|o| ExecOutput {
-                                stdout: o.stdout,
-                                stderr: o.stderr,
-                                exit_code: o.exit_code,
-                                truncated: o.truncated,
-                            }),
+                        Some(c) => exec::run(&c, &target, &argv, EXEC_LIMIT, EXEC_TIMEOUT).await,
                         None => Err(not_connected()),
                     };
                     let _ = tx.send(Msg::Exec { ticket, result });
@@ -205,18 +198,6 @@ impl Executor {
                     });
                     return None;
                 };
-                let target = match target {
-                    ForwardTarget::Pod { namespace, name } => {
-                        crate::forward::Target::Pod { namespace, name }
-                    }
-                    ForwardTarget::Selector {
-                        namespace,
-                        selector,
-                    } => crate::forward::Target::Selector {
-                        namespace,
-                        selector,
-                    },
-                };
                 let spec = crate::forward::Spec {
                     id,
                     target,
@@ -224,14 +205,6 @@ impl Executor {
                     local,
                 };
                 let task = crate::forward::spawn(client, spec, move |id, ev| {
-                    use crate::forward::Event as E;
-                    let ev = match ev {
-                        E::Listening(a) => ForwardEvent::Listening(a),
-                        E::Pod(p) => ForwardEvent::Pod(p),
-                        E::Bytes { sent, received } => ForwardEvent::Bytes { sent, received },
-                        E::Error(e) => ForwardEvent::Error(e),
-                        E::Stopped(e) => ForwardEvent::Stopped(e),
-                    };
                     let _ = tx.send(Msg::Forward { id, ev });
                 });
                 self.forwards.insert(id, (cluster, task));

@@ -21,25 +21,11 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Target {
-    Pod {
-        namespace: String,
-        name: String,
-    },
-    /// A Service or workload: any ready pod matching the selector (`k=v,k2=v2`), chosen again
-    /// when the current one goes away.
-    Selector {
-        namespace: String,
-        selector: String,
-    },
-}
+pub use crate::model::{ForwardEvent as Event, ForwardTarget as Target};
 
-impl Target {
-    fn namespace(&self) -> &str {
-        match self {
-            Target::Pod { namespace, .. } | Target::Selector { namespace, .. } => namespace,
-        }
+fn namespace_of(target: &Target) -> &str {
+    match target {
+        Target::Pod { namespace, .. } | Target::Selector { namespace, .. } => namespace,
     }
 }
 
@@ -52,21 +38,6 @@ pub struct Spec {
     pub remote_port: u16,
     /// Where to listen, as the caller decided (127.0.0.1 by default); port 0 picks a free one.
     pub local: SocketAddr,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Event {
-    /// Bound; the actual local address.
-    Listening(SocketAddr),
-    /// Now forwarding to this pod.
-    Pod(String),
-    /// Bytes each way so far (sent to the pod, received from it); at most once a second while
-    /// traffic flows.
-    Bytes { sent: u64, received: u64 },
-    /// A connection or pod lookup failed; forwarding goes on for new connections.
-    Error(String),
-    /// Could not bind, or the task ended; final.
-    Stopped(String),
 }
 
 /// How often the pods of open connections are checked.
@@ -181,7 +152,7 @@ impl Shared {
     }
 
     fn pods(&self) -> Api<Pod> {
-        Api::namespaced(self.client.clone(), self.target.namespace())
+        Api::namespaced(self.client.clone(), namespace_of(&self.target))
     }
 
     /// Remembers `pod` as the one in use; announces it when it changed.

@@ -18,16 +18,7 @@ pub struct ExecTarget {
     pub container: Option<String>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ExecOutput {
-    pub stdout: String,
-    pub stderr: String,
-    /// Exit code when known: 0 on Success, the status details' "ExitCode" cause on
-    /// NonZeroExitCode.
-    pub exit_code: Option<i32>,
-    /// True when stdout or stderr was cut at the limit.
-    pub truncated: bool,
-}
+pub use crate::model::ExecOutput;
 
 /// Runs `argv` in the container; stdout and stderr are each bounded to `limit` bytes (the rest
 /// is read and dropped, so the command is never blocked on a full pipe); the whole run is

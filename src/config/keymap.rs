@@ -246,7 +246,17 @@ impl Keymap {
 mod tests {
     use super::*;
 
-    const MODES: &[&str] = &["table", "text", "contexts"];
+    // Every screen's section (as `screens::modes()` lists them).
+    const MODES: &[&str] = &["table", "text", "contexts", "logs", "forwards", "exec"];
+
+    #[test]
+    fn the_test_modes_are_the_screens_modes() {
+        let mut all = crate::screens::modes();
+        all.sort();
+        let mut ours = MODES.to_vec();
+        ours.sort();
+        assert_eq!(all, ours);
+    }
 
     #[test]
     fn default_keymap_loads_with_k9s_keys() {

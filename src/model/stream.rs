@@ -35,7 +35,8 @@ pub enum LogEvent {
 pub struct ExecOutput {
     pub stdout: String,
     pub stderr: String,
-    /// The exit code when the server said (0 on success).
+    /// The exit code when known: 0 on Success, the status details' "ExitCode" cause on
+    /// NonZeroExitCode.
     pub exit_code: Option<i32>,
     /// Output was cut at the limit.
     pub truncated: bool,
@@ -48,8 +49,8 @@ pub enum ForwardTarget {
         namespace: String,
         name: String,
     },
-    /// A service or workload: any ready pod matching the selector, found again when the
-    /// current one goes away.
+    /// A Service or workload: any ready pod matching the selector (`k=v,k2=v2`), chosen again
+    /// when the current one goes away.
     Selector {
         namespace: String,
         selector: String,

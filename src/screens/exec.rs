@@ -12,8 +12,6 @@ use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
 pub const MODE: &str = "exec";
 
-/// Output kept per pod; the rest is cut (and said so).
-const LIMIT: usize = 256 * 1024;
 /// Side by side up to this many pods; stacked beyond.
 const COLUMNS: usize = 4;
 
@@ -163,7 +161,7 @@ impl ExecScreen {
                     .map(|l| crate::logs::render::plain(l).into_owned())
                     .collect();
                 if out.truncated {
-                    lines.push(format!("… cut at {} KiB", LIMIT / 1024));
+                    lines.push("… output cut (too long)".into());
                 }
                 lines
             }
