@@ -280,8 +280,9 @@ fn a_shell_in_a_container_gets_the_terminal_and_flotilla_comes_back() {
         !t.alternate_screen(),
         "the shell has the main screen:\n{screen}"
     );
-    // The testbed's exec runs the shell on this machine, with FLOTILLA_TESTBED=1.
-    t.keys(&["echo hi-from-$FLOTILLA_TESTBED; exit", "Enter"]);
+    // The testbed's exec runs the shell on this machine, with FLOTILLA_TESTBED=1. (Its fake
+    // kubelet may drop the last output of a process that exits at once: hence the pause.)
+    t.keys(&["echo hi-from-$FLOTILLA_TESTBED; sleep 1; exit", "Enter"]);
     let (back, screen) = t.wait_for("pods(shop)", Duration::from_secs(20));
     assert!(back, "flotilla is back after exit:\n{screen}");
     assert!(t.alternate_screen(), "flotilla took the screen back");
