@@ -10,6 +10,7 @@
 //! `spans` and `plain` walk a line the same way (`walk`), so the text a search matches in `plain`
 //! is exactly the text the user sees in `spans`.
 
+use crate::text::is_invisible;
 use std::borrow::Cow;
 use std::fmt::Write as _;
 
@@ -484,19 +485,6 @@ fn find_special(s: &str, from: usize) -> Option<(usize, char)> {
         }
     }
     None
-}
-
-/// Bidirectional overrides and isolates, zero-width spaces and joiners, word joiners, invisible
-/// operators, the byte-order mark and the soft hyphen. The same list as `text::is_invisible`,
-/// which is private to that module; `find_special`'s lead bytes must cover every entry.
-fn is_invisible(c: char) -> bool {
-    matches!(c,
-        '\u{00AD}' | '\u{061C}' | '\u{180E}'
-        | '\u{200B}'..='\u{200F}'
-        | '\u{202A}'..='\u{202E}'
-        | '\u{2060}'..='\u{2064}'
-        | '\u{2066}'..='\u{2069}'
-        | '\u{FEFF}')
 }
 
 struct PlainSink(String);
