@@ -13,7 +13,7 @@ mod synthetic;
 
 use flotilla::app::{App, Input};
 use flotilla::cluster::table::{self, WireRow};
-use flotilla::logs::buffer::{Line, LogBuffer, Matcher, Shown, search, smart_case};
+use flotilla::logs::buffer::{Line, LogBuffer, Matcher, Pattern, Shown, search};
 use flotilla::logs::render;
 use flotilla::model::{Action, ClusterId, Effect, Fetched, LogEvent, Msg, RawLine, ResKey};
 use flotilla::model::{Row, WatchEvent};
@@ -530,7 +530,7 @@ fn search_bench(failures: &mut Vec<String>) {
         "  Shown::update, no filter            {:8.2} ms",
         ms(index_all)
     );
-    let re = smart_case(NEEDLE_RE).expect("regex");
+    let re = Pattern::new(NEEDLE_RE).expect("regex");
     let last = shown.len() - 1;
     let mut back = Vec::new();
     let mut fwd = Vec::new();

@@ -156,7 +156,7 @@ fn rows_of(t: &LogScreen, l: &LogLine, pre: &Prefixes, ctx: &DrawCtx) -> Vec<Lin
                 .filter(|_| !t.matcher.invert)
                 .chain(t.find.iter())
             {
-                spans = render::highlight(spans, re, hit);
+                spans = render::highlight(spans, &re.re, hit);
             }
             let mut row = if i == 0 {
                 lead.clone()

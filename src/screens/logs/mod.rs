@@ -9,7 +9,7 @@ pub mod query;
 use super::exec::container_names;
 use super::{Answer, Ctx, Deliver, Need, Request, Screen};
 use crate::kinds::selector::selector_of;
-use crate::logs::buffer::{Line, LogBuffer, Matcher, Shown, search, smart_case};
+use crate::logs::buffer::{Line, LogBuffer, Matcher, Pattern, Shown, search};
 use crate::logs::render;
 use crate::modal::{Modal, ModalResult};
 use crate::model::{Action, ClusterId, LogEvent, LogSpec, ObjectRef, ResKey, Since};
@@ -107,7 +107,7 @@ pub struct LogScreen {
     pub buf: LogBuffer,
     pub shown: Shown,
     pub matcher: Matcher,
-    pub find: Option<Regex>,
+    pub find: Option<Pattern>,
     pub opts: Options,
     /// The line under the cursor (absolute position) while paused; following shows the end.
     cursor: Option<u64>,
@@ -636,7 +636,7 @@ impl LogScreen {
                     self.find = None;
                     return;
                 }
-                match smart_case(&pat) {
+                match Pattern::new(&pat) {
                     Ok(re) => {
                         self.find = Some(re);
                         self.find(false, ctx);
