@@ -163,19 +163,12 @@ impl Executor {
             Effect::Exec {
                 ticket,
                 cluster,
-                namespace,
-                pod,
-                container,
+                target,
                 argv,
             } => {
                 let client = self.clients.get(cluster);
                 let tx = self.tx.clone();
                 tokio::spawn(async move {
-                    let target = exec::ExecTarget {
-                        namespace,
-                        pod,
-                        container: Some(container),
-                    };
                     let result = match client {
                         Some(c) => exec::run(&c, &target, &argv, EXEC_LIMIT, EXEC_TIMEOUT).await,
                         None => Err(not_connected()),

@@ -216,9 +216,7 @@ impl Runner {
                     ticket,
                     cluster,
                     context,
-                    namespace,
-                    pod,
-                    container,
+                    target,
                     attach,
                     command,
                 }) => {
@@ -226,11 +224,6 @@ impl Runner {
                         let result = Err(format!("{context} is not connected"));
                         self.executor.send(Msg::Done { ticket, result });
                         continue;
-                    };
-                    let target = crate::cluster::exec::ExecTarget {
-                        namespace,
-                        pod,
-                        container: Some(container),
                     };
                     let session = if attach {
                         crate::shell::Session::Attach

@@ -62,8 +62,6 @@ struct Pending {
     screen: u64,
     tag: u64,
     deliver: Deliver,
-    /// A stream: answered many times, stopped when the screen goes.
-    stream: bool,
 }
 
 pub struct App {
@@ -286,7 +284,6 @@ impl App {
                 screen,
                 tag,
                 deliver,
-                stream: false,
             },
         );
         ticket
@@ -297,7 +294,7 @@ impl App {
         let effects = &mut self.effects;
         self.pending.retain(|ticket, p| {
             let keep = id.is_some_and(|id| p.screen != id);
-            if !keep && p.stream {
+            if !keep && p.deliver == Deliver::Stream {
                 effects.push(Effect::StopLogs { ticket: *ticket });
             }
             keep
@@ -355,10 +352,7 @@ impl App {
                 Request::Disconnect(name) => self.disconnect(&name),
                 Request::RememberNamespace(ns) => self.remember_namespace(&ns),
                 Request::Stream { tag, cluster, spec } => {
-                    let ticket = self.ticket(from, tag, Deliver::OnStack);
-                    if let Some(p) = self.pending.get_mut(&ticket) {
-                        p.stream = true;
-                    }
+                    let ticket = self.ticket(from, tag, Deliver::Stream);
                     self.effects.push(Effect::Logs {
                         ticket,
                         cluster,
@@ -369,7 +363,9 @@ impl App {
                     let found = self
                         .pending
                         .iter()
-                        .find(|(_, p)| p.screen == from && p.tag == tag && p.stream)
+                        .find(|(_, p)| {
+                            p.screen == from && p.tag == tag && p.deliver == Deliver::Stream
+                        })
                         .map(|(t, _)| *t);
                     if let Some(ticket) = found {
                         self.pending.remove(&ticket);
@@ -379,27 +375,21 @@ impl App {
                 Request::Exec {
                     tag,
                     cluster,
-                    namespace,
-                    pod,
-                    container,
+                    target,
                     argv,
                 } => {
                     let ticket = self.ticket(from, tag, Deliver::OnStack);
                     self.effects.push(Effect::Exec {
                         ticket,
                         cluster,
-                        namespace,
-                        pod,
-                        container,
+                        target,
                         argv,
                     });
                 }
                 Request::Shell {
                     tag,
                     cluster,
-                    namespace,
-                    pod,
-                    container,
+                    target,
                     attach,
                 } => {
                     let ticket = self.ticket(from, tag, Deliver::OnStack);
@@ -414,9 +404,7 @@ impl App {
                         ticket,
                         cluster,
                         context,
-                        namespace,
-                        pod,
-                        container,
+                        target,
                         attach,
                         command,
                     });
@@ -495,7 +483,7 @@ impl App {
             return;
         };
         let (screen, tag, deliver) = (p.screen, p.tag, p.deliver);
-        if !p.stream {
+        if deliver != Deliver::Stream {
             self.pending.remove(&ticket);
         }
         if deliver == Deliver::OnTop && self.top_id() != Some(screen) {

@@ -10,15 +10,7 @@ use kube::api::{Api, AttachParams};
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncReadExt};
 
-/// Where a command runs. `container` None lets the apiserver pick (it must then be the only one).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ExecTarget {
-    pub namespace: String,
-    pub pod: String,
-    pub container: Option<String>,
-}
-
-pub use crate::model::ExecOutput;
+pub use crate::model::{ExecOutput, ExecTarget};
 
 /// Runs `argv` in the container; stdout and stderr are each bounded to `limit` bytes (the rest
 /// is read and dropped, so the command is never blocked on a full pipe); the whole run is

@@ -27,6 +27,17 @@ impl LabelReq {
     }
 }
 
+/// Kinds whose pods are found through the `spec.selector` of the object (`selector_of`).
+pub fn has_pod_selector(k: &crate::model::ResKey) -> bool {
+    k.is("apps", "deployments")
+        || k.is("apps", "replicasets")
+        || k.is("apps", "statefulsets")
+        || k.is("apps", "daemonsets")
+        || k.is("batch", "jobs")
+        || k.is("", "services")
+        || k.is("", "replicationcontrollers")
+}
+
 /// Parses `app=web,tier!=db,env in (a,b),key,!key` (the kubectl `-l` grammar).
 pub fn parse_selector(s: &str) -> Result<Vec<LabelReq>, String> {
     let mut out = Vec::new();

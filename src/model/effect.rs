@@ -4,7 +4,7 @@
 
 use super::cluster::ClusterId;
 use super::resource::ResourceInfo;
-use super::stream::{ForwardTarget, LogSpec};
+use super::stream::{ExecTarget, ForwardTarget, LogSpec};
 
 #[derive(Debug, PartialEq)]
 pub enum Effect {
@@ -49,9 +49,7 @@ pub enum Effect {
     Exec {
         ticket: u64,
         cluster: ClusterId,
-        namespace: String,
-        pod: String,
-        container: String,
+        target: ExecTarget,
         argv: Vec<String>,
     },
     /// Suspend the TUI for a shell (or attach) in a container; answered by `Msg::Done`.
@@ -60,9 +58,7 @@ pub enum Effect {
         cluster: ClusterId,
         /// For the banner the session prints first.
         context: String,
-        namespace: String,
-        pod: String,
-        container: String,
+        target: ExecTarget,
         attach: bool,
         /// The configured shell; `None` = bash, else sh.
         command: Option<Vec<String>>,

@@ -18,4 +18,4 @@ pub use msg::{ApiError, ClusterEvent, Fetched, Msg, WatchEvent};
 pub use object::ObjectRef;
 pub use resource::{ResKey, ResourceInfo};
 pub use row::{Column, ColumnKind, Row, RowHealth};
-pub use stream::{ExecOutput, ForwardEvent, ForwardTarget, LogEvent, LogSpec, RawLine};
+pub use stream::{ExecOutput, ExecTarget, ForwardEvent, ForwardTarget, LogEvent, LogSpec, RawLine};

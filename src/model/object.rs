@@ -23,6 +23,15 @@ pub struct ObjectRef {
 }
 
 impl ObjectRef {
+    /// A container of this pod, as a command or shell names it.
+    pub fn container(&self, name: &str) -> super::stream::ExecTarget {
+        super::stream::ExecTarget {
+            namespace: self.namespace.clone(),
+            pod: self.name.clone(),
+            container: Some(name.to_string()),
+        }
+    }
+
     /// The object's API path.
     pub fn path(&self) -> String {
         let prefix = api_prefix(&self.res.group, &self.version);

@@ -30,6 +30,15 @@ pub enum LogEvent {
     Ended(String),
 }
 
+/// Where a command or a shell runs. `container` None lets the apiserver pick (it must then be
+/// the only one).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ExecTarget {
+    pub namespace: String,
+    pub pod: String,
+    pub container: Option<String>,
+}
+
 /// What one command printed in one container.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ExecOutput {

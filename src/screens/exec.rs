@@ -140,9 +140,7 @@ impl ExecScreen {
         ctx.request(Request::Exec {
             tag: Self::tag_of(i) + 1,
             cluster: t.obj.cluster,
-            namespace: t.obj.namespace.clone(),
-            pod: t.obj.name.clone(),
-            container: container.clone(),
+            target: t.obj.container(&container),
             argv: vec!["sh".into(), "-c".into(), self.command.clone()],
         });
         t.state = State::Running(container);

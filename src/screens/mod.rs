@@ -17,8 +17,8 @@ use crate::config::Config;
 use crate::modal::{Modal, ModalResult};
 use crate::model::msg::ApiError;
 use crate::model::{
-    Action, ClusterId, ContextEntry, ExecOutput, Fetched, ForwardTarget, LogEvent, LogSpec,
-    ObjectRef, ResKey, ResourceInfo,
+    Action, ClusterId, ContextEntry, ExecOutput, ExecTarget, Fetched, ForwardTarget, LogEvent,
+    LogSpec, ObjectRef, ResKey, ResourceInfo,
 };
 use crate::store::Store;
 use forwards::Forward;
@@ -107,6 +107,8 @@ pub enum Deliver {
     OnTop,
     /// While the asking screen is anywhere on the stack (its own content).
     OnStack,
+    /// Many answers, while the asking screen is on the stack; the stream stops when it leaves.
+    Stream,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -154,17 +156,13 @@ pub enum Request {
     Exec {
         tag: u64,
         cluster: ClusterId,
-        namespace: String,
-        pod: String,
-        container: String,
+        target: ExecTarget,
         argv: Vec<String>,
     },
     Shell {
         tag: u64,
         cluster: ClusterId,
-        namespace: String,
-        pod: String,
-        container: String,
+        target: ExecTarget,
         attach: bool,
     },
     Save {
@@ -269,6 +267,26 @@ impl Ctx<'_> {
 
     pub fn request(&mut self, r: Request) {
         self.out.push(r);
+    }
+
+    /// The fetched object, if it is still the one the user picked; says why when it is not.
+    pub fn checked(
+        &mut self,
+        obj: &ObjectRef,
+        r: Result<Fetched, ApiError>,
+    ) -> Option<serde_json::Value> {
+        let error = match r {
+            Ok(f)
+                if f.object.pointer("/metadata/uid").and_then(|u| u.as_str()) == Some(&obj.uid) =>
+            {
+                return Some(f.object);
+            }
+            Ok(_) => format!("{obj} no longer exists (another object of that name took its place)"),
+            Err(e) if e.code == 404 => format!("{obj} no longer exists"),
+            Err(e) => format!("{obj}: {e}"),
+        };
+        self.error(error);
+        None
     }
 
     /// Every resource known on any live cluster, discovered ones first, then built-ins.

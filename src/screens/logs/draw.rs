@@ -11,6 +11,7 @@ use ratatui::layout::{Alignment, Rect};
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
+use std::collections::HashMap;
 use unicode_width::UnicodeWidthChar;
 
 /// Source colours: distinct on dark and light backgrounds alike.
@@ -302,18 +303,25 @@ pub fn draw(t: &LogScreen, f: &mut Frame, area: Rect, ctx: &DrawCtx) {
             rows
         }
     };
+    // Each line is styled once per frame, however often its height is asked for.
+    let mut cache: HashMap<usize, Vec<Line<'static>>> = HashMap::new();
+    let mut rows_of_line = |i: usize| cache.entry(i).or_insert_with(|| render_line(i)).len();
     let cursor = t.cursor_index();
-    // Keep the cursor in view: the top moves up to it, or down until it fits.
-    let mut top = t.shown.index_of(t.view_top.get()).min(cursor);
-    let mut used: usize = (top..=cursor).map(|i| render_line(i).len()).sum();
+    // Keep the cursor in view: the top moves up to it, or down until it fits. A line takes at
+    // least a row, so no line more than a pane above the cursor can be in view.
+    let mut top = t
+        .shown
+        .index_of(t.view_top.get())
+        .clamp((cursor + 1).saturating_sub(height), cursor);
+    let mut used: usize = (top..=cursor).map(&mut rows_of_line).sum();
     while used > height && top < cursor {
-        used -= render_line(top).len();
+        used -= rows_of_line(top);
         top += 1;
     }
     // Following: the last lines fill the pane from the bottom.
     if t.opts.follow {
         while top > 0 {
-            let h = render_line(top - 1).len();
+            let h = rows_of_line(top - 1);
             if used + h > height {
                 break;
             }
@@ -328,7 +336,8 @@ pub fn draw(t: &LogScreen, f: &mut Frame, area: Rect, ctx: &DrawCtx) {
     let mut i = top;
     while rows.len() < height && i < t.shown.len() {
         let selected = highlight_cursor && i >= sel_a && i <= sel_b;
-        for mut r in render_line(i) {
+        let line = cache.remove(&i).unwrap_or_else(|| render_line(i));
+        for mut r in line {
             if selected {
                 r = r.patch_style(theme.get("selected"));
             }

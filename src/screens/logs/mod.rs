@@ -8,7 +8,7 @@ pub mod query;
 
 use super::exec::container_names;
 use super::{Answer, Ctx, Deliver, Need, Request, Screen};
-use crate::kinds::selector::selector_of;
+use crate::kinds::selector::{has_pod_selector, selector_of};
 use crate::logs::buffer::{Line, LogBuffer, Matcher, Pattern, Shown, search};
 use crate::logs::render;
 use crate::modal::{Modal, ModalResult};
@@ -19,7 +19,7 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use regex::Regex;
 use std::cell::Cell;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 pub const MODE: &str = "logs";
 
@@ -216,14 +216,7 @@ impl LogScreen {
                 pod: Regex::new(&re).ok(),
                 ..base
             }
-        } else if k.is("apps", "deployments")
-            || k.is("apps", "replicasets")
-            || k.is("apps", "statefulsets")
-            || k.is("apps", "daemonsets")
-            || k.is("batch", "jobs")
-            || k.is("", "services")
-            || k.is("", "replicationcontrollers")
-        {
+        } else if has_pod_selector(k) {
             return Ok(None);
         } else {
             return Err(format!("{} has no logs (it runs no pods)", obj.short()));
@@ -234,10 +227,8 @@ impl LogScreen {
         let Answer::Fetched(result) = answer else {
             return;
         };
-        let object = match result {
-            Ok(f) => f.object,
-            Err(e) if e.code == 404 => return ctx.error(format!("{obj} no longer exists")),
-            Err(e) => return ctx.error(format!("{obj}: {e}")),
+        let Some(object) = ctx.checked(&obj, result) else {
+            return;
         };
         // A new query: look at every pod again.
         self.seen.clear();
@@ -358,93 +349,118 @@ impl LogScreen {
         }
     }
 
-    /// Finds pods that joined or left since the last frame.
+    /// Finds pods that joined or left since the last frame: only the rows a pod sheet logged
+    /// as changed since the last look (all of them the first time).
     fn discover(&mut self, ctx: &mut Ctx) {
+        let store = ctx.store;
         let pods_key = ResKey::core("pods");
-        let versions: Vec<(ClusterId, u64)> = ctx
-            .store
-            .clusters
-            .iter()
-            .map(|c| {
-                (
-                    c.id,
-                    ctx.store.sheet(c.id, &pods_key).map_or(0, |s| s.version),
-                )
-            })
-            .collect();
-        if versions == self.seen && self.resolving.is_empty() {
-            return;
-        }
-        self.seen = versions;
-        let mut current: HashSet<(ClusterId, String)> = HashSet::new();
-        let mut settled: HashSet<ClusterId> = HashSet::new();
-        for slot in ctx.store.clusters.iter() {
+        let mut seen = Vec::new();
+        let mut left: Vec<((ClusterId, String), &str)> = Vec::new();
+        for slot in store.clusters.iter() {
             if !self.queries.iter().any(|q| q.in_context(&slot.context)) {
                 continue;
             }
-            let Some(sheet) = ctx.store.sheet(slot.id, &pods_key) else {
+            let Some(sheet) = store.sheet(slot.id, &pods_key) else {
                 continue;
             };
-            if sheet.state != SheetState::Syncing {
-                settled.insert(slot.id);
+            seen.push((slot.id, sheet.version));
+            let last = self
+                .seen
+                .iter()
+                .find(|(c, _)| *c == slot.id)
+                .map(|(_, v)| *v);
+            if last == Some(sheet.version) {
+                continue;
             }
             let node_idx = sheet
                 .columns
                 .iter()
                 .position(|c| c.name.eq_ignore_ascii_case("node"));
-            for (_, row) in sheet.rows() {
-                let hit = self
+            let mut look = |row: &crate::model::Row, this: &mut Self| {
+                let hit = this
                     .queries
                     .iter()
                     .any(|q| q.in_context(&slot.context) && q.matches(row, node_idx));
-                if !hit {
-                    continue;
-                }
                 let key = (slot.id, row.uid.clone());
-                if !self.pods.contains_key(&key) {
-                    let tag = self.tag();
-                    let path = format!("/api/v1/namespaces/{}/pods/{}", row.namespace, row.name);
-                    ctx.fetch(tag, slot.id, path, None, Deliver::OnStack);
-                    self.fetching.insert(tag, key.clone());
-                    self.pods.insert(
-                        key.clone(),
-                        Pod {
-                            context: slot.context.clone(),
-                            namespace: row.namespace.clone(),
-                            name: row.name.clone(),
-                            containers: None,
-                        },
-                    );
+                match (hit, this.pods.contains_key(&key)) {
+                    (true, false) => this.join(key, &slot.context, row, ctx),
+                    (false, true) => left.push((key, "pod no longer matches")),
+                    _ => {}
                 }
-                current.insert(key);
+            };
+            match last.and_then(|v| sheet.changes_since(v)) {
+                Some(changed) => {
+                    for index in changed {
+                        if let Some((_, row)) = sheet.at(index) {
+                            look(row, self);
+                        }
+                    }
+                }
+                None => {
+                    for (_, row) in sheet.rows() {
+                        look(row, self);
+                    }
+                }
+            }
+            // Gone from a sheet that has listed: deleted (before it lists, rows are not yet in).
+            if sheet.state != SheetState::Syncing {
+                for key in self.pods.keys().filter(|k| k.0 == slot.id) {
+                    if sheet.find(&key.1).is_none() {
+                        left.push((key.clone(), "pod deleted"));
+                    }
+                }
             }
         }
-        let live: HashSet<ClusterId> = ctx.store.clusters.iter().map(|s| s.id).collect();
-        let left: Vec<_> = self
-            .pods
-            .keys()
-            .filter(|k| !current.contains(*k) && (settled.contains(&k.0) || !live.contains(&k.0)))
-            .cloned()
-            .collect();
-        for key in left {
-            let why = if live.contains(&key.0) {
-                "pod deleted"
-            } else {
-                "context disconnected"
-            };
-            let Some(p) = self.pods.remove(&key) else {
-                continue;
-            };
-            let running: Vec<usize> = (0..self.sources.len())
-                .filter(|&i| {
-                    let s = &self.sources[i];
-                    s.cluster == key.0 && s.namespace == p.namespace && s.pod == p.name
-                })
-                .filter(|&i| self.sources[i].tag.is_some())
-                .collect();
-            for i in running {
-                self.stop_source(i, why, ctx);
+        for key in self.pods.keys() {
+            if store.clusters.get(key.0).is_none() {
+                left.push((key.clone(), "context disconnected"));
             }
+        }
+        self.seen = seen;
+        for (key, why) in left {
+            self.leave(&key, why, ctx);
+        }
+    }
+
+    /// A pod the queries match: fetched once to learn its containers.
+    fn join(
+        &mut self,
+        key: (ClusterId, String),
+        context: &str,
+        row: &crate::model::Row,
+        ctx: &mut Ctx,
+    ) {
+        let tag = self.tag();
+        let path = format!("/api/v1/namespaces/{}/pods/{}", row.namespace, row.name);
+        ctx.fetch(tag, key.0, path, None, Deliver::OnStack);
+        self.fetching.insert(tag, key.clone());
+        self.pods.insert(
+            key,
+            Pod {
+                context: context.to_string(),
+                namespace: row.namespace.clone(),
+                name: row.name.clone(),
+                containers: None,
+            },
+        );
+    }
+
+    /// A pod that left: its streams stop, its lines stay.
+    fn leave(&mut self, key: &(ClusterId, String), why: &str, ctx: &mut Ctx) {
+        let Some(p) = self.pods.remove(key) else {
+            return;
+        };
+        let running: Vec<usize> = (0..self.sources.len())
+            .filter(|&i| {
+                let s = &self.sources[i];
+                s.cluster == key.0
+                    && s.namespace == p.namespace
+                    && s.pod == p.name
+                    && s.tag.is_some()
+            })
+            .collect();
+        for i in running {
+            self.stop_source(i, why, ctx);
         }
     }
 

@@ -3,7 +3,7 @@
 //! more than the row has (containers, ports, selectors).
 
 use super::TableScreen;
-use crate::kinds::selector::{LabelReq, selector_of};
+use crate::kinds::selector::{LabelReq, has_pod_selector, selector_of};
 use crate::modal::{Modal, ModalResult};
 use crate::model::{ForwardTarget, ObjectRef};
 use crate::screens::exec::{container_names, default_container};
@@ -91,14 +91,7 @@ impl TableScreen {
         let Some(obj) = self.target(ctx) else {
             return;
         };
-        let k = &obj.res;
-        let ok = k.is("", "pods")
-            || k.is("", "services")
-            || k.is("apps", "deployments")
-            || k.is("apps", "statefulsets")
-            || k.is("apps", "daemonsets")
-            || k.is("apps", "replicasets");
-        if !ok {
+        if !(obj.res.is("", "pods") || has_pod_selector(&obj.res)) {
             return ctx.error(format!(
                 "port-forward: select a pod, service or workload, not a {}",
                 obj.kind
@@ -116,7 +109,7 @@ impl TableScreen {
         };
         match (waiting, answer) {
             (Waiting::ShellPod { obj, attach }, Answer::Fetched(r)) => {
-                let Some(pod) = checked(&obj, r, ctx) else {
+                let Some(pod) = ctx.checked(&obj, r) else {
                     return true;
                 };
                 let containers = container_names(&pod);
@@ -158,7 +151,7 @@ impl TableScreen {
                 Err(e) => ctx.error(e),
             },
             (Waiting::ForwardObject(obj), Answer::Fetched(r)) => {
-                let Some(object) = checked(&obj, r, ctx) else {
+                let Some(object) = ctx.checked(&obj, r) else {
                     return true;
                 };
                 let ports = ports_of(&object);
@@ -207,38 +200,9 @@ impl TableScreen {
         ctx.request(Request::Shell {
             tag,
             cluster: obj.cluster,
-            namespace: obj.namespace,
-            pod: obj.name,
-            container,
+            target: obj.container(&container),
             attach,
         });
-    }
-}
-
-/// The fetched object, if it is still the one the user picked.
-fn checked(
-    obj: &ObjectRef,
-    r: Result<crate::model::Fetched, crate::model::ApiError>,
-    ctx: &mut Ctx,
-) -> Option<Value> {
-    match r {
-        Ok(f) if f.object.pointer("/metadata/uid").and_then(Value::as_str) == Some(&obj.uid) => {
-            Some(f.object)
-        }
-        Ok(_) => {
-            ctx.error(format!(
-                "{obj} no longer exists (another object of that name took its place)"
-            ));
-            None
-        }
-        Err(e) if e.code == 404 => {
-            ctx.error(format!("{obj} no longer exists"));
-            None
-        }
-        Err(e) => {
-            ctx.error(format!("{obj}: {e}"));
-            None
-        }
     }
 }
 

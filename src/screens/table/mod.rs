@@ -10,7 +10,7 @@ pub mod rows;
 
 use super::text::{TextKind, TextScreen};
 use super::{Answer, Ctx, Deliver, DrawCtx, Need, Screen};
-use crate::kinds::selector::selector_of;
+use crate::kinds::selector::{has_pod_selector, selector_of};
 use crate::model::{Action, ClusterId, ObjectRef, ResKey};
 use crate::store::Store;
 use filter::Filter;
@@ -190,14 +190,7 @@ impl TableScreen {
                     what: obj.short(),
                 });
             ctx.push(Box::new(view));
-        } else if k.is("apps", "deployments")
-            || k.is("apps", "replicasets")
-            || k.is("apps", "statefulsets")
-            || k.is("apps", "daemonsets")
-            || k.is("batch", "jobs")
-            || k.is("", "services")
-            || k.is("", "replicationcontrollers")
-        {
+        } else if has_pod_selector(k) {
             // The selector is in the full object: fetch it, and drill down only if the user
             // is still here when it arrives.
             self.tags += 1;
@@ -215,16 +208,9 @@ impl TableScreen {
         let Answer::Fetched(result) = answer else {
             return;
         };
-        let object = match result {
-            Ok(f) => f.object,
-            Err(e) if e.code == 404 => return ctx.error(format!("{obj} no longer exists")),
-            Err(e) => return ctx.error(format!("{obj}: {e}")),
+        let Some(object) = ctx.checked(&obj, result) else {
+            return;
         };
-        if object.pointer("/metadata/uid").and_then(|u| u.as_str()) != Some(obj.uid.as_str()) {
-            return ctx.error(format!(
-                "{obj} no longer exists (another object of that name took its place)"
-            ));
-        }
         match selector_of(&object) {
             Some(reqs) if !reqs.is_empty() => {
                 let view = TableScreen::of(ResKey::core("pods"), ctx).with_scope(Scope::Selector {
