@@ -67,6 +67,29 @@ wait_ready() {
   done
 }
 
+# After an apiserver outage the controller manager and scheduler either renew their leader
+# lease or exit (renew deadline 10 s): wait until each has renewed since `since` (epoch seconds)
+# and start, through kwokctl, whichever exited meanwhile.
+settle_controllers() {
+  local name=$1 since=$2 t0=$SECONDS c renew ok
+  local kcfg; kcfg="$(cluster_dir "$name")/kubeconfig.yaml"
+  while ((SECONDS - t0 < 40)); do
+    ok=1
+    for c in kube-controller-manager kube-scheduler; do
+      if ! component_running "$name" "$c"; then
+        "$BIN/kwokctl" --name "$name" start cluster >>"$WORK/logs/kwokctl-$name.log" 2>&1 || return 1
+        ok=0; continue
+      fi
+      renew=$("$BIN/kubectl" --kubeconfig "$kcfg" -n kube-system get lease "$c" \
+        -o 'jsonpath={.spec.renewTime}' 2>/dev/null || true)
+      [[ -n $renew ]] && (($(date -d "$renew" +%s) >= since)) || ok=0
+    done
+    ((ok)) && return 0
+    sleep 0.5
+  done
+  return 1
+}
+
 # Every process started from our workdir: kwokctl runs components with cwd = the cluster dir, the
 # helper server records its pid. Prints "pid cmd" lines.
 testbed_processes() {
