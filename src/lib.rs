@@ -16,6 +16,7 @@ pub mod human;
 pub mod kinds;
 pub mod logs;
 pub mod modal;
+pub mod ops;
 pub mod model;
 pub mod screens;
 pub mod shell;

@@ -457,6 +457,11 @@ impl App {
                     }
                 }
                 Request::ClearMarks => self.shared.marks.clear(),
+                Request::Mutate {
+                    tag,
+                    mutation,
+                    confirmed,
+                } => self.mutate(from, tag, mutation, confirmed),
             }
         }
     }
@@ -491,6 +496,10 @@ impl App {
             return;
         }
         self.with_screen(screen, |s, ctx| s.answered(tag, answer, ctx));
+    }
+
+    fn mutate(&mut self, _from: u64, _tag: u64, _m: crate::model::op::Mutation, _confirmed: bool) {
+        self.flash_error("changes are not wired yet");
     }
 
     fn remember_namespace(&mut self, ns: &str) {

@@ -7,6 +7,7 @@ pub mod cluster;
 pub mod effect;
 pub mod msg;
 pub mod object;
+pub mod op;
 pub mod resource;
 pub mod row;
 pub mod stream;

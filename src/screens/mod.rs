@@ -16,6 +16,7 @@ pub mod text;
 use crate::config::Config;
 use crate::modal::{Modal, ModalResult};
 use crate::model::msg::ApiError;
+use crate::model::op::{Mutation, Outcome};
 use crate::model::{
     Action, ClusterId, ContextEntry, ExecOutput, ExecTarget, Fetched, ForwardTarget, LogEvent,
     LogSpec, ObjectRef, ResKey, ResourceInfo,
@@ -81,6 +82,12 @@ pub enum Answer {
     Exec(Result<ExecOutput, ApiError>),
     /// A shell session or a save is over.
     Done(Result<String, String>),
+    /// What one target of a `Request::Mutate` came to (its index in the targets); the error
+    /// is one line (the server's message, or why it was never sent).
+    Mutated {
+        index: usize,
+        result: Result<Outcome, String>,
+    },
 }
 
 /// What outlives any one screen: marked rows and running port-forwards.
@@ -180,6 +187,14 @@ pub enum Request {
         local: std::net::SocketAddr,
     },
     StopForward(u64),
+    /// Change clusters: the app checks read-only mode and permissions, asks for confirmation
+    /// (unless `confirmed`: the screen already showed what will change), sends it and audits
+    /// it. One `Answer::Mutated` comes back per target, in `mutation.targets` order.
+    Mutate {
+        tag: u64,
+        mutation: Mutation,
+        confirmed: bool,
+    },
     /// Mark the object, or unmark it if marked.
     Mark(ObjectRef),
     ClearMarks,

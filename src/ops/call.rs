@@ -1,0 +1,76 @@
+//! One HTTP request of a mutation, and sending it (optionally as a server-side dry run).
+
+use crate::cluster::connection::timed;
+use crate::model::msg::ApiError;
+use crate::model::op::Patch;
+use kube::Client;
+use serde_json::Value;
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Call {
+    Patch { path: String, patch: Patch },
+    /// DELETE with these DeleteOptions (preconditions, propagation, grace).
+    Delete { path: String, options: Value },
+    /// POST to a collection (or a subresource such as `pods/x/eviction`).
+    Create { path: String, body: Value },
+    /// PUT the whole object; its resourceVersion makes it refuse a changed object.
+    Replace { path: String, body: Value },
+    /// Server-side apply as field manager `flotilla`.
+    Apply { path: String, body: Value, force: bool },
+}
+
+impl Call {
+    pub fn path(&self) -> &str {
+        match self {
+            Call::Patch { path, .. }
+            | Call::Delete { path, .. }
+            | Call::Create { path, .. }
+            | Call::Replace { path, .. }
+            | Call::Apply { path, .. } => path,
+        }
+    }
+}
+
+fn bad(e: impl std::fmt::Display) -> ApiError {
+    ApiError {
+        code: 0,
+        message: e.to_string(),
+    }
+}
+
+/// Sends the call; the server's answer (the object as it is now, or would be on a dry run).
+pub async fn send(client: &Client, call: &Call, dry_run: bool) -> Result<Value, ApiError> {
+    let mut query = Vec::new();
+    if dry_run {
+        query.push("dryRun=All");
+    }
+    let (method, content_type, body) = match call {
+        Call::Patch { patch, .. } => ("PATCH", patch.kind.content_type(), &patch.body),
+        Call::Delete { options, .. } => ("DELETE", "application/json", options),
+        Call::Create { body, .. } => ("POST", "application/json", body),
+        Call::Replace { body, .. } => ("PUT", "application/json", body),
+        Call::Apply { body, force, .. } => {
+            query.push("fieldManager=flotilla");
+            if *force {
+                query.push("force=true");
+            }
+            ("PATCH", "application/apply-patch+yaml", body)
+        }
+    };
+    if !matches!(call, Call::Apply { .. }) && method != "DELETE" {
+        query.push("fieldManager=flotilla");
+    }
+    let uri = if query.is_empty() {
+        call.path().to_string()
+    } else {
+        format!("{}?{}", call.path(), query.join("&"))
+    };
+    let bytes = serde_json::to_vec(body).map_err(bad)?;
+    let req = http::Request::builder()
+        .method(method)
+        .uri(uri)
+        .header(http::header::CONTENT_TYPE, content_type)
+        .body(bytes)
+        .map_err(bad)?;
+    timed(client.request::<Value>(req)).await
+}
