@@ -1,7 +1,9 @@
-//! Command-line interface.
+//! Command-line interface: the TUI's flags, and the `audit` subcommands that run without it.
 
-use clap::Parser;
-use std::path::PathBuf;
+use crate::ops::audit;
+use clap::{Parser, Subcommand};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
 
 #[derive(Parser, Debug, Default)]
 #[command(
@@ -31,4 +33,115 @@ pub struct Cli {
     /// Log file (default: flotilla.log in the state dir). Logs never go to the screen.
     #[arg(long, value_name = "PATH")]
     pub log_file: Option<PathBuf>,
+    /// Refuse every change (edits, deletes, scale, exec, port-forward…) for the whole session.
+    #[arg(long)]
+    pub read_only: bool,
+    /// Instead of the TUI: a tool.
+    #[command(subcommand)]
+    pub subcommand: Option<Command>,
+}
+
+#[derive(Subcommand, Debug, Clone, PartialEq)]
+pub enum Command {
+    /// The operation audit log (every change flotilla attempted).
+    Audit {
+        #[command(subcommand)]
+        action: AuditCommand,
+    },
+}
+
+#[derive(Subcommand, Debug, Clone, PartialEq)]
+pub enum AuditCommand {
+    /// Check that no record was edited, removed, reordered or cut off. Exit 0 when intact,
+    /// 1 when broken, 2 when the log cannot be read.
+    Verify {
+        /// The log (default: the `audit-log` setting, $FLOTILLA_AUDIT_LOG, or the state dir's).
+        file: Option<PathBuf>,
+    },
+    /// Print the records as JSON lines, exactly as stored (their hashes still check).
+    Export {
+        /// Only records at or after this time: RFC 3339 (2026-01-31T12:00:00Z) or a span
+        /// back from now (30m, 24h, 7d).
+        #[arg(long, value_name = "WHEN", value_parser = since)]
+        since: Option<jiff::Timestamp>,
+        /// The log (default as for verify).
+        file: Option<PathBuf>,
+    },
+}
+
+/// `--since`: a timestamp, or a span back from now.
+fn since(s: &str) -> Result<jiff::Timestamp, String> {
+    if let Ok(t) = s.parse::<jiff::Timestamp>() {
+        return Ok(t);
+    }
+    crate::human::parse_duration(s)
+        .and_then(|secs| {
+            jiff::Timestamp::now()
+                .checked_sub(jiff::SignedDuration::from_secs(secs))
+                .ok()
+        })
+        .ok_or_else(|| {
+            format!(
+                "{s:?} is neither an RFC 3339 time (2026-01-31T12:00:00Z) nor a span (30m, 24h, 7d)"
+            )
+        })
+}
+
+/// Runs a subcommand. Errors that are the user's to fix are one line on stderr and exit 2,
+/// as for the TUI.
+pub fn run(command: &Command) -> ExitCode {
+    let Command::Audit { action } = command;
+    let file = match action {
+        AuditCommand::Verify { file } | AuditCommand::Export { file, .. } => file,
+    };
+    let path = match file {
+        Some(p) => p.clone(),
+        None => match crate::config::load(None, &crate::screens::modes()) {
+            Ok(config) => audit::path_for(&config.settings),
+            Err(e) => return user_error(&format!("configuration: {e}")),
+        },
+    };
+    // A log that cannot be read is not evidence of tampering: say so apart from "broken".
+    if let Err(e) = std::fs::File::open(&path) {
+        return match e.kind() {
+            std::io::ErrorKind::NotFound => user_error(&format!(
+                "no audit log at {} (nothing recorded yet?)",
+                path.display()
+            )),
+            _ => user_error(&format!("cannot read {}: {e}", path.display())),
+        };
+    }
+    match action {
+        AuditCommand::Verify { .. } => verify(&path),
+        AuditCommand::Export { since, .. } => export(&path, *since),
+    }
+}
+
+fn user_error(msg: &str) -> ExitCode {
+    eprintln!("flotilla: {msg}");
+    ExitCode::from(2)
+}
+
+fn verify(path: &Path) -> ExitCode {
+    match audit::verify(path) {
+        Ok(n) => {
+            println!("audit log ok: {n} records ({})", path.display());
+            ExitCode::SUCCESS
+        }
+        Err(broken) => {
+            eprintln!("audit log broken: {broken}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn export(path: &Path, since: Option<jiff::Timestamp>) -> ExitCode {
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    match audit::export(path, since, &mut out) {
+        Ok(_) => ExitCode::SUCCESS,
+        // `| head`: the reader had enough.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => user_error(&format!("export of {}: {e}", path.display())),
+    }
 }

@@ -2,7 +2,10 @@
 //! one-off fetches. Every task only sends messages back; effects that need the terminal
 //! (clipboard, editor, quit) are handed back to the runner.
 
-use crate::cluster::{Clients, connection, exec, fetch, logs, watch::WatchTask};
+use crate::cluster::{Clients, access, connection, exec, fetch, logs, watch::WatchTask};
+use crate::ops::audit::AuditLog;
+use crate::ops::run;
+use std::sync::Arc;
 use crate::model::msg::ApiError;
 use crate::model::{ClusterId, Effect, ForwardEvent, Msg};
 use kube::config::Kubeconfig;
@@ -19,6 +22,9 @@ pub struct Executor {
     /// Log streams and port-forwards by ticket / id, with their connection.
     streams: HashMap<u64, (ClusterId, JoinHandle<()>)>,
     forwards: HashMap<u64, (ClusterId, JoinHandle<()>)>,
+    /// Where mutations are audited; opened at the first one.
+    audit_path: std::path::PathBuf,
+    audit: Option<Result<Arc<AuditLog>, String>>,
 }
 
 /// Output an `:exec` keeps per container.
@@ -42,7 +48,40 @@ impl Executor {
             watches: HashMap::new(),
             streams: HashMap::new(),
             forwards: HashMap::new(),
+            audit_path: crate::ops::audit::default_path(),
+            audit: None,
         }
+    }
+
+    /// Audits mutations to `path` instead of the default.
+    pub fn with_audit_log(mut self, path: std::path::PathBuf) -> Self {
+        self.audit_path = path;
+        self.audit = None;
+        self
+    }
+
+    fn audit_log(&mut self) -> Result<Arc<AuditLog>, String> {
+        let path = &self.audit_path;
+        self.audit
+            .get_or_insert_with(|| {
+                AuditLog::open(path.clone()).map(Arc::new).map_err(|e| {
+                    format!("the audit log {} cannot be opened: {e}", path.display())
+                })
+            })
+            .clone()
+    }
+
+    /// The API server URL of a context, for audit records.
+    fn server_of(&self, context: &str) -> String {
+        let kc = &self.kubeconfig;
+        kc.contexts
+            .iter()
+            .find(|c| c.name == context)
+            .and_then(|c| c.context.as_ref())
+            .and_then(|c| kc.clusters.iter().find(|cl| cl.name == c.cluster))
+            .and_then(|cl| cl.cluster.as_ref())
+            .and_then(|cl| cl.server.clone())
+            .unwrap_or_default()
     }
 
     /// Sends a message to the app, as a task would.
@@ -217,6 +256,41 @@ impl Executor {
                         .map_err(|e| format!("could not save to {}: {e}", path.display()));
                     let _ = tx.send(Msg::Done { ticket, result });
                 });
+            }
+            Effect::Access { cluster, checks } => {
+                let client = self.clients.get(cluster);
+                let tx = self.tx.clone();
+                tokio::spawn(async move {
+                    let Some(client) = client else { return };
+                    let answers = access::review(&client, checks).await;
+                    let _ = tx.send(Msg::Access { cluster, answers });
+                });
+            }
+            Effect::Mutate {
+                ticket,
+                op,
+                dry_run,
+                targets,
+            } => {
+                let jobs = targets
+                    .into_iter()
+                    .enumerate()
+                    .map(|(index, target)| run::Job {
+                        index,
+                        client: self.clients.get(target.obj.cluster),
+                        server: self.server_of(&target.obj.context),
+                        target,
+                    })
+                    .collect();
+                let batch = run::Batch {
+                    ticket,
+                    id: run::batch_id(),
+                    op,
+                    dry_run,
+                    audit: self.audit_log(),
+                    tx: self.tx.clone(),
+                };
+                tokio::spawn(run::run(batch, jobs));
             }
             other => return Some(other),
         }

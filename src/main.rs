@@ -41,6 +41,10 @@ fn main() -> ExitCode {
         return ExitCode::from(u8::try_from(code).unwrap_or(1));
     }
     let cli = Cli::parse();
+    // Subcommands are tools that run without the TUI, the runtime or the log file.
+    if let Some(command) = &cli.subcommand {
+        return flotilla::cli::run(command);
+    }
     let _guard = init_logging(&cli);
     if let Err(e) = color_eyre::install() {
         eprintln!("flotilla: {e}");
@@ -100,7 +104,11 @@ async fn run(cli: Cli) -> Result<(), Failure> {
     tracing::info!("starting with contexts {live:?}");
 
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    let audit_log = flotilla::ops::audit::path_for(&config.settings);
     let mut app = App::new(loaded.contexts, &live, config);
+    if cli.read_only {
+        app.policy.make_read_only();
+    }
     if !loaded.problems.is_empty() {
         app.flash_error(format!("kubeconfig: {}", loaded.problems.join("; ")));
     }
@@ -108,7 +116,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         app.run_command(cmd);
     }
     debug_panic();
-    let executor = Executor::new(loaded.config, tx);
+    let executor = Executor::new(loaded.config, tx).with_audit_log(audit_log);
     flotilla::tui::run(app, executor, rx)
         .await
         .map_err(Failure::Bug)

@@ -200,3 +200,130 @@ fn port_forwards_list() {
     let fx = app.update(Input::Action(Action::Delete));
     assert!(fx.contains(&Effect::StopForward { id }), "{fx:?}");
 }
+
+#[test]
+fn audit_log_newest_first() {
+    use flotilla::ops::audit::{AuditLog, Record, Target};
+    let dir = std::env::temp_dir().join(format!("flotilla-snapshot-audit-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let path = dir.join("audit.jsonl");
+    let log = AuditLog::open(path.clone()).expect("open");
+    let at = |ago: i64| {
+        jiff::Timestamp::from_second(NOW - ago)
+            .expect("time")
+            .to_string()
+    };
+    let rows = [
+        (
+            3600,
+            "scale",
+            "ok",
+            "dev",
+            "Deployment",
+            "shop",
+            "web",
+            Some("kwok-admin"),
+            None,
+        ),
+        (
+            1800,
+            "delete",
+            "dry-run",
+            "prod",
+            "Pod",
+            "shop",
+            "web-00001",
+            Some("kwok-admin"),
+            None,
+        ),
+        (
+            900,
+            "delete",
+            "denied",
+            "prod",
+            "Secret",
+            "shop",
+            "db-creds",
+            Some("dev-user"),
+            Some("forbidden"),
+        ),
+        (
+            300,
+            "cordon",
+            "refused",
+            "prod",
+            "Node",
+            "",
+            "prod-node-1",
+            None,
+            Some("read-only session"),
+        ),
+        (
+            42,
+            "set-image",
+            "failed",
+            "dev",
+            "Deployment",
+            "shop",
+            "evil\u{1b}[31mred\u{202e}",
+            Some("kwok-admin"),
+            Some("conflict"),
+        ),
+    ];
+    for (ago, action, result, context, kind, ns, name, identity, error) in rows {
+        log.append(Record {
+            time: at(ago),
+            user: "ops".into(),
+            host: "jump-1".into(),
+            identity: identity.map(String::from),
+            context: context.into(),
+            server: format!("https://{context}.example:6443"),
+            action: action.into(),
+            batch: format!("b{ago:07}-batch"),
+            target: Target {
+                group: String::new(),
+                version: "v1".into(),
+                kind: kind.into(),
+                namespace: ns.into(),
+                name: name.into(),
+                uid: format!("uid-{ago}"),
+            },
+            change: Some(serde_json::json!({"spec": {"replicas": 3}})),
+            result: result.into(),
+            error: error.map(String::from),
+            ..Record::default()
+        })
+        .expect("append");
+    }
+    let mut app = app();
+    app.config.settings.audit_log = Some(path.clone());
+    app.update(Input::Action(Action::Run("audit".into())));
+    let screen = render(&mut app, 100, 12);
+    assert!(screen.contains("chain ok"), "{screen}");
+    assert!(
+        !screen.contains('\u{1b}') && !screen.contains('\u{202e}'),
+        "{screen}"
+    );
+    insta::assert_snapshot!(screen);
+
+    // Enter: the newest record in full.
+    app.update(Input::Action(Action::Enter));
+    let details = render(&mut app, 100, 30);
+    assert!(details.contains("change:"), "{details}");
+    assert!(details.contains("\"replicas\": 3"), "{details}");
+    assert!(details.contains("\"result\": \"failed\""), "{details}");
+
+    // A record taken out: the title says where the chain breaks.
+    let text = std::fs::read_to_string(&path).expect("read");
+    let kept: Vec<&str> = text
+        .lines()
+        .enumerate()
+        .filter(|(i, _)| *i != 1)
+        .map(|(_, l)| l)
+        .collect();
+    std::fs::write(&path, kept.join("\n") + "\n").expect("write");
+    app.update(Input::Action(Action::Run("audit".into())));
+    let screen = render(&mut app, 100, 12);
+    assert!(screen.contains("chain BROKEN at record 2"), "{screen}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -23,6 +23,9 @@ impl App {
             if let Step::Done(result) = layer.modal.key(k)
                 && let Some(layer) = self.layers.pop()
             {
+                if layer.owner == super::mutate::APP_LAYER {
+                    return self.app_modal(layer.tag, result);
+                }
                 self.with_screen(layer.owner, |s, ctx| {
                     s.answered(layer.tag, Answer::Modal(result), ctx)
                 });
@@ -31,6 +34,9 @@ impl App {
         }
         if self.prompt.is_some() {
             return self.prompt_key(k);
+        }
+        if self.with_top(|s, ctx| s.raw_key(k, ctx)) == Some(true) {
+            return;
         }
         let key = Key::from_event(&k);
         if let Some(a) = self.config.keymap.resolve(self.top().mode(), key) {
@@ -50,6 +56,12 @@ impl App {
     }
 
     pub(super) fn paste(&mut self, text: &str) {
+        if self.layers.is_empty()
+            && self.prompt.is_none()
+            && self.with_top(|s, ctx| s.raw_paste(text, ctx)) == Some(true)
+        {
+            return;
+        }
         let text = crate::text::clean(text);
         if let Some(layer) = self.layers.last_mut() {
             layer.modal.paste(&text);

@@ -5,6 +5,7 @@
 
 pub mod command;
 mod input;
+pub mod mutate;
 pub mod prompt;
 mod watches;
 
@@ -17,6 +18,7 @@ use crate::screens::table::TableScreen;
 use crate::screens::{
     Answer, Ctx, Deliver, DrawCtx, FlashLevel, Need, ProgressStep, Request, Screen, Shared,
 };
+use crate::model::ForwardTarget;
 use crate::store::Store;
 use crossterm::event::{KeyEvent, MouseEvent};
 pub use prompt::{Prompt, PromptKind};
@@ -80,6 +82,10 @@ pub struct App {
     effects: Vec<Effect>,
     next_id: u64,
     builtin: Vec<ResourceInfo>,
+    /// Read-only and protected contexts.
+    pub policy: mutate::Policy,
+    confirming: HashMap<u64, mutate::Confirming>,
+    batches: HashMap<u64, mutate::Batch>,
 }
 
 impl App {
@@ -102,7 +108,11 @@ impl App {
             effects: Vec::new(),
             next_id: 0,
             builtin: resource::builtin(),
+            policy: mutate::Policy::default(),
+            confirming: HashMap::new(),
+            batches: HashMap::new(),
         };
+        app.policy = mutate::Policy::from_settings(&app.config.settings);
         for name in live {
             app.connect(name);
         }
@@ -174,6 +184,13 @@ impl App {
             Msg::Log { ticket, ev } => self.deliver(ticket, Answer::Log(ev)),
             Msg::Exec { ticket, result } => self.deliver(ticket, Answer::Exec(result)),
             Msg::Done { ticket, result } => self.deliver(ticket, Answer::Done(result)),
+            Msg::Access { cluster, answers } => self.access_answers(cluster, answers),
+            Msg::Mutated {
+                ticket,
+                index,
+                result,
+            } => self.mutated(ticket, index, result),
+            Msg::Progress { ticket, line } => self.mutate_progress(ticket, line),
             Msg::Forward { id, ev } => {
                 if let Some(f) = self.shared.forwards.iter_mut().find(|f| f.id == id) {
                     f.apply(ev);
@@ -202,8 +219,15 @@ impl App {
             e.screen.needs(&self.store, &mut needs);
         }
         let mut wanted: Vec<Wanted> = Vec::new();
+        let mut access = Vec::new();
         for need in needs {
-            let Need::Watch { cluster, res } = need;
+            let (cluster, res) = match need {
+                Need::Watch { cluster, res } => (cluster, res),
+                Need::Access { cluster, check } => {
+                    access.push((cluster, check));
+                    continue;
+                }
+            };
             let Some(slot) = self.store.clusters.get(cluster).filter(|s| s.connected) else {
                 continue;
             };
@@ -227,6 +251,7 @@ impl App {
         }
         self.watches
             .reconcile(wanted, &mut self.store, Instant::now(), &mut self.effects);
+        self.plan_access(access);
     }
 
     // ---- screens --------------------------------------------------------------------------
@@ -378,6 +403,14 @@ impl App {
                     target,
                     argv,
                 } => {
+                    if !self.session(
+                        cluster,
+                        (&target.namespace, &target.pod),
+                        "exec",
+                        argv.join(" "),
+                    ) {
+                        continue;
+                    }
                     let ticket = self.ticket(from, tag, Deliver::OnStack);
                     self.effects.push(Effect::Exec {
                         ticket,
@@ -392,6 +425,11 @@ impl App {
                     target,
                     attach,
                 } => {
+                    let kind = if attach { "attach" } else { "shell" };
+                    let detail = target.container.clone().unwrap_or_default();
+                    if !self.session(cluster, (&target.namespace, &target.pod), kind, detail) {
+                        continue;
+                    }
                     let ticket = self.ticket(from, tag, Deliver::OnStack);
                     let command = self.config.settings.shell.clone();
                     let context = self
@@ -421,6 +459,15 @@ impl App {
                     remote_port,
                     local,
                 } => {
+                    let (namespace, name) = match &target {
+                        ForwardTarget::Pod { namespace, name } => (namespace, name),
+                        ForwardTarget::Selector { namespace, .. } => (namespace, &what),
+                    };
+                    let (namespace, name) = (namespace.clone(), name.clone());
+                    let detail = format!("{what} port {remote_port} on {local}");
+                    if !self.session(cluster, (&namespace, &name), "port-forward", detail) {
+                        continue;
+                    }
                     let id = self.next_id();
                     self.shared.forwards.push(Forward::new(
                         id,
@@ -496,10 +543,6 @@ impl App {
             return;
         }
         self.with_screen(screen, |s, ctx| s.answered(tag, answer, ctx));
-    }
-
-    fn mutate(&mut self, _from: u64, _tag: u64, _m: crate::model::op::Mutation, _confirmed: bool) {
-        self.flash_error("changes are not wired yet");
     }
 
     fn remember_namespace(&mut self, ns: &str) {

@@ -1,6 +1,7 @@
 //! Everything that talks to clusters: kubeconfig, the per-context connection task, discovery,
 //! credential plugins, and the list+watch loop over the apiserver's Table rendering.
 
+pub mod access;
 pub mod backoff;
 pub mod connection;
 pub mod credentials;

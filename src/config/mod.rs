@@ -32,6 +32,32 @@ pub struct Settings {
     pub log_json_fields: Option<Vec<String>>,
     /// At most this many containers streamed by one pane (default 100).
     pub log_max_streams: Option<usize>,
+    /// Refuse every change in every context (as `--read-only`).
+    #[serde(default)]
+    pub read_only: bool,
+    /// Contexts (names or globs) that accept no change.
+    #[serde(default)]
+    pub read_only_contexts: Vec<String>,
+    /// Fleets whose contexts accept no change.
+    #[serde(default)]
+    pub read_only_fleets: Vec<String>,
+    /// Contexts (names or globs) where a destructive change asks for the context's name.
+    #[serde(default)]
+    pub protected_contexts: Vec<String>,
+    /// The operation audit log (default: `$FLOTILLA_AUDIT_LOG`, else audit.jsonl in the
+    /// state dir).
+    pub audit_log: Option<PathBuf>,
+    /// Where `e` edits an object: `in-app` (default) or `external` (`$VISUAL`, `$EDITOR`).
+    #[serde(default)]
+    pub editor: EditorKind,
+}
+
+#[derive(Deserialize, Default, Debug, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum EditorKind {
+    #[default]
+    InApp,
+    External,
 }
 
 impl Settings {

@@ -41,7 +41,7 @@ pub enum Action {
     /// Mark / unmark the row under the cursor (marks span clusters and kinds).
     Mark,
     ClearMarks,
-    /// Stop (a port-forward in `:pf`).
+    /// Delete the selected (or marked) objects; stop a port-forward in `:pf`.
     Delete,
     Follow,
     Wrap,
@@ -60,6 +60,37 @@ pub enum Action {
     Save,
     /// Run a `:` command line, as if typed.
     Run(String),
+    /// Every action for the selected object, with those not allowed shown disabled.
+    Actions,
+    Kill,
+    ForceDelete,
+    DeleteOrphan,
+    Scale,
+    Stop,
+    Start,
+    Restart,
+    Pause,
+    Resume,
+    SetImage,
+    Rollback,
+    Labels,
+    Annotations,
+    Cordon,
+    Uncordon,
+    Drain,
+    Taints,
+    Trigger,
+    Suspend,
+    Strategy,
+    Autoscale,
+    /// Editor: have the server check the edit (a dry run) and review what would change.
+    Submit,
+    /// Review: apply the change.
+    Apply,
+    /// Review: also apply the edit to the same object on other clusters.
+    ApplyAlso,
+    Undo,
+    Redo,
 }
 
 /// How far back a log pane reaches.
@@ -116,7 +147,73 @@ const NAMED: &[(&str, Action, &str)] = &[
         "mark / unmark row (across views and clusters)",
     ),
     ("clear-marks", Action::ClearMarks, "clear every mark"),
-    ("delete", Action::Delete, "stop the selected port-forward"),
+    (
+        "delete",
+        Action::Delete,
+        "delete the selected (or marked) objects; stop a port-forward",
+    ),
+    (
+        "actions",
+        Action::Actions,
+        "every action for the selected object (those not allowed: why)",
+    ),
+    ("kill", Action::Kill, "kill: delete with grace 0"),
+    (
+        "force-delete",
+        Action::ForceDelete,
+        "force delete (stuck terminating pods)",
+    ),
+    (
+        "delete-orphan",
+        Action::DeleteOrphan,
+        "delete, keeping dependents (orphan)",
+    ),
+    (
+        "scale",
+        Action::Scale,
+        "scale (on pods `s` is the shell, on cron jobs suspend/resume)",
+    ),
+    ("stop", Action::Stop, "stop: scale to 0, remembering the count"),
+    ("start", Action::Start, "start: scale back to the remembered count"),
+    (
+        "restart",
+        Action::Restart,
+        "rollout restart (on nodes: drain)",
+    ),
+    ("pause", Action::Pause, "pause a rollout"),
+    ("resume", Action::Resume, "resume a rollout"),
+    ("set-image", Action::SetImage, "set container images"),
+    (
+        "rollback",
+        Action::Rollback,
+        "revisions: roll back to one (diff against the current)",
+    ),
+    ("labels", Action::Labels, "add, change, remove labels"),
+    (
+        "annotations",
+        Action::Annotations,
+        "add, change, remove annotations",
+    ),
+    ("cordon", Action::Cordon, "cordon the node (on other kinds: copy)"),
+    ("uncordon", Action::Uncordon, "uncordon the node"),
+    (
+        "drain",
+        Action::Drain,
+        "drain the node (evictions respect PodDisruptionBudgets)",
+    ),
+    ("taints", Action::Taints, "add / remove node taints"),
+    ("trigger", Action::Trigger, "run the cron job now"),
+    ("suspend", Action::Suspend, "suspend / resume the cron job"),
+    (
+        "strategy",
+        Action::Strategy,
+        "update strategy (maxSurge, maxUnavailable, partition)",
+    ),
+    (
+        "autoscale",
+        Action::Autoscale,
+        "autoscaler min/max replicas and CPU target",
+    ),
     ("follow", Action::Follow, "follow / pause"),
     ("wrap", Action::Wrap, "wrap long lines"),
     ("timestamps", Action::Timestamps, "show timestamps"),
@@ -169,6 +266,19 @@ const NAMED: &[(&str, Action, &str)] = &[
     ("back", Action::Back, "back / clear filter"),
     ("help", Action::Help, "this help"),
     ("quit", Action::Quit, "quit"),
+    (
+        "submit",
+        Action::Submit,
+        "editor: check the edit with the server (dry run) and review it",
+    ),
+    ("apply", Action::Apply, "review: apply the change"),
+    (
+        "apply-also",
+        Action::ApplyAlso,
+        "review: also apply it to the same object on other clusters",
+    ),
+    ("undo", Action::Undo, "undo"),
+    ("redo", Action::Redo, "redo"),
 ];
 
 impl Action {

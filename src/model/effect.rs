@@ -3,6 +3,7 @@
 //! the app itself needs neither a runtime nor a terminal.
 
 use super::cluster::ClusterId;
+use super::op::{Check, Op, Target};
 use super::resource::ResourceInfo;
 use super::stream::{ExecTarget, ForwardTarget, LogSpec};
 
@@ -79,6 +80,20 @@ pub enum Effect {
         ticket: u64,
         path: std::path::PathBuf,
         text: String,
+    },
+    /// Ask the server what the identity may do (SelfSubjectAccessReview each); answered by
+    /// `Msg::Access`.
+    Access {
+        cluster: ClusterId,
+        checks: Vec<Check>,
+    },
+    /// Carry out one operation over its targets as one audited batch: every target is
+    /// audited, those decided `Go` are sent. Answered by a `Msg::Mutated` per target.
+    Mutate {
+        ticket: u64,
+        op: Op,
+        dry_run: bool,
+        targets: Vec<Target>,
     },
     /// Put text on the clipboard (system clipboard or OSC 52).
     Copy(String),

@@ -3,6 +3,7 @@
 //! stale stream — cluster removed, watch restarted — is dropped instead of drawn.
 
 use super::cluster::{ClusterId, Health};
+use super::op::{Access, Check, Outcome};
 use super::resource::{ResKey, ResourceInfo};
 use super::row::{Column, Row};
 use super::stream::{ExecOutput, ForwardEvent, LogEvent};
@@ -41,6 +42,21 @@ pub enum Msg {
     Done {
         ticket: u64,
         result: Result<String, String>,
+    },
+    Access {
+        cluster: ClusterId,
+        answers: Vec<(Check, Access)>,
+    },
+    /// What one target of an `Effect::Mutate` came to (its index in the targets).
+    Mutated {
+        ticket: u64,
+        index: usize,
+        result: Result<Outcome, String>,
+    },
+    /// A step of a long change (a drain's evictions), for its progress layer.
+    Progress {
+        ticket: u64,
+        line: String,
     },
     /// The text as the editor left it (`Effect::Edit`).
     Edited {

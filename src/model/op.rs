@@ -27,10 +27,8 @@ pub enum Op {
     Restart,
     Pause,
     Resume,
-    SetImage {
-        container: String,
-        image: String,
-    },
+    /// New images by container name (init containers too).
+    SetImage(Vec<(String, String)>),
     /// Labels or annotations: set these, remove those.
     Meta {
         field: MetaField,
@@ -77,6 +75,14 @@ pub enum Op {
     /// Create a new object (the target names where; its uid is empty).
     Create {
         object: serde_json::Value,
+    },
+    /// A command, shell or port-forward in a pod: it may change anything, so read-only mode
+    /// refuses it and the audit log records it; it is carried out by its own effect.
+    Session {
+        /// "exec", "shell", "attach", "port-forward".
+        kind: &'static str,
+        /// The command or port.
+        detail: String,
     },
 }
 
@@ -165,6 +171,15 @@ pub enum Decision {
     Refused(String),
     /// The identity may not (SelfSubjectAccessReview said so): never sent; audited as denied.
     Denied(String),
+}
+
+/// One target of a batch as the executor gets it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Target {
+    pub obj: ObjectRef,
+    pub decision: Decision,
+    /// The Kubernetes identity the connection acts as, for the audit record.
+    pub identity: Option<String>,
 }
 
 /// What a target's request came to.

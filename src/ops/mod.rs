@@ -5,7 +5,51 @@
 
 pub mod audit;
 pub mod call;
+pub mod catalog;
 pub mod drain;
 pub mod plan;
 pub mod revisions;
 pub mod run;
+
+use serde_json::Value;
+
+/// The object without what the server maintains (managedFields, status, resourceVersion,
+/// timestamps): what is left is what a user changes, for diffs and audit records.
+pub fn strip(obj: &Value) -> Value {
+    let mut v = obj.clone();
+    if let Some(m) = v.as_object_mut() {
+        m.remove("status");
+        if let Some(meta) = m.get_mut("metadata").and_then(Value::as_object_mut) {
+            for k in [
+                "managedFields",
+                "resourceVersion",
+                "generation",
+                "creationTimestamp",
+                "selfLink",
+            ] {
+                meta.remove(k);
+            }
+        }
+    }
+    v
+}
+
+/// YAML for a diff (JSON when YAML fails, which it does not for API objects).
+pub fn yaml_of(v: &Value) -> String {
+    serde_saphyr::to_string(v).unwrap_or_else(|_| v.to_string())
+}
+
+/// The lines that differ, "+ " added and "- " removed, in order.
+pub fn changed_lines(before: &str, after: &str) -> Vec<String> {
+    similar::TextDiff::from_lines(before, after)
+        .iter_all_changes()
+        .filter_map(|c| {
+            let sign = match c.tag() {
+                similar::ChangeTag::Delete => "- ",
+                similar::ChangeTag::Insert => "+ ",
+                similar::ChangeTag::Equal => return None,
+            };
+            Some(format!("{sign}{}", c.value().trim_end_matches('\n')))
+        })
+        .collect()
+}

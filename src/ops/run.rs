@@ -1,1 +1,343 @@
-//! (being written)
+//! Carries out one batch on the clusters: per target, the object is read again and checked
+//! to be the one the user picked (uid), the calls are planned from it and sent (each with
+//! its own precondition), and the audit record is written and synced before the result is
+//! reported. Targets run concurrently, so a slow cluster does not hold up the others.
+
+use super::audit::{self, AuditLog, Record};
+use super::call::{self, Call};
+use super::{drain, plan};
+use crate::model::msg::ApiError;
+use crate::model::op::{Decision, Op, Outcome, Target};
+use crate::model::{Msg, ObjectRef};
+use serde_json::{Value, json};
+use std::sync::Arc;
+use tokio::sync::mpsc::UnboundedSender;
+
+/// What every target of a batch shares.
+pub struct Batch {
+    pub ticket: u64,
+    pub id: String,
+    pub op: Op,
+    pub dry_run: bool,
+    pub audit: Result<Arc<AuditLog>, String>,
+    pub tx: UnboundedSender<Msg>,
+}
+
+/// One target with what it is sent with.
+pub struct Job {
+    pub index: usize,
+    pub target: Target,
+    pub client: Option<kube::Client>,
+    pub server: String,
+}
+
+/// A new batch id: the time and a random part, unique enough to tie records together.
+pub fn batch_id() -> String {
+    format!(
+        "{}-{:08x}",
+        jiff::Timestamp::now().as_second(),
+        fastrand::u32(..)
+    )
+}
+
+pub async fn run(batch: Batch, jobs: Vec<Job>) {
+    let batch = Arc::new(batch);
+    let tasks = jobs.into_iter().map(|job| {
+        let batch = batch.clone();
+        async move {
+            let index = job.index;
+            let result = one(&batch, job).await;
+            let _ = batch.tx.send(Msg::Mutated {
+                ticket: batch.ticket,
+                index,
+                result,
+            });
+        }
+    });
+    futures::future::join_all(tasks).await;
+}
+
+/// What the server did, before it is audited.
+struct Done {
+    result: &'static str,
+    error: Option<String>,
+    rv_before: Option<String>,
+    rv_after: Option<String>,
+    change: Option<Value>,
+    summary: String,
+    object: Option<Value>,
+}
+
+impl Done {
+    fn failed(error: String, rv_before: Option<String>) -> Done {
+        Done {
+            result: "failed",
+            error: Some(error),
+            rv_before,
+            rv_after: None,
+            change: None,
+            summary: String::new(),
+            object: None,
+        }
+    }
+}
+
+async fn one(batch: &Batch, job: Job) -> Result<Outcome, String> {
+    let log = match &batch.audit {
+        Ok(log) => log.clone(),
+        Err(e) => return Err(format!("not changed: {e}")),
+    };
+    // A log that cannot take the record blocks the change rather than losing the record.
+    if let Err(e) = log.check() {
+        return Err(format!(
+            "not changed: the audit log {} cannot be written: {e}",
+            log.path().display()
+        ));
+    }
+    let obj = &job.target.obj;
+    let done = match &job.target.decision {
+        Decision::Refused(why) => Done {
+            result: "refused",
+            ..Done::failed(why.clone(), None)
+        },
+        Decision::Denied(why) => Done {
+            result: "denied",
+            ..Done::failed(why.clone(), None)
+        },
+        Decision::Go => match (&batch.op, &job.client) {
+            (Op::Session { detail, .. }, _) => Done {
+                result: "ok",
+                error: None,
+                rv_before: None,
+                rv_after: None,
+                change: Some(json!({ "session": detail })),
+                summary: "started".into(),
+                object: None,
+            },
+            (_, None) => Done::failed("not connected".into(), None),
+            (op, Some(client)) => send(batch, op, obj, client).await,
+        },
+    };
+    let record = Record {
+        time: jiff::Timestamp::now().to_string(),
+        user: audit::os_user(),
+        host: audit::host_name(),
+        identity: job.target.identity.clone(),
+        context: obj.context.clone(),
+        server: job.server.clone(),
+        action: plan::verb(&batch.op).to_string(),
+        batch: batch.id.clone(),
+        target: audit::Target {
+            group: obj.res.group.clone(),
+            version: obj.version.clone(),
+            kind: obj.kind.clone(),
+            namespace: obj.namespace.clone(),
+            name: obj.name.clone(),
+            uid: obj.uid.clone(),
+        },
+        rv_before: done.rv_before.clone(),
+        rv_after: done.rv_after.clone(),
+        change: done.change.map(|c| audit::redact(&obj.kind, c)),
+        result: done.result.into(),
+        error: done.error.clone(),
+        ..Record::default()
+    };
+    let log2 = log.clone();
+    let written = tokio::task::spawn_blocking(move || log2.append(record))
+        .await
+        .map_err(|e| std::io::Error::other(e.to_string()))
+        .and_then(|r| r);
+    if let Err(e) = written {
+        tracing::error!("audit log {}: {e}", log.path().display());
+        let what = if done.result == "ok" {
+            "changed, but the audit record could not be written"
+        } else {
+            "the audit record could not be written"
+        };
+        return Err(format!("{what}: {e}"));
+    }
+    match done.error {
+        Some(e) => Err(e),
+        None => Ok(Outcome {
+            summary: done.summary,
+            rv_before: done.rv_before,
+            rv_after: done.rv_after,
+            object: done.object,
+        }),
+    }
+}
+
+fn rv(v: &Value) -> Option<String> {
+    v.pointer("/metadata/resourceVersion")
+        .and_then(Value::as_str)
+        .map(str::to_string)
+}
+
+fn failure(obj: &ObjectRef, e: &ApiError) -> String {
+    match e.code {
+        404 => format!("{obj} no longer exists"),
+        409 if e.message.contains("Precondition failed: UID") => {
+            format!("{obj} no longer exists (another object of that name took its place)")
+        }
+        _ => e.message.clone(),
+    }
+}
+
+async fn send(batch: &Batch, op: &Op, obj: &ObjectRef, client: &kube::Client) -> Done {
+    // Read the object as it is now: the plan is computed from it, and it must still be the
+    // one the user picked.
+    let current = if matches!(op, Op::Create { .. }) {
+        Value::Null
+    } else {
+        match super::call::get(client, &obj.path()).await {
+            Ok(v) => v,
+            Err(e) => return Done::failed(failure(obj, &e), None),
+        }
+    };
+    let rv_before = rv(&current);
+    if !current.is_null()
+        && current.pointer("/metadata/uid").and_then(Value::as_str) != Some(&obj.uid)
+    {
+        return Done::failed(
+            format!("{obj} no longer exists (another object of that name took its place)"),
+            rv_before,
+        );
+    }
+    if let Op::Drain(opts) = op {
+        return drain_node(batch, obj, client, opts, rv_before).await;
+    }
+    let now = jiff::Timestamp::now().to_string();
+    let suffix = random_suffix();
+    let calls = match plan::plan(op, obj, &current, &now, &suffix) {
+        Ok(c) => c,
+        Err(e) => return Done::failed(format!("{}: {e}", obj.short()), rv_before),
+    };
+    let mut last = Value::Null;
+    for c in &calls {
+        match call::send(client, c, batch.dry_run).await {
+            Ok(v) => last = v,
+            Err(e) => return Done::failed(failure(obj, &e), rv_before),
+        }
+    }
+    let change = change_of(op, &calls, &current, &last);
+    let summary = summary(op, &last, batch.dry_run);
+    Done {
+        result: if batch.dry_run { "dry-run" } else { "ok" },
+        error: None,
+        rv_after: if batch.dry_run { None } else { rv(&last) },
+        rv_before,
+        change: Some(change),
+        summary,
+        object: Some(last),
+    }
+}
+
+async fn drain_node(
+    batch: &Batch,
+    obj: &ObjectRef,
+    client: &kube::Client,
+    opts: &crate::model::op::DrainOpts,
+    rv_before: Option<String>,
+) -> Done {
+    if batch.dry_run {
+        return Done::failed("a drain cannot be a dry run".into(), rv_before);
+    }
+    let (tx, ticket) = (batch.tx.clone(), batch.ticket);
+    let progress = move |line: String| {
+        let _ = tx.send(Msg::Progress { ticket, line });
+    };
+    match drain::drain(client, &obj.name, &obj.uid, opts, &progress).await {
+        Ok(report) => {
+            let change = json!({
+                "evicted": report.evicted,
+                "skipped": report.skipped,
+                "failed": report.failed,
+            });
+            let summary = report.summary();
+            if report.failed.is_empty() {
+                Done {
+                    result: "ok",
+                    error: None,
+                    rv_before,
+                    rv_after: None,
+                    change: Some(change),
+                    summary,
+                    object: None,
+                }
+            } else {
+                let why: Vec<String> = report
+                    .failed
+                    .iter()
+                    .map(|(pod, why)| format!("{pod}: {why}"))
+                    .collect();
+                Done {
+                    change: Some(change),
+                    ..Done::failed(format!("{summary} — {}", why.join("; ")), rv_before)
+                }
+            }
+        }
+        Err(e) => Done::failed(failure(obj, &e), rv_before),
+    }
+}
+
+/// Five lowercase letters or digits, as generated names end.
+fn random_suffix() -> String {
+    const CHARS: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
+    (0..5)
+        .map(|_| char::from(CHARS[fastrand::usize(..CHARS.len())]))
+        .collect()
+}
+
+/// What the audit record keeps of the change: the patch, the delete options, the created
+/// object — or, for a whole-object write, the lines that changed.
+fn change_of(op: &Op, calls: &[Call], current: &Value, after: &Value) -> Value {
+    if let Op::Apply { .. } = op {
+        let kind = current.get("kind").and_then(Value::as_str).unwrap_or("");
+        let before = super::yaml_of(&audit::redact(kind, super::strip(current)));
+        let after = super::yaml_of(&audit::redact(kind, super::strip(after)));
+        return json!({ "diff": super::changed_lines(&before, &after) });
+    }
+    let calls: Vec<Value> = calls
+        .iter()
+        .map(|c| match c {
+            Call::Patch { path, patch } => {
+                json!({"patch": path, "type": patch.kind.content_type(), "body": patch.body})
+            }
+            Call::Delete { path, options } => json!({"delete": path, "options": options}),
+            Call::Create { path, body } => json!({"create": path, "body": body}),
+            Call::Replace { path, .. } => json!({"replace": path}),
+            Call::Apply { path, force, .. } => json!({"apply": path, "force": force}),
+        })
+        .collect();
+    json!({ "calls": calls })
+}
+
+fn summary(op: &Op, after: &Value, dry_run: bool) -> String {
+    let s = match op {
+        Op::Scale { replicas } => format!("scaled to {replicas}"),
+        Op::Stop => "stopped (0 replicas)".into(),
+        Op::Start => format!(
+            "started ({} replicas)",
+            after
+                .pointer("/spec/replicas")
+                .and_then(Value::as_i64)
+                .unwrap_or(0)
+        ),
+        Op::Delete { .. } => "deleted".into(),
+        Op::Trigger => format!(
+            "job {} created",
+            after
+                .pointer("/metadata/name")
+                .and_then(Value::as_str)
+                .unwrap_or("?")
+        ),
+        Op::Apply { .. } => "applied".into(),
+        Op::Create { .. } => "created".into(),
+        other => format!("{} done", plan::verb(other)),
+    };
+    if dry_run {
+        format!("{s} (dry run: nothing changed)")
+    } else {
+        s
+    }
+}

@@ -6,17 +6,20 @@
 //! each with state of its own. With a trait a new screen's code stays in its file, instead of
 //! a variant spreading through every `match` of the app.
 
+pub mod audit;
 pub mod contexts;
+pub mod editor;
 pub mod exec;
 pub mod forwards;
 pub mod logs;
+pub mod revisions;
 pub mod table;
 pub mod text;
 
 use crate::config::Config;
 use crate::modal::{Modal, ModalResult};
 use crate::model::msg::ApiError;
-use crate::model::op::{Mutation, Outcome};
+use crate::model::op::{Check, Mutation, Outcome};
 use crate::model::{
     Action, ClusterId, ContextEntry, ExecOutput, ExecTarget, Fetched, ForwardTarget, LogEvent,
     LogSpec, ObjectRef, ResKey, ResourceInfo,
@@ -32,6 +35,18 @@ pub trait Screen: std::any::Any {
 
     /// Footer hints: actions with a label, shown with the key bound to each.
     fn hints(&self) -> &'static [(Action, &'static str)];
+
+    /// A key before the keymap sees it, for a screen that types (an editor); `true` took it.
+    /// The app's modal layers and prompt still come first.
+    fn raw_key(&mut self, _key: crossterm::event::KeyEvent, _ctx: &mut Ctx) -> bool {
+        false
+    }
+
+    /// Pasted text, unsanitized (the screen keeps its newlines and cleans each line); `true`
+    /// took it.
+    fn raw_paste(&mut self, _text: &str, _ctx: &mut Ctx) -> bool {
+        false
+    }
 
     /// Handles an action; `false` leaves it to the app (Back pops, Quit quits, …).
     fn handle(&mut self, action: &Action, ctx: &mut Ctx) -> bool;
@@ -69,6 +84,8 @@ pub trait Screen: std::any::Any {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Need {
     Watch { cluster: ClusterId, res: ResKey },
+    /// What the identity may do, so actions it may not are shown disabled with the reason.
+    Access { cluster: ClusterId, check: Check },
 }
 
 /// What comes back to the screen that asked.
@@ -361,6 +378,11 @@ pub const REGISTRY: &[Registration] = &[
         open: exec::open,
     },
     Registration {
+        commands: &["audit"],
+        mode: audit::MODE,
+        open: audit::open,
+    },
+    Registration {
         commands: &["help", "?"],
         mode: text::MODE,
         open: text::open_help,
@@ -369,7 +391,7 @@ pub const REGISTRY: &[Registration] = &[
 
 /// Every keymap section a screen uses, for validating keymap files.
 pub fn modes() -> Vec<&'static str> {
-    let mut modes = vec![table::MODE, text::MODE];
+    let mut modes = vec![table::MODE, text::MODE, revisions::MODE, editor::MODE];
     for r in REGISTRY {
         if !modes.contains(&r.mode) {
             modes.push(r.mode);

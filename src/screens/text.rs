@@ -1,7 +1,10 @@
 //! Scrolling text: an object's describe or YAML (fetched when opened, checked to still be the
-//! object that was selected), what `$EDITOR` made of the YAML, and help.
+//! object that was selected), and help. The YAML screen holds the object's editor while it is
+//! edited (`editor`), and shows the object as the edit left it afterwards.
 
+use super::editor::{self, EditorScreen, Finished};
 use super::{Answer, Ctx, Deliver, DrawCtx, Screen};
+use crate::config::EditorKind;
 use crate::config::theme::Theme;
 use crate::kinds::document::{self, MASK};
 use crate::model::{Action, ObjectRef};
@@ -13,15 +16,12 @@ use serde_json::Value;
 
 pub const MODE: &str = "text";
 const LOAD: u64 = 1;
-const EDIT: u64 = 2;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TextKind {
     Describe,
     Yaml,
     Help,
-    /// A diff of the YAML against what the editor left.
-    Edited,
 }
 
 pub struct TextScreen {
@@ -35,8 +35,10 @@ pub struct TextScreen {
     events: Vec<Value>,
     /// Open the YAML in the editor as soon as it arrives (`e` on a list).
     edit_when_loaded: bool,
-    /// The text handed to the editor, to diff what comes back against.
-    editing: Option<String>,
+    /// Opened for an edit (from a list): leaving the editor with esc leaves this screen too.
+    for_edit: bool,
+    /// The edit under way: it gets this screen's keys, answers and body until it is over.
+    editor: Option<EditorScreen>,
 }
 
 impl TextScreen {
@@ -51,8 +53,14 @@ impl TextScreen {
             object: None,
             events: Vec::new(),
             edit_when_loaded: false,
-            editing: None,
+            for_edit: false,
+            editor: None,
         }
+    }
+
+    /// Plain lines, drawn as they are (the caller sanitizes remote text).
+    pub fn lines(title: String, lines: Vec<String>) -> Self {
+        TextScreen::new(TextKind::Help, title, lines)
     }
 
     /// Describe or YAML of an object; fetched when the screen opens.
@@ -62,10 +70,16 @@ impl TextScreen {
         t
     }
 
-    /// Hand the YAML to `$EDITOR` once it is loaded.
+    /// Open the editor once the object is loaded.
     pub fn editing(mut self, edit: bool) -> Self {
         self.edit_when_loaded = edit;
+        self.for_edit = edit;
         self
+    }
+
+    /// The editor, while an edit is under way.
+    pub fn editor(&self) -> Option<&EditorScreen> {
+        self.editor.as_ref()
     }
 
     fn is_secret(&self) -> bool {
@@ -89,11 +103,37 @@ impl TextScreen {
         let (Some(obj), Some(target)) = (&self.object, &self.target) else {
             return ctx.error("nothing to edit yet");
         };
-        let mut text = document::yaml_lines(obj, self.revealed).join("\n");
-        text.push('\n');
-        let name = format!("{}-{}.yaml", target.kind.to_lowercase(), target.name);
-        self.editing = Some(text.clone());
-        ctx.edit(EDIT, name, text);
+        let external = ctx.config.settings.editor == EditorKind::External;
+        match EditorScreen::new(target.clone(), obj, external) {
+            Ok(mut e) => {
+                e.opened(ctx);
+                self.editor = Some(e);
+            }
+            Err(e) => ctx.error(e),
+        }
+    }
+
+    /// Takes the editor away once its edit is over; `passed` is what the editor said about
+    /// the key or action it was given. Returns whether this screen took it: not when the user
+    /// left with esc an edit this screen was opened for, so the app goes back past it too.
+    fn after_edit(&mut self, passed: bool, ctx: &mut Ctx) -> bool {
+        let Some(finished) = self.editor.as_mut().and_then(EditorScreen::take_finished) else {
+            return passed;
+        };
+        self.editor = None;
+        match finished {
+            Finished::Applied(Some(obj))
+                if obj.pointer("/metadata/uid")
+                    == self.object.as_ref().and_then(|o| o.pointer("/metadata/uid")) =>
+            {
+                self.object = Some(obj);
+                self.render(ctx.now);
+            }
+            Finished::Applied(_) => self.opened(ctx),
+            Finished::Left { by_back: true } if self.for_edit => return false,
+            Finished::Left { .. } => {}
+        }
+        true
     }
 
     fn loaded(&mut self, answer: Answer, ctx: &mut Ctx) {
@@ -121,27 +161,6 @@ impl TextScreen {
                 self.lines = vec![format!("{target} no longer exists.")];
             }
             Err(e) => self.lines = vec![format!("error: {e}")],
-        }
-    }
-
-    fn edited(&mut self, answer: Answer, ctx: &mut Ctx) {
-        let (Some(before), Answer::Edited(result)) = (self.editing.take(), answer) else {
-            return;
-        };
-        match result {
-            Ok(after) if after == before => ctx.info("no changes"),
-            Ok(after) => {
-                let title = format!(
-                    "{} — edited, not applied (editing is read-only in this version)",
-                    self.title
-                );
-                ctx.push(Box::new(TextScreen::new(
-                    TextKind::Edited,
-                    title,
-                    diff_lines(&before, &after),
-                )));
-            }
-            Err(e) => ctx.error(e),
         }
     }
 
@@ -185,31 +204,18 @@ pub fn open_help(_args: &str, ctx: &mut Ctx) -> Result<Box<dyn Screen>, String> 
     Ok(Box::new(TextScreen::help(ctx)))
 }
 
-/// The whole edited text with each line marked: "+ " added, "- " removed, "  " unchanged.
-fn diff_lines(before: &str, after: &str) -> Vec<String> {
-    similar::TextDiff::from_lines(before, after)
-        .iter_all_changes()
-        .map(|c| {
-            let mark = match c.tag() {
-                similar::ChangeTag::Insert => "+ ",
-                similar::ChangeTag::Delete => "- ",
-                similar::ChangeTag::Equal => "  ",
-            };
-            // The edited text is the user's, but it is drawn: no control characters.
-            format!(
-                "{mark}{}",
-                crate::text::clean(c.value().trim_end_matches('\n'))
-            )
-        })
-        .collect()
-}
-
 impl Screen for TextScreen {
     fn mode(&self) -> &'static str {
-        MODE
+        match &self.editor {
+            Some(e) => e.mode(),
+            None => MODE,
+        }
     }
 
     fn hints(&self) -> &'static [(Action, &'static str)] {
+        if let Some(e) = &self.editor {
+            return e.hints();
+        }
         match self.kind {
             TextKind::Yaml => &[
                 (Action::Back, "back"),
@@ -244,14 +250,37 @@ impl Screen for TextScreen {
     }
 
     fn answered(&mut self, tag: u64, answer: Answer, ctx: &mut Ctx) {
-        match tag {
-            LOAD => self.loaded(answer, ctx),
-            EDIT => self.edited(answer, ctx),
+        match (tag, &mut self.editor) {
+            (LOAD, _) => self.loaded(answer, ctx),
+            (t, Some(e)) if t >= editor::FIRST_TAG => {
+                e.answered(tag, answer, ctx);
+                self.after_edit(true, ctx);
+            }
             _ => {}
         }
     }
 
+    fn raw_key(&mut self, key: crossterm::event::KeyEvent, ctx: &mut Ctx) -> bool {
+        let Some(e) = &mut self.editor else {
+            return false;
+        };
+        let taken = e.raw_key(key, ctx);
+        self.after_edit(taken, ctx)
+    }
+
+    fn raw_paste(&mut self, text: &str, ctx: &mut Ctx) -> bool {
+        let Some(e) = &mut self.editor else {
+            return false;
+        };
+        let taken = e.raw_paste(text, ctx);
+        self.after_edit(taken, ctx)
+    }
+
     fn handle(&mut self, action: &Action, ctx: &mut Ctx) -> bool {
+        if let Some(e) = &mut self.editor {
+            let taken = e.handle(action, ctx);
+            return self.after_edit(taken, ctx);
+        }
         if let Some(to) = super::moved(action, self.scroll, self.lines.len()) {
             self.scroll = to;
             return true;
@@ -269,13 +298,16 @@ impl Screen for TextScreen {
     }
 
     fn draw(&self, f: &mut Frame, area: Rect, ctx: &DrawCtx) {
+        if let Some(e) = &self.editor {
+            return e.draw(f, area, ctx);
+        }
         let theme = &ctx.config.theme;
         let mut title = format!(
             " {} {} ",
             match self.kind {
                 TextKind::Describe => "describe",
                 TextKind::Yaml => "yaml",
-                TextKind::Help | TextKind::Edited => "",
+                TextKind::Help => "",
             },
             self.title
         );
@@ -300,12 +332,6 @@ impl Screen for TextScreen {
             .take(height)
             .map(|l| match self.kind {
                 TextKind::Yaml => yaml_line(l, theme),
-                TextKind::Edited if l.starts_with("+ ") => {
-                    Line::styled(l.as_str(), theme.get("diff-add"))
-                }
-                TextKind::Edited if l.starts_with("- ") => {
-                    Line::styled(l.as_str(), theme.get("diff-remove"))
-                }
                 _ => Line::raw(l.as_str()),
             })
             .collect();
@@ -313,7 +339,8 @@ impl Screen for TextScreen {
     }
 }
 
-fn yaml_line<'a>(line: &'a str, theme: &Theme) -> Line<'a> {
+/// A line of YAML in the theme's colours (keys, strings, numbers, booleans, comments).
+pub(crate) fn yaml_line<'a>(line: &'a str, theme: &Theme) -> Line<'a> {
     let trimmed = line.trim_start();
     if trimmed.starts_with('#') {
         return Line::styled(line, theme.get("yaml-comment"));
@@ -347,18 +374,4 @@ fn yaml_line<'a>(line: &'a str, theme: &Theme) -> Line<'a> {
     };
     spans.push(Span::styled(value, theme.get(slot)));
     Line::from(spans)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn diff_marks_changed_lines_and_keeps_the_rest() {
-        let lines = diff_lines("a: 1\nreplicas: 2\nb: 3\n", "a: 1\nreplicas: 7\nb: 3\n");
-        assert_eq!(
-            lines,
-            vec!["  a: 1", "- replicas: 2", "+ replicas: 7", "  b: 3"]
-        );
-    }
 }

@@ -1,7 +1,9 @@
 //! The live connections: which contexts are connected, how each is doing, what it serves.
 //! Fed by the connection tasks' messages, read by the header, the views and the watch planner.
 
+use crate::model::op::{Access, Check};
 use crate::model::{ClusterEvent, ClusterId, Health, ResourceInfo};
+use std::collections::HashMap;
 use std::time::Instant;
 
 #[derive(Debug)]
@@ -18,6 +20,29 @@ pub struct ClusterSlot {
     pub default_namespace: Option<String>,
     /// From discovery; empty until it answers.
     pub resources: Vec<ResourceInfo>,
+    /// What the identity may do, as SelfSubjectAccessReviews answered; `None` while asked.
+    /// Emptied when the connection (re)connects: the identity may have changed.
+    pub access: HashMap<Check, Option<Access>>,
+}
+
+impl ClusterSlot {
+    /// The server's answer about `check`, if it has answered.
+    pub fn access(&self, check: &Check) -> Option<&Access> {
+        self.access.get(check).and_then(Option::as_ref)
+    }
+
+    /// Why the identity may not do what `check` asks, if the server said so. Not asked yet
+    /// counts as allowed: the server decides when the change is sent.
+    pub fn denied(&self, check: &Check) -> Option<String> {
+        match self.access(check)? {
+            Access::Allowed => None,
+            Access::Denied(why) => Some(crate::ops::catalog::denial(
+                self.identity.as_deref(),
+                check,
+                why,
+            )),
+        }
+    }
 }
 
 #[derive(Debug, Default)]
@@ -42,12 +67,17 @@ impl Clusters {
             identity: None,
             default_namespace: None,
             resources: Vec::new(),
+            access: HashMap::new(),
         });
         id
     }
 
     pub fn remove(&mut self, id: ClusterId) {
         self.slots.retain(|s| s.id != id);
+    }
+
+    pub fn get_mut(&mut self, id: ClusterId) -> Option<&mut ClusterSlot> {
+        self.slots.iter_mut().find(|s| s.id == id)
     }
 
     pub fn get(&self, id: ClusterId) -> Option<&ClusterSlot> {
@@ -87,6 +117,9 @@ impl Clusters {
             } => {
                 slot.connected = true;
                 slot.version = Some(crate::text::clean(&version));
+                if slot.identity != identity {
+                    slot.access.clear();
+                }
                 slot.identity = identity;
                 slot.default_namespace = Some(default_namespace);
                 slot.set_health(Health::Ok, now);

@@ -44,6 +44,9 @@ fn detail(app: &App, id: ClusterId, h: &Health) -> String {
 fn full(app: &App) -> Vec<Span<'static>> {
     let theme = &app.config.theme;
     let mut out = vec![Span::styled("flotilla ", theme.get("title"))];
+    if app.policy.all_read_only() {
+        out.push(Span::styled("READ-ONLY ", theme.get("flash-error")));
+    }
     let all = clusters(app);
     if all.is_empty() {
         out.push(Span::styled(
@@ -54,6 +57,9 @@ fn full(app: &App) -> Vec<Span<'static>> {
     for (id, name, h) in all {
         let (mark, style) = h.badge();
         out.push(Span::styled(format!(" {mark} {name} "), theme.get(style)));
+        if !app.policy.all_read_only() && app.policy.read_only(name) {
+            out.push(Span::styled("read-only ", theme.get("flash-error")));
+        }
         out.push(Span::styled(
             format!("{} ", detail(app, id, &h)),
             theme.get("header"),
@@ -83,6 +89,9 @@ fn summary(app: &App, width: usize) -> Vec<Span<'static>> {
         format!("flotilla {} clusters: ", all.len()),
         theme.get("title"),
     )];
+    if app.policy.all_read_only() {
+        out.insert(1, Span::styled("READ-ONLY ", theme.get("flash-error")));
+    }
     for (i, (label, n, style)) in counts.iter().enumerate() {
         let sep = if i == 0 { "" } else { " · " };
         out.push(Span::styled(format!("{sep}{n} {label}"), theme.get(style)));

@@ -32,7 +32,7 @@ pub enum Waiting {
 
 impl TableScreen {
     /// The rows an action applies to: the marked ones (still existing), else the selection.
-    fn marked_or_selected(&self, ctx: &mut Ctx) -> Vec<ObjectRef> {
+    pub(super) fn marked_or_selected(&self, ctx: &mut Ctx) -> Vec<ObjectRef> {
         if ctx.shared.marks.is_empty() {
             return self.target(ctx).into_iter().collect();
         }

@@ -3,6 +3,7 @@
 //! object (by uid) while rows around it come, go and re-sort; when that object is deleted it
 //! moves to the neighbour that took its place, and says so.
 
+mod change;
 mod draw;
 pub mod filter;
 mod live;
@@ -41,6 +42,8 @@ pub struct TableScreen {
     drilling: Option<(u64, ObjectRef)>,
     /// A shell or port-forward being set up, by request tag.
     waiting: Option<(u64, live::Waiting)>,
+    /// A change asking the user (a form, the actions menu) or waiting for its object.
+    asking: Option<(u64, change::Asking)>,
     tags: u64,
 }
 
@@ -58,6 +61,7 @@ impl TableScreen {
             vanished: None,
             drilling: None,
             waiting: None,
+            asking: None,
             tags: 0,
         }
     }
@@ -275,6 +279,7 @@ impl Screen for TableScreen {
             (Action::Help, "help"),
             (Action::Contexts, "contexts"),
             (Action::Mark, "mark"),
+            (Action::Actions, "actions"),
             (Action::Quit, "quit"),
         ]
     }
@@ -298,6 +303,9 @@ impl Screen for TableScreen {
     fn handle(&mut self, action: &Action, ctx: &mut Ctx) -> bool {
         if let Some(to) = super::moved(action, self.cursor, self.rows.rows().len()) {
             self.move_cursor(to, ctx);
+            return true;
+        }
+        if self.change(action, ctx) {
             return true;
         }
         match action {
@@ -362,10 +370,13 @@ impl Screen for TableScreen {
                 res: self.rows.res.clone(),
             });
         }
+        self.access_needs(store, out);
     }
 
     fn answered(&mut self, tag: u64, answer: Answer, ctx: &mut Ctx) {
-        if self.waiting.as_ref().is_some_and(|(t, _)| *t == tag) {
+        if self.asking_tag() == Some(tag) {
+            self.change_answer(tag, answer, ctx);
+        } else if self.waiting.as_ref().is_some_and(|(t, _)| *t == tag) {
             self.live_answer(tag, answer, ctx);
         } else {
             self.drilled(tag, answer, ctx);

@@ -1,0 +1,441 @@
+//! The app's half of the change path: read-only mode and permissions decide each target,
+//! a confirmation names what will change where (typing the context's name on protected
+//! contexts), then one `Effect::Mutate` carries the batch out and audits every target —
+//! those refused or denied too. Results come back per target and end in one line.
+
+use super::{App, Layer};
+use crate::config::Settings;
+use crate::modal::{Modal, ModalResult};
+use crate::model::op::{Access, Check, Decision, Mutation, Op, Outcome, Target};
+use crate::model::{ClusterId, Effect, ObjectRef, ResKey};
+use crate::ops::{catalog, plan};
+use crate::screens::{Answer, FlashLevel};
+
+/// The owner of layers the app opens itself (confirmations, progress of a batch).
+pub(super) const APP_LAYER: u64 = u64::MAX;
+
+/// Which contexts accept changes, and which ask for their name first. Fixed for the session:
+/// nothing in the app turns read-only mode off.
+#[derive(Debug, Default)]
+pub struct Policy {
+    all_read_only: bool,
+    read_only: Vec<glob::Pattern>,
+    protected: Vec<glob::Pattern>,
+}
+
+fn patterns<'a>(names: impl Iterator<Item = &'a String>) -> Vec<glob::Pattern> {
+    names
+        .map(|n| glob::Pattern::new(n).unwrap_or_else(|_| glob::Pattern::new(&glob::Pattern::escape(n)).unwrap_or_default()))
+        .collect()
+}
+
+impl Policy {
+    pub fn from_settings(s: &Settings) -> Policy {
+        let fleet_members = s
+            .read_only_fleets
+            .iter()
+            .filter_map(|f| s.fleets.get(f))
+            .flatten();
+        Policy {
+            all_read_only: s.read_only,
+            read_only: patterns(s.read_only_contexts.iter().chain(fleet_members)),
+            protected: patterns(s.protected_contexts.iter()),
+        }
+    }
+
+    /// `--read-only`: every context, for the rest of the session.
+    pub fn make_read_only(&mut self) {
+        self.all_read_only = true;
+    }
+
+    pub fn all_read_only(&self) -> bool {
+        self.all_read_only
+    }
+
+    pub fn read_only(&self, context: &str) -> bool {
+        self.all_read_only || self.read_only.iter().any(|p| p.matches(context))
+    }
+
+    pub fn protected(&self, context: &str) -> bool {
+        self.protected.iter().any(|p| p.matches(context))
+    }
+}
+
+/// A confirmation waiting for the user.
+pub(super) struct Confirming {
+    screen: u64,
+    tag: u64,
+    mutation: Mutation,
+    decisions: Vec<(ObjectRef, Decision)>,
+}
+
+/// A batch on its way: who asked, and what came back so far.
+pub(super) struct Batch {
+    screen: u64,
+    tag: u64,
+    verb: &'static str,
+    dry_run: bool,
+    targets: Vec<ObjectRef>,
+    done: usize,
+    ok: Vec<String>,
+    failed: Vec<String>,
+    progress: bool,
+}
+
+impl App {
+    fn decide(&self, op: &Op, obj: &ObjectRef) -> Decision {
+        if self.policy.read_only(&obj.context) {
+            return Decision::Refused(format!(
+                "read-only mode: {} accepts no changes in this session",
+                obj.context
+            ));
+        }
+        for check in checks_of(op, obj) {
+            if let Some(why) = self.store.clusters.get(obj.cluster).and_then(|s| s.denied(&check)) {
+                return Decision::Denied(why);
+            }
+        }
+        Decision::Go
+    }
+
+    pub(super) fn mutate(&mut self, from: u64, tag: u64, mutation: Mutation, confirmed: bool) {
+        if mutation.targets.is_empty() {
+            return self.flash_error("nothing selected to change");
+        }
+        let decisions: Vec<(ObjectRef, Decision)> = mutation
+            .targets
+            .iter()
+            .map(|t| (t.clone(), self.decide(&mutation.op, t)))
+            .collect();
+        let any_go = decisions.iter().any(|(_, d)| *d == Decision::Go);
+        if confirmed || mutation.dry_run || !any_go {
+            return self.send(from, tag, mutation, decisions);
+        }
+        let modal = confirmation(&mutation, &decisions, &self.policy);
+        let id = self.next_id();
+        self.confirming.insert(
+            id,
+            Confirming {
+                screen: from,
+                tag,
+                mutation,
+                decisions,
+            },
+        );
+        self.layers.push(Layer {
+            modal,
+            owner: APP_LAYER,
+            tag: id,
+        });
+    }
+
+    fn send(
+        &mut self,
+        screen: u64,
+        tag: u64,
+        mutation: Mutation,
+        decisions: Vec<(ObjectRef, Decision)>,
+    ) {
+        let ticket = self.next_id();
+        let verb = plan::verb(&mutation.op);
+        let progress = !mutation.dry_run
+            && (decisions.len() > 1 || matches!(mutation.op, Op::Drain(_)));
+        if progress {
+            let title = format!("{verb}: {} objects", decisions.len());
+            self.layers.push(Layer {
+                modal: Modal::progress(title, decisions.len()),
+                owner: APP_LAYER,
+                tag: ticket,
+            });
+        }
+        self.batches.insert(
+            ticket,
+            Batch {
+                screen,
+                tag,
+                verb,
+                dry_run: mutation.dry_run,
+                targets: mutation.targets,
+                done: 0,
+                ok: Vec::new(),
+                failed: Vec::new(),
+                progress,
+            },
+        );
+        let targets = self.targets(decisions);
+        self.effects.push(Effect::Mutate {
+            ticket,
+            op: mutation.op,
+            dry_run: mutation.dry_run,
+            targets,
+        });
+    }
+
+    fn targets(&self, decisions: Vec<(ObjectRef, Decision)>) -> Vec<Target> {
+        decisions
+            .into_iter()
+            .map(|(obj, decision)| Target {
+                identity: self
+                    .store
+                    .clusters
+                    .get(obj.cluster)
+                    .and_then(|s| s.identity.clone()),
+                obj,
+                decision,
+            })
+            .collect()
+    }
+
+    /// A layer the app opened was answered.
+    pub(super) fn app_modal(&mut self, tag: u64, result: ModalResult) {
+        if let Some(c) = self.confirming.remove(&tag) {
+            if result == ModalResult::Confirmed {
+                self.send(c.screen, c.tag, c.mutation, c.decisions);
+            } else {
+                self.flash("not changed".into(), FlashLevel::Info);
+            }
+        }
+        // A progress layer closed: the batch goes on; its result still ends in one line.
+    }
+
+    pub(super) fn mutated(&mut self, ticket: u64, index: usize, result: Result<Outcome, String>) {
+        let Some(b) = self.batches.get_mut(&ticket) else {
+            return;
+        };
+        b.done += 1;
+        let what = b
+            .targets
+            .get(index)
+            .map(|t| t.to_string())
+            .unwrap_or_default();
+        let line = match &result {
+            Ok(o) => {
+                b.ok.push(format!("{what}: {}", o.summary));
+                format!("✓ {what}: {}", o.summary)
+            }
+            Err(e) => {
+                b.failed.push(format!("{what}: {e}"));
+                format!("✗ {what}: {e}")
+            }
+        };
+        let (screen, tag, finished) = (b.screen, b.tag, b.done >= b.targets.len());
+        if b.progress {
+            self.progress_layer(ticket, |p| p.advance(line));
+        }
+        if finished && let Some(b) = self.batches.remove(&ticket) {
+            self.batch_done(ticket, b);
+        }
+        self.with_screen(screen, |s, ctx| {
+            s.answered(tag, Answer::Mutated { index, result }, ctx)
+        });
+    }
+
+    pub(super) fn mutate_progress(&mut self, ticket: u64, line: String) {
+        self.progress_layer(ticket, |p| p.lines.push(line));
+    }
+
+    fn progress_layer(&mut self, ticket: u64, f: impl FnOnce(&mut crate::modal::Progress)) {
+        if let Some(Layer {
+            modal: Modal::Progress(p),
+            ..
+        }) = self
+            .layers
+            .iter_mut()
+            .find(|l| l.owner == APP_LAYER && l.tag == ticket)
+        {
+            f(p);
+        }
+    }
+
+    fn batch_done(&mut self, ticket: u64, b: Batch) {
+        let total = b.targets.len();
+        let verb = if b.dry_run {
+            format!("{} (dry run)", b.verb)
+        } else {
+            b.verb.to_string()
+        };
+        let (text, level) = match (b.ok.len(), b.failed.first()) {
+            (1, None) => (b.ok[0].clone(), FlashLevel::Info),
+            (n, None) => (format!("{verb}: {n} objects done"), FlashLevel::Info),
+            (_, Some(first)) if total == 1 => (format!("{verb} failed: {first}"), FlashLevel::Error),
+            (_, Some(first)) => (
+                format!("{verb}: {} of {total} failed — {first}", b.failed.len()),
+                FlashLevel::Error,
+            ),
+        };
+        if b.progress {
+            let last = text.clone();
+            self.progress_layer(ticket, |p| p.finish(last));
+        }
+        self.flash(text, level);
+    }
+
+    pub(super) fn access_answers(&mut self, cluster: ClusterId, answers: Vec<(Check, Access)>) {
+        if let Some(slot) = self.store.clusters.get_mut(cluster) {
+            for (check, access) in answers {
+                slot.access.insert(check, Some(access));
+            }
+        }
+    }
+
+    /// Asks the servers about the checks the screens want answered and nobody asked yet.
+    pub(super) fn plan_access(&mut self, wanted: Vec<(ClusterId, Check)>) {
+        let mut by_cluster: Vec<(ClusterId, Vec<Check>)> = Vec::new();
+        for (cluster, check) in wanted {
+            let Some(slot) = self
+                .store
+                .clusters
+                .get_mut(cluster)
+                .filter(|s| s.connected)
+            else {
+                continue;
+            };
+            if slot.access.contains_key(&check) {
+                continue;
+            }
+            slot.access.insert(check.clone(), None);
+            match by_cluster.iter_mut().find(|(c, _)| *c == cluster) {
+                Some((_, list)) => list.push(check),
+                None => by_cluster.push((cluster, vec![check])),
+            }
+        }
+        for (cluster, checks) in by_cluster {
+            self.effects.push(Effect::Access { cluster, checks });
+        }
+    }
+
+    /// Whether a command, shell or port-forward may start in `target` on `cluster`: refused
+    /// (and audited) in read-only mode; audited as started otherwise.
+    pub(super) fn session(
+        &mut self,
+        cluster: ClusterId,
+        (namespace, name): (&str, &str),
+        kind: &'static str,
+        detail: String,
+    ) -> bool {
+        let Some(slot) = self.store.clusters.get(cluster) else {
+            return false;
+        };
+        let obj = ObjectRef {
+            context: slot.context.clone(),
+            cluster,
+            res: ResKey::core("pods"),
+            version: "v1".into(),
+            kind: "Pod".into(),
+            namespace: namespace.to_string(),
+            name: name.to_string(),
+            uid: String::new(),
+        };
+        let op = Op::Session { kind, detail };
+        let decision = self.decide(&op, &obj);
+        let allowed = decision == Decision::Go;
+        if let Decision::Refused(why) | Decision::Denied(why) = &decision {
+            self.flash_error(format!("{kind} refused: {why}"));
+        }
+        let ticket = self.next_id();
+        let targets = self.targets(vec![(obj, decision)]);
+        self.effects.push(Effect::Mutate {
+            ticket,
+            op,
+            dry_run: false,
+            targets,
+        });
+        allowed
+    }
+}
+
+/// The permissions `op` needs on `obj`.
+pub fn checks_of(op: &Op, obj: &ObjectRef) -> Vec<crate::model::op::Check> {
+    let check = |verb: &'static str, sub: &'static str| Check {
+        verb,
+        group: obj.res.group.clone(),
+        resource: obj.res.plural.clone(),
+        subresource: sub,
+        namespace: obj.namespace.clone(),
+    };
+    match op {
+        Op::Delete { .. } => vec![check("delete", "")],
+        Op::Scale { .. } => vec![check("patch", "scale")],
+        Op::Apply { .. } => vec![check("update", "")],
+        Op::Create { .. } => vec![check("create", "")],
+        Op::Session { kind, .. } => {
+            let sub = match *kind {
+                "port-forward" => "portforward",
+                "attach" => "attach",
+                _ => "exec",
+            };
+            vec![check("create", sub)]
+        }
+        Op::Trigger | Op::Drain(_) => {
+            let action = if matches!(op, Op::Trigger) {
+                crate::model::Action::Trigger
+            } else {
+                crate::model::Action::Drain
+            };
+            catalog::entry(obj, &action)
+                .map(|e| e.checks)
+                .unwrap_or_default()
+        }
+        _ => vec![check("patch", "")],
+    }
+}
+
+/// The dialog before a change: what, on which objects in which clusters, what will be
+/// skipped and why; on a protected context the user types its name.
+fn confirmation(m: &Mutation, decisions: &[(ObjectRef, Decision)], policy: &Policy) -> Modal {
+    const SHOWN: usize = 12;
+    let verb = plan::verb(&m.op);
+    let go: Vec<&ObjectRef> = decisions
+        .iter()
+        .filter(|(_, d)| *d == Decision::Go)
+        .map(|(o, _)| o)
+        .collect();
+    let mut clusters: Vec<&str> = go.iter().map(|o| o.context.as_str()).collect();
+    clusters.dedup();
+    clusters.sort_unstable();
+    clusters.dedup();
+    let mut lines = vec![
+        plan::describe(&m.op),
+        String::new(),
+        format!(
+            "{} object{} on {}:",
+            go.len(),
+            if go.len() == 1 { "" } else { "s" },
+            clusters.join(", ")
+        ),
+    ];
+    for o in go.iter().take(SHOWN) {
+        lines.push(format!("  {o}"));
+    }
+    if go.len() > SHOWN {
+        lines.push(format!("  … and {} more", go.len() - SHOWN));
+    }
+    for (o, d) in decisions {
+        if let Decision::Refused(why) | Decision::Denied(why) = d {
+            lines.push(format!("skipped {o}: {why}"));
+        }
+    }
+    let title = format!(
+        "{}{} {}?",
+        verb[..1].to_uppercase(),
+        &verb[1..],
+        if go.len() == 1 {
+            go[0].short()
+        } else {
+            format!("{} objects", go.len())
+        }
+    );
+    let protected: Vec<&str> = clusters
+        .iter()
+        .copied()
+        .filter(|c| policy.protected(c))
+        .collect();
+    if plan::destructive(&m.op) && !protected.is_empty() {
+        let name = protected.join(" ");
+        lines.push(String::new());
+        lines.push(format!("{name} is protected: type {name:?} to confirm"));
+        Modal::confirm_typed(title, lines, &name)
+    } else {
+        Modal::confirm(title, lines)
+    }
+}

@@ -1,0 +1,502 @@
+//! Changes a list starts on the selected (or marked) objects: the actions menu, the forms
+//! that ask for what a change needs (replicas, images, labels, taints…), then one
+//! `Request::Mutate`. The app checks, confirms, sends and audits; this only asks.
+
+use super::TableScreen;
+use crate::modal::{Modal, ModalResult};
+use crate::model::op::{DrainOpts, MetaField, Mutation, Op, Propagation, Taint};
+use crate::model::{Action, ObjectRef};
+use crate::ops::{catalog, plan};
+use crate::screens::revisions::RevisionsScreen;
+use crate::screens::{Answer, Ctx, Deliver, Need, Request};
+use crate::store::Store;
+
+/// A change waiting for the user (a form, the menu) or for the object (its containers).
+pub enum Asking {
+    Menu {
+        obj: ObjectRef,
+        items: Vec<(Action, Option<String>)>,
+    },
+    Form {
+        action: Action,
+        targets: Vec<ObjectRef>,
+        /// Container names of a set-image form, in field order.
+        containers: Vec<String>,
+    },
+    /// The first target, for its containers.
+    Containers { targets: Vec<ObjectRef> },
+}
+
+/// How a key's action reads on this kind: k9s's per-kind keys (`s` scales a workload and
+/// suspends a cron job, `r` drains a node, `c` cordons one).
+fn on_kind(action: &Action, kind: &str) -> Option<Action> {
+    let scalable = matches!(
+        kind,
+        "Deployment" | "StatefulSet" | "ReplicaSet" | "ReplicationController"
+    );
+    Some(match (action, kind) {
+        (Action::Shell, "CronJob") => Action::Suspend,
+        (Action::Shell, _) if scalable => Action::Scale,
+        (Action::Restart, "Node") => Action::Drain,
+        (Action::Copy, "Node") => Action::Cordon,
+        (
+            Action::Delete
+            | Action::Kill
+            | Action::ForceDelete
+            | Action::DeleteOrphan
+            | Action::Scale
+            | Action::Stop
+            | Action::Start
+            | Action::Restart
+            | Action::Pause
+            | Action::Resume
+            | Action::SetImage
+            | Action::Rollback
+            | Action::Labels
+            | Action::Annotations
+            | Action::Cordon
+            | Action::Uncordon
+            | Action::Drain
+            | Action::Taints
+            | Action::Trigger
+            | Action::Suspend
+            | Action::Strategy
+            | Action::Autoscale
+            | Action::Actions,
+            _,
+        ) => action.clone(),
+        _ => return None,
+    })
+}
+
+/// `k=v k2=v2 k3-` (kubectl label syntax) → set, remove.
+pub fn parse_meta(text: &str) -> Result<(Vec<(String, String)>, Vec<String>), String> {
+    let (mut set, mut remove) = (Vec::new(), Vec::new());
+    for word in text.split_whitespace() {
+        if let Some(k) = word.strip_suffix('-') {
+            remove.push(k.to_string());
+        } else if let Some((k, v)) = word.split_once('=') {
+            if k.is_empty() {
+                return Err(format!("{word:?}: the key is empty"));
+            }
+            set.push((k.to_string(), v.to_string()));
+        } else {
+            return Err(format!("{word:?}: write key=value to set, key- to remove"));
+        }
+    }
+    if set.is_empty() && remove.is_empty() {
+        return Err("nothing to change".into());
+    }
+    Ok((set, remove))
+}
+
+/// `key=value:Effect key:Effect key-` (kubectl taint syntax) → add, remove.
+pub fn parse_taints(text: &str) -> Result<(Vec<Taint>, Vec<String>), String> {
+    let (mut add, mut remove) = (Vec::new(), Vec::new());
+    for word in text.split_whitespace() {
+        if let Some(k) = word.strip_suffix('-') {
+            remove.push(k.to_string());
+            continue;
+        }
+        let (kv, effect) = word
+            .rsplit_once(':')
+            .ok_or(format!("{word:?}: write key=value:Effect, or key- to remove"))?;
+        let (key, value) = kv.split_once('=').unwrap_or((kv, ""));
+        add.push(Taint {
+            key: key.into(),
+            value: value.into(),
+            effect: effect.into(),
+        });
+    }
+    if add.is_empty() && remove.is_empty() {
+        return Err("nothing to change".into());
+    }
+    Ok((add, remove))
+}
+
+fn yes(s: &str) -> bool {
+    matches!(s.trim().to_lowercase().as_str(), "y" | "yes" | "true" | "1")
+}
+
+fn optional(s: &str) -> Option<String> {
+    let s = s.trim();
+    (!s.is_empty()).then(|| s.to_string())
+}
+
+fn number(s: &str, what: &str) -> Result<Option<i64>, String> {
+    match optional(s) {
+        None => Ok(None),
+        Some(t) => t
+            .parse::<i64>()
+            .map(Some)
+            .map_err(|_| format!("{what}: {t:?} is not a number")),
+    }
+}
+
+impl TableScreen {
+    /// Handles a change action; `false` when `action` is not one here.
+    pub(super) fn change(&mut self, action: &Action, ctx: &mut Ctx) -> bool {
+        let Some(kind) = self.selected.as_ref().map(|o| o.kind.clone()) else {
+            return false;
+        };
+        let Some(action) = on_kind(action, &kind) else {
+            return false;
+        };
+        if action == Action::Actions {
+            self.menu(ctx);
+        } else {
+            self.start(action, ctx);
+        }
+        true
+    }
+
+    /// The targets of `action`: the marked rows that offer it, else the selection.
+    fn targets_of(&self, action: &Action, ctx: &mut Ctx) -> Vec<ObjectRef> {
+        let all = self.marked_or_selected(ctx);
+        let n = all.len();
+        let fit: Vec<ObjectRef> = all
+            .into_iter()
+            .filter(|o| catalog::entry(o, action).is_some())
+            .collect();
+        if fit.len() < n {
+            ctx.info(format!(
+                "{} marked object(s) skipped: that action does not apply to them",
+                n - fit.len()
+            ));
+        }
+        fit
+    }
+
+    fn start(&mut self, action: Action, ctx: &mut Ctx) {
+        let targets = self.targets_of(&action, ctx);
+        let Some(first) = targets.first().cloned() else {
+            if let Some(obj) = self.target(ctx) {
+                ctx.error(format!("{} offers no such action", obj.short()));
+            }
+            return;
+        };
+        let submit = |op: Op, ctx: &mut Ctx| submit(op, targets.clone(), ctx);
+        let delete = |propagation, grace, force| Op::Delete {
+            propagation,
+            grace,
+            force,
+        };
+        match action {
+            Action::Delete => submit(delete(Propagation::Background, None, false), ctx),
+            Action::DeleteOrphan => submit(delete(Propagation::Orphan, None, false), ctx),
+            Action::Kill => submit(delete(Propagation::Background, Some(0), false), ctx),
+            Action::ForceDelete => submit(delete(Propagation::Background, Some(0), true), ctx),
+            Action::Stop => submit(Op::Stop, ctx),
+            Action::Start => submit(Op::Start, ctx),
+            Action::Restart => submit(Op::Restart, ctx),
+            Action::Pause => submit(Op::Pause, ctx),
+            Action::Resume => submit(Op::Resume, ctx),
+            Action::Cordon => submit(Op::Cordon, ctx),
+            Action::Uncordon => submit(Op::Uncordon, ctx),
+            Action::Trigger => submit(Op::Trigger, ctx),
+            Action::Suspend => {
+                // The SUSPEND column says which way it goes; mixed marks follow the first.
+                let suspended = self.cell(ctx, &first, "SUSPEND").as_deref() == Some("True");
+                submit(Op::Suspend(!suspended), ctx)
+            }
+            Action::Rollback => ctx.push(Box::new(RevisionsScreen::new(first))),
+            Action::SetImage => {
+                self.tags += 1;
+                ctx.fetch(self.tags, first.cluster, first.path(), None, Deliver::OnStack);
+                self.asking = Some((self.tags, Asking::Containers { targets }));
+            }
+            Action::Scale => {
+                let current = self
+                    .cell(ctx, &first, "READY")
+                    .and_then(|r| r.split_once('/').map(|(_, d)| d.to_string()))
+                    .or_else(|| self.cell(ctx, &first, "DESIRED"))
+                    .unwrap_or_default();
+                let title = format!("Scale {}", what(&targets));
+                self.form(action, targets, vec![], title, vec![("replicas", current, false)], ctx);
+            }
+            Action::Labels | Action::Annotations => {
+                let title = format!(
+                    "{} of {} (key=value sets, key- removes)",
+                    if action == Action::Labels {
+                        "Labels"
+                    } else {
+                        "Annotations"
+                    },
+                    what(&targets)
+                );
+                self.form(action, targets, vec![], title, vec![("changes", String::new(), false)], ctx);
+            }
+            Action::Taints => {
+                let title = format!(
+                    "Taints of {} (key=value:NoSchedule adds, key- removes)",
+                    what(&targets)
+                );
+                self.form(action, targets, vec![], title, vec![("taints", String::new(), false)], ctx);
+            }
+            Action::Drain => {
+                let title = format!("Drain {}", what(&targets));
+                let fields = vec![
+                    ("timeout (s)", "120".to_string(), false),
+                    ("grace (s, empty: each pod's own)", String::new(), false),
+                    ("evict pods with emptyDir (data is lost) y/n", "n".into(), false),
+                    ("evict unmanaged pods too (force) y/n", "n".into(), false),
+                ];
+                self.form(action, targets, vec![], title, fields, ctx);
+            }
+            Action::Strategy => {
+                let title = format!(
+                    "Update strategy of {} (empty: unchanged)",
+                    what(&targets)
+                );
+                let fields = match first.kind.as_str() {
+                    "StatefulSet" => vec![
+                        ("partition", String::new(), false),
+                        ("maxUnavailable", String::new(), false),
+                    ],
+                    _ => vec![
+                        ("maxSurge", String::new(), false),
+                        ("maxUnavailable", String::new(), false),
+                    ],
+                };
+                self.form(action, targets, vec![], title, fields, ctx);
+            }
+            Action::Autoscale => {
+                let min = self.cell(ctx, &first, "MINPODS").unwrap_or_default();
+                let max = self.cell(ctx, &first, "MAXPODS").unwrap_or_default();
+                let title = format!("Autoscale {}", what(&targets));
+                let fields = vec![
+                    ("min replicas", min, false),
+                    ("max replicas", max, false),
+                    ("CPU target % (empty: unchanged)", String::new(), false),
+                ];
+                self.form(action, targets, vec![], title, fields, ctx);
+            }
+            _ => {}
+        }
+    }
+
+    /// The cell of `column` in `obj`'s row, as the list shows it.
+    fn cell(&self, ctx: &Ctx, obj: &ObjectRef, column: &str) -> Option<String> {
+        let row = ctx.store.lookup(obj)?;
+        let sheet = ctx.store.sheet(obj.cluster, &obj.res)?;
+        let i = sheet
+            .columns
+            .iter()
+            .position(|c| c.name.eq_ignore_ascii_case(column))?;
+        row.cells.get(i).cloned()
+    }
+
+    fn form(
+        &mut self,
+        action: Action,
+        targets: Vec<ObjectRef>,
+        containers: Vec<String>,
+        title: String,
+        fields: Vec<(&str, String, bool)>,
+        ctx: &mut Ctx,
+    ) {
+        self.tags += 1;
+        let fields = fields.iter().map(|(l, v, s)| (*l, v.as_str(), *s)).collect();
+        ctx.modal(self.tags, Modal::form(title, fields));
+        self.asking = Some((
+            self.tags,
+            Asking::Form {
+                action,
+                targets,
+                containers,
+            },
+        ));
+    }
+
+    fn menu(&mut self, ctx: &mut Ctx) {
+        let Some(obj) = self.target(ctx) else {
+            return;
+        };
+        let items: Vec<(Action, Option<String>)> = catalog::entries(&obj)
+            .into_iter()
+            .map(|e| {
+                let why = e
+                    .checks
+                    .iter()
+                    .find_map(|c| ctx.store.clusters.get(obj.cluster)?.denied(c));
+                (e.action, why)
+            })
+            .collect();
+        let labels = catalog::entries(&obj)
+            .iter()
+            .zip(&items)
+            .map(|(e, (_, why))| match why {
+                Some(why) => format!("✗ {} — not allowed: {why}", e.label),
+                None => format!("  {}", e.label),
+            })
+            .collect();
+        self.tags += 1;
+        ctx.modal(self.tags, Modal::pick(format!("Actions: {obj}"), labels));
+        self.asking = Some((self.tags, Asking::Menu { obj, items }));
+    }
+
+    pub(super) fn asking_tag(&self) -> Option<u64> {
+        self.asking.as_ref().map(|(t, _)| *t)
+    }
+
+    pub(super) fn change_answer(&mut self, tag: u64, answer: Answer, ctx: &mut Ctx) {
+        let Some((_, asking)) = self.asking.take_if(|(t, _)| *t == tag) else {
+            return;
+        };
+        match (asking, answer) {
+            (Asking::Menu { obj, items }, Answer::Modal(ModalResult::Picked(i))) => {
+                let Some((action, why)) = items.into_iter().nth(i) else {
+                    return;
+                };
+                match why {
+                    Some(why) => ctx.error(format!("not allowed on {}: {why}", obj.context)),
+                    None if action == Action::Edit => ctx.push(Box::new(
+                        crate::screens::text::TextScreen::object(
+                            crate::screens::text::TextKind::Yaml,
+                            obj,
+                        )
+                        .editing(true),
+                    )),
+                    None => self.start(action, ctx),
+                }
+            }
+            (Asking::Containers { targets }, Answer::Fetched(result)) => {
+                let Some(first) = targets.first() else {
+                    return;
+                };
+                let Some(object) = ctx.checked(first, result) else {
+                    return;
+                };
+                let containers = plan::containers(&first.kind, &object);
+                if containers.is_empty() {
+                    return ctx.error(format!("{} has no containers", first.short()));
+                }
+                let names: Vec<String> = containers.iter().map(|(n, _)| n.clone()).collect();
+                let fields = containers
+                    .into_iter()
+                    .map(|(n, image)| (n, image, false))
+                    .collect::<Vec<_>>();
+                let fields = fields
+                    .iter()
+                    .map(|(n, i, s)| (n.as_str(), i.clone(), *s))
+                    .collect();
+                let title = format!("Images of {}", what(&targets));
+                self.form(Action::SetImage, targets, names, title, fields, ctx);
+            }
+            (
+                Asking::Form {
+                    action,
+                    targets,
+                    containers,
+                },
+                Answer::Modal(ModalResult::Submitted(values)),
+            ) => match op_from_form(&action, &values, &containers, &targets) {
+                Ok(op) => submit(op, targets, ctx),
+                Err(e) => ctx.error(e),
+            },
+            _ => {}
+        }
+    }
+
+    /// The permissions the actions on the selection need, so the menu can say which are not
+    /// allowed before the user tries.
+    pub(super) fn access_needs(&self, store: &Store, out: &mut Vec<Need>) {
+        let Some(obj) = &self.selected else {
+            return;
+        };
+        if store.clusters.get(obj.cluster).is_none() {
+            return;
+        }
+        for e in catalog::entries(obj) {
+            for check in e.checks {
+                out.push(Need::Access {
+                    cluster: obj.cluster,
+                    check,
+                });
+            }
+        }
+    }
+}
+
+fn op_from_form(
+    action: &Action,
+    values: &[String],
+    containers: &[String],
+    targets: &[ObjectRef],
+) -> Result<Op, String> {
+    let v = |i: usize| values.get(i).map(String::as_str).unwrap_or("");
+    Ok(match action {
+        Action::Scale => Op::Scale {
+            replicas: number(v(0), "replicas")?.ok_or("replicas: type a number")?,
+        },
+        Action::Labels | Action::Annotations => {
+            let (set, remove) = parse_meta(v(0))?;
+            let field = if *action == Action::Labels {
+                MetaField::Labels
+            } else {
+                MetaField::Annotations
+            };
+            Op::Meta { field, set, remove }
+        }
+        Action::Taints => {
+            let (add, remove) = parse_taints(v(0))?;
+            Op::Taint { add, remove }
+        }
+        Action::Drain => Op::Drain(DrainOpts {
+            timeout_secs: number(v(0), "timeout")?.unwrap_or(120).max(1) as u64,
+            grace: number(v(1), "grace")?,
+            delete_emptydir_data: yes(v(2)),
+            force: yes(v(3)),
+        }),
+        Action::Strategy => {
+            if targets.first().is_some_and(|t| t.kind == "StatefulSet") {
+                Op::Strategy {
+                    max_surge: None,
+                    partition: number(v(0), "partition")?,
+                    max_unavailable: optional(v(1)),
+                }
+            } else {
+                Op::Strategy {
+                    max_surge: optional(v(0)),
+                    max_unavailable: optional(v(1)),
+                    partition: None,
+                }
+            }
+        }
+        Action::Autoscale => Op::Autoscale {
+            min: number(v(0), "min replicas")?,
+            max: number(v(1), "max replicas")?.ok_or("max replicas: type a number")?,
+            cpu_percent: number(v(2), "CPU target")?,
+        },
+        Action::SetImage => {
+            let images: Vec<(String, String)> = containers
+                .iter()
+                .zip(values)
+                .filter(|(_, image)| !image.trim().is_empty())
+                .map(|(c, image)| (c.clone(), image.trim().to_string()))
+                .collect();
+            Op::SetImage(images)
+        }
+        other => return Err(format!("{other:?} takes no form")),
+    })
+}
+
+fn submit(op: Op, targets: Vec<ObjectRef>, ctx: &mut Ctx) {
+    ctx.request(Request::Mutate {
+        tag: 0,
+        mutation: Mutation {
+            op,
+            targets,
+            dry_run: false,
+        },
+        confirmed: false,
+    });
+}
+
+/// "deployment/web" or "4 objects".
+fn what(targets: &[ObjectRef]) -> String {
+    match targets {
+        [one] => format!("{} on {}", one.short(), one.context),
+        many => format!("{} objects", many.len()),
+    }
+}

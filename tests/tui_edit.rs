@@ -1,0 +1,291 @@
+//! Editing objects against the real testbed (`dev`): the in-app editor changes a Deployment
+//! after the server's dry run showed the change, refuses a stale edit with the server's
+//! conflict, points at YAML errors, edits a Secret decoded; `editor = "external"` takes the
+//! same way through `$EDITOR`. Each test works in a namespace of its own, deleted at the end.
+
+mod common;
+mod harness;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use flotilla::app::Input;
+use flotilla::model::Action;
+use flotilla::screens::editor::EditorScreen;
+use flotilla::screens::text::TextScreen;
+use harness::Harness;
+use std::time::Duration;
+
+const WAIT: Duration = Duration::from_secs(30);
+
+/// A namespace of the test's own on dev, deleted when the test ends (passed or not).
+struct Scratch<'a> {
+    tb: &'a common::Testbed,
+    ns: String,
+}
+
+impl<'a> Scratch<'a> {
+    fn new(tb: &'a common::Testbed, what: &str) -> Scratch<'a> {
+        let ns = format!("edit-{what}-{}", std::process::id());
+        tb.kubectl_ok("dev", &["create", "namespace", &ns]);
+        Scratch { tb, ns }
+    }
+
+    fn kubectl(&self, args: &[&str]) -> String {
+        let mut all = vec!["-n", self.ns.as_str()];
+        all.extend(args);
+        self.tb.kubectl_ok("dev", &all)
+    }
+
+    fn deployment(&self) {
+        self.kubectl(&[
+            "create",
+            "deployment",
+            "web",
+            "--image=registry.example.com/web:1",
+            "--replicas=1",
+        ]);
+    }
+
+    fn jsonpath(&self, what: &str, path: &str) -> String {
+        self.kubectl(&["get", what, "-o", &format!("jsonpath={path}")])
+    }
+}
+
+impl Drop for Scratch<'_> {
+    fn drop(&mut self) {
+        let _ = self
+            .tb
+            .kubectl("dev", &["delete", "namespace", &self.ns, "--wait=false"]);
+    }
+}
+
+fn editor(h: &Harness) -> Option<&EditorScreen> {
+    h.app.top_as::<TextScreen>().and_then(TextScreen::editor)
+}
+
+fn ctrl(h: &mut Harness, c: char) {
+    h.update(Input::Key(KeyEvent::new(
+        KeyCode::Char(c),
+        KeyModifiers::CONTROL,
+    )));
+}
+
+fn typed(h: &mut Harness, text: &str) {
+    for c in text.chars() {
+        h.key(KeyCode::Char(c));
+    }
+}
+
+/// Puts the cursor on the first match of `pattern` (ctrl-f, the pattern, enter).
+fn find(h: &mut Harness, pattern: &str) {
+    ctrl(h, 'f');
+    typed(h, pattern);
+    h.key(KeyCode::Enter);
+}
+
+fn flash(h: &Harness) -> String {
+    h.app
+        .flash
+        .as_ref()
+        .map(|f| f.text.clone())
+        .unwrap_or_default()
+}
+
+/// Opens the list of `resource` in the scratch namespace, waits for `name`, presses `e` and
+/// waits for the editor to hold the object.
+async fn open_editor(h: &mut Harness, resource: &str, ns: &str, name: &str) {
+    h.command(&format!("{resource} {ns}"));
+    let listed = h
+        .pump_until(WAIT, |h| !h.lines_with(&[name, "dev"]).is_empty())
+        .await;
+    assert!(listed, "{}", h.screen(160, 40));
+    h.action(Action::Edit);
+    let open = h.pump_until(WAIT, |h| editor(h).is_some()).await;
+    assert!(open, "the editor opens:\n{}", h.screen(160, 40));
+}
+
+/// Replaces the value after `key: ` on the line the cursor is on.
+fn set_value(h: &mut Harness, key: &str, value: &str) {
+    find(h, &format!("{key}: "));
+    h.key(KeyCode::End);
+    let line = editor(h)
+        .map(|e| e.text().lines().nth(e.cursor().0).unwrap_or("").to_string())
+        .unwrap_or_default();
+    let old = line.split_once(": ").map(|(_, v)| v).unwrap_or("");
+    for _ in old.chars() {
+        h.key(KeyCode::Backspace);
+    }
+    typed(h, value);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replicas_edited_in_app_after_the_dry_run_diff() {
+    let Some(tb) = common::testbed() else { return };
+    let s = Scratch::new(&tb, "replicas");
+    s.deployment();
+    let mut h = Harness::new(&tb.kubeconfig, &["dev"]);
+    open_editor(&mut h, "deploy", &s.ns, "web").await;
+    let text = editor(&h).map(EditorScreen::text).unwrap_or_default();
+    assert!(
+        text.contains("resourceVersion:") && !text.contains("managedFields"),
+        "{text}"
+    );
+    assert!(!text.contains("\nstatus:"), "{text}");
+    set_value(&mut h, "replicas", "3");
+    ctrl(&mut h, 's');
+    let reviewed = h
+        .pump_until(WAIT, |h| !h.lines_with(&["+   replicas: 3"]).is_empty())
+        .await;
+    let screen = h.screen(160, 40);
+    assert!(reviewed, "the dry run's diff:\n{screen}");
+    assert!(screen.contains("-   replicas: 1"), "{screen}");
+    assert_eq!(s.jsonpath("deploy/web", "{.spec.replicas}"), "1", "a dry run only");
+    h.key(KeyCode::Enter);
+    let applied = h
+        .pump_until(WAIT, |h| flash(h).contains("edited on dev"))
+        .await;
+    assert!(applied, "{}\n{}", flash(&h), h.screen(160, 40));
+    assert!(
+        flash(&h).starts_with("deployment/web edited on dev (rv "),
+        "{}",
+        flash(&h)
+    );
+    assert!(editor(&h).is_none(), "the edit is over");
+    assert_eq!(s.jsonpath("deploy/web", "{.spec.replicas}"), "3");
+    // Back on the object's YAML, as the server has it now.
+    assert!(
+        !h.lines_with(&["replicas: 3"]).is_empty(),
+        "{}",
+        h.screen(160, 40)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stale_edit_is_refused_with_the_servers_conflict() {
+    let Some(tb) = common::testbed() else { return };
+    let s = Scratch::new(&tb, "stale");
+    s.deployment();
+    let mut h = Harness::new(&tb.kubeconfig, &["dev"]);
+    open_editor(&mut h, "deploy", &s.ns, "web").await;
+    set_value(&mut h, "replicas", "4");
+    // Someone else changes the object meanwhile.
+    s.kubectl(&["label", "deployment", "web", "changed-by=someone-else"]);
+    ctrl(&mut h, 's');
+    let refused = h
+        .pump_until(WAIT, |h| {
+            editor(h)
+                .and_then(EditorScreen::status)
+                .is_some_and(|m| m.contains("the object has been modified"))
+        })
+        .await;
+    let status = editor(&h)
+        .and_then(EditorScreen::status)
+        .unwrap_or_default()
+        .to_string();
+    assert!(refused, "{status}\n{}", h.screen(160, 40));
+    assert!(
+        editor(&h).is_some_and(|e| e.text().contains("replicas: 4")),
+        "the buffer is kept"
+    );
+    assert_eq!(s.jsonpath("deploy/web", "{.spec.replicas}"), "1");
+    assert_eq!(
+        s.jsonpath("deploy/web", "{.metadata.labels.changed-by}"),
+        "someone-else"
+    );
+    assert!(h.screen(160, 40).contains("has been modified"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn invalid_yaml_says_where_and_moves_the_cursor_there() {
+    let Some(tb) = common::testbed() else { return };
+    let s = Scratch::new(&tb, "invalid");
+    s.deployment();
+    let mut h = Harness::new(&tb.kubeconfig, &["dev"]);
+    open_editor(&mut h, "deploy", &s.ns, "web").await;
+    // Line 2 indented under a scalar: not YAML.
+    h.key(KeyCode::Down);
+    h.key(KeyCode::Home);
+    typed(&mut h, "  oops: 1");
+    h.key(KeyCode::Enter);
+    for _ in 0..4 {
+        h.key(KeyCode::Down);
+    }
+    assert_eq!(editor(&h).map(|e| e.cursor().0), Some(6));
+    ctrl(&mut h, 's');
+    let e = editor(&h).expect("still editing");
+    let status = e.status().unwrap_or_default().to_string();
+    assert!(status.starts_with("YAML error at line 2, column"), "{status}");
+    assert_eq!(e.cursor().0, 1, "the cursor is on line 2");
+    assert!(h.screen(160, 40).contains("YAML error at line 2"));
+    // Esc asks before the change is thrown away.
+    h.key(KeyCode::Esc);
+    assert!(h.app.modals().next().is_some(), "{}", h.screen(160, 40));
+    h.key(KeyCode::Char('y'));
+    assert!(editor(&h).is_none());
+    assert_eq!(s.jsonpath("deploy/web", "{.spec.replicas}"), "1");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_secret_is_edited_decoded_and_saved_encoded() {
+    let Some(tb) = common::testbed() else { return };
+    let s = Scratch::new(&tb, "secret");
+    s.kubectl(&[
+        "create",
+        "secret",
+        "generic",
+        "creds",
+        "--from-literal=password=hunter2",
+        "--from-literal=user=admin",
+    ]);
+    let mut h = Harness::new(&tb.kubeconfig, &["dev"]);
+    open_editor(&mut h, "secrets", &s.ns, "creds").await;
+    let text = editor(&h).map(EditorScreen::text).unwrap_or_default();
+    assert!(
+        text.contains("stringData:") && text.contains("password: hunter2"),
+        "{text}"
+    );
+    assert!(!text.contains("aHVudGVyMg=="), "{text}");
+    set_value(&mut h, "password", "swordfish");
+    ctrl(&mut h, 's');
+    let reviewed = h
+        .pump_until(WAIT, |h| !h.lines_with(&["+   password: swordfish"]).is_empty())
+        .await;
+    assert!(reviewed, "{}", h.screen(160, 40));
+    h.key(KeyCode::Enter);
+    let applied = h
+        .pump_until(WAIT, |h| flash(h).contains("edited on dev"))
+        .await;
+    assert!(applied, "{}\n{}", flash(&h), h.screen(160, 40));
+    assert_eq!(
+        s.jsonpath("secret/creds", "{.data.password}"),
+        "c3dvcmRmaXNo",
+        "base64 of swordfish"
+    );
+    assert_eq!(s.jsonpath("secret/creds", "{.data.user}"), "YWRtaW4=");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_external_editor_takes_the_same_way() {
+    let Some(tb) = common::testbed() else { return };
+    let s = Scratch::new(&tb, "external");
+    s.deployment();
+    let mut config = harness::config();
+    config.settings.editor = flotilla::config::EditorKind::External;
+    let mut h = Harness::with_config(&tb.kubeconfig, &["dev"], config);
+    h.editor = Some("sed -i 's/replicas: 1$/replicas: 2/'".into());
+    h.command(&format!("deploy {}", s.ns));
+    let listed = h
+        .pump_until(WAIT, |h| !h.lines_with(&["web", "dev"]).is_empty())
+        .await;
+    assert!(listed, "{}", h.screen(160, 40));
+    h.action(Action::Edit);
+    let reviewed = h
+        .pump_until(WAIT, |h| !h.lines_with(&["+   replicas: 2"]).is_empty())
+        .await;
+    assert!(reviewed, "{}", h.screen(160, 40));
+    h.key(KeyCode::Enter);
+    let applied = h
+        .pump_until(WAIT, |h| flash(h).contains("edited on dev"))
+        .await;
+    assert!(applied, "{}\n{}", flash(&h), h.screen(160, 40));
+    assert_eq!(s.jsonpath("deploy/web", "{.spec.replicas}"), "2");
+}
