@@ -257,6 +257,27 @@ impl Executor {
                     let _ = tx.send(Msg::Done { ticket, result });
                 });
             }
+            Effect::Review {
+                ticket,
+                cluster,
+                path,
+                body,
+            } => {
+                let client = self.clients.get(cluster);
+                let tx = self.tx.clone();
+                tokio::spawn(async move {
+                    let call = crate::ops::call::Call::Create { path, body };
+                    let result = match client {
+                        Some(c) => crate::ops::call::send(&c, &call, false).await,
+                        None => Err(not_connected()),
+                    }
+                    .map(|object| crate::model::Fetched {
+                        object,
+                        events: Vec::new(),
+                    });
+                    let _ = tx.send(Msg::Fetched { ticket, result });
+                });
+            }
             Effect::Access { cluster, checks } => {
                 let client = self.clients.get(cluster);
                 let tx = self.tx.clone();

@@ -122,8 +122,8 @@ async fn budget_allows(client: &kube::Client, ns: &str, n: i32) {
             let pdb = pdbs.get("web-pdb").await.ok()?;
             let st = pdb.status?;
             (st.observed_generation == pdb.metadata.generation
-                && st.current_healthy == 2
-                && st.disruptions_allowed == n)
+                && st.current_healthy.unwrap_or(0) == 2
+                && st.disruptions_allowed.unwrap_or(0) == n)
                 .then_some(())
         }
     })

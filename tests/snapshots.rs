@@ -327,3 +327,90 @@ fn audit_log_newest_first() {
     assert!(screen.contains("chain BROKEN at record 2"), "{screen}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A Deployment on dev and the editor over it (as `e` on its row opens it).
+fn edited_deployment(app: &App) -> flotilla::screens::editor::EditorScreen {
+    let cluster = app.store.clusters.by_context("dev").expect("dev").id;
+    let target = flotilla::model::ObjectRef {
+        context: "dev".into(),
+        cluster,
+        res: flotilla::model::ResKey::new("apps", "deployments"),
+        version: "v1".into(),
+        kind: "Deployment".into(),
+        namespace: "shop".into(),
+        name: "web".into(),
+        uid: "u-web".into(),
+    };
+    let obj = serde_json::json!({"apiVersion":"apps/v1","kind":"Deployment",
+        "metadata":{"name":"web","namespace":"shop","uid":"u-web","resourceVersion":"123",
+            "generation":3,"managedFields":[{"manager":"kubectl"}],"labels":{"app":"web"}},
+        "spec":{"replicas":2,"selector":{"matchLabels":{"app":"web"}},
+            "template":{"metadata":{"labels":{"app":"web"}},
+                "spec":{"containers":[{"name":"web","image":"nginx:1.27","ports":[{"containerPort":80}]}]}}},
+        "status":{"readyReplicas":2}});
+    flotilla::screens::editor::EditorScreen::new(target, &obj, false).expect("editor")
+}
+
+#[test]
+fn editor_with_a_yaml_buffer() {
+    let mut app = app();
+    let editor = edited_deployment(&app);
+    app.push(Box::new(editor));
+    // Down to `replicas`, a change typed: the cursor and [modified] show.
+    for _ in 0..10 {
+        app.update(Input::Key(crossterm::event::KeyEvent::from(
+            crossterm::event::KeyCode::Down,
+        )));
+    }
+    app.update(Input::Key(crossterm::event::KeyEvent::from(
+        crossterm::event::KeyCode::End,
+    )));
+    type_keys(&mut app, "0");
+    let screen = render(&mut app, 80, 24);
+    assert!(screen.contains("[modified]"), "{screen}");
+    assert!(!screen.contains("managedFields") && !screen.contains("readyReplicas"));
+    insta::assert_snapshot!(screen);
+}
+
+#[test]
+fn edit_review_shows_the_dry_run_diff() {
+    let mut app = app();
+    let editor = edited_deployment(&app);
+    let mut after = serde_json::json!({"apiVersion":"apps/v1","kind":"Deployment",
+        "metadata":{"name":"web","namespace":"shop","uid":"u-web","resourceVersion":"130",
+            "generation":4,"labels":{"app":"web"}},
+        "spec":{"replicas":5,"selector":{"matchLabels":{"app":"web"}},
+            "template":{"metadata":{"labels":{"app":"web"}},
+                "spec":{"containers":[{"name":"web","image":"nginx:1.28","ports":[{"containerPort":80}]}]}}}});
+    after["status"] = serde_json::json!({"readyReplicas": 2});
+    app.push(Box::new(editor.reviewed(after).expect("reviews")));
+    let screen = render(&mut app, 80, 24);
+    assert!(screen.contains("+   replicas: 5"), "{screen}");
+    assert!(screen.contains("-   replicas: 2"), "{screen}");
+    assert!(
+        !screen.contains("resourceVersion") && !screen.contains("generation"),
+        "{screen}"
+    );
+    // Added and removed lines in the theme's diff colours.
+    let mut term = Terminal::new(TestBackend::new(80, 24)).expect("terminal");
+    term.draw(|f| flotilla::ui::draw_at(f, &app, NOW))
+        .expect("draw");
+    let buf = term.backend().buffer();
+    let row_of = |text: &str| {
+        (0..24u16).find(|y| {
+            (0..80u16)
+                .map(|x| buf[(x, *y)].symbol())
+                .collect::<String>()
+                .contains(text)
+        })
+    };
+    let theme = &app.config.theme;
+    let add = row_of("+   replicas: 5").expect("added line");
+    let remove = row_of("-   replicas: 2").expect("removed line");
+    assert_eq!(buf[(3, add)].fg, theme.get("diff-add").fg.unwrap_or_default());
+    assert_eq!(
+        buf[(3, remove)].fg,
+        theme.get("diff-remove").fg.unwrap_or_default()
+    );
+    insta::assert_snapshot!(screen);
+}

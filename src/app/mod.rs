@@ -509,6 +509,20 @@ impl App {
                     mutation,
                     confirmed,
                 } => self.mutate(from, tag, mutation, confirmed),
+                Request::Review {
+                    tag,
+                    cluster,
+                    path,
+                    body,
+                } => {
+                    let ticket = self.ticket(from, tag, Deliver::OnStack);
+                    self.effects.push(Effect::Review {
+                        ticket,
+                        cluster,
+                        path,
+                        body,
+                    });
+                }
             }
         }
     }

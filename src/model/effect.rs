@@ -81,6 +81,14 @@ pub enum Effect {
         path: std::path::PathBuf,
         text: String,
     },
+    /// POST a review (SelfSubjectRulesReview…): the server computes an answer and stores
+    /// nothing. Answered by `Msg::Fetched`.
+    Review {
+        ticket: u64,
+        cluster: ClusterId,
+        path: String,
+        body: serde_json::Value,
+    },
     /// Ask the server what the identity may do (SelfSubjectAccessReview each); answered by
     /// `Msg::Access`.
     Access {

@@ -72,9 +72,10 @@ pub enum Op {
         /// Take over fields other managers own (server-side apply only, on request).
         force: bool,
     },
-    /// Create a new object (the target names where; its uid is empty).
+    /// Create new objects, one per target (the target names where; its uid is empty), in
+    /// the order given: an import creates namespaces and CRDs before what lives in them.
     Create {
-        object: serde_json::Value,
+        objects: Vec<serde_json::Value>,
     },
     /// A command, shell or port-forward in a pod: it may change anything, so read-only mode
     /// refuses it and the audit log records it; it is carried out by its own effect.

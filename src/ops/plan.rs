@@ -488,10 +488,13 @@ pub fn plan(
                 }]
             }
         }
-        Op::Create { object } => vec![Call::Create {
-            path: collection_path(obj),
-            body: object.clone(),
-        }],
+        Op::Create { objects } => {
+            let object = objects.first().ok_or("nothing to create")?;
+            vec![Call::Create {
+                path: collection_path(obj),
+                body: object.clone(),
+            }]
+        }
     };
     Ok(calls)
 }

@@ -175,7 +175,7 @@ pub fn from_list(owner: &Value, list: &Value) -> Vec<Revision> {
         .filter(|item| controlled_by(item, uid))
         .filter_map(revision)
         .collect();
-    out.sort_by(|a, b| b.number.cmp(&a.number));
+    out.sort_by_key(|r| std::cmp::Reverse(r.number));
     let mut found = false;
     for r in &mut out {
         // Two revisions with the same template can exist briefly (kubectl notes cluster upgrades

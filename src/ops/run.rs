@@ -46,7 +46,14 @@ pub async fn run(batch: Batch, jobs: Vec<Job>) {
         let batch = batch.clone();
         async move {
             let index = job.index;
-            let result = one(&batch, job).await;
+            // Each target of a create has its own object.
+            let op = match &batch.op {
+                Op::Create { objects } => Op::Create {
+                    objects: objects.get(index).cloned().into_iter().collect(),
+                },
+                op => op.clone(),
+            };
+            let result = one(&batch, &op, job).await;
             let _ = batch.tx.send(Msg::Mutated {
                 ticket: batch.ticket,
                 index,
@@ -54,7 +61,14 @@ pub async fn run(batch: Batch, jobs: Vec<Job>) {
             });
         }
     });
-    futures::future::join_all(tasks).await;
+    if matches!(batch.op, Op::Create { .. }) {
+        // In order: a namespace exists before what is created in it.
+        for t in tasks {
+            t.await;
+        }
+    } else {
+        futures::future::join_all(tasks).await;
+    }
 }
 
 /// What the server did, before it is audited.
@@ -82,7 +96,7 @@ impl Done {
     }
 }
 
-async fn one(batch: &Batch, job: Job) -> Result<Outcome, String> {
+async fn one(batch: &Batch, op: &Op, job: Job) -> Result<Outcome, String> {
     let log = match &batch.audit {
         Ok(log) => log.clone(),
         Err(e) => return Err(format!("not changed: {e}")),
@@ -104,7 +118,7 @@ async fn one(batch: &Batch, job: Job) -> Result<Outcome, String> {
             result: "denied",
             ..Done::failed(why.clone(), None)
         },
-        Decision::Go => match (&batch.op, &job.client) {
+        Decision::Go => match (op, &job.client) {
             (Op::Session { detail, .. }, _) => Done {
                 result: "ok",
                 error: None,
@@ -125,7 +139,7 @@ async fn one(batch: &Batch, job: Job) -> Result<Outcome, String> {
         identity: job.target.identity.clone(),
         context: obj.context.clone(),
         server: job.server.clone(),
-        action: plan::verb(&batch.op).to_string(),
+        action: plan::verb(op).to_string(),
         batch: batch.id.clone(),
         target: audit::Target {
             group: obj.res.group.clone(),

@@ -155,9 +155,9 @@ impl AuditScreen {
 
     /// The record in full: its change first (what was done), then every field.
     fn details(&self, e: &Entry) -> TextScreen {
-        let pretty = |v: &serde_json::Value| {
+        fn pretty<T: serde::Serialize>(v: &T) -> String {
             serde_json::to_string_pretty(v).unwrap_or_else(|err| format!("({err})"))
-        };
+        }
         let mut lines = vec![
             format!(
                 "record {} of {} ({})",
@@ -174,8 +174,8 @@ impl AuditScreen {
         }
         lines.push(String::new());
         lines.push("record:".into());
-        let whole = serde_json::to_value(&e.record).unwrap_or_default();
-        lines.extend(pretty(&whole).lines().map(|l| format!("  {l}")));
+        // The record itself, not a `Value`: its fields in their stored order.
+        lines.extend(pretty(&e.record).lines().map(|l| format!("  {l}")));
         let lines = lines.iter().map(|l| clean(l)).collect();
         let title = format!("audit record {}: {} {}", e.number, e.action, e.target);
         TextScreen::lines(title, lines)

@@ -158,8 +158,13 @@ impl EditorScreen {
     /// The object the text asks for, or why not (and where, for a YAML error).
     fn validate(&self, text: &str) -> Result<Value, (String, Option<(usize, usize)>)> {
         let doc = document::parse_yaml(text).map_err(|e| {
+            // In `$EDITOR` the message is a line above the text it is about.
+            let line = e.line + usize::from(self.external);
             (
-                format!("YAML error at {e}"),
+                format!(
+                    "YAML error at line {line}, column {}: {}",
+                    e.column, e.message
+                ),
                 Some((e.line - 1, e.column - 1)),
             )
         })?;
@@ -394,6 +399,10 @@ impl EditorScreen {
                 r.offer_clusters(ctx);
                 None
             }
+            Action::Back if r.applying() => {
+                ctx.info("applying: wait for the server's answer");
+                None
+            }
             Action::Back => {
                 self.review = None;
                 if self.external {
@@ -622,7 +631,6 @@ impl Screen for EditorScreen {
                 (Action::Find, "find"),
                 (Action::FindNext, "next"),
                 (Action::Undo, "undo"),
-                (Action::Redo, "redo"),
                 (Action::Back, "leave"),
             ]
         }

@@ -7,6 +7,7 @@
 //! a variant spreading through every `match` of the app.
 
 pub mod audit;
+pub mod access;
 pub mod contexts;
 pub mod editor;
 pub mod exec;
@@ -204,6 +205,14 @@ pub enum Request {
         local: std::net::SocketAddr,
     },
     StopForward(u64),
+    /// A review the server answers without storing anything (what may I do here);
+    /// answered as `Answer::Fetched`.
+    Review {
+        tag: u64,
+        cluster: ClusterId,
+        path: String,
+        body: serde_json::Value,
+    },
     /// Change clusters: the app checks read-only mode and permissions, asks for confirmation
     /// (unless `confirmed`: the screen already showed what will change), sends it and audits
     /// it. One `Answer::Mutated` comes back per target, in `mutation.targets` order.
@@ -357,6 +366,11 @@ pub type Opener = fn(args: &str, ctx: &mut Ctx) -> Result<Box<dyn Screen>, Strin
 
 /// Every screen a command opens; one line per screen.
 pub const REGISTRY: &[Registration] = &[
+    Registration {
+        commands: &["can-i", "cani", "access"],
+        mode: access::MODE,
+        open: access::open,
+    },
     Registration {
         commands: &["ctx", "context", "contexts"],
         mode: contexts::MODE,

@@ -461,7 +461,10 @@ mod tests {
         let mut s = loaded();
         assert_eq!(s.revisions.len(), 2);
         assert!(s.revisions[0].current);
-        assert!(s.diff.iter().all(|l| l.starts_with("  ")), "the current one");
+        assert!(
+            s.diff.iter().all(|l| l.starts_with("  ")),
+            "the current one"
+        );
 
         let out = with_ctx(|ctx| assert!(s.handle(&Action::Enter, ctx)));
         assert_eq!(

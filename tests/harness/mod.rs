@@ -26,6 +26,18 @@ pub struct Harness {
     /// The editor command `Effect::Edit` runs (a script; there is no terminal).
     pub editor: Option<String>,
     pub quit: bool,
+    /// This harness's own audit log (every change the app makes is recorded here).
+    pub audit: std::path::PathBuf,
+}
+
+/// A fresh audit log path per harness: tests run in parallel and each reads its own records.
+fn audit_path() -> std::path::PathBuf {
+    static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    std::env::temp_dir().join(format!(
+        "flotilla-test-audit-{}-{n}/audit.jsonl",
+        std::process::id()
+    ))
 }
 
 pub fn config() -> Config {
@@ -50,9 +62,11 @@ impl Harness {
         let live: Vec<String> = contexts.iter().map(|s| s.to_string()).collect();
         let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
         let app = App::new(loaded.contexts, &live, config);
+        let audit = audit_path();
         let mut h = Harness {
             app,
-            executor: Executor::new(loaded.config, tx),
+            executor: Executor::new(loaded.config, tx).with_audit_log(audit.clone()),
+            audit,
             rx,
             copied: Vec::new(),
             editor: None,
@@ -82,6 +96,11 @@ impl Harness {
             }
             effects = next;
         }
+    }
+
+    /// The audit records written so far.
+    pub fn audit_records(&self) -> Vec<flotilla::ops::audit::Record> {
+        flotilla::ops::audit::read(&self.audit).unwrap_or_default()
     }
 
     pub fn tick(&mut self) {

@@ -144,8 +144,9 @@ impl Review {
         diff(&before, &after)
     }
 
-    pub fn is_ready(&self) -> bool {
-        self.phase == Phase::Ready
+    /// Whether the change is out (the edit cannot be left until it is answered).
+    pub fn applying(&self) -> bool {
+        self.phase == Phase::Applying
     }
 
     /// Every changed line in all the targets' diffs.
