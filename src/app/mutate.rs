@@ -433,7 +433,7 @@ fn confirmation(m: &Mutation, decisions: &[(ObjectRef, Decision)], policy: &Poli
     if plan::destructive(&m.op) && !protected.is_empty() {
         let name = protected.join(" ");
         lines.push(String::new());
-        lines.push(format!("{name} is protected: type {name:?} to confirm"));
+        lines.push(format!("{name} is a protected context."));
         Modal::confirm_typed(title, lines, &name)
     } else {
         Modal::confirm(title, lines)

@@ -247,7 +247,18 @@ mod tests {
     use super::*;
 
     // Every screen's section (as `screens::modes()` lists them).
-    const MODES: &[&str] = &["table", "text", "contexts", "logs", "forwards", "exec", "audit"];
+    const MODES: &[&str] = &[
+        "table",
+        "text",
+        "contexts",
+        "logs",
+        "forwards",
+        "exec",
+        "audit",
+        "access",
+        "revisions",
+        "editor",
+    ];
 
     #[test]
     fn the_test_modes_are_the_screens_modes() {

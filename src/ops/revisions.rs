@@ -197,9 +197,9 @@ pub fn from_list(owner: &Value, list: &Value) -> Vec<Revision> {
 ///
 /// Both carry the uid of the object the history was read from. The revisions are that object's:
 /// if it was deleted and another took its name meanwhile, applying them would roll back an
-/// object the user never looked at. Another object has another uid, and setting the old one is
-/// changing an immutable field: the server refuses the whole patch (422, "metadata.uid: …
-/// field is immutable"), and nothing is changed. On the object itself it changes nothing.
+/// object the user never looked at. The server refuses the whole patch then (422: a failed
+/// JSON patch `test`, or the immutable `metadata.uid` changed by the strategic merge patch),
+/// and nothing is changed. On the object itself the uid changes nothing.
 pub fn rollback_patch(owner: &Value, rev: &Revision) -> Result<Patch, String> {
     let uid = str_at(owner, "/metadata/uid").ok_or("the object has no uid")?;
     let kind = str_at(owner, "/kind").unwrap_or_default();
@@ -245,9 +245,8 @@ fn deployment_patch(owner: &Value, uid: &str, rev: &Revision) -> Result<Patch, S
     Ok(Patch {
         kind: PatchKind::Json,
         body: json!([
-            // Not a `test` op: the server refuses a failed test with a message that names
-            // nothing ("the server rejected our request due to an error in our request").
-            { "op": "replace", "path": "/metadata/uid", "value": uid },
+            // First: the patch is applied in order and all or nothing.
+            { "op": "test", "path": "/metadata/uid", "value": uid },
             { "op": "replace", "path": "/spec/template", "value": restorable(&rev.template) },
             // kubectl says `replace`; `add` does the same to an existing member and also works
             // on a Deployment that has no annotations at all.
@@ -419,7 +418,7 @@ mod tests {
     }
 
     #[test]
-    fn deployment_rollback_patch_is_kubectls_with_the_uid() {
+    fn deployment_rollback_patch_is_kubectls_with_a_uid_test() {
         let owner = deployment("nginx:1.27");
         let revs = from_list(&owner, &rs_list());
         let patch = rollback_patch(&owner, &revs[2]).expect("a patch");
@@ -427,7 +426,7 @@ mod tests {
         assert_eq!(
             patch.body,
             json!([
-                { "op": "replace", "path": "/metadata/uid", "value": UID },
+                { "op": "test", "path": "/metadata/uid", "value": UID },
                 { "op": "replace", "path": "/spec/template", "value": template("nginx:1.25", None) },
                 { "op": "add", "path": "/metadata/annotations", "value": {
                     // Kept from the Deployment.

@@ -69,8 +69,8 @@ fn on_kind(action: &Action, kind: &str) -> Option<Action> {
     })
 }
 
-/// `k=v k2=v2 k3-` (kubectl label syntax) → set, remove.
-pub fn parse_meta(text: &str) -> Result<(Vec<(String, String)>, Vec<String>), String> {
+/// `k=v k2=v2 k3-` (kubectl label syntax): set those, remove these.
+pub fn parse_meta(field: MetaField, text: &str) -> Result<Op, String> {
     let (mut set, mut remove) = (Vec::new(), Vec::new());
     for word in text.split_whitespace() {
         if let Some(k) = word.strip_suffix('-') {
@@ -87,11 +87,11 @@ pub fn parse_meta(text: &str) -> Result<(Vec<(String, String)>, Vec<String>), St
     if set.is_empty() && remove.is_empty() {
         return Err("nothing to change".into());
     }
-    Ok((set, remove))
+    Ok(Op::Meta { field, set, remove })
 }
 
-/// `key=value:Effect key:Effect key-` (kubectl taint syntax) → add, remove.
-pub fn parse_taints(text: &str) -> Result<(Vec<Taint>, Vec<String>), String> {
+/// `key=value:Effect key:Effect key-` (kubectl taint syntax): add those, remove these.
+pub fn parse_taints(text: &str) -> Result<Op, String> {
     let (mut add, mut remove) = (Vec::new(), Vec::new());
     for word in text.split_whitespace() {
         if let Some(k) = word.strip_suffix('-') {
@@ -111,7 +111,7 @@ pub fn parse_taints(text: &str) -> Result<(Vec<Taint>, Vec<String>), String> {
     if add.is_empty() && remove.is_empty() {
         return Err("nothing to change".into());
     }
-    Ok((add, remove))
+    Ok(Op::Taint { add, remove })
 }
 
 fn yes(s: &str) -> bool {
@@ -322,12 +322,19 @@ impl TableScreen {
                 (e.action, why)
             })
             .collect();
+        let keymap = &ctx.config.keymap;
         let labels = catalog::entries(&obj)
             .iter()
             .zip(&items)
-            .map(|(e, (_, why))| match why {
-                Some(why) => format!("✗ {} — not allowed: {why}", e.label),
-                None => format!("  {}", e.label),
+            .map(|(e, (_, why))| {
+                let key = keymap
+                    .key_for(super::MODE, &e.action)
+                    .map(|k| format!(" <{k}>"))
+                    .unwrap_or_default();
+                match why {
+                    Some(why) => format!("✗ {}{key} — not allowed: {why}", e.label),
+                    None => format!("  {}{key}", e.label),
+                }
             })
             .collect();
         self.tags += 1;
@@ -429,19 +436,9 @@ fn op_from_form(
         Action::Scale => Op::Scale {
             replicas: number(v(0), "replicas")?.ok_or("replicas: type a number")?,
         },
-        Action::Labels | Action::Annotations => {
-            let (set, remove) = parse_meta(v(0))?;
-            let field = if *action == Action::Labels {
-                MetaField::Labels
-            } else {
-                MetaField::Annotations
-            };
-            Op::Meta { field, set, remove }
-        }
-        Action::Taints => {
-            let (add, remove) = parse_taints(v(0))?;
-            Op::Taint { add, remove }
-        }
+        Action::Labels => parse_meta(MetaField::Labels, v(0))?,
+        Action::Annotations => parse_meta(MetaField::Annotations, v(0))?,
+        Action::Taints => parse_taints(v(0))?,
         Action::Drain => Op::Drain(DrainOpts {
             timeout_secs: number(v(0), "timeout")?.unwrap_or(120).max(1) as u64,
             grace: number(v(1), "grace")?,
@@ -498,5 +495,34 @@ fn what(targets: &[ObjectRef]) -> String {
     match targets {
         [one] => format!("{} on {}", one.short(), one.context),
         many => format!("{} objects", many.len()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn label_and_taint_syntax_is_kubectl_s() {
+        let op = parse_meta(MetaField::Labels, "a=1 b= c-").expect("parses");
+        assert_eq!(
+            op,
+            Op::Meta {
+                field: MetaField::Labels,
+                set: vec![("a".into(), "1".into()), ("b".into(), "".into())],
+                remove: vec!["c".into()],
+            }
+        );
+        assert!(parse_meta(MetaField::Labels, "=x").is_err());
+        assert!(parse_meta(MetaField::Labels, "word").is_err());
+        assert!(parse_meta(MetaField::Labels, "  ").is_err());
+        let op = parse_taints("gpu=true:NoSchedule old- spot:NoExecute").expect("parses");
+        let Op::Taint { add, remove } = op else {
+            panic!("a taint op");
+        };
+        assert_eq!(add.len(), 2);
+        assert_eq!((add[1].key.as_str(), add[1].value.as_str()), ("spot", ""));
+        assert_eq!(remove, vec!["old".to_string()]);
+        assert!(parse_taints("novalue").is_err());
     }
 }
