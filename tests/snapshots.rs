@@ -407,7 +407,10 @@ fn edit_review_shows_the_dry_run_diff() {
     let theme = &app.config.theme;
     let add = row_of("+   replicas: 5").expect("added line");
     let remove = row_of("-   replicas: 2").expect("removed line");
-    assert_eq!(buf[(3, add)].fg, theme.get("diff-add").fg.unwrap_or_default());
+    assert_eq!(
+        buf[(3, add)].fg,
+        theme.get("diff-add").fg.unwrap_or_default()
+    );
     assert_eq!(
         buf[(3, remove)].fg,
         theme.get("diff-remove").fg.unwrap_or_default()

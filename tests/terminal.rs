@@ -202,10 +202,11 @@ fn the_editor_gets_the_terminal_and_flotilla_comes_back() {
         .args(["+x", &editor.display().to_string()])
         .status()
         .expect("chmod");
+    std::fs::write(dir.join("config.toml"), "editor = \"external\"\n").expect("config");
     let t = Tmux::start(
         "editor",
         &script(
-            &format!("EDITOR={}", editor.display()),
+            &format!("FLOTILLA_CONFIG_DIR={} EDITOR={}", dir.display(), editor.display()),
             &format!(
                 "--kubeconfig {} --context dev -c 'deploy shop'",
                 tb.kubeconfig.display()
@@ -219,7 +220,7 @@ fn the_editor_gets_the_terminal_and_flotilla_comes_back() {
     let (filtered, screen) = t.wait_for("</cart>", Duration::from_secs(5));
     assert!(filtered, "{screen}");
     t.keys(&["e"]);
-    let (edited, screen) = t.wait_for("edited, not applied", Duration::from_secs(20));
+    let (edited, screen) = t.wait_for("+   replicas: 7", Duration::from_secs(20));
     assert!(edited, "{screen}");
     assert!(screen.contains("+   replicas: 7"), "{screen}");
     assert!(screen.contains("-   replicas: 2"), "{screen}");
@@ -230,7 +231,16 @@ fn the_editor_gets_the_terminal_and_flotilla_comes_back() {
         "the editor got a cooked terminal: {seen}"
     );
     // Back to the list, exactly as it was.
+    // Esc: the edit goes on in the in-app buffer; esc again and y throw it away.
     t.keys(&["Escape"]);
+    let (buffer, screen) = t.wait_for("back from $EDITOR", Duration::from_secs(10));
+    assert!(buffer, "{screen}");
+    t.keys(&["Escape"]);
+    let (asked, screen) = t.wait_for("Discard your changes", Duration::from_secs(10));
+    assert!(asked, "{screen}");
+    t.keys(&["y"]);
+    let (yaml, screen) = t.wait_for("<e> edit", Duration::from_secs(10));
+    assert!(yaml, "{screen}");
     t.keys(&["Escape"]);
     let (back, screen) = t.wait_for("deployments(shop)", Duration::from_secs(5));
     assert!(back && screen.contains("● dev"), "{screen}");

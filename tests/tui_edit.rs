@@ -43,6 +43,9 @@ impl<'a> Scratch<'a> {
             "--image=registry.example.com/web:1",
             "--replicas=1",
         ]);
+        // Its controllers write to it until it is rolled out, and each write is a new
+        // resourceVersion: an edit begun before then would rightly be refused as stale.
+        self.kubectl(&["rollout", "status", "deployment/web", "--timeout=60s"]);
     }
 
     fn jsonpath(&self, what: &str, path: &str) -> String {
@@ -95,7 +98,7 @@ fn flash(h: &Harness) -> String {
 async fn open_editor(h: &mut Harness, resource: &str, ns: &str, name: &str) {
     h.command(&format!("{resource} {ns}"));
     let listed = h
-        .pump_until(WAIT, |h| !h.lines_with(&[name, "dev"]).is_empty())
+        .pump_until(WAIT, |h| !h.lines_with(&[&format!("│{name} ")]).is_empty())
         .await;
     assert!(listed, "{}", h.screen(160, 40));
     h.action(Action::Edit);
@@ -138,7 +141,11 @@ async fn replicas_edited_in_app_after_the_dry_run_diff() {
     let screen = h.screen(160, 40);
     assert!(reviewed, "the dry run's diff:\n{screen}");
     assert!(screen.contains("-   replicas: 1"), "{screen}");
-    assert_eq!(s.jsonpath("deploy/web", "{.spec.replicas}"), "1", "a dry run only");
+    assert_eq!(
+        s.jsonpath("deploy/web", "{.spec.replicas}"),
+        "1",
+        "a dry run only"
+    );
     h.key(KeyCode::Enter);
     let applied = h
         .pump_until(WAIT, |h| flash(h).contains("edited on dev"))
@@ -201,11 +208,15 @@ async fn invalid_yaml_says_where_and_moves_the_cursor_there() {
     s.deployment();
     let mut h = Harness::new(&tb.kubeconfig, &["dev"]);
     open_editor(&mut h, "deploy", &s.ns, "web").await;
-    // Line 2 indented under a scalar: not YAML.
+    // Line 2 indented under a scalar: not YAML. Pasted, newline and all (the escape
+    // sequence is dropped: pasted text is sanitized like any other).
     h.key(KeyCode::Down);
     h.key(KeyCode::Home);
-    typed(&mut h, "  oops: 1");
-    h.key(KeyCode::Enter);
+    h.update(Input::Paste("  oops:\u{1b}[31m 1\n".into()));
+    assert_eq!(
+        editor(&h).and_then(|e| e.text().lines().nth(1).map(str::to_string)),
+        Some("  oops: 1".to_string())
+    );
     for _ in 0..4 {
         h.key(KeyCode::Down);
     }
@@ -213,7 +224,10 @@ async fn invalid_yaml_says_where_and_moves_the_cursor_there() {
     ctrl(&mut h, 's');
     let e = editor(&h).expect("still editing");
     let status = e.status().unwrap_or_default().to_string();
-    assert!(status.starts_with("YAML error at line 2, column"), "{status}");
+    assert!(
+        status.starts_with("YAML error at line 2, column"),
+        "{status}"
+    );
     assert_eq!(e.cursor().0, 1, "the cursor is on line 2");
     assert!(h.screen(160, 40).contains("YAML error at line 2"));
     // Esc asks before the change is thrown away.
@@ -247,7 +261,9 @@ async fn a_secret_is_edited_decoded_and_saved_encoded() {
     set_value(&mut h, "password", "swordfish");
     ctrl(&mut h, 's');
     let reviewed = h
-        .pump_until(WAIT, |h| !h.lines_with(&["+   password: swordfish"]).is_empty())
+        .pump_until(WAIT, |h| {
+            !h.lines_with(&["+   password: swordfish"]).is_empty()
+        })
         .await;
     assert!(reviewed, "{}", h.screen(160, 40));
     h.key(KeyCode::Enter);
@@ -274,7 +290,7 @@ async fn the_external_editor_takes_the_same_way() {
     h.editor = Some("sed -i 's/replicas: 1$/replicas: 2/'".into());
     h.command(&format!("deploy {}", s.ns));
     let listed = h
-        .pump_until(WAIT, |h| !h.lines_with(&["web", "dev"]).is_empty())
+        .pump_until(WAIT, |h| !h.lines_with(&["│web "]).is_empty())
         .await;
     assert!(listed, "{}", h.screen(160, 40));
     h.action(Action::Edit);
@@ -288,4 +304,149 @@ async fn the_external_editor_takes_the_same_way() {
         .await;
     assert!(applied, "{}\n{}", flash(&h), h.screen(160, 40));
     assert_eq!(s.jsonpath("deploy/web", "{.spec.replicas}"), "2");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_edit_is_also_applied_to_the_same_object_on_another_cluster() {
+    let Some(tb) = common::testbed() else { return };
+    let s = Scratch::new(&tb, "fleet");
+    s.deployment();
+    // The same Deployment on staging, in a namespace of the same name.
+    tb.kubectl_ok("staging", &["create", "namespace", &s.ns]);
+    let _staging = StagingNamespace { tb: &tb, ns: &s.ns };
+    tb.kubectl_ok(
+        "staging",
+        &[
+            "-n",
+            &s.ns,
+            "create",
+            "deployment",
+            "web",
+            "--image=registry.example.com/web:1",
+            "--replicas=1",
+        ],
+    );
+    tb.kubectl_ok(
+        "staging",
+        &[
+            "-n",
+            &s.ns,
+            "rollout",
+            "status",
+            "deployment/web",
+            "--timeout=60s",
+        ],
+    );
+    let mut h = Harness::new(&tb.kubeconfig, &["dev", "staging"]);
+    h.command(&format!("deploy {} @dev", s.ns));
+    let listed = h
+        .pump_until(WAIT, |h| !h.lines_with(&["web", "dev"]).is_empty())
+        .await;
+    assert!(listed, "{}", h.screen(160, 40));
+    h.action(Action::Edit);
+    assert!(h.pump_until(WAIT, |h| editor(h).is_some()).await);
+    set_value(&mut h, "replicas", "3");
+    ctrl(&mut h, 's');
+    let reviewed = h
+        .pump_until(WAIT, |h| !h.lines_with(&["+   replicas: 3"]).is_empty())
+        .await;
+    assert!(reviewed, "{}", h.screen(160, 40));
+    // a: the other connected cluster is offered; its object is fetched and dry-run applied.
+    h.key(KeyCode::Char('a'));
+    let offered = h.screen(160, 40);
+    assert!(offered.contains("staging"), "{offered}");
+    h.key(KeyCode::Enter);
+    // kubectl create owns staging's replicas: the server-side apply conflicts, force is offered.
+    let asked = h
+        .pump_until(WAIT, |h| {
+            h.app.modals().next().is_some() && h.screen(160, 40).contains("conflict")
+        })
+        .await;
+    assert!(asked, "{}", h.screen(160, 40));
+    h.key(KeyCode::Char('y'));
+    let checked = h
+        .pump_until(WAIT, |h| {
+            !h.lines_with(&["on staging (server-side apply, forced): 2 changed lines"])
+                .is_empty()
+        })
+        .await;
+    assert!(checked, "{}", h.screen(160, 40));
+    assert_eq!(
+        tb.kubectl_ok(
+            "staging",
+            &[
+                "-n",
+                &s.ns,
+                "get",
+                "deploy/web",
+                "-o",
+                "jsonpath={.spec.replicas}"
+            ]
+        ),
+        "1",
+        "dry runs only"
+    );
+    h.key(KeyCode::Enter);
+    let applied = h
+        .pump_until(WAIT, |h| flash(h).contains("also on staging"))
+        .await;
+    assert!(applied, "{}\n{}", flash(&h), h.screen(160, 40));
+    assert_eq!(s.jsonpath("deploy/web", "{.spec.replicas}"), "3");
+    assert_eq!(
+        tb.kubectl_ok(
+            "staging",
+            &[
+                "-n",
+                &s.ns,
+                "get",
+                "deploy/web",
+                "-o",
+                "jsonpath={.spec.replicas}"
+            ]
+        ),
+        "3"
+    );
+}
+
+struct StagingNamespace<'a> {
+    tb: &'a common::Testbed,
+    ns: &'a str,
+}
+
+impl Drop for StagingNamespace<'_> {
+    fn drop(&mut self) {
+        let _ = self
+            .tb
+            .kubectl("staging", &["delete", "namespace", self.ns, "--wait=false"]);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn esc_in_the_review_of_an_external_edit_keeps_the_text_in_app() {
+    let Some(tb) = common::testbed() else { return };
+    let s = Scratch::new(&tb, "external-esc");
+    s.deployment();
+    let mut config = harness::config();
+    config.settings.editor = flotilla::config::EditorKind::External;
+    let mut h = Harness::with_config(&tb.kubeconfig, &["dev"], config);
+    h.editor = Some("sed -i 's/replicas: 1$/replicas: 5/'".into());
+    h.command(&format!("deploy {}", s.ns));
+    assert!(
+        h.pump_until(WAIT, |h| !h.lines_with(&["│web "]).is_empty())
+            .await
+    );
+    h.action(Action::Edit);
+    let reviewed = h
+        .pump_until(WAIT, |h| !h.lines_with(&["+   replicas: 5"]).is_empty())
+        .await;
+    assert!(reviewed, "{}", h.screen(160, 40));
+    h.key(KeyCode::Esc);
+    let e = editor(&h).expect("still editing");
+    assert!(e.text().contains("replicas: 5"), "{}", e.text());
+    assert!(e.status().is_some_and(|m| m.contains("back from $EDITOR")));
+    // Leaving now asks first: the edit would be lost.
+    h.key(KeyCode::Esc);
+    h.key(KeyCode::Char('y'));
+    assert!(editor(&h).is_none());
+    assert_eq!(s.jsonpath("deploy/web", "{.spec.replicas}"), "1");
 }

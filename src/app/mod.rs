@@ -19,6 +19,7 @@ use crate::screens::{
     Answer, Ctx, Deliver, DrawCtx, FlashLevel, Need, ProgressStep, Request, Screen, Shared,
 };
 use crate::model::ForwardTarget;
+use crate::model::msg::ApiError;
 use crate::store::Store;
 use crossterm::event::{KeyEvent, MouseEvent};
 pub use prompt::{Prompt, PromptKind};
@@ -403,12 +404,10 @@ impl App {
                     target,
                     argv,
                 } => {
-                    if !self.session(
-                        cluster,
-                        (&target.namespace, &target.pod),
-                        "exec",
-                        argv.join(" "),
-                    ) {
+                    let pod = (target.namespace.as_str(), target.pod.as_str());
+                    if let Err(message) = self.session(cluster, pod, "exec", argv.join(" ")) {
+                        let answer = Answer::Exec(Err(ApiError { code: 0, message }));
+                        self.with_screen(from, |s, ctx| s.answered(tag, answer, ctx));
                         continue;
                     }
                     let ticket = self.ticket(from, tag, Deliver::OnStack);
@@ -427,7 +426,9 @@ impl App {
                 } => {
                     let kind = if attach { "attach" } else { "shell" };
                     let detail = target.container.clone().unwrap_or_default();
-                    if !self.session(cluster, (&target.namespace, &target.pod), kind, detail) {
+                    let pod = (target.namespace.as_str(), target.pod.as_str());
+                    if let Err(why) = self.session(cluster, pod, kind, detail) {
+                        self.with_screen(from, |s, ctx| s.answered(tag, Answer::Done(Err(why)), ctx));
                         continue;
                     }
                     let ticket = self.ticket(from, tag, Deliver::OnStack);
@@ -465,7 +466,10 @@ impl App {
                     };
                     let (namespace, name) = (namespace.clone(), name.clone());
                     let detail = format!("{what} port {remote_port} on {local}");
-                    if !self.session(cluster, (&namespace, &name), "port-forward", detail) {
+                    if self
+                        .session(cluster, (&namespace, &name), "port-forward", detail)
+                        .is_err()
+                    {
                         continue;
                     }
                     let id = self.next_id();

@@ -23,9 +23,14 @@ pub struct Policy {
     protected: Vec<glob::Pattern>,
 }
 
+/// Names or globs; a name that is not a valid glob matches itself only.
 fn patterns<'a>(names: impl Iterator<Item = &'a String>) -> Vec<glob::Pattern> {
     names
-        .map(|n| glob::Pattern::new(n).unwrap_or_else(|_| glob::Pattern::new(&glob::Pattern::escape(n)).unwrap_or_default()))
+        .map(|n| {
+            glob::Pattern::new(n)
+                .or_else(|_| glob::Pattern::new(&glob::Pattern::escape(n)))
+                .unwrap_or_default()
+        })
         .collect()
 }
 
@@ -79,6 +84,8 @@ pub(super) struct Batch {
     done: usize,
     ok: Vec<String>,
     failed: Vec<String>,
+    /// Targets never sent: refused by read-only mode or not allowed.
+    held: usize,
     progress: bool,
 }
 
@@ -91,7 +98,12 @@ impl App {
             ));
         }
         for check in checks_of(op, obj) {
-            if let Some(why) = self.store.clusters.get(obj.cluster).and_then(|s| s.denied(&check)) {
+            if let Some(why) = self
+                .store
+                .clusters
+                .get(obj.cluster)
+                .and_then(|s| s.denied(&check))
+            {
                 return Decision::Denied(why);
             }
         }
@@ -138,8 +150,8 @@ impl App {
     ) {
         let ticket = self.next_id();
         let verb = plan::verb(&mutation.op);
-        let progress = !mutation.dry_run
-            && (decisions.len() > 1 || matches!(mutation.op, Op::Drain(_)));
+        let progress =
+            !mutation.dry_run && (decisions.len() > 1 || matches!(mutation.op, Op::Drain(_)));
         if progress {
             let title = format!("{verb}: {} objects", decisions.len());
             self.layers.push(Layer {
@@ -159,6 +171,10 @@ impl App {
                 done: 0,
                 ok: Vec::new(),
                 failed: Vec::new(),
+                held: decisions
+                    .iter()
+                    .filter(|(_, d)| *d != Decision::Go)
+                    .count(),
                 progress,
             },
         );
@@ -254,12 +270,16 @@ impl App {
         } else {
             b.verb.to_string()
         };
+        // Nothing was sent for held targets: they were refused, not failed.
+        let failed = if b.held == total { "refused" } else { "failed" };
         let (text, level) = match (b.ok.len(), b.failed.first()) {
             (1, None) => (b.ok[0].clone(), FlashLevel::Info),
             (n, None) => (format!("{verb}: {n} objects done"), FlashLevel::Info),
-            (_, Some(first)) if total == 1 => (format!("{verb} failed: {first}"), FlashLevel::Error),
+            (_, Some(first)) if total == 1 => {
+                (format!("{verb} {failed}: {first}"), FlashLevel::Error)
+            }
             (_, Some(first)) => (
-                format!("{verb}: {} of {total} failed — {first}", b.failed.len()),
+                format!("{verb}: {} of {total} {failed} — {first}", b.failed.len()),
                 FlashLevel::Error,
             ),
         };
@@ -282,12 +302,7 @@ impl App {
     pub(super) fn plan_access(&mut self, wanted: Vec<(ClusterId, Check)>) {
         let mut by_cluster: Vec<(ClusterId, Vec<Check>)> = Vec::new();
         for (cluster, check) in wanted {
-            let Some(slot) = self
-                .store
-                .clusters
-                .get_mut(cluster)
-                .filter(|s| s.connected)
-            else {
+            let Some(slot) = self.store.clusters.get_mut(cluster).filter(|s| s.connected) else {
                 continue;
             };
             if slot.access.contains_key(&check) {
@@ -304,17 +319,17 @@ impl App {
         }
     }
 
-    /// Whether a command, shell or port-forward may start in `target` on `cluster`: refused
-    /// (and audited) in read-only mode; audited as started otherwise.
+    /// Whether a command, shell or port-forward may start in a pod on `cluster`: refused
+    /// (and audited) in read-only mode, with the reason; audited as started otherwise.
     pub(super) fn session(
         &mut self,
         cluster: ClusterId,
         (namespace, name): (&str, &str),
         kind: &'static str,
         detail: String,
-    ) -> bool {
+    ) -> Result<(), String> {
         let Some(slot) = self.store.clusters.get(cluster) else {
-            return false;
+            return Err("not connected".into());
         };
         let obj = ObjectRef {
             context: slot.context.clone(),
@@ -328,10 +343,13 @@ impl App {
         };
         let op = Op::Session { kind, detail };
         let decision = self.decide(&op, &obj);
-        let allowed = decision == Decision::Go;
-        if let Decision::Refused(why) | Decision::Denied(why) = &decision {
-            self.flash_error(format!("{kind} refused: {why}"));
-        }
+        let allowed = match &decision {
+            Decision::Go => Ok(()),
+            Decision::Refused(why) | Decision::Denied(why) => {
+                self.flash_error(format!("{kind} refused: {why}"));
+                Err(why.clone())
+            }
+        };
         let ticket = self.next_id();
         let targets = self.targets(vec![(obj, decision)]);
         self.effects.push(Effect::Mutate {
@@ -391,7 +409,6 @@ fn confirmation(m: &Mutation, decisions: &[(ObjectRef, Decision)], policy: &Poli
         .map(|(o, _)| o)
         .collect();
     let mut clusters: Vec<&str> = go.iter().map(|o| o.context.as_str()).collect();
-    clusters.dedup();
     clusters.sort_unstable();
     clusters.dedup();
     let mut lines = vec![
@@ -437,5 +454,27 @@ fn confirmation(m: &Mutation, decisions: &[(ObjectRef, Decision)], policy: &Poli
         Modal::confirm_typed(title, lines, &name)
     } else {
         Modal::confirm(title, lines)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn read_only_by_context_glob_and_fleet_and_for_good() {
+        let mut s = Settings {
+            read_only_contexts: vec!["prod-*".into()],
+            read_only_fleets: vec!["dr".into()],
+            protected_contexts: vec!["staging".into()],
+            ..Default::default()
+        };
+        s.fleets.insert("dr".into(), vec!["dr-eu".into()]);
+        let mut p = Policy::from_settings(&s);
+        assert!(p.read_only("prod-eu") && p.read_only("dr-eu"));
+        assert!(!p.read_only("dev") && !p.read_only("prod"));
+        assert!(p.protected("staging") && !p.protected("dev"));
+        p.make_read_only();
+        assert!(p.read_only("dev") && p.all_read_only());
     }
 }

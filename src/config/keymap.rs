@@ -258,6 +258,7 @@ mod tests {
         "access",
         "revisions",
         "editor",
+        "create",
     ];
 
     #[test]

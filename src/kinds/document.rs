@@ -44,7 +44,12 @@ pub fn yaml_lines(obj: &Value, reveal: bool) -> Vec<String> {
 
 /// Metadata the editor hides: the server keeps it whatever an update says (managedFields, when
 /// left out), or it is the server's alone to set.
-const HIDDEN_META: &[&str] = &["managedFields", "creationTimestamp", "generation", "selfLink"];
+const HIDDEN_META: &[&str] = &[
+    "managedFields",
+    "creationTimestamp",
+    "generation",
+    "selfLink",
+];
 
 /// Annotations a controller keeps per cluster: copied to another cluster they would only
 /// conflict with it.
@@ -155,7 +160,14 @@ pub fn parse_yaml(text: &str) -> Result<Value, YamlError> {
             .unwrap_or((1, 1));
         // The error's text may quote the document over several lines: its first is the gist.
         let message = e.to_string();
-        let message = message.lines().next().unwrap_or("").trim();
+        let mut message = message.lines().next().unwrap_or("").trim();
+        // The position is ours to say: drop the one the text starts with.
+        message = message.strip_prefix("error: ").unwrap_or(message);
+        if message.starts_with("line ")
+            && let Some((_, rest)) = message.split_once(": ")
+        {
+            message = rest;
+        }
         YamlError {
             message: crate::text::clean(message),
             line: line.max(1),
@@ -535,7 +547,7 @@ mod tests {
         assert!(text.contains("password: hunter2"), "{text}");
         assert!(text.contains("under data: blob"), "{text}");
         assert!(text.contains("blob: //79"), "{text}");
-        assert!(!text.contains("managedFields") && !text.contains("aHVudGVyMg=="));
+        assert!(!text.contains("managedFields") && !text.contains("password: aHVudGVyMg=="));
         let edited = text.replace("hunter2", "swordfish");
         let doc = parse_yaml(&edited).expect("parses");
         let obj = edited_object(doc, &s);
@@ -558,8 +570,14 @@ mod tests {
             "spec":{"replicas":2,"template":{"metadata":{"annotations":{"n":"0755","b":"true"}}}},
             "status":{"readyReplicas":1}});
         let text = edit_text(&obj).expect("renders");
-        assert!(text.contains("resourceVersion: '123'") || text.contains("resourceVersion: \"123\""), "{text}");
-        assert!(!text.contains("status") && !text.contains("generation"), "{text}");
+        assert!(
+            text.contains("resourceVersion: '123'") || text.contains("resourceVersion: \"123\""),
+            "{text}"
+        );
+        assert!(
+            !text.contains("status") && !text.contains("generation"),
+            "{text}"
+        );
         let back = edited_object(parse_yaml(&text).expect("parses"), &obj);
         let mut want = obj.clone();
         want["metadata"].as_object_mut().map(|m| {
@@ -577,6 +595,10 @@ mod tests {
         let e = parse_yaml("a: 1\nb: [1, 2\nc: 3\n").unwrap_err();
         assert!(e.line >= 2, "{e:?}");
         let e = parse_yaml("a: 1\n  b: 2\n").unwrap_err();
-        assert_eq!((e.line, e.message.is_empty()), (2, false), "{e:?}");
+        assert_eq!((e.line, e.column), (2, 4), "{e:?}");
+        assert_eq!(
+            e.to_string(),
+            "line 2, column 4: mapping values are not allowed in this context"
+        );
     }
 }

@@ -125,7 +125,7 @@ const NAMED: &[(&str, Action, &str)] = &[
     (
         "edit",
         Action::Edit,
-        "open the YAML in $EDITOR (read-only: changes are shown, not applied)",
+        "edit the YAML (in-app, or $EDITOR with editor = \"external\"): dry-run diff, then apply",
     ),
     ("reveal", Action::Reveal, "reveal / mask Secret values"),
     ("copy", Action::Copy, "copy name (or text) to the clipboard"),

@@ -8,15 +8,31 @@ use serde_json::Value;
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Call {
-    Patch { path: String, patch: Patch },
+    Patch {
+        path: String,
+        patch: Patch,
+    },
     /// DELETE with these DeleteOptions (preconditions, propagation, grace).
-    Delete { path: String, options: Value },
+    Delete {
+        path: String,
+        options: Value,
+    },
     /// POST to a collection (or a subresource such as `pods/x/eviction`).
-    Create { path: String, body: Value },
+    Create {
+        path: String,
+        body: Value,
+    },
     /// PUT the whole object; its resourceVersion makes it refuse a changed object.
-    Replace { path: String, body: Value },
+    Replace {
+        path: String,
+        body: Value,
+    },
     /// Server-side apply as field manager `flotilla`.
-    Apply { path: String, body: Value, force: bool },
+    Apply {
+        path: String,
+        body: Value,
+        force: bool,
+    },
 }
 
 impl Call {

@@ -112,7 +112,11 @@ pub fn entries(obj: &ObjectRef) -> Vec<Entry> {
     add(Action::DeleteOrphan, "delete, keep dependents", delete());
     if kind == "Pod" {
         add(Action::Kill, "kill (grace 0)", delete());
-        add(Action::ForceDelete, "force delete (stuck terminating)", delete());
+        add(
+            Action::ForceDelete,
+            "force delete (stuck terminating)",
+            delete(),
+        );
     }
     out
 }

@@ -4,9 +4,11 @@
 //! audit log before it reports anything done.
 
 pub mod audit;
+pub mod build;
 pub mod call;
 pub mod catalog;
 pub mod drain;
+pub mod import;
 pub mod plan;
 pub mod revisions;
 pub mod run;

@@ -19,9 +19,7 @@ pub const RESTARTED_AT: &str = "kubectl.kubernetes.io/restartedAt";
 pub fn verb(op: &Op) -> &'static str {
     match op {
         Op::Delete { force: true, .. } => "force-delete",
-        Op::Delete {
-            grace: Some(0), ..
-        } => "kill",
+        Op::Delete { grace: Some(0), .. } => "kill",
         Op::Delete { .. } => "delete",
         Op::Scale { .. } => "scale",
         Op::Stop => "stop",
@@ -198,7 +196,10 @@ fn merge(uid: &str, mut body: Value) -> Call {
 }
 
 fn json_patch(uid: &str, mut ops: Vec<Value>) -> Call {
-    ops.insert(0, json!({"op": "test", "path": "/metadata/uid", "value": uid}));
+    ops.insert(
+        0,
+        json!({"op": "test", "path": "/metadata/uid", "value": uid}),
+    );
     Call::Patch {
         path: String::new(),
         patch: Patch {
@@ -218,7 +219,11 @@ fn at_path(call: Call, path: String) -> Call {
 /// Where the pod template of a workload is.
 fn template_pointer(kind: &str) -> Option<&'static str> {
     match kind {
-        "Deployment" | "StatefulSet" | "DaemonSet" | "ReplicaSet" | "Job"
+        "Deployment"
+        | "StatefulSet"
+        | "DaemonSet"
+        | "ReplicaSet"
+        | "Job"
         | "ReplicationController" => Some("/spec/template/spec"),
         "CronJob" => Some("/spec/jobTemplate/spec/template/spec"),
         "Pod" => Some("/spec"),
@@ -321,9 +326,9 @@ pub fn plan(
                 .and_then(|a| a.get(STOPPED_REPLICAS))
                 .and_then(Value::as_str)
                 .ok_or("it was not stopped by flotilla (no remembered replica count); scale it instead")?;
-            let n: i64 = remembered
-                .parse()
-                .map_err(|_| format!("the remembered replica count {remembered:?} is not a number"))?;
+            let n: i64 = remembered.parse().map_err(|_| {
+                format!("the remembered replica count {remembered:?} is not a number")
+            })?;
             vec![at_path(
                 merge(
                     uid,
@@ -350,7 +355,10 @@ pub fn plan(
                 return Err(format!("a {kind} has no rollout to pause"));
             }
             let paused = matches!(op, Op::Pause);
-            vec![at_path(merge(uid, json!({"spec": {"paused": paused}})), path)]
+            vec![at_path(
+                merge(uid, json!({"spec": {"paused": paused}})),
+                path,
+            )]
         }
         Op::SetImage(images) => {
             let spec = template_pointer(kind).ok_or(format!("a {kind} has no containers"))?;
@@ -419,10 +427,7 @@ pub fn plan(
                 return Err(format!("a {kind} cannot be triggered"));
             }
             vec![Call::Create {
-                path: format!(
-                    "/apis/batch/v1/namespaces/{}/jobs",
-                    obj.namespace
-                ),
+                path: format!("/apis/batch/v1/namespaces/{}/jobs", obj.namespace),
                 body: job_from_cronjob(current, obj, suffix)?,
             }]
         }
@@ -508,7 +513,9 @@ fn taints_after(before: &Value, add: &[Taint], remove: &[String]) -> Result<Valu
             None => (r.as_str(), None),
         };
         let n = list.len();
-        list.retain(|t| !(field(t, "key") == key && effect.is_none_or(|e| field(t, "effect") == e)));
+        list.retain(|t| {
+            !(field(t, "key") == key && effect.is_none_or(|e| field(t, "effect") == e))
+        });
         if list.len() == n {
             return Err(format!("the node has no taint {r}"));
         }
@@ -568,13 +575,17 @@ fn strategy(
             if let Some(p) = partition {
                 rolling.insert("partition".into(), json!(p));
             }
-            Ok(json!({"spec": {"updateStrategy": {"type": "RollingUpdate", "rollingUpdate": rolling}}}))
+            Ok(
+                json!({"spec": {"updateStrategy": {"type": "RollingUpdate", "rollingUpdate": rolling}}}),
+            )
         }
         "DaemonSet" => {
             if partition.is_some() {
                 return Err("a DaemonSet has no partition".into());
             }
-            Ok(json!({"spec": {"updateStrategy": {"type": "RollingUpdate", "rollingUpdate": rolling}}}))
+            Ok(
+                json!({"spec": {"updateStrategy": {"type": "RollingUpdate", "rollingUpdate": rolling}}}),
+            )
         }
         _ => Err(format!("a {kind} has no update strategy")),
     }
@@ -675,16 +686,23 @@ mod tests {
             body(&calls[0])[0],
             json!({"op": "test", "path": "/metadata/uid", "value": "u-1"})
         );
-        assert_eq!(body(&calls[0])[2]["path"], "/spec/template/spec/containers/0/image");
+        assert_eq!(
+            body(&calls[0])[2]["path"],
+            "/spec/template/spec/containers/0/image"
+        );
     }
 
     #[test]
     fn stop_remembers_and_start_restores() {
         let d = obj("Deployment", "apps", "deployments");
         let calls = plan(&Op::Stop, &d, &json!({"spec": {"replicas": 4}}), "t", "x").expect("stop");
-        assert_eq!(body(&calls[0])["metadata"]["annotations"][STOPPED_REPLICAS], "4");
+        assert_eq!(
+            body(&calls[0])["metadata"]["annotations"][STOPPED_REPLICAS],
+            "4"
+        );
         assert_eq!(body(&calls[0])["spec"]["replicas"], 0);
-        let stopped = json!({"metadata": {"annotations": {STOPPED_REPLICAS: "4"}}, "spec": {"replicas": 0}});
+        let stopped =
+            json!({"metadata": {"annotations": {STOPPED_REPLICAS: "4"}}, "spec": {"replicas": 0}});
         let calls = plan(&Op::Start, &d, &stopped, "t", "x").expect("start");
         assert_eq!(body(&calls[0])["spec"]["replicas"], 4);
         assert!(body(&calls[0])["metadata"]["annotations"][STOPPED_REPLICAS].is_null());
@@ -704,7 +722,10 @@ mod tests {
             &["b".into()],
         )
         .expect("taints");
-        assert_eq!(after, json!([{"key": "a", "value": "x", "effect": "NoSchedule"}]));
+        assert_eq!(
+            after,
+            json!([{"key": "a", "value": "x", "effect": "NoSchedule"}])
+        );
         assert!(taints_after(&before, &[], &["zz".into()]).is_err());
     }
 

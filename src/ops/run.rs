@@ -187,13 +187,21 @@ fn rv(v: &Value) -> Option<String> {
         .map(str::to_string)
 }
 
-fn failure(obj: &ObjectRef, e: &ApiError) -> String {
+const REPLACED: &str = "no longer exists (another object of that name took its place)";
+
+/// The server's refusal in the user's words. The target is named by whoever shows this.
+fn failure(e: &ApiError) -> String {
+    let m = &e.message;
     match e.code {
-        404 => format!("{obj} no longer exists"),
-        409 if e.message.contains("Precondition failed: UID") => {
-            format!("{obj} no longer exists (another object of that name took its place)")
+        404 => "no longer exists".into(),
+        409 if m.contains("Precondition failed: UID") => REPLACED.into(),
+        422 if m.contains("metadata.uid") && m.contains("immutable") => REPLACED.into(),
+        // A JSON patch `test` that failed: the server says no more than this.
+        422 if m.contains("the server rejected our request due to an error in our request") => {
+            "it changed meanwhile (a precondition of the patch did not hold); nothing was applied"
+                .into()
         }
-        _ => e.message.clone(),
+        _ => m.clone(),
     }
 }
 
@@ -205,7 +213,7 @@ async fn send(batch: &Batch, op: &Op, obj: &ObjectRef, client: &kube::Client) ->
     } else {
         match super::call::get(client, &obj.path()).await {
             Ok(v) => v,
-            Err(e) => return Done::failed(failure(obj, &e), None),
+            Err(e) => return Done::failed(failure(&e), None),
         }
     };
     let rv_before = rv(&current);
@@ -213,7 +221,7 @@ async fn send(batch: &Batch, op: &Op, obj: &ObjectRef, client: &kube::Client) ->
         && current.pointer("/metadata/uid").and_then(Value::as_str) != Some(&obj.uid)
     {
         return Done::failed(
-            format!("{obj} no longer exists (another object of that name took its place)"),
+            REPLACED.into(),
             rv_before,
         );
     }
@@ -224,13 +232,13 @@ async fn send(batch: &Batch, op: &Op, obj: &ObjectRef, client: &kube::Client) ->
     let suffix = random_suffix();
     let calls = match plan::plan(op, obj, &current, &now, &suffix) {
         Ok(c) => c,
-        Err(e) => return Done::failed(format!("{}: {e}", obj.short()), rv_before),
+        Err(e) => return Done::failed(e, rv_before),
     };
     let mut last = Value::Null;
     for c in &calls {
         match call::send(client, c, batch.dry_run).await {
             Ok(v) => last = v,
-            Err(e) => return Done::failed(failure(obj, &e), rv_before),
+            Err(e) => return Done::failed(failure(&e), rv_before),
         }
     }
     let change = change_of(op, &calls, &current, &last);
@@ -290,7 +298,7 @@ async fn drain_node(
                 }
             }
         }
-        Err(e) => Done::failed(failure(obj, &e), rv_before),
+        Err(e) => Done::failed(failure(&e), rv_before),
     }
 }
 

@@ -3,7 +3,9 @@
 //! refuses a document that is not the object edited, asks the server for a dry run and shows
 //! what would change (`review`); Enter there applies it. With `editor = "external"` the text
 //! goes to `$EDITOR` instead and what it leaves takes the same way; a failure goes back into
-//! the editor's text as a comment, as kubectl edit does it.
+//! the editor's text as a comment, as kubectl edit does it. Esc in the review goes on in the
+//! in-app buffer instead: a key press never hands the terminal over (the terminal may still
+//! be answering the escape while the editor starts).
 //!
 //! The screen is usually held by the YAML screen (`text`), which hands it keys and answers and
 //! takes it away when the edit is over: a screen cannot pop itself, and the user is back on
@@ -22,7 +24,7 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph};
+use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 use ratatui_textarea::{CursorMove, TextArea};
 use regex::Regex;
 use review::{Event, Mark, Review};
@@ -215,7 +217,8 @@ impl EditorScreen {
             Err((why, at)) => {
                 if let Some((line, col)) = at {
                     let clamp = |n: usize| u16::try_from(n).unwrap_or(u16::MAX);
-                    self.area.move_cursor(CursorMove::Jump(clamp(line), clamp(col)));
+                    self.area
+                        .move_cursor(CursorMove::Jump(clamp(line), clamp(col)));
                 }
                 self.refused(why, ctx);
             }
@@ -232,7 +235,6 @@ impl EditorScreen {
     fn refused(&mut self, why: String, ctx: &mut Ctx) {
         self.review = None;
         let why = crate::text::clean(&why);
-        ctx.error(why.clone());
         self.say(why.clone(), FlashLevel::Error);
         if self.external {
             self.hand_over(Some(&why), ctx);
@@ -337,20 +339,27 @@ impl EditorScreen {
             }
         }
         if hits.is_empty() {
-            return self.say(format!("no match for {}", self.find_text), FlashLevel::Error);
+            return self.say(
+                format!("no match for {}", self.find_text),
+                FlashLevel::Error,
+            );
         }
         let at = self.cursor();
         let next = if forward {
             hits.iter().position(|h| *h > at).unwrap_or(0)
         } else {
-            hits.iter()
-                .rposition(|h| *h < at)
-                .unwrap_or(hits.len() - 1)
+            hits.iter().rposition(|h| *h < at).unwrap_or(hits.len() - 1)
         };
         let (row, col) = hits[next];
         let clamp = |n: usize| u16::try_from(n).unwrap_or(u16::MAX);
-        self.area.move_cursor(CursorMove::Jump(clamp(row), clamp(col)));
-        let msg = format!("match {} of {} for {}", next + 1, hits.len(), self.find_text);
+        self.area
+            .move_cursor(CursorMove::Jump(clamp(row), clamp(col)));
+        let msg = format!(
+            "match {} of {} for {}",
+            next + 1,
+            hits.len(),
+            self.find_text
+        );
         self.say(msg, FlashLevel::Info);
     }
 
@@ -386,7 +395,8 @@ impl EditorScreen {
         let h = self.height.get().max(1);
         let row = if down { row + h } else { row.saturating_sub(h) };
         let clamp = |n: usize| u16::try_from(n).unwrap_or(u16::MAX);
-        self.area.move_cursor(CursorMove::Jump(clamp(row), clamp(col)));
+        self.area
+            .move_cursor(CursorMove::Jump(clamp(row), clamp(col)));
     }
 
     fn review_action(&mut self, action: &Action, ctx: &mut Ctx) -> bool {
@@ -406,7 +416,13 @@ impl EditorScreen {
             Action::Back => {
                 self.review = None;
                 if self.external {
-                    self.hand_over(None, ctx);
+                    // The text stays here rather than going back to `$EDITOR` on a key
+                    // press: nothing is lost, and the edit goes on in the buffer.
+                    self.external = false;
+                    self.say(
+                        "back from $EDITOR: edit here, ctrl-s checks again, esc discards",
+                        FlashLevel::Info,
+                    );
                 }
                 None
             }
@@ -440,8 +456,12 @@ impl EditorScreen {
             .title(Span::styled(self.title(), theme.get("title")));
         let inner = block.inner(area);
         f.render_widget(block, area);
+        // A server's refusal can be long: up to three lines of it under the buffer.
+        let said = self.status.as_ref().map_or(1, |(s, _)| s.chars().count());
+        let foot_height = said.div_ceil(usize::from(inner.width.max(1))).clamp(1, 3);
         let [body, foot] =
-            Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(inner);
+            Layout::vertical([Constraint::Min(1), Constraint::Length(foot_height as u16)])
+                .areas(inner);
         let lines = self.area.lines();
         let (row, col) = self.cursor();
         let height = usize::from(body.height).max(1);
@@ -507,16 +527,14 @@ impl EditorScreen {
         let status = match &self.status {
             Some((s, level)) => Span::styled(s.clone(), flash_style(theme, *level)),
             None => Span::styled(
-                format!(
-                    "line {}/{}, column {}",
-                    row + 1,
-                    lines.len(),
-                    col + 1
-                ),
+                format!("line {}/{}, column {}", row + 1, lines.len(), col + 1),
                 theme.get("hint"),
             ),
         };
-        f.render_widget(Paragraph::new(Line::from(status)), foot);
+        f.render_widget(
+            Paragraph::new(Line::from(status)).wrap(Wrap { trim: false }),
+            foot,
+        );
     }
 
     fn draw_review(&self, r: &Review, f: &mut Frame, area: Rect, theme: &Theme) {
@@ -591,7 +609,11 @@ fn shown_col(raw: &str, col: usize) -> usize {
 fn flatten(line: &Line) -> Vec<(char, Style)> {
     line.spans
         .iter()
-        .flat_map(|s| s.content.chars().map(move |c| (c, line.style.patch(s.style))))
+        .flat_map(|s| {
+            s.content
+                .chars()
+                .map(move |c| (c, line.style.patch(s.style)))
+        })
         .collect()
 }
 
@@ -602,7 +624,10 @@ fn group(cells: impl Iterator<Item = (char, Style)>) -> Vec<Span<'static>> {
     let mut style = None;
     for (c, s) in cells {
         if style.is_some_and(|st| st != s) {
-            out.push(Span::styled(std::mem::take(&mut run), style.unwrap_or_default()));
+            out.push(Span::styled(
+                std::mem::take(&mut run),
+                style.unwrap_or_default(),
+            ));
         }
         style = Some(s);
         run.push(c);
@@ -796,7 +821,8 @@ mod tests {
         assert_eq!(keep_in_view(0, 5, 10), 0);
         assert_eq!(keep_in_view(0, 12, 10), 3);
         assert_eq!(keep_in_view(8, 2, 10), 2);
-        assert_eq!(shown_col("a\u{1b}[1mbc", 5), 2);
+        // "b" comes after an escape sequence the screen never shows.
+        assert_eq!(shown_col("a\u{1b}[1mbc", 5), 1);
         let spans = group(
             [
                 ('a', Style::default()),

@@ -9,6 +9,7 @@
 pub mod audit;
 pub mod access;
 pub mod contexts;
+pub mod create;
 pub mod editor;
 pub mod exec;
 pub mod forwards;
@@ -395,6 +396,21 @@ pub const REGISTRY: &[Registration] = &[
         commands: &["audit"],
         mode: audit::MODE,
         open: audit::open,
+    },
+    Registration {
+        commands: &["create"],
+        mode: create::MODE,
+        open: create::open,
+    },
+    Registration {
+        commands: &["members"],
+        mode: create::MODE,
+        open: create::open_members,
+    },
+    Registration {
+        commands: &["set-key", "setkey"],
+        mode: create::MODE,
+        open: create::open_set_key,
     },
     Registration {
         commands: &["help", "?"],

@@ -124,7 +124,10 @@ impl TextScreen {
         match finished {
             Finished::Applied(Some(obj))
                 if obj.pointer("/metadata/uid")
-                    == self.object.as_ref().and_then(|o| o.pointer("/metadata/uid")) =>
+                    == self
+                        .object
+                        .as_ref()
+                        .and_then(|o| o.pointer("/metadata/uid")) =>
             {
                 self.object = Some(obj);
                 self.render(ctx.now);

@@ -201,7 +201,10 @@ impl Review {
         }
         items.extend(names);
         let what = self.targets[0].obj.short();
-        ctx.modal(tags::PICK, Modal::pick(format!("also apply {what} to"), items));
+        ctx.modal(
+            tags::PICK,
+            Modal::pick(format!("also apply {what} to"), items),
+        );
     }
 
     /// Connected clusters whose object is not a target yet.
@@ -326,11 +329,11 @@ impl Review {
                 Err(e) => return Some(Event::Refused(e)),
             },
             (tags::ALSO_DRY_RUN, Answer::Mutated { index, result }) => {
-                let Some(&i) = self.batch.get(index) else {
-                    return None;
-                };
+                let &i = self.batch.get(index)?;
                 let check = result.map(|o| {
-                    let after = o.object.unwrap_or_else(|| document::apply_body(&self.object));
+                    let after = o
+                        .object
+                        .unwrap_or_else(|| document::apply_body(&self.object));
                     self.diff_of(i, &after)
                 });
                 self.targets[i].check = Some(check);
@@ -370,7 +373,10 @@ impl Review {
         let mut lines = conflicts;
         lines.push(String::new());
         lines.push("Force: take these fields over from the managers that own them?".into());
-        ctx.modal(tags::FORCE, Modal::confirm("conflicts on other clusters", lines));
+        ctx.modal(
+            tags::FORCE,
+            Modal::confirm("conflicts on other clusters", lines),
+        );
     }
 
     /// Once every apply has answered: what it came to.

@@ -20,8 +20,8 @@ pub enum Asking {
     Form {
         action: Action,
         targets: Vec<ObjectRef>,
-        /// Container names of a set-image form, in field order.
-        containers: Vec<String>,
+        /// Containers and their images of a set-image form, in field order.
+        containers: Vec<(String, String)>,
     },
     /// The first target, for its containers.
     Containers { targets: Vec<ObjectRef> },
@@ -98,9 +98,9 @@ pub fn parse_taints(text: &str) -> Result<Op, String> {
             remove.push(k.to_string());
             continue;
         }
-        let (kv, effect) = word
-            .rsplit_once(':')
-            .ok_or(format!("{word:?}: write key=value:Effect, or key- to remove"))?;
+        let (kv, effect) = word.rsplit_once(':').ok_or(format!(
+            "{word:?}: write key=value:Effect, or key- to remove"
+        ))?;
         let (key, value) = kv.split_once('=').unwrap_or((kv, ""));
         add.push(Taint {
             key: key.into(),
@@ -202,7 +202,13 @@ impl TableScreen {
             Action::Rollback => ctx.push(Box::new(RevisionsScreen::new(first))),
             Action::SetImage => {
                 self.tags += 1;
-                ctx.fetch(self.tags, first.cluster, first.path(), None, Deliver::OnStack);
+                ctx.fetch(
+                    self.tags,
+                    first.cluster,
+                    first.path(),
+                    None,
+                    Deliver::OnStack,
+                );
                 self.asking = Some((self.tags, Asking::Containers { targets }));
             }
             Action::Scale => {
@@ -212,7 +218,14 @@ impl TableScreen {
                     .or_else(|| self.cell(ctx, &first, "DESIRED"))
                     .unwrap_or_default();
                 let title = format!("Scale {}", what(&targets));
-                self.form(action, targets, vec![], title, vec![("replicas", current, false)], ctx);
+                self.form(
+                    action,
+                    targets,
+                    vec![],
+                    title,
+                    vec![("replicas", current, false)],
+                    ctx,
+                );
             }
             Action::Labels | Action::Annotations => {
                 let title = format!(
@@ -224,30 +237,45 @@ impl TableScreen {
                     },
                     what(&targets)
                 );
-                self.form(action, targets, vec![], title, vec![("changes", String::new(), false)], ctx);
+                self.form(
+                    action,
+                    targets,
+                    vec![],
+                    title,
+                    vec![("changes", String::new(), false)],
+                    ctx,
+                );
             }
             Action::Taints => {
                 let title = format!(
                     "Taints of {} (key=value:NoSchedule adds, key- removes)",
                     what(&targets)
                 );
-                self.form(action, targets, vec![], title, vec![("taints", String::new(), false)], ctx);
+                self.form(
+                    action,
+                    targets,
+                    vec![],
+                    title,
+                    vec![("taints", String::new(), false)],
+                    ctx,
+                );
             }
             Action::Drain => {
                 let title = format!("Drain {}", what(&targets));
                 let fields = vec![
                     ("timeout (s)", "120".to_string(), false),
                     ("grace (s, empty: each pod's own)", String::new(), false),
-                    ("evict pods with emptyDir (data is lost) y/n", "n".into(), false),
+                    (
+                        "evict pods with emptyDir (data is lost) y/n",
+                        "n".into(),
+                        false,
+                    ),
                     ("evict unmanaged pods too (force) y/n", "n".into(), false),
                 ];
                 self.form(action, targets, vec![], title, fields, ctx);
             }
             Action::Strategy => {
-                let title = format!(
-                    "Update strategy of {} (empty: unchanged)",
-                    what(&targets)
-                );
+                let title = format!("Update strategy of {} (empty: unchanged)", what(&targets));
                 let fields = match first.kind.as_str() {
                     "StatefulSet" => vec![
                         ("partition", String::new(), false),
@@ -290,13 +318,16 @@ impl TableScreen {
         &mut self,
         action: Action,
         targets: Vec<ObjectRef>,
-        containers: Vec<String>,
+        containers: Vec<(String, String)>,
         title: String,
         fields: Vec<(&str, String, bool)>,
         ctx: &mut Ctx,
     ) {
         self.tags += 1;
-        let fields = fields.iter().map(|(l, v, s)| (*l, v.as_str(), *s)).collect();
+        let fields = fields
+            .iter()
+            .map(|(l, v, s)| (*l, v.as_str(), *s))
+            .collect();
         ctx.modal(self.tags, Modal::form(title, fields));
         self.asking = Some((
             self.tags,
@@ -378,17 +409,12 @@ impl TableScreen {
                 if containers.is_empty() {
                     return ctx.error(format!("{} has no containers", first.short()));
                 }
-                let names: Vec<String> = containers.iter().map(|(n, _)| n.clone()).collect();
                 let fields = containers
-                    .into_iter()
-                    .map(|(n, image)| (n, image, false))
-                    .collect::<Vec<_>>();
-                let fields = fields
                     .iter()
-                    .map(|(n, i, s)| (n.as_str(), i.clone(), *s))
+                    .map(|(n, image)| (n.as_str(), image.clone(), false))
                     .collect();
                 let title = format!("Images of {}", what(&targets));
-                self.form(Action::SetImage, targets, names, title, fields, ctx);
+                self.form(Action::SetImage, targets, containers.clone(), title, fields, ctx);
             }
             (
                 Asking::Form {
@@ -428,7 +454,7 @@ impl TableScreen {
 fn op_from_form(
     action: &Action,
     values: &[String],
-    containers: &[String],
+    containers: &[(String, String)],
     targets: &[ObjectRef],
 ) -> Result<Op, String> {
     let v = |i: usize| values.get(i).map(String::as_str).unwrap_or("");
@@ -466,12 +492,17 @@ fn op_from_form(
             cpu_percent: number(v(2), "CPU target")?,
         },
         Action::SetImage => {
+            // Only what the user changed: an untouched field must not put back an image
+            // someone else set meanwhile.
             let images: Vec<(String, String)> = containers
                 .iter()
                 .zip(values)
-                .filter(|(_, image)| !image.trim().is_empty())
-                .map(|(c, image)| (c.clone(), image.trim().to_string()))
+                .filter(|((_, was), image)| !image.trim().is_empty() && image.trim() != was)
+                .map(|((c, _), image)| (c.clone(), image.trim().to_string()))
                 .collect();
+            if images.is_empty() {
+                return Err("no image changed".into());
+            }
             Op::SetImage(images)
         }
         other => return Err(format!("{other:?} takes no form")),
