@@ -346,8 +346,9 @@ impl App {
         let allowed = match &decision {
             Decision::Go => Ok(()),
             Decision::Refused(why) | Decision::Denied(why) => {
-                self.flash_error(format!("{kind} refused: {why}"));
-                Err(why.clone())
+                let message = format!("{kind} refused: {why}");
+                self.flash_error(message.clone());
+                Err(message)
             }
         };
         let ticket = self.next_id();

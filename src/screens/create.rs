@@ -640,6 +640,7 @@ static READY_HINTS: &[(Action, &str)] = &[
     (Action::Copy, "copy YAML"),
     (Action::Back, "back"),
 ];
+static BACK_HINTS: &[(Action, &str)] = &[(Action::Back, "back")];
 static RESULT_HINTS: &[(Action, &str)] = &[
     (Action::Edit, "edit"),
     (Action::Copy, "copy YAML"),
@@ -655,7 +656,8 @@ impl Screen for CreateScreen {
         match self.phase {
             Phase::Editing => EDITING_HINTS,
             Phase::Ready => READY_HINTS,
-            _ => RESULT_HINTS,
+            Phase::Refused | Phase::Done => RESULT_HINTS,
+            _ => BACK_HINTS,
         }
     }
 
