@@ -7,7 +7,8 @@ use crate::model::msg::ApiError;
 use kube::Client;
 use serde_json::Value;
 
-async fn get(client: &Client, path: &str) -> Result<Value, ApiError> {
+/// GETs one object (or list) as the server holds it now.
+pub async fn get(client: &Client, path: &str) -> Result<Value, ApiError> {
     let req = http::Request::get(path)
         .body(Vec::new())
         .map_err(|e| ApiError {

@@ -54,12 +54,6 @@ fn bad(e: impl std::fmt::Display) -> ApiError {
     }
 }
 
-/// GETs an object as the server holds it now.
-pub async fn get(client: &Client, path: &str) -> Result<Value, ApiError> {
-    let req = http::Request::get(path).body(Vec::new()).map_err(bad)?;
-    timed(client.request::<Value>(req)).await
-}
-
 /// Sends the call; the server's answer (the object as it is now, or would be on a dry run).
 pub async fn send(client: &Client, call: &Call, dry_run: bool) -> Result<Value, ApiError> {
     let mut query = Vec::new();

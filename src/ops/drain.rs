@@ -5,6 +5,7 @@
 
 use super::call::{Call, send};
 use crate::cluster::connection::timed;
+use crate::cluster::fetch::get;
 use crate::model::msg::ApiError;
 use crate::model::op::{DrainOpts, Patch, PatchKind};
 use futures::StreamExt;
@@ -220,16 +221,6 @@ async fn cordon(client: &Client, node: &str, uid: &str) -> Result<(), ApiError> 
             e
         }
     })
-}
-
-async fn get(client: &Client, path: &str) -> Result<Value, ApiError> {
-    let req = http::Request::get(path)
-        .body(Vec::new())
-        .map_err(|e| ApiError {
-            code: 0,
-            message: e.to_string(),
-        })?;
-    timed(client.request::<Value>(req)).await
 }
 
 /// Every pod bound to the node, in all namespaces.

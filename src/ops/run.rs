@@ -151,7 +151,7 @@ async fn one(batch: &Batch, op: &Op, job: Job) -> Result<Outcome, String> {
         },
         rv_before: done.rv_before.clone(),
         rv_after: done.rv_after.clone(),
-        change: done.change.map(|c| audit::redact(&obj.kind, c)),
+        change: mark_dry_run(done.change, batch.dry_run).map(|c| audit::redact(&obj.kind, c)),
         result: done.result.into(),
         error: done.error.clone(),
         ..Record::default()
@@ -179,6 +179,18 @@ async fn one(batch: &Batch, op: &Op, job: Job) -> Result<Outcome, String> {
             object: done.object,
         }),
     }
+}
+
+/// A failed dry run is a failed record too; this says nothing was meant to change.
+fn mark_dry_run(change: Option<Value>, dry_run: bool) -> Option<Value> {
+    if !dry_run {
+        return change;
+    }
+    let mut c = change.unwrap_or_else(|| json!({}));
+    if let Some(m) = c.as_object_mut() {
+        m.insert("dry_run".into(), Value::Bool(true));
+    }
+    Some(c)
 }
 
 fn rv(v: &Value) -> Option<String> {
@@ -211,7 +223,7 @@ async fn send(batch: &Batch, op: &Op, obj: &ObjectRef, client: &kube::Client) ->
     let current = if matches!(op, Op::Create { .. }) {
         Value::Null
     } else {
-        match super::call::get(client, &obj.path()).await {
+        match crate::cluster::fetch::get(client, &obj.path()).await {
             Ok(v) => v,
             Err(e) => return Done::failed(failure(&e), None),
         }
@@ -220,10 +232,7 @@ async fn send(batch: &Batch, op: &Op, obj: &ObjectRef, client: &kube::Client) ->
     if !current.is_null()
         && current.pointer("/metadata/uid").and_then(Value::as_str) != Some(&obj.uid)
     {
-        return Done::failed(
-            REPLACED.into(),
-            rv_before,
-        );
+        return Done::failed(REPLACED.into(), rv_before);
     }
     if let Op::Drain(opts) = op {
         return drain_node(batch, obj, client, opts, rv_before).await;

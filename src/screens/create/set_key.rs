@@ -1,0 +1,248 @@
+//! `:set-key cm|secret NAME KEY[=VALUE]`: one key of a ConfigMap or Secret, on every cluster
+//! named. Each object is read first, then changed by a server-side apply that keeps the other
+//! keys flotilla set before (`ops::build::key_update`). A Secret's value is asked in a masked
+//! field, never typed on the command line; a ConfigMap's current value is shown to be changed.
+
+use super::{FETCH, MODE, SET, VALUE_FORM, clusters, namespace_for, object_ref, resource, tag};
+use crate::modal::{Modal, ModalResult};
+use crate::model::op::{Mutation, Op};
+use crate::model::{Action, ClusterId};
+use crate::ops::build;
+use crate::screens::{Answer, Ctx, DrawCtx, Request, Screen};
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::Line;
+use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+use serde_json::Value;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum KeyState {
+    Fetching,
+    Fetched,
+    Setting,
+    Set,
+    Failed(String),
+}
+
+struct KeyTarget {
+    cluster: ClusterId,
+    context: String,
+    namespace: String,
+    current: Option<Value>,
+    state: KeyState,
+}
+
+pub struct SetKeyScreen {
+    args: build::SetKeyArgs,
+    kind: &'static str,
+    targets: Vec<KeyTarget>,
+    generation: u64,
+}
+
+pub fn open_set_key(args: &str, ctx: &mut Ctx) -> Result<Box<dyn Screen>, String> {
+    let args = build::parse_set_key(args)?;
+    let targets = clusters(ctx, &args.scope)?
+        .into_iter()
+        .map(|(cluster, context)| KeyTarget {
+            namespace: namespace_for(ctx, &args.scope, cluster),
+            cluster,
+            context,
+            current: None,
+            state: KeyState::Fetching,
+        })
+        .collect();
+    Ok(Box::new(SetKeyScreen {
+        kind: if args.secret { "Secret" } else { "ConfigMap" },
+        args,
+        targets,
+        generation: 1,
+    }))
+}
+
+impl SetKeyScreen {
+    pub fn states(&self) -> Vec<KeyState> {
+        self.targets.iter().map(|t| t.state.clone()).collect()
+    }
+
+    fn all_fetched(&mut self, ctx: &mut Ctx) {
+        if self.targets.iter().any(|t| t.state == KeyState::Fetching) {
+            return;
+        }
+        if !self.targets.iter().any(|t| t.state == KeyState::Fetched) {
+            return;
+        }
+        if let Some(v) = self.args.value.clone() {
+            return self.set(v.into_bytes(), ctx);
+        }
+        // A ConfigMap's value is shown to be changed; a Secret's never.
+        let current = if self.args.secret {
+            String::new()
+        } else {
+            self.targets
+                .iter()
+                .find_map(|t| {
+                    t.current
+                        .as_ref()?
+                        .pointer(&format!("/data/{}", self.args.key))?
+                        .as_str()
+                })
+                .map(crate::text::clean)
+                .unwrap_or_default()
+        };
+        let title = format!(
+            "set {} of {} {}",
+            self.args.key,
+            self.kind.to_lowercase(),
+            self.args.name
+        );
+        let modal = Modal::form(
+            title,
+            vec![(self.args.key.as_str(), current.as_str(), self.args.secret)],
+        );
+        ctx.modal(tag(self.generation, VALUE_FORM), modal);
+    }
+
+    /// One batch per cluster: each object's apply keeps that object's own other keys.
+    fn set(&mut self, value: Vec<u8>, ctx: &mut Ctx) {
+        for (i, t) in self.targets.iter_mut().enumerate() {
+            let Some(current) = &t.current else { continue };
+            let object = match build::key_update(current, &self.args.key, &value) {
+                Ok(o) => o,
+                Err(e) => {
+                    t.state = KeyState::Failed(e);
+                    continue;
+                }
+            };
+            let info = resource(ctx, t.cluster, "", self.kind);
+            let mut target =
+                object_ref(&info, t.cluster, &t.context, &t.namespace, &self.args.name);
+            target.uid = current
+                .pointer("/metadata/uid")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string();
+            t.state = KeyState::Setting;
+            ctx.request(Request::Mutate {
+                tag: tag(self.generation, SET + i as u64),
+                mutation: Mutation {
+                    // Forced: the key is taken over from whoever set it (kubectl create, an
+                    // earlier edit), as the user asked for exactly this key.
+                    op: Op::Apply {
+                        object,
+                        server_side: true,
+                        force: true,
+                    },
+                    targets: vec![target],
+                    dry_run: false,
+                },
+                confirmed: false,
+            });
+        }
+    }
+}
+
+impl Screen for SetKeyScreen {
+    fn mode(&self) -> &'static str {
+        MODE
+    }
+
+    fn hints(&self) -> &'static [(Action, &'static str)] {
+        &[(Action::Back, "back")]
+    }
+
+    fn opened(&mut self, ctx: &mut Ctx) {
+        for (i, t) in self.targets.iter().enumerate() {
+            let info = resource(ctx, t.cluster, "", self.kind);
+            ctx.fetch(
+                tag(self.generation, FETCH + i as u64),
+                t.cluster,
+                info.object_path(&t.namespace, &self.args.name),
+                None,
+                crate::screens::Deliver::OnStack,
+            );
+        }
+    }
+
+    fn answered(&mut self, t: u64, answer: Answer, ctx: &mut Ctx) {
+        if t >> 8 != self.generation {
+            return;
+        }
+        let k = t & 0xff;
+        match answer {
+            Answer::Fetched(r) if (FETCH..SET).contains(&k) => {
+                let Some(target) = self.targets.get_mut((k - FETCH) as usize) else {
+                    return;
+                };
+                match r {
+                    Ok(f) => {
+                        target.current = Some(f.object);
+                        target.state = KeyState::Fetched;
+                    }
+                    Err(e) => target.state = KeyState::Failed(crate::text::clean(&e.message)),
+                }
+                self.all_fetched(ctx);
+            }
+            Answer::Modal(ModalResult::Submitted(v)) if k == VALUE_FORM => {
+                let value = v.into_iter().next().unwrap_or_default();
+                self.set(value.into_bytes(), ctx);
+            }
+            Answer::Modal(_) if k == VALUE_FORM => {
+                for t in &mut self.targets {
+                    t.state = KeyState::Failed("cancelled: not changed".into());
+                }
+            }
+            Answer::Mutated { result, .. } if k >= SET => {
+                if let Some(target) = self.targets.get_mut((k - SET) as usize) {
+                    target.state = match result {
+                        Ok(_) => KeyState::Set,
+                        Err(e) => KeyState::Failed(crate::text::clean(&e)),
+                    };
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn handle(&mut self, _action: &Action, _ctx: &mut Ctx) -> bool {
+        false
+    }
+
+    fn draw(&self, f: &mut Frame, area: Rect, ctx: &DrawCtx) {
+        let theme = &ctx.config.theme;
+        let title = format!(
+            " set-key {} of {} {} ",
+            self.args.key,
+            self.kind.to_lowercase(),
+            self.args.name
+        );
+        let lines: Vec<Line> = self
+            .targets
+            .iter()
+            .map(|t| {
+                let (text, style) = match &t.state {
+                    KeyState::Fetching => ("reading…".to_string(), "row-done"),
+                    KeyState::Fetched => ("waiting for the value".to_string(), "row-done"),
+                    KeyState::Setting => ("setting…".to_string(), "row-done"),
+                    KeyState::Set => (format!("✓ {} set", self.args.key), "row-ok"),
+                    KeyState::Failed(e) => (format!("✗ {e}"), "row-error"),
+                };
+                Line::styled(
+                    format!(
+                        "{} {}/{}/{}: {text}",
+                        self.kind, t.context, t.namespace, self.args.name
+                    ),
+                    theme.get(style),
+                )
+            })
+            .collect();
+        let block = Block::default()
+            .borders(Borders::ALL)
+            .title(Line::from(title).style(theme.get("title")));
+        f.render_widget(
+            Paragraph::new(lines)
+                .block(block)
+                .wrap(Wrap { trim: false }),
+            area,
+        );
+    }
+}
