@@ -236,7 +236,27 @@ async fn until_revisions(h: &mut Harness, want: &[(&str, &str, &str)]) {
                     number == n && words.contains(cause) && words.contains(image)
                 })
     };
-    let ok = h.pump_until(WAIT, |h| shown(h)).await;
+    let start = std::time::Instant::now();
+    let mut seen: Vec<(u128, Vec<(String, String)>)> = Vec::new();
+    let ok = h.pump_until(WAIT, |h| {
+        let rows = revision_rows(h);
+        let mut rows = rows;
+        let scr = h.screen(200, 60);
+        rows.push(("title".into(), scr.lines().find(|l| l.contains("pod template")).unwrap_or("").chars().take(60).collect()));
+        rows.push(("changed".into(), format!("{:?}", changed_lines(h))));
+        rows.push(("flash".into(), flash(h)));
+        if seen.last().map(|s| &s.1) != Some(&rows) {
+            seen.push((start.elapsed().as_millis(), rows));
+        }
+        let r = shown(h);
+        if r { return true; }
+        r
+    }).await;
+    if !ok {
+        for (t, r) in &seen {
+            eprintln!("T {t} {r:?}");
+        }
+    }
     assert!(ok, "the revisions {want:#?}:\n{}", h.screen(200, 60));
 }
 
@@ -576,6 +596,8 @@ async fn statefulset_rolls_back_to_revision_one_from_its_revisions_screen() {
         said,
         format!("{what}: rolled back to revision 1 (rollback done)")
     );
+    let t0 = std::time::Instant::now();
+    let _watch = std::process::Command::new("sh").arg("-c").arg(format!("kubectl --context dev -n {ns} get sts db -o jsonpath='{{.metadata.resourceVersion}} gen={{.metadata.generation}} obs={{.status.observedGeneration}} upd={{.status.updateRevision}}'; echo; kubectl --context dev -n {ns} get controllerrevisions -o custom-columns=N:.metadata.name,R:.revision,RV:.metadata.resourceVersion")).output().map(|o| eprintln!("AT {:?}\n{}", t0.elapsed(), String::from_utf8_lossy(&o.stdout)));
 
     let after = get(&tb, ns, "statefulset/db");
     assert_eq!(
