@@ -3,13 +3,13 @@
 //! (clipboard, editor, quit) are handed back to the runner.
 
 use crate::cluster::{Clients, access, connection, exec, fetch, logs, watch::WatchTask};
-use crate::ops::audit::AuditLog;
-use crate::ops::run;
-use std::sync::Arc;
 use crate::model::msg::ApiError;
 use crate::model::{ClusterId, Effect, ForwardEvent, Msg};
+use crate::ops::audit::AuditLog;
+use crate::ops::run;
 use kube::config::Kubeconfig;
 use std::collections::HashMap;
+use std::sync::Arc;
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::task::JoinHandle;
 
@@ -64,9 +64,9 @@ impl Executor {
         let path = &self.audit_path;
         self.audit
             .get_or_insert_with(|| {
-                AuditLog::open(path.clone()).map(Arc::new).map_err(|e| {
-                    format!("the audit log {} cannot be opened: {e}", path.display())
-                })
+                AuditLog::open(path.clone())
+                    .map(Arc::new)
+                    .map_err(|e| format!("the audit log {} cannot be opened: {e}", path.display()))
             })
             .clone()
     }

@@ -206,7 +206,11 @@ fn the_editor_gets_the_terminal_and_flotilla_comes_back() {
     let t = Tmux::start(
         "editor",
         &script(
-            &format!("FLOTILLA_CONFIG_DIR={} EDITOR={}", dir.display(), editor.display()),
+            &format!(
+                "FLOTILLA_CONFIG_DIR={} EDITOR={}",
+                dir.display(),
+                editor.display()
+            ),
             &format!(
                 "--kubeconfig {} --context dev -c 'deploy shop'",
                 tb.kubeconfig.display()

@@ -238,25 +238,43 @@ async fn until_revisions(h: &mut Harness, want: &[(&str, &str, &str)]) {
     };
     let start = std::time::Instant::now();
     let mut seen: Vec<(u128, Vec<(String, String)>)> = Vec::new();
-    let ok = h.pump_until(WAIT, |h| {
-        let rows = revision_rows(h);
-        let mut rows = rows;
-        let scr = h.screen(200, 60);
-        rows.push(("title".into(), scr.lines().find(|l| l.contains("pod template")).unwrap_or("").chars().take(60).collect()));
-        rows.push(("changed".into(), format!("{:?}", changed_lines(h))));
-        rows.push(("flash".into(), flash(h)));
-        if seen.last().map(|s| &s.1) != Some(&rows) {
-            seen.push((start.elapsed().as_millis(), rows));
-        }
-        let r = shown(h);
-        if r { return true; }
-        r
-    }).await;
+    let ok = h
+        .pump_until(WAIT, |h| {
+            let rows = revision_rows(h);
+            let mut rows = rows;
+            let scr = h.screen(200, 60);
+            rows.push((
+                "title".into(),
+                scr.lines()
+                    .find(|l| l.contains("pod template"))
+                    .unwrap_or("")
+                    .chars()
+                    .take(60)
+                    .collect(),
+            ));
+            rows.push(("changed".into(), format!("{:?}", changed_lines(h))));
+            rows.push(("flash".into(), flash(h)));
+            if seen.last().map(|s| &s.1) != Some(&rows) {
+                seen.push((start.elapsed().as_millis(), rows));
+            }
+            let r = shown(h);
+            if r {
+                return true;
+            }
+            if start.elapsed() > Duration::from_secs(4) {
+                let effects = h.app.update(Input::Tick);
+                eprintln!("DIAG effects at {:?}: {effects:?}", start.elapsed());
+                return true;
+            }
+            r
+        })
+        .await;
     if !ok {
         for (t, r) in &seen {
             eprintln!("T {t} {r:?}");
         }
     }
+    let ok = ok && shown(h);
     assert!(ok, "the revisions {want:#?}:\n{}", h.screen(200, 60));
 }
 

@@ -12,14 +12,14 @@ mod watches;
 use crate::config::Config;
 use crate::kinds::resource;
 use crate::modal::Modal;
+use crate::model::ForwardTarget;
+use crate::model::msg::ApiError;
 use crate::model::{ContextEntry, Effect, Msg, ResKey, ResourceInfo};
 use crate::screens::forwards::Forward;
 use crate::screens::table::TableScreen;
 use crate::screens::{
     Answer, Ctx, Deliver, DrawCtx, FlashLevel, Need, ProgressStep, Request, Screen, Shared,
 };
-use crate::model::ForwardTarget;
-use crate::model::msg::ApiError;
 use crate::store::Store;
 use crossterm::event::{KeyEvent, MouseEvent};
 pub use prompt::{Prompt, PromptKind};
@@ -220,15 +220,8 @@ impl App {
             e.screen.needs(&self.store, &mut needs);
         }
         let mut wanted: Vec<Wanted> = Vec::new();
-        let mut access = Vec::new();
         for need in needs {
-            let (cluster, res) = match need {
-                Need::Watch { cluster, res } => (cluster, res),
-                Need::Access { cluster, check } => {
-                    access.push((cluster, check));
-                    continue;
-                }
-            };
+            let Need::Watch { cluster, res } = need;
             let Some(slot) = self.store.clusters.get(cluster).filter(|s| s.connected) else {
                 continue;
             };
@@ -252,7 +245,6 @@ impl App {
         }
         self.watches
             .reconcile(wanted, &mut self.store, Instant::now(), &mut self.effects);
-        self.plan_access(access);
     }
 
     // ---- screens --------------------------------------------------------------------------
@@ -428,7 +420,9 @@ impl App {
                     let detail = target.container.clone().unwrap_or_default();
                     let pod = (target.namespace.as_str(), target.pod.as_str());
                     if let Err(why) = self.session(cluster, pod, kind, detail) {
-                        self.with_screen(from, |s, ctx| s.answered(tag, Answer::Done(Err(why)), ctx));
+                        self.with_screen(from, |s, ctx| {
+                            s.answered(tag, Answer::Done(Err(why)), ctx)
+                        });
                         continue;
                     }
                     let ticket = self.ticket(from, tag, Deliver::OnStack);
@@ -513,6 +507,9 @@ impl App {
                     mutation,
                     confirmed,
                 } => self.mutate(from, tag, mutation, confirmed),
+                Request::Access { cluster, checks } => {
+                    self.plan_access(checks.into_iter().map(|c| (cluster, c)).collect())
+                }
                 Request::Review {
                     tag,
                     cluster,

@@ -171,10 +171,7 @@ impl App {
                 done: 0,
                 ok: Vec::new(),
                 failed: Vec::new(),
-                held: decisions
-                    .iter()
-                    .filter(|(_, d)| *d != Decision::Go)
-                    .count(),
+                held: decisions.iter().filter(|(_, d)| *d != Decision::Go).count(),
                 progress,
             },
         );

@@ -173,8 +173,16 @@ const NAMED: &[(&str, Action, &str)] = &[
         Action::Scale,
         "scale (on pods `s` is the shell, on cron jobs suspend/resume)",
     ),
-    ("stop", Action::Stop, "stop: scale to 0, remembering the count"),
-    ("start", Action::Start, "start: scale back to the remembered count"),
+    (
+        "stop",
+        Action::Stop,
+        "stop: scale to 0, remembering the count",
+    ),
+    (
+        "start",
+        Action::Start,
+        "start: scale back to the remembered count",
+    ),
     (
         "restart",
         Action::Restart,
@@ -194,7 +202,11 @@ const NAMED: &[(&str, Action, &str)] = &[
         Action::Annotations,
         "add, change, remove annotations",
     ),
-    ("cordon", Action::Cordon, "cordon the node (on other kinds: copy)"),
+    (
+        "cordon",
+        Action::Cordon,
+        "cordon the node (on other kinds: copy)",
+    ),
     ("uncordon", Action::Uncordon, "uncordon the node"),
     (
         "drain",

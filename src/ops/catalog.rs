@@ -39,6 +39,11 @@ fn has_containers(kind: &str) -> bool {
     )
 }
 
+/// One check every object's entries include (editing), to tell whether its answers are in.
+pub fn probe(obj: &ObjectRef) -> Check {
+    check("update", obj, "")
+}
+
 /// Every action `obj` offers, in menu order.
 pub fn entries(obj: &ObjectRef) -> Vec<Entry> {
     let kind = obj.kind.as_str();

@@ -6,8 +6,8 @@
 //! each with state of its own. With a trait a new screen's code stays in its file, instead of
 //! a variant spreading through every `match` of the app.
 
-pub mod audit;
 pub mod access;
+pub mod audit;
 pub mod contexts;
 pub mod create;
 pub mod editor;
@@ -86,8 +86,6 @@ pub trait Screen: std::any::Any {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Need {
     Watch { cluster: ClusterId, res: ResKey },
-    /// What the identity may do, so actions it may not are shown disabled with the reason.
-    Access { cluster: ClusterId, check: Check },
 }
 
 /// What comes back to the screen that asked.
@@ -206,6 +204,12 @@ pub enum Request {
         local: std::net::SocketAddr,
     },
     StopForward(u64),
+    /// What the identity may do (asked of the server unless known), so actions it may not
+    /// are shown disabled with the reason.
+    Access {
+        cluster: ClusterId,
+        checks: Vec<Check>,
+    },
     /// A review the server answers without storing anything (what may I do here);
     /// answered as `Answer::Fetched`.
     Review {

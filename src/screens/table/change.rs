@@ -8,8 +8,7 @@ use crate::model::op::{DrainOpts, MetaField, Mutation, Op, Propagation, Taint};
 use crate::model::{Action, ObjectRef};
 use crate::ops::{catalog, plan};
 use crate::screens::revisions::RevisionsScreen;
-use crate::screens::{Answer, Ctx, Deliver, Need, Request};
-use crate::store::Store;
+use crate::screens::{Answer, Ctx, Deliver, Request};
 
 /// A change waiting for the user (a form, the menu) or for the object (its containers).
 pub enum Asking {
@@ -414,7 +413,14 @@ impl TableScreen {
                     .map(|(n, image)| (n.as_str(), image.clone(), false))
                     .collect();
                 let title = format!("Images of {}", what(&targets));
-                self.form(Action::SetImage, targets, containers.clone(), title, fields, ctx);
+                self.form(
+                    Action::SetImage,
+                    targets,
+                    containers.clone(),
+                    title,
+                    fields,
+                    ctx,
+                );
             }
             (
                 Asking::Form {
@@ -431,23 +437,32 @@ impl TableScreen {
         }
     }
 
-    /// The permissions the actions on the selection need, so the menu can say which are not
-    /// allowed before the user tries.
-    pub(super) fn access_needs(&self, store: &Store, out: &mut Vec<Need>) {
+    /// Asks what the identity may do to the selection, once per selected object, so the
+    /// menu can say which actions are not allowed before the user tries.
+    pub(super) fn ask_access(&mut self, ctx: &mut Ctx) {
         let Some(obj) = &self.selected else {
             return;
         };
-        if store.clusters.get(obj.cluster).is_none() {
+        let key = (obj.cluster, obj.uid.clone());
+        // Asked again when the answers were dropped (a new identity) or the connection was
+        // not up yet when it was asked.
+        let known = ctx
+            .store
+            .clusters
+            .get(obj.cluster)
+            .is_some_and(|s| s.access.contains_key(&catalog::probe(obj)));
+        if known && self.asked.as_ref() == Some(&key) {
             return;
         }
-        for e in catalog::entries(obj) {
-            for check in e.checks {
-                out.push(Need::Access {
-                    cluster: obj.cluster,
-                    check,
-                });
-            }
-        }
+        let checks = catalog::entries(obj)
+            .into_iter()
+            .flat_map(|e| e.checks)
+            .collect();
+        ctx.request(Request::Access {
+            cluster: obj.cluster,
+            checks,
+        });
+        self.asked = Some(key);
     }
 }
 

@@ -44,6 +44,8 @@ pub struct TableScreen {
     waiting: Option<(u64, live::Waiting)>,
     /// A change asking the user (a form, the actions menu) or waiting for its object.
     asking: Option<(u64, change::Asking)>,
+    /// The object whose permissions were last asked for.
+    asked: Option<(ClusterId, String)>,
     tags: u64,
 }
 
@@ -62,6 +64,7 @@ impl TableScreen {
             drilling: None,
             waiting: None,
             asking: None,
+            asked: None,
             tags: 0,
         }
     }
@@ -298,6 +301,7 @@ impl Screen for TableScreen {
             .extend((0..self.rows.columns.len()).map(DisplayCol::Cell));
         self.cursor_col = self.cursor_col.min(self.display.len().saturating_sub(1));
         self.follow_selection(ctx);
+        self.ask_access(ctx);
     }
 
     fn handle(&mut self, action: &Action, ctx: &mut Ctx) -> bool {
@@ -370,7 +374,6 @@ impl Screen for TableScreen {
                 res: self.rows.res.clone(),
             });
         }
-        self.access_needs(store, out);
     }
 
     fn answered(&mut self, tag: u64, answer: Answer, ctx: &mut Ctx) {
