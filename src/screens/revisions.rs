@@ -148,6 +148,10 @@ impl RevisionsScreen {
                     sanitize(&o.summary)
                 ));
                 self.settle_until = Some(ctx.now + SETTLE_SECS);
+                // The object as read before the rollback must not be paired with the new
+                // list: it would look settled and stop the re-reading.
+                self.owner = None;
+                self.list = None;
             }
             Err(e) => ctx.error(format!(
                 "{}: rollback to {to} failed: {}",
