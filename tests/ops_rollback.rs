@@ -5,7 +5,6 @@
 //! Skips locally without a testbed; fails under CI.
 mod common;
 
-use std::path::PathBuf;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use flotilla::model::object::ObjectRef;
@@ -18,49 +17,23 @@ use kube::Api;
 use kube::api::PostParams;
 use serde_json::{Value, json};
 
-use common::{Testbed, eventually, testbed};
+use common::{Scratch, Testbed, eventually, testbed};
 
 // dev: the fault tests stop staging's and prod's apiservers.
 const CONTEXT: &str = "dev";
 const WAIT: Duration = Duration::from_secs(60);
 
-/// A namespace of the test's own, deleted when the test ends, failed or not.
-struct Scratch {
-    kubeconfig: PathBuf,
-    name: String,
-}
-
-impl Scratch {
-    fn new(tb: &Testbed, what: &str) -> Scratch {
-        let millis = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_millis() % 1_000_000)
-            .unwrap_or_default();
-        let name = format!("rollback-{what}-{}-{millis}", std::process::id());
-        tb.kubectl_ok(CONTEXT, &["create", "namespace", &name]);
-        Scratch {
-            kubeconfig: tb.kubeconfig.clone(),
-            name,
-        }
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let tb = Testbed {
-            kubeconfig: self.kubeconfig.clone(),
-        };
-        let _ = tb.kubectl(
-            CONTEXT,
-            &[
-                "delete",
-                "namespace",
-                &self.name,
-                "--ignore-not-found",
-                "--wait=false",
-            ],
-        );
-    }
+/// A namespace of the test's own on dev, deleted when the test ends.
+fn scratch(tb: &Testbed, what: &str) -> Scratch {
+    let millis = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() % 1_000_000)
+        .unwrap_or_default();
+    Scratch::new(
+        tb,
+        CONTEXT,
+        format!("rollback-{what}-{}-{millis}", std::process::id()),
+    )
 }
 
 /// The object as flotilla names it (the uid is only for `ctx.checked`, not used here).
@@ -138,7 +111,7 @@ async fn patch(client: &kube::Client, obj: &ObjectRef, patch: Patch, dry_run: bo
 async fn deployment_rolls_back_to_revision_one_as_kubectl_does() {
     let Some(tb) = testbed() else { return };
     let client = tb.client(CONTEXT).await;
-    let ns = Scratch::new(&tb, "deploy");
+    let ns = scratch(&tb, "deploy");
     let n = ns.name.as_str();
     let kubectl = |args: &[&str]| tb.kubectl_ok(CONTEXT, &[&["-n", n][..], args].concat());
     kubectl(&["create", "deployment", "web", "--image=nginx:1.25"]);
@@ -286,7 +259,7 @@ async fn create_statefulset(client: &kube::Client, ns: &str, name: &str, image: 
 async fn statefulset_rolls_back_to_revision_one_as_kubectl_does() {
     let Some(tb) = testbed() else { return };
     let client = tb.client(CONTEXT).await;
-    let ns = Scratch::new(&tb, "sts");
+    let ns = scratch(&tb, "sts");
     let n = ns.name.as_str();
     let kubectl = |args: &[&str]| tb.kubectl_ok(CONTEXT, &[&["-n", n][..], args].concat());
     create_statefulset(&client, n, "db", "postgres:15").await;
@@ -377,7 +350,7 @@ async fn refused(client: &kube::Client, obj: &ObjectRef, patch: Patch) -> String
 async fn a_rollback_for_a_replaced_object_is_refused() {
     let Some(tb) = testbed() else { return };
     let client = tb.client(CONTEXT).await;
-    let ns = Scratch::new(&tb, "replaced");
+    let ns = scratch(&tb, "replaced");
     let n = ns.name.as_str();
     let kubectl = |args: &[&str]| tb.kubectl_ok(CONTEXT, &[&["-n", n][..], args].concat());
 

@@ -10,14 +10,13 @@
 mod common;
 mod harness;
 
-use common::Testbed;
+use common::{Scratch, Testbed};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use flotilla::app::Input;
 use flotilla::modal::Modal;
 use flotilla::ops::audit::{self, Record};
 use harness::Harness;
 use serde_json::{Value, json};
-use std::path::PathBuf;
 use std::time::Duration;
 
 // dev: the fault tests stop staging's and prod's apiservers.
@@ -31,39 +30,9 @@ fn unique(test: &str) -> String {
 
 // ---- the server -----------------------------------------------------------------------------
 
-/// A namespace of the test's own on dev, deleted when the test ends, passed or not.
-struct Scratch {
-    kubeconfig: PathBuf,
-    name: String,
-}
-
-impl Scratch {
-    fn new(tb: &Testbed, test: &str) -> Scratch {
-        let name = unique(test);
-        tb.kubectl_ok(CONTEXT, &["create", "namespace", &name]);
-        Scratch {
-            kubeconfig: tb.kubeconfig.clone(),
-            name,
-        }
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let tb = Testbed {
-            kubeconfig: self.kubeconfig.clone(),
-        };
-        let _ = tb.kubectl(
-            CONTEXT,
-            &[
-                "delete",
-                "namespace",
-                &self.name,
-                "--ignore-not-found",
-                "--wait=false",
-            ],
-        );
-    }
+/// A namespace of the test's own on dev, deleted when the test ends.
+fn scratch(tb: &Testbed, test: &str) -> Scratch {
+    Scratch::new(tb, CONTEXT, unique(test))
 }
 
 /// `kubectl -n <ns> <args>` on dev; its output.
@@ -351,7 +320,7 @@ fn enter_on_current(h: &mut Harness, what: &str, number: i64) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn deployment_rolls_back_to_revision_one_from_its_revisions_screen() {
     let Some(tb) = common::testbed() else { return };
-    let scratch = Scratch::new(&tb, "deploy");
+    let scratch = scratch(&tb, "deploy");
     let ns = scratch.name.as_str();
     kubectl(
         &tb,
@@ -512,7 +481,7 @@ async fn deployment_rolls_back_to_revision_one_from_its_revisions_screen() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn statefulset_rolls_back_to_revision_one_from_its_revisions_screen() {
     let Some(tb) = common::testbed() else { return };
-    let scratch = Scratch::new(&tb, "sts");
+    let scratch = scratch(&tb, "sts");
     let ns = scratch.name.as_str();
     apply(
         &tb,

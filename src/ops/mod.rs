@@ -15,27 +15,6 @@ pub mod run;
 
 use serde_json::Value;
 
-/// The object without what the server maintains (managedFields, status, resourceVersion,
-/// timestamps): what is left is what a user changes, for diffs and audit records.
-pub fn strip(obj: &Value) -> Value {
-    let mut v = obj.clone();
-    if let Some(m) = v.as_object_mut() {
-        m.remove("status");
-        if let Some(meta) = m.get_mut("metadata").and_then(Value::as_object_mut) {
-            for k in [
-                "managedFields",
-                "resourceVersion",
-                "generation",
-                "creationTimestamp",
-                "selfLink",
-            ] {
-                meta.remove(k);
-            }
-        }
-    }
-    v
-}
-
 /// YAML for a diff (JSON when YAML fails, which it does not for API objects).
 pub fn yaml_of(v: &Value) -> String {
     serde_saphyr::to_string(v).unwrap_or_else(|_| v.to_string())

@@ -271,15 +271,11 @@ fn revision_patch(uid: &str, data: &Value) -> Result<Patch, String> {
     })
 }
 
-fn yaml(v: &Value) -> String {
-    serde_saphyr::to_string(v).unwrap_or_else(|e| format!("# could not render YAML: {e}\n"))
-}
-
 /// The pod template diff, from the current one (`current`: the owner object, or its template)
 /// to `rev.template`, as YAML lines marked "+ " (the rollback adds), "- " (it removes) or "  ".
 pub fn template_diff(current: &Value, rev: &Revision) -> Vec<String> {
     let now = restorable(current.pointer("/spec/template").unwrap_or(current));
-    let (before, after) = (yaml(&now), yaml(&rev.template));
+    let (before, after) = (super::yaml_of(&now), super::yaml_of(&rev.template));
     similar::TextDiff::from_lines(&before, &after)
         .iter_all_changes()
         .map(|c| {

@@ -6,6 +6,7 @@
 use super::audit::{self, AuditLog, Record};
 use super::call::{self, Call};
 use super::{drain, plan};
+use crate::kinds::document::diff_view;
 use crate::model::msg::ApiError;
 use crate::model::op::{Decision, Op, Outcome, Target};
 use crate::model::{Msg, ObjectRef};
@@ -324,8 +325,8 @@ fn random_suffix() -> String {
 fn change_of(op: &Op, calls: &[Call], current: &Value, after: &Value) -> Value {
     if let Op::Apply { .. } = op {
         let kind = current.get("kind").and_then(Value::as_str).unwrap_or("");
-        let before = super::yaml_of(&audit::redact(kind, super::strip(current)));
-        let after = super::yaml_of(&audit::redact(kind, super::strip(after)));
+        let before = super::yaml_of(&audit::redact(kind, diff_view(current)));
+        let after = super::yaml_of(&audit::redact(kind, diff_view(after)));
         return json!({ "diff": super::changed_lines(&before, &after) });
     }
     let calls: Vec<Value> = calls

@@ -249,3 +249,37 @@ where
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
 }
+
+/// A namespace of the test's own on `context`, deleted when the test ends, passed or not.
+pub struct Scratch {
+    kubeconfig: PathBuf,
+    context: &'static str,
+    pub name: String,
+}
+
+impl Scratch {
+    pub fn new(tb: &Testbed, context: &'static str, name: String) -> Scratch {
+        tb.kubectl_ok(context, &["create", "namespace", &name]);
+        Scratch {
+            kubeconfig: tb.kubeconfig.clone(),
+            context,
+            name,
+        }
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let tb = Testbed {
+            kubeconfig: self.kubeconfig.clone(),
+        };
+        let args = [
+            "delete",
+            "namespace",
+            &self.name,
+            "--ignore-not-found",
+            "--wait=false",
+        ];
+        let _ = tb.kubectl(self.context, &args);
+    }
+}

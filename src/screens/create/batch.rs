@@ -40,7 +40,7 @@ fn masked(obj: &Value) -> Value {
 }
 
 fn yaml_lines(obj: &Value) -> Vec<String> {
-    crate::text::clean_lines(&crate::ops::yaml_of(&masked(obj)))
+    crate::kinds::document::plain_yaml_lines(&masked(obj))
 }
 
 pub fn open(args: &str, ctx: &mut Ctx) -> Result<Box<dyn Screen>, String> {
