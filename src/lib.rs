@@ -22,5 +22,6 @@ pub mod screens;
 pub mod shell;
 pub mod store;
 pub mod text;
+pub mod triage;
 pub mod tui;
 pub mod ui;

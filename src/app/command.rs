@@ -15,8 +15,9 @@ pub enum Command {
         name: String,
         /// None: keep the current scope; Some(None): all namespaces.
         namespaces: Option<Option<Vec<String>>>,
-        /// None: every live cluster; Some(names): only these contexts.
-        clusters: Option<Vec<String>>,
+        /// None: keep the current scope; Some(None): every live cluster (`@all`);
+        /// Some(Some(names)): only these contexts.
+        clusters: Option<Option<Vec<String>>>,
     },
 }
 
@@ -36,7 +37,7 @@ pub fn parse(input: &str) -> Result<Command, String> {
     let mut clusters = None;
     for w in words {
         if let Some(c) = w.strip_prefix('@') {
-            clusters = if c.is_empty() || c == "all" {
+            clusters = Some(if c.is_empty() || c == "all" {
                 None
             } else {
                 Some(
@@ -45,7 +46,7 @@ pub fn parse(input: &str) -> Result<Command, String> {
                         .map(str::to_string)
                         .collect(),
                 )
-            };
+            });
         } else if w == "-A" || w == "all" || w == "--all-namespaces" {
             namespaces = Some(None);
         } else if w.starts_with('-') {
@@ -72,7 +73,11 @@ pub fn parse(input: &str) -> Result<Command, String> {
 mod tests {
     use super::*;
 
-    type Parsed = (String, Option<Option<Vec<String>>>, Option<Vec<String>>);
+    type Parsed = (
+        String,
+        Option<Option<Vec<String>>>,
+        Option<Option<Vec<String>>>,
+    );
 
     fn resource(line: &str) -> Parsed {
         match parse(line).unwrap() {
@@ -97,16 +102,17 @@ mod tests {
         );
         assert_eq!(
             resource("po @prod"),
-            ("po".into(), None, Some(vec!["prod".into()]))
+            ("po".into(), None, Some(Some(vec!["prod".into()])))
         );
         assert_eq!(
             resource("deploy -A @dev,staging"),
             (
                 "deploy".into(),
                 Some(None),
-                Some(vec!["dev".into(), "staging".into()])
+                Some(Some(vec!["dev".into(), "staging".into()]))
             )
         );
+        assert_eq!(resource("po @all"), ("po".into(), None, Some(None)));
         assert!(parse("po --bogus").is_err());
     }
 }

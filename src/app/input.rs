@@ -211,7 +211,7 @@ impl App {
                     return self.flash_error(format!("unknown resource {name:?}"));
                 };
                 let key = info.key.clone();
-                if let Some(names) = &clusters
+                if let Some(Some(names)) = &clusters
                     && let Some(n) = names
                         .iter()
                         .find(|n| self.store.clusters.by_context(n).is_none())
@@ -231,6 +231,16 @@ impl App {
                 for ns in namespaces.iter().flatten() {
                     self.remember_namespace(ns);
                 }
+                // So does the cluster scope (a cluster opened from the fleet view).
+                let clusters = match clusters {
+                    Some(c) => c,
+                    None => self
+                        .screens
+                        .iter()
+                        .rev()
+                        .find_map(|e| e.screen.contexts())
+                        .flatten(),
+                };
                 let view = self.with_top(|_, ctx: &mut Ctx| {
                     let mut view = TableScreen::of(key, ctx).with_namespaces(namespaces);
                     view.contexts = clusters;

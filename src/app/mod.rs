@@ -117,8 +117,12 @@ impl App {
         for name in live {
             app.connect(name);
         }
-        let pods = TableScreen::new(ResKey::core("pods"), "pods".into(), true);
-        app.push_screen(Box::new(pods));
+        if live.len() > 1 {
+            app.push_screen(Box::new(crate::screens::fleet::FleetScreen::default()));
+        } else {
+            let pods = TableScreen::new(ResKey::core("pods"), "pods".into(), true);
+            app.push_screen(Box::new(pods));
+        }
         app
     }
 
@@ -530,9 +534,16 @@ impl App {
 
     /// A new history: `screen` replaces the whole stack.
     fn root(&mut self, screen: Box<dyn Screen>) {
-        self.screens.clear();
+        let home = self.screens.first().is_some_and(|e| e.screen.home()) && !screen.home();
+        let dropped: Vec<u64> = self
+            .screens
+            .drain(usize::from(home)..)
+            .map(|e| e.id)
+            .collect();
+        for id in dropped {
+            self.forget(Some(id));
+        }
         self.layers.clear();
-        self.forget(None);
         self.push_screen(screen);
     }
 

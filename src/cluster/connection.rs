@@ -63,8 +63,12 @@ pub fn spawn(
         let mut since_discovery = tokio::time::Instant::now();
         loop {
             tokio::time::sleep(PROBE_EVERY).await;
+            let started = tokio::time::Instant::now();
             let probe = tokio::time::timeout(PROBE_TIMEOUT, readyz(&client)).await;
             let now_ok = matches!(probe, Ok(Ok(())));
+            if now_ok && !send(ClusterEvent::Latency(started.elapsed())) {
+                return;
+            }
             let health = match probe {
                 Ok(Ok(())) => Health::Ok,
                 Ok(Err(e)) => Health::Unreachable(e),

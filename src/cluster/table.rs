@@ -55,6 +55,14 @@ pub struct WireRow {
 pub struct WireRowObject {
     #[serde(default)]
     pub metadata: WireObjectMeta,
+    // Present only for kinds watched with the full object (`kinds::facts::wants_object`).
+    #[serde(default)]
+    pub spec: Option<serde_json::Value>,
+    #[serde(default)]
+    pub status: Option<serde_json::Value>,
+    /// An EndpointSlice's endpoints, at the top level of the object.
+    #[serde(default)]
+    pub endpoints: Option<serde_json::Value>,
 }
 
 #[derive(Deserialize, Debug, Default)]
@@ -70,6 +78,8 @@ pub struct WireObjectMeta {
     pub resource_version: String,
     #[serde(default)]
     pub creation_timestamp: Option<String>,
+    #[serde(default)]
+    pub deletion_timestamp: Option<String>,
     #[serde(default, deserialize_with = "nullable")]
     pub labels: BTreeMap<String, String>,
     #[serde(default, deserialize_with = "nullable")]
@@ -120,10 +130,18 @@ fn cell_text(v: &serde_json::Value) -> String {
 
 /// Builds a row; `None` when the server sent no object metadata (nothing to key it by).
 pub fn build(res: &ResKey, columns: &[Column], wire: WireRow) -> Option<Row> {
-    let meta = wire.object?.metadata;
+    let object = wire.object?;
+    let meta = object.metadata;
     if meta.uid.is_empty() && meta.name.is_empty() {
         return None;
     }
+    let facts = match &object.endpoints {
+        Some(endpoints) => {
+            let slice = serde_json::json!({ "endpoints": endpoints });
+            crate::kinds::facts::extract(res, Some(&slice), None)
+        }
+        None => crate::kinds::facts::extract(res, object.spec.as_ref(), object.status.as_ref()),
+    };
     let cells: Vec<String> = wire.cells.iter().map(cell_text).collect();
     let deleting = cells.iter().any(|c| c == "Terminating");
     let last_seen = columns
@@ -159,6 +177,11 @@ pub fn build(res: &ResKey, columns: &[Column], wire: WireRow) -> Option<Row> {
             .map(|(k, v)| (clean(&k), clean(&v)))
             .collect(),
         owners: meta.owner_references.into_iter().map(|o| o.uid).collect(),
+        deleting: meta
+            .deletion_timestamp
+            .as_deref()
+            .and_then(crate::human::parse_time),
+        facts,
         health,
         search,
     })

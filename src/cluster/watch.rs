@@ -137,6 +137,16 @@ impl WatchTask {
         }
     }
 
+    /// What the rows carry: the metadata, or the whole object for kinds whose facts triage
+    /// reads (`kinds::facts`).
+    fn include(&self) -> &'static str {
+        if crate::kinds::facts::wants_object(&self.res.key) {
+            "Object"
+        } else {
+            "Metadata"
+        }
+    }
+
     /// Pages through the collection; rows flow to the store page by page so the first rows
     /// draw long before a big list completes. Returns the list's resourceVersion.
     async fn list(&self, ns: Option<&str>) -> Result<(String, Vec<Column>), (u16, String)> {
@@ -144,7 +154,7 @@ impl WatchTask {
         let mut cont = String::new();
         let mut columns = Vec::new();
         loop {
-            let mut query = format!("{path}?limit={PAGE}&includeObject=Metadata");
+            let mut query = format!("{path}?limit={PAGE}&includeObject={}", self.include());
             if !cont.is_empty() {
                 query.push_str("&continue=");
                 query.push_str(&cont);
@@ -188,7 +198,8 @@ impl WatchTask {
     ) -> Outcome {
         let path = self.res.list_path(ns);
         let query = format!(
-            "{path}?watch=1&resourceVersion={rv}&allowWatchBookmarks=true&timeoutSeconds={WATCH_SECONDS}&includeObject=Metadata"
+            "{path}?watch=1&resourceVersion={rv}&allowWatchBookmarks=true&timeoutSeconds={WATCH_SECONDS}&includeObject={}",
+            self.include()
         );
         let req = match request(&query, true) {
             Ok(r) => r,

@@ -259,6 +259,9 @@ mod tests {
         "revisions",
         "editor",
         "create",
+        "triage",
+        "fleet",
+        "events",
     ];
 
     #[test]

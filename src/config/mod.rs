@@ -50,6 +50,9 @@ pub struct Settings {
     /// Where `e` edits an object: `in-app` (default) or `external` (`$VISUAL`, `$EDITOR`).
     #[serde(default)]
     pub editor: EditorKind,
+    /// `[triage]`: thresholds (`pending = "5m"`) and rules switched off.
+    #[serde(default)]
+    pub triage: crate::triage::TriageSettings,
 }
 
 #[derive(Deserialize, Default, Debug, Clone, Copy, PartialEq, Eq)]
@@ -85,6 +88,8 @@ impl Settings {
 
 pub struct Config {
     pub settings: Settings,
+    /// From `settings.triage`, checked when loaded.
+    pub thresholds: crate::triage::Thresholds,
     pub keymap: Keymap,
     pub theme: Theme,
 }
@@ -95,6 +100,7 @@ impl Config {
     pub fn builtin(modes: &[&str]) -> Config {
         Config {
             settings: Settings::default(),
+            thresholds: crate::triage::Thresholds::default(),
             keymap: Keymap::load(None, modes).unwrap_or_default(),
             theme: Theme::builtin("dark").unwrap_or_default(),
         }
@@ -157,8 +163,11 @@ pub fn load(theme_override: Option<&str>, modes: &[&str]) -> Result<Config, Stri
             Theme::parse(text, name, no_color)?
         }
     };
+    let thresholds = crate::triage::Thresholds::from_settings(&settings.triage)
+        .map_err(|e| format!("{}: {e}", file("config.toml").unwrap_or_default().display()))?;
     Ok(Config {
         settings,
+        thresholds,
         keymap,
         theme,
     })

@@ -91,6 +91,10 @@ pub enum Action {
     ApplyAlso,
     Undo,
     Redo,
+    /// Triage: one row for the same problem on several clusters; events: one per object.
+    Collapse,
+    /// Events: Warnings only, or every event.
+    Warnings,
 }
 
 /// How far back a log pane reaches.
@@ -291,6 +295,16 @@ const NAMED: &[(&str, Action, &str)] = &[
     ),
     ("undo", Action::Undo, "undo"),
     ("redo", Action::Redo, "redo"),
+    (
+        "collapse",
+        Action::Collapse,
+        "triage: fold the same problem on several clusters into one row; events: group by object",
+    ),
+    (
+        "warnings",
+        Action::Warnings,
+        "events: Warnings only / every event",
+    ),
 ];
 
 impl Action {

@@ -18,5 +18,5 @@ pub use effect::Effect;
 pub use msg::{ApiError, ClusterEvent, Fetched, Msg, WatchEvent};
 pub use object::ObjectRef;
 pub use resource::{ResKey, ResourceInfo};
-pub use row::{Column, ColumnKind, Row, RowHealth};
+pub use row::{Column, ColumnKind, Fact, Row, RowHealth};
 pub use stream::{ExecOutput, ExecTarget, ForwardEvent, ForwardTarget, LogEvent, LogSpec, RawLine};

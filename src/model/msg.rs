@@ -74,6 +74,8 @@ pub enum ClusterEvent {
     },
     Resources(Vec<ResourceInfo>),
     Health(Health),
+    /// How long the last health probe took to answer.
+    Latency(std::time::Duration),
 }
 
 #[derive(Debug)]

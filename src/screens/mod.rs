@@ -11,12 +11,15 @@ pub mod audit;
 pub mod contexts;
 pub mod create;
 pub mod editor;
+pub mod events;
 pub mod exec;
+pub mod fleet;
 pub mod forwards;
 pub mod logs;
 pub mod revisions;
 pub mod table;
 pub mod text;
+pub mod triage;
 
 use crate::config::Config;
 use crate::modal::{Modal, ModalResult};
@@ -79,6 +82,17 @@ pub trait Screen: std::any::Any {
     /// `Some(None)` all namespaces, `Some(Some(list))` those, `None` no opinion.
     fn namespaces(&self) -> Option<Option<Vec<String>>> {
         None
+    }
+
+    /// The cluster scope a `:` command without `@` carries over, like `namespaces`.
+    fn contexts(&self) -> Option<Option<Vec<String>>> {
+        None
+    }
+
+    /// A home screen stays at the bottom of the stack when a `:` command starts a new
+    /// history, so Esc always gets back to it.
+    fn home(&self) -> bool {
+        false
     }
 }
 
@@ -415,6 +429,21 @@ pub const REGISTRY: &[Registration] = &[
         commands: &["set-key", "setkey"],
         mode: create::MODE,
         open: create::open_set_key,
+    },
+    Registration {
+        commands: &["fleet", "clusters"],
+        mode: fleet::MODE,
+        open: fleet::open,
+    },
+    Registration {
+        commands: &["events", "ev", "event"],
+        mode: events::MODE,
+        open: events::open,
+    },
+    Registration {
+        commands: &["triage", "problems"],
+        mode: triage::MODE,
+        open: triage::open,
     },
     Registration {
         commands: &["help", "?"],

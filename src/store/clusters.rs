@@ -3,8 +3,8 @@
 
 use crate::model::op::{Access, Check};
 use crate::model::{ClusterEvent, ClusterId, Health, ResourceInfo};
-use std::collections::HashMap;
-use std::time::Instant;
+use std::collections::{HashMap, VecDeque};
+use std::time::{Duration, Instant};
 
 #[derive(Debug)]
 pub struct ClusterSlot {
@@ -23,7 +23,12 @@ pub struct ClusterSlot {
     /// What the identity may do, as SelfSubjectAccessReviews answered; `None` while asked.
     /// Emptied when the connection (re)connects: the identity may have changed.
     pub access: HashMap<Check, Option<Access>>,
+    /// Round trips of the last health probes, oldest first (for the fleet view's sparkline).
+    pub latencies: VecDeque<Duration>,
 }
+
+/// Probes remembered: 3 s apart, the last five minutes.
+const LATENCIES: usize = 100;
 
 impl ClusterSlot {
     /// The server's answer about `check`, if it has answered.
@@ -68,6 +73,7 @@ impl Clusters {
             default_namespace: None,
             resources: Vec::new(),
             access: HashMap::new(),
+            latencies: VecDeque::new(),
         });
         id
     }
@@ -126,6 +132,12 @@ impl Clusters {
             }
             ClusterEvent::Resources(r) => slot.resources = r,
             ClusterEvent::Health(h) => slot.set_health(h, now),
+            ClusterEvent::Latency(d) => {
+                if slot.latencies.len() == LATENCIES {
+                    slot.latencies.pop_front();
+                }
+                slot.latencies.push_back(d);
+            }
         }
         true
     }

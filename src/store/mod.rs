@@ -139,6 +139,8 @@ mod tests {
             last_seen: None,
             labels: vec![],
             owners: vec![],
+            deleting: None,
+            facts: vec![],
             health: RowHealth::Ok,
             search: uid.into(),
         }

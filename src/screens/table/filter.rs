@@ -119,6 +119,8 @@ mod tests {
                 .map(|(k, v)| (k.to_string(), v.to_string()))
                 .collect(),
             owners: vec![],
+            deleting: None,
+            facts: vec![],
             health: RowHealth::Ok,
             search: format!("shop {} {}", name, status).to_lowercase(),
         }

@@ -46,6 +46,9 @@ pub struct TableScreen {
     asking: Option<(u64, change::Asking)>,
     /// The object whose permissions were last asked for.
     asked: Option<(ClusterId, String)>,
+    /// An object to put the cursor on once its row is listed (a jump from triage or
+    /// events): its cluster, name and uid if known.
+    focus: Option<(ClusterId, String, Option<String>)>,
     tags: u64,
 }
 
@@ -65,8 +68,51 @@ impl TableScreen {
             waiting: None,
             asking: None,
             asked: None,
+            focus: None,
             tags: 0,
         }
+    }
+
+    /// The list of `res` on one cluster (and namespace), with the cursor on the object `name`
+    /// (by `uid` when known) as soon as it is listed.
+    pub fn at_object(
+        res: ResKey,
+        ctx: &Ctx,
+        cluster: ClusterId,
+        namespace: &str,
+        name: &str,
+        uid: Option<&str>,
+    ) -> Self {
+        let mut view = TableScreen::of(res, ctx);
+        if let Some(slot) = ctx.store.clusters.get(cluster) {
+            view.contexts = Some(vec![slot.context.clone()]);
+        }
+        if view.rows.namespaced && !namespace.is_empty() {
+            view.rows.namespaces = Some(vec![namespace.to_string()]);
+        }
+        view.focus = Some((cluster, name.to_string(), uid.map(str::to_string)));
+        view
+    }
+
+    /// Puts the cursor on the object a jump asked for, once it is listed.
+    fn take_focus(&mut self, store: &Store) -> bool {
+        let Some((cluster, name, uid)) = &self.focus else {
+            return false;
+        };
+        let found = self.rows.rows().iter().position(|r| {
+            self.rows.cluster_of(*r) == *cluster
+                && self.rows.row(store, *r).is_some_and(|row| match uid {
+                    Some(u) => row.uid == *u,
+                    None => row.name == *name,
+                })
+        });
+        let Some(p) = found else {
+            return false;
+        };
+        self.cursor = p;
+        self.follow = false;
+        self.focus = None;
+        true
     }
 
     /// A list of `res` as the known resources describe it.
@@ -291,7 +337,7 @@ impl Screen for TableScreen {
         let clusters = self.clusters_in_scope(ctx.store);
         self.rows.refresh(ctx.store, &clusters);
         self.display.clear();
-        if ctx.store.clusters.len() > 1 {
+        if clusters.len() > 1 {
             self.display.push(DisplayCol::Cluster);
         }
         if self.rows.namespaced && self.rows.namespaces.as_ref().is_none_or(|n| n.len() != 1) {
@@ -300,7 +346,10 @@ impl Screen for TableScreen {
         self.display
             .extend((0..self.rows.columns.len()).map(DisplayCol::Cell));
         self.cursor_col = self.cursor_col.min(self.display.len().saturating_sub(1));
+        let focused = self.take_focus(ctx.store);
         self.follow_selection(ctx);
+        // From now on the cursor stays on the object jumped to.
+        self.follow |= focused;
         self.ask_access(ctx);
     }
 
@@ -398,5 +447,9 @@ impl Screen for TableScreen {
 
     fn namespaces(&self) -> Option<Option<Vec<String>>> {
         Some(self.rows.namespaces.clone())
+    }
+
+    fn contexts(&self) -> Option<Option<Vec<String>>> {
+        Some(self.contexts.clone())
     }
 }

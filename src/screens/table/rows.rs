@@ -536,6 +536,8 @@ mod tests {
             last_seen: Some(seen),
             labels: vec![],
             owners: vec![],
+            deleting: None,
+            facts: vec![],
             health,
             search: format!("{uid} {status}").to_lowercase(),
         }

@@ -1,0 +1,275 @@
+//! `:fleet`, the start screen when more than one cluster is live: one row per cluster with
+//! its state, API latency, version, nodes, pods, unavailable workloads, recent Warning
+//! events and capacity, and a totals row. Enter opens that cluster's pods; every `:` view
+//! from there stays on that cluster, and Esc comes back here.
+
+use super::table::TableScreen;
+use super::{Ctx, DrawCtx, Need, Screen};
+use crate::model::{Action, ClusterId, ResKey};
+use crate::store::Store;
+use crate::triage::census::{self, Census, Counts};
+use crate::ui::grid::{self, Grid, GridRow, Width};
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::Span;
+
+pub const MODE: &str = "fleet";
+
+pub fn open(args: &str, _ctx: &mut Ctx) -> Result<Box<dyn Screen>, String> {
+    if !args.is_empty() {
+        return Err(format!(
+            ":fleet takes no arguments (got {args:?}); filter with /"
+        ));
+    }
+    Ok(Box::new(FleetScreen::default()))
+}
+
+#[derive(Default)]
+pub struct FleetScreen {
+    census: Census,
+    /// The clusters listed (filtered), in header order; the totals row follows.
+    rows: Vec<ClusterId>,
+    cursor: usize,
+    filter: String,
+}
+
+fn bytes(n: i64) -> String {
+    const GI: f64 = (1u64 << 30) as f64;
+    if n <= 0 {
+        return "-".into();
+    }
+    let gi = n as f64 / GI;
+    if gi >= 1024.0 {
+        format!("{:.1}Ti", gi / 1024.0)
+    } else {
+        format!("{gi:.0}Gi")
+    }
+}
+
+fn cores(milli: i64) -> String {
+    if milli <= 0 {
+        "-".into()
+    } else if milli % 1000 == 0 {
+        (milli / 1000).to_string()
+    } else {
+        format!("{:.1}", milli as f64 / 1000.0)
+    }
+}
+
+/// The cells after CLUSTER, STATE, LATENCY and VERSION.
+fn count_cells(c: &Counts) -> Vec<String> {
+    vec![
+        format!("{}/{}", c.nodes_ready, c.nodes),
+        c.pods.to_string(),
+        c.running.to_string(),
+        c.pending.to_string(),
+        c.failed.to_string(),
+        c.crashloop.to_string(),
+        c.unavailable.to_string(),
+        c.warnings.to_string(),
+        cores(c.cpu_milli),
+        bytes(c.memory),
+    ]
+}
+
+impl FleetScreen {
+    pub fn counts(&self, id: ClusterId) -> Option<&Counts> {
+        self.census.counts(id)
+    }
+
+    fn enter(&self, ctx: &mut Ctx) {
+        let pods = ResKey::core("pods");
+        let mut view = TableScreen::of(pods, ctx);
+        if let Some(slot) = self
+            .rows
+            .get(self.cursor)
+            .and_then(|id| ctx.store.clusters.get(*id))
+        {
+            view.contexts = Some(vec![slot.context.clone()]);
+        }
+        ctx.push(Box::new(view));
+    }
+}
+
+impl Screen for FleetScreen {
+    fn mode(&self) -> &'static str {
+        MODE
+    }
+
+    fn hints(&self) -> &'static [(Action, &'static str)] {
+        &[
+            (Action::Enter, "open cluster"),
+            (Action::Command, "cmd"),
+            (Action::Contexts, "contexts"),
+            (Action::Help, "help"),
+            (Action::Quit, "quit"),
+        ]
+    }
+
+    fn home(&self) -> bool {
+        true
+    }
+
+    fn refresh(&mut self, ctx: &mut Ctx) {
+        self.census
+            .refresh(ctx.store, &ctx.config.thresholds, ctx.now);
+        self.rows = ctx
+            .store
+            .clusters
+            .iter()
+            .filter(|s| self.filter.is_empty() || s.context.to_lowercase().contains(&self.filter))
+            .map(|s| s.id)
+            .collect();
+        // The totals row is the last one.
+        self.cursor = self.cursor.min(self.rows.len());
+    }
+
+    fn handle(&mut self, action: &Action, ctx: &mut Ctx) -> bool {
+        if let Some(to) = super::moved(action, self.cursor, self.rows.len() + 1) {
+            self.cursor = to;
+            return true;
+        }
+        match action {
+            Action::Enter => self.enter(ctx),
+            _ => return false,
+        }
+        true
+    }
+
+    fn draw(&self, f: &mut Frame, area: Rect, ctx: &DrawCtx) {
+        let theme = &ctx.config.theme;
+        let mut title = vec![Span::styled(
+            format!(" fleet[{}] ", self.rows.len()),
+            theme.get("title"),
+        )];
+        if !self.filter.is_empty() {
+            title.push(Span::styled(
+                format!("</{}> ", self.filter),
+                theme.get("title"),
+            ));
+        }
+        let mut total = Counts::default();
+        let mut rows: Vec<GridRow> = Vec::new();
+        for id in &self.rows {
+            let Some(slot) = ctx.store.clusters.get(*id) else {
+                continue;
+            };
+            let health = ctx.store.health(*id);
+            let (mark, badge) = health.badge();
+            let stale = ctx.store.stale_since(*id, None);
+            let state = match (&stale, health.reason()) {
+                (Some(t), _) => format!("{mark} stale {}", crate::human::stale_for(*t)),
+                (None, Some(_)) => format!("{mark} {}", health.label()),
+                (None, None) => format!("{mark} {}", health.label()),
+            };
+            let latency = slot
+                .latencies
+                .back()
+                .map(|d| format!("{}ms", d.as_millis()))
+                .unwrap_or_else(|| "-".into());
+            let trend_ms: Vec<i64> = slot
+                .latencies
+                .iter()
+                .map(|d| d.as_millis() as i64)
+                .collect();
+            let counts = self.census.counts(*id).cloned().unwrap_or_default();
+            total.add(&counts);
+            let mut cells = vec![
+                slot.context.clone(),
+                state,
+                format!("{latency} {}", census::sparkline(&trend_ms, 8)),
+                slot.version.clone().unwrap_or_else(|| "-".into()),
+            ];
+            cells.extend(count_cells(&counts));
+            cells.push(census::sparkline(&self.census.trend(*id), 12));
+            let slot_name = if stale.is_some() {
+                "row-stale"
+            } else if counts.failed + counts.crashloop > 0 || counts.nodes_ready < counts.nodes {
+                "row-error"
+            } else if counts.pending + counts.unavailable > 0 {
+                "row-warn"
+            } else {
+                "row-ok"
+            };
+            let mut row = GridRow::new(cells, slot_name);
+            row.cell_slots.push((1, badge));
+            rows.push(row);
+        }
+        let mut cells = vec![
+            "TOTAL".to_string(),
+            format!("{} clusters", rows.len()),
+            String::new(),
+            String::new(),
+        ];
+        cells.extend(count_cells(&total));
+        cells.push(String::new());
+        rows.push(GridRow::new(cells, "table-header"));
+        let height = grid::room(area, 0);
+        let offset = grid::offset(self.cursor, height);
+        let rows: Vec<GridRow> = rows.into_iter().skip(offset).take(height).collect();
+        let fit = |n: u16| Width::Fit(n, n + 6);
+        grid::draw(
+            f,
+            area,
+            theme,
+            Grid {
+                title,
+                header: vec![
+                    "CLUSTER",
+                    "STATE",
+                    "LATENCY",
+                    "VERSION",
+                    "NODES",
+                    "PODS",
+                    "RUN",
+                    "PEND",
+                    "FAIL",
+                    "CRASH",
+                    "UNAVAIL",
+                    "WARN15M",
+                    "CPU",
+                    "MEM",
+                    "UNHEALTHY 10M",
+                ],
+                widths: vec![
+                    Width::Fit(7, 24),
+                    Width::Fit(5, 24),
+                    Width::Fit(7, 16),
+                    Width::Fit(7, 12),
+                    fit(5),
+                    fit(4),
+                    fit(3),
+                    fit(4),
+                    fit(4),
+                    fit(5),
+                    fit(7),
+                    fit(7),
+                    fit(3),
+                    fit(3),
+                    Width::Fill,
+                ],
+                rows,
+                selected: Some(self.cursor - offset),
+                empty: "No live cluster: :ctx picks some.".into(),
+                detail: Vec::new(),
+            },
+        );
+    }
+
+    fn needs(&self, store: &Store, out: &mut Vec<Need>) {
+        for s in store.clusters.iter().filter(|s| s.connected) {
+            for res in census::watched() {
+                out.push(Need::Watch { cluster: s.id, res });
+            }
+        }
+    }
+
+    fn filter(&self) -> Option<&str> {
+        Some(&self.filter)
+    }
+
+    fn set_filter(&mut self, text: &str, _ctx: &mut Ctx) {
+        self.filter = text.to_lowercase();
+        self.cursor = 0;
+    }
+}

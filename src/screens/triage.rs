@@ -1,0 +1,329 @@
+//! `:triage`: everything unhealthy across the live clusters in one list, newest first, live.
+//! The rules are `triage::rules::RULES`; Enter jumps to the object's list with the cursor on
+//! it, where every key works as usual. `z` folds the same problem on several clusters into
+//! one row naming them.
+
+use super::table::TableScreen;
+use super::{Ctx, DrawCtx, Need, Screen};
+use crate::human;
+use crate::model::{Action, ClusterId};
+use crate::store::Store;
+use crate::triage::{Engine, Problem};
+use crate::ui::grid::{self, Grid, GridRow, Width};
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::Span;
+
+pub const MODE: &str = "triage";
+
+pub fn open(args: &str, _ctx: &mut Ctx) -> Result<Box<dyn Screen>, String> {
+    if !args.is_empty() {
+        return Err(format!(
+            ":triage takes no arguments (got {args:?}); filter with /"
+        ));
+    }
+    Ok(Box::new(TriageScreen::default()))
+}
+
+/// One line of the list: a problem, or the same problem on several clusters.
+struct Line {
+    problem: Problem,
+    clusters: Vec<String>,
+}
+
+#[derive(Default)]
+pub struct TriageScreen {
+    engine: Engine,
+    lines: Vec<Line>,
+    cursor: usize,
+    /// The problem under the cursor, by key: the cursor stays on it as the list changes.
+    selected: Option<String>,
+    collapse: bool,
+    filter: String,
+}
+
+impl TriageScreen {
+    pub fn problems(&self) -> &[Problem] {
+        &self.engine.problems
+    }
+
+    fn rebuild(&mut self) {
+        let mut lines: Vec<Line> = Vec::new();
+        for p in self.engine.listed() {
+            if self.collapse
+                && let Some(l) = lines.iter_mut().find(|l| {
+                    let q = &l.problem;
+                    (
+                        &q.namespace,
+                        &q.object,
+                        q.rule,
+                        &q.what,
+                        q.resolved.is_some(),
+                    ) == (
+                        &p.namespace,
+                        &p.object,
+                        p.rule,
+                        &p.what,
+                        p.resolved.is_some(),
+                    )
+                })
+            {
+                l.clusters.push(p.context.clone());
+                l.problem.since = l.problem.since.max(p.since);
+                l.problem.count += p.count;
+                continue;
+            }
+            lines.push(Line {
+                problem: p.clone(),
+                clusters: vec![p.context.clone()],
+            });
+        }
+        if !self.filter.is_empty() {
+            lines.retain(|l| {
+                let p = &l.problem;
+                let text = format!(
+                    "{} {} {} {} {}",
+                    l.clusters.join(","),
+                    p.namespace,
+                    p.object,
+                    p.what,
+                    p.message
+                );
+                let text = text.to_lowercase();
+                self.filter.split_whitespace().all(|w| text.contains(w))
+            });
+        }
+        self.lines = lines;
+        if let Some(key) = &self.selected
+            && let Some(i) = self.lines.iter().position(|l| l.problem.key() == *key)
+        {
+            self.cursor = i;
+        }
+        self.cursor = self.cursor.min(self.lines.len().saturating_sub(1));
+    }
+
+    fn jump(&self, ctx: &mut Ctx) {
+        let Some(line) = self.lines.get(self.cursor) else {
+            return;
+        };
+        let p = &line.problem;
+        if p.rule == "cluster-unhealthy" {
+            ctx.info(format!("{}: {}", p.context, p.what));
+            return;
+        }
+        let (res, uid) = if p.uid.is_empty() {
+            // A group of events: the object they are about.
+            let kind = p.object.split_once('/').map_or("", |(k, _)| k);
+            let Some(info) = crate::kinds::resource::resolve(kind, ctx.known_resources()) else {
+                ctx.error(format!("no list for {kind:?} objects"));
+                return;
+            };
+            (info.key.clone(), None)
+        } else {
+            (p.res.clone(), Some(p.uid.as_str()))
+        };
+        let view = TableScreen::at_object(res, ctx, p.cluster, &p.namespace, &p.name, uid);
+        ctx.push(Box::new(view));
+    }
+}
+
+/// Every connected cluster watches what the rules read.
+pub fn triage_needs(store: &Store, out: &mut Vec<Need>) {
+    let connected: Vec<ClusterId> = store
+        .clusters
+        .iter()
+        .filter(|s| s.connected)
+        .map(|s| s.id)
+        .collect();
+    for res in crate::triage::watched() {
+        for &cluster in &connected {
+            out.push(Need::Watch {
+                cluster,
+                res: res.clone(),
+            });
+        }
+    }
+}
+
+impl Screen for TriageScreen {
+    fn mode(&self) -> &'static str {
+        MODE
+    }
+
+    fn hints(&self) -> &'static [(Action, &'static str)] {
+        &[
+            (Action::Enter, "go to object"),
+            (Action::Filter, "filter"),
+            (Action::Collapse, "fold clusters"),
+            (Action::Command, "cmd"),
+            (Action::Back, "back"),
+            (Action::Help, "help"),
+        ]
+    }
+
+    fn refresh(&mut self, ctx: &mut Ctx) {
+        self.engine
+            .refresh(ctx.store, &ctx.config.thresholds, ctx.now);
+        self.rebuild();
+    }
+
+    fn handle(&mut self, action: &Action, ctx: &mut Ctx) -> bool {
+        if let Some(to) = super::moved(action, self.cursor, self.lines.len()) {
+            self.cursor = to;
+            self.selected = self.lines.get(to).map(|l| l.problem.key());
+            return true;
+        }
+        match action {
+            Action::Enter => self.jump(ctx),
+            Action::Collapse => {
+                self.collapse = !self.collapse;
+                self.rebuild();
+            }
+            _ => return false,
+        }
+        true
+    }
+
+    fn draw(&self, f: &mut Frame, area: Rect, ctx: &DrawCtx) {
+        let theme = &ctx.config.theme;
+        let critical = self
+            .lines
+            .iter()
+            .filter(|l| l.problem.critical && l.problem.resolved.is_none())
+            .count();
+        let mut title = vec![
+            Span::styled(
+                format!(" triage[{}] ", self.lines.len()),
+                theme.get("title"),
+            ),
+            Span::styled(format!("{critical} critical "), theme.get("row-error")),
+            Span::styled(
+                format!(
+                    "{} warning ",
+                    self.lines.len()
+                        - critical
+                        - self
+                            .lines
+                            .iter()
+                            .filter(|l| l.problem.resolved.is_some())
+                            .count()
+                ),
+                theme.get("row-warn"),
+            ),
+        ];
+        if !self.filter.is_empty() {
+            title.push(Span::styled(
+                format!("</{}> ", self.filter),
+                theme.get("title"),
+            ));
+        }
+        let syncing: Vec<&str> = ctx
+            .store
+            .clusters
+            .iter()
+            .filter(|s| {
+                !s.connected
+                    || crate::triage::watched().iter().any(|r| {
+                        ctx.store
+                            .sheet(s.id, r)
+                            .is_some_and(|sh| sh.state == crate::store::SheetState::Syncing)
+                    })
+            })
+            .map(|s| s.context.as_str())
+            .collect();
+        if !syncing.is_empty() {
+            title.push(Span::styled(
+                format!("listing {} ", syncing.join(",")),
+                theme.get("row-done"),
+            ));
+        }
+        let detail_width = usize::from(area.width.saturating_sub(2));
+        let detail = self
+            .lines
+            .get(self.cursor)
+            .map(|l| {
+                let p = &l.problem;
+                let text = if p.message.is_empty() {
+                    p.what.clone()
+                } else {
+                    format!("{}: {}", p.what, p.message)
+                };
+                grid::wrap(&crate::text::clean(&text), detail_width.max(10), 2)
+            })
+            .unwrap_or_default();
+        let height = grid::room(area, detail.len());
+        let offset = grid::offset(self.cursor, height);
+        let rows = self
+            .lines
+            .iter()
+            .skip(offset)
+            .take(height)
+            .map(|l| {
+                let p = &l.problem;
+                let stale =
+                    l.clusters.len() == 1 && ctx.store.stale_since(p.cluster, None).is_some();
+                let slot = match (p.resolved, stale, p.critical) {
+                    (Some(_), _, _) => "row-done",
+                    (None, true, _) => "row-stale",
+                    (None, false, true) => "row-error",
+                    (None, false, false) => "row-warn",
+                };
+                let what = match (p.resolved, p.count) {
+                    (Some(_), _) => format!("resolved: {}", p.what),
+                    (None, n) if n > 1 => format!("{} ×{n}", p.what),
+                    _ => p.what.clone(),
+                };
+                GridRow::new(
+                    vec![
+                        human::age(ctx.now - p.since),
+                        l.clusters.join(","),
+                        p.namespace.clone(),
+                        p.object.clone(),
+                        crate::text::clean(&what),
+                    ],
+                    slot,
+                )
+            })
+            .collect();
+        let live = ctx.store.clusters.iter().filter(|s| s.connected).count();
+        grid::draw(
+            f,
+            area,
+            theme,
+            Grid {
+                title,
+                header: vec!["SINCE", "CLUSTER", "NAMESPACE", "OBJECT", "PROBLEM"],
+                widths: vec![
+                    Width::Fit(5, 6),
+                    Width::Fit(7, 30),
+                    Width::Fit(9, 20),
+                    Width::Fit(6, 48),
+                    Width::Fill,
+                ],
+                rows,
+                selected: Some(self.cursor - offset),
+                empty: if syncing.is_empty() {
+                    format!("Nothing unhealthy on {live} cluster(s).")
+                } else {
+                    format!("Listing {}…", syncing.join(", "))
+                },
+                detail,
+            },
+        );
+    }
+
+    fn needs(&self, store: &Store, out: &mut Vec<Need>) {
+        triage_needs(store, out);
+    }
+
+    fn filter(&self) -> Option<&str> {
+        Some(&self.filter)
+    }
+
+    fn set_filter(&mut self, text: &str, _ctx: &mut Ctx) {
+        self.filter = text.to_lowercase();
+        self.cursor = 0;
+        self.selected = None;
+        self.rebuild();
+    }
+}
