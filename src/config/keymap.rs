@@ -259,6 +259,7 @@ mod tests {
         "revisions",
         "editor",
         "create",
+        "diff",
     ];
 
     #[test]

@@ -2,6 +2,7 @@
 //! selectors, and the describe and YAML documents.
 
 pub mod document;
+pub mod drift;
 pub mod health;
 pub mod resource;
 pub mod selector;

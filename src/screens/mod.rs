@@ -10,6 +10,7 @@ pub mod access;
 pub mod audit;
 pub mod contexts;
 pub mod create;
+pub mod diff;
 pub mod editor;
 pub mod exec;
 pub mod forwards;
@@ -415,6 +416,11 @@ pub const REGISTRY: &[Registration] = &[
         commands: &["set-key", "setkey"],
         mode: create::MODE,
         open: create::open_set_key,
+    },
+    Registration {
+        commands: &["diff", "drift"],
+        mode: diff::MODE,
+        open: diff::open,
     },
     Registration {
         commands: &["help", "?"],
