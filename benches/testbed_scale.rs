@@ -177,6 +177,8 @@ async fn main() {
     };
     // Start the connections at once, as the terminal loop does.
     carry(app.update(Input::Tick));
+    // Several clusters start on the fleet view; this measures the pod list.
+    carry(app.update(Input::Action(flotilla::model::Action::Run("pods".into()))));
     let mut term = Terminal::new(TestBackend::new(200, 50)).expect("terminal");
     let mut first_rows = None;
     let mut complete = None;

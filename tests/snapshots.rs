@@ -477,3 +477,31 @@ fn actions_menu_shows_what_is_not_allowed_and_why() {
     );
     insta::assert_snapshot!(screen);
 }
+
+#[test]
+fn fleet_overview_counts_each_cluster() {
+    let mut app = app();
+    app.update(Input::Action(Action::Run("fleet".into())));
+    let screen = render(&mut app, 120, 8);
+    assert!(screen.contains("TOTAL"), "{screen}");
+    insta::assert_snapshot!(screen);
+}
+
+#[test]
+fn triage_lists_problems_newest_first() {
+    let mut app = app();
+    app.update(Input::Action(Action::Run("triage".into())));
+    let screen = render(&mut app, 120, 12);
+    assert!(screen.contains("CrashLoopBackOff"), "{screen}");
+    insta::assert_snapshot!(screen);
+    // Folded: the same problem on both clusters is one row naming them.
+    app.update(Input::Action(Action::Collapse));
+    insta::assert_snapshot!("triage_folded", render(&mut app, 120, 12));
+}
+
+#[test]
+fn events_screen_without_events() {
+    let mut app = app();
+    app.update(Input::Action(Action::Run("events".into())));
+    insta::assert_snapshot!(render(&mut app, 120, 6));
+}

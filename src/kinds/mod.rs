@@ -2,6 +2,7 @@
 //! selectors, and the describe and YAML documents.
 
 pub mod document;
+pub mod drift;
 pub mod facts;
 pub mod health;
 pub mod resource;

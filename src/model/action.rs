@@ -73,6 +73,8 @@ pub enum Action {
     Resume,
     SetImage,
     Rollback,
+    /// Compare the two marked objects (or the marked one and the selected one): drift.
+    Diff,
     Labels,
     Annotations,
     Cordon,
@@ -199,6 +201,11 @@ const NAMED: &[(&str, Action, &str)] = &[
         "rollback",
         Action::Rollback,
         "revisions: roll back to one (diff against the current)",
+    ),
+    (
+        "diff",
+        Action::Diff,
+        "diff the two marked objects (the same one on two clusters): drift",
     ),
     ("labels", Action::Labels, "add, change, remove labels"),
     (

@@ -10,6 +10,7 @@ pub mod access;
 pub mod audit;
 pub mod contexts;
 pub mod create;
+pub mod diff;
 pub mod editor;
 pub mod events;
 pub mod exec;
@@ -444,6 +445,11 @@ pub const REGISTRY: &[Registration] = &[
         commands: &["triage", "problems"],
         mode: triage::MODE,
         open: triage::open,
+    },
+    Registration {
+        commands: &["diff", "drift"],
+        mode: diff::MODE,
+        open: diff::open,
     },
     Registration {
         commands: &["help", "?"],

@@ -70,7 +70,9 @@ impl TriageScreen {
             {
                 l.clusters.push(p.context.clone());
                 l.problem.since = l.problem.since.max(p.since);
-                l.problem.count += p.count;
+                if p.rule == "warning-events" {
+                    l.problem.count += p.count;
+                }
                 continue;
             }
             lines.push(Line {

@@ -107,7 +107,8 @@ pub fn draw(f: &mut Frame, area: Rect, theme: &Theme, g: Grid) {
     });
     let detail_lines = g.detail.len() as u16;
     let [table_area, detail_area] = if detail_lines > 0 {
-        Layout::vertical([Constraint::Min(3), Constraint::Length(detail_lines)]).areas(area)
+        // The detail lines and the bottom border under them.
+        Layout::vertical([Constraint::Min(3), Constraint::Length(detail_lines + 1)]).areas(area)
     } else {
         [area, Rect::default()]
     };

@@ -77,6 +77,8 @@ pub fn app_with(clusters: &[&str], others: &[&str]) -> App {
     for id in app.store.clusters.ids() {
         connected(&mut app, id);
     }
+    // Several clusters start on the fleet view; these apps are about the pod list.
+    app.update(Input::Action(flotilla::model::Action::Run("pods".into())));
     app.update(Input::Tick);
     app
 }

@@ -377,6 +377,13 @@ impl Screen for TableScreen {
             Action::PortForward => self.port_forward(ctx),
             Action::Mark => self.mark(ctx),
             Action::ClearMarks => ctx.request(crate::screens::Request::ClearMarks),
+            Action::Diff => {
+                let cursor = self.selected_object(ctx).and_then(Result::ok);
+                match super::diff::of_marks(&ctx.shared.marks, cursor) {
+                    Ok(d) => ctx.push(Box::new(d)),
+                    Err(e) => ctx.error(e),
+                }
+            }
             Action::SortName => self.sort(SortBy::Name),
             Action::SortAge => self.sort(SortBy::Age),
             Action::SortStatus => match self
