@@ -114,15 +114,21 @@ fn starting_asks_for_connections_and_nothing_runs_by_itself() {
         })
         .collect();
     assert_eq!(connects, ["dev", "prod"]);
-    // No watch before the connection is up; then one for the pod list.
+    // No watch before the connection is up; then those the fleet view (the start screen
+    // with two clusters) counts from, on that cluster only.
     assert!(!fx.iter().any(|e| matches!(e, Effect::Watch { .. })));
     let dev = synthetic::id(&app, "dev");
     synthetic::connected(&mut app, dev);
     let fx = app.update(Input::Tick);
-    assert!(
-        matches!(fx.as_slice(), [Effect::Watch { cluster, res, .. }] if *cluster == dev && res.key == ResKey::core("pods")),
-        "{fx:?}"
-    );
+    let watched: Vec<ResKey> = fx
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Watch { cluster, res, .. } if *cluster == dev => Some(res.key.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(watched, flotilla::triage::census::watched(), "{fx:?}");
+    assert_eq!(watched.len(), fx.len(), "{fx:?}");
 }
 
 #[test]

@@ -241,6 +241,7 @@ async fn an_object_on_one_cluster_only() {
 async fn a_bad_command_says_why_in_one_line() {
     let Some(tb) = common::testbed() else { return };
     let mut h = harness(&tb).await;
+    let before = h.app.top().mode();
     for (line, want) in [
         (
             "diff deploy/web @nonexistent @prod",
@@ -260,7 +261,7 @@ async fn a_bad_command_says_why_in_one_line() {
         let said = flash(&h);
         assert_eq!(said, want, "{line}");
         assert!(!said.contains('\n'));
-        assert_eq!(h.app.top().mode(), "table", "{line}: nothing opened");
+        assert_eq!(h.app.top().mode(), before, "{line}: nothing opened");
         assert!(h.screen(200, 60).contains(want), "{line}: on screen");
     }
 }
