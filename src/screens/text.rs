@@ -6,6 +6,7 @@ use super::editor::{self, EditorScreen, Finished};
 use super::{Answer, Ctx, Deliver, DrawCtx, Screen};
 use crate::config::EditorKind;
 use crate::config::theme::Theme;
+use crate::kinds::describe::{self, Related, Slot};
 use crate::kinds::document::{self, MASK};
 use crate::model::{Action, ObjectRef};
 use ratatui::Frame;
@@ -16,6 +17,8 @@ use serde_json::Value;
 
 pub const MODE: &str = "text";
 const LOAD: u64 = 1;
+/// Tags of a describe's related fetches: `RELATED` + the slot's index (below the editor's).
+const RELATED: u64 = 10;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TextKind {
@@ -33,6 +36,9 @@ pub struct TextScreen {
     target: Option<ObjectRef>,
     object: Option<Value>,
     events: Vec<Value>,
+    /// What a describe needs besides the object (a node's pods, a service's endpoints), as it
+    /// arrives: the object is shown at once and again with each answer.
+    related: Related,
     /// Open the YAML in the editor as soon as it arrives (`e` on a list).
     edit_when_loaded: bool,
     /// Opened for an edit (from a list): leaving the editor with esc leaves this screen too.
@@ -52,6 +58,7 @@ impl TextScreen {
             target: None,
             object: None,
             events: Vec::new(),
+            related: Related::default(),
             edit_when_loaded: false,
             for_edit: false,
             editor: None,
@@ -94,7 +101,7 @@ impl TextScreen {
         if let Some(obj) = &self.object {
             self.lines = match self.kind {
                 TextKind::Yaml => document::yaml_lines(obj, self.revealed),
-                _ => document::describe_lines(obj, &self.events, self.revealed, now),
+                _ => describe::describe(obj, &self.events, &self.related, self.revealed, now),
             };
         }
     }
@@ -152,6 +159,13 @@ impl TextScreen {
                         uid.unwrap_or("?")
                     )];
                     return;
+                }
+                if self.kind == TextKind::Describe {
+                    self.related = Related::default();
+                    for (slot, path) in describe::related(&f.object) {
+                        let tag = RELATED + slot.index() as u64;
+                        ctx.fetch(tag, target.cluster, path, None, Deliver::OnStack);
+                    }
                 }
                 self.object = Some(f.object);
                 self.events = f.events;
@@ -255,6 +269,15 @@ impl Screen for TextScreen {
     fn answered(&mut self, tag: u64, answer: Answer, ctx: &mut Ctx) {
         match (tag, &mut self.editor) {
             (LOAD, _) => self.loaded(answer, ctx),
+            (t, None) if t >= RELATED && t < RELATED + Slot::ALL.len() as u64 => {
+                let Answer::Fetched(result) = answer else {
+                    return;
+                };
+                let slot = Slot::ALL[(t - RELATED) as usize];
+                self.related
+                    .set(slot, result.map(|f| f.object).map_err(|e| e.to_string()));
+                self.render(ctx.now);
+            }
             (t, Some(e)) if t >= editor::FIRST_TAG => {
                 e.answered(tag, answer, ctx);
                 self.after_edit(true, ctx);
