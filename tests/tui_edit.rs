@@ -340,7 +340,10 @@ async fn an_edit_is_also_applied_to_the_same_object_on_another_cluster() {
     let mut h = Harness::new(&tb.kubeconfig, &["dev", "staging"]);
     h.command(&format!("deploy {} @dev", s.ns));
     let listed = h
-        .pump_until(WAIT, |h| !h.lines_with(&["web", "registry.example.com/web:1"]).is_empty())
+        .pump_until(WAIT, |h| {
+            !h.lines_with(&["web", "registry.example.com/web:1"])
+                .is_empty()
+        })
         .await;
     assert!(listed, "{}", h.screen(160, 40));
     h.action(Action::Edit);

@@ -72,8 +72,10 @@ async fn triage_lists_every_clusters_seeded_problems() {
     // Only prod has a broken node; healthy objects are not listed.
     assert!(!has(t, "dev", "node/prod-node-broken", ""));
     assert!(
-        !listed.iter().any(|l| l.contains("deployment/web ")),
-        "{listed:?}"
+        !t.problems()
+            .iter()
+            .any(|p| p.namespace == "shop" && p.object == "deployment/web"),
+        "shop/web is healthy: {listed:?}"
     );
     let screen = h.screen(160, 60);
     assert!(
@@ -277,8 +279,9 @@ async fn events_of_all_clusters_are_merged_and_filterable() {
         "{screen}"
     );
     h.command("events");
+    h.filter("crasher");
     h.action(Action::Collapse);
-    let rows = h.lines_with(&["pod/crasher"]);
+    let rows = h.lines_with(&["pod/crasher", "Warning"]);
     assert_eq!(
         rows.len(),
         3,
@@ -286,6 +289,8 @@ async fn events_of_all_clusters_are_merged_and_filterable() {
         h.screen(160, 60)
     );
     // In 120 columns REASON and OBJECT are whole.
+    h.command("events");
+    h.filter("reason:FailedGetResourceMetric");
     let screen = h.screen(120, 40);
     assert!(
         screen.contains("FailedGetResourceMetric")
