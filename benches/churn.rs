@@ -54,6 +54,20 @@ fn main() {
         ms(t.elapsed())
     );
     let mut term = Terminal::new(TestBackend::new(200, 50)).expect("terminal");
+    // FLOTILLA_CHURN_VIEW=fleet or triage: the same churn under that screen instead.
+    let view = std::env::var("FLOTILLA_CHURN_VIEW").unwrap_or_default();
+    if !view.is_empty() {
+        let t = Instant::now();
+        app.update(Input::Action(Action::Run(view.clone())));
+        app.update(Input::Tick);
+        term.draw(|f| flotilla::ui::draw_at(f, &app, NOW))
+            .expect("draw");
+        println!(
+            "{view}: first frame over {} rows      {:8.2} ms",
+            PER_CLUSTER * CLUSTERS.len(),
+            ms(t.elapsed())
+        );
+    }
     let pods = ResKey::core("pods");
     let generation: Vec<(flotilla::model::ClusterId, u64)> = CLUSTERS
         .iter()
@@ -154,7 +168,8 @@ fn main() {
     );
     // The order kept incrementally is the one a full sort gives.
     let Some(view) = app.top_as::<TableScreen>() else {
-        panic!("the pod list is on top");
+        println!("(no pod list on top: order check skipped)");
+        return;
     };
     let clusters = view.clusters_in_scope(&app.store);
     let mut fresh = MergedRows::new(pods.clone(), true);

@@ -90,6 +90,15 @@ fn all_ready(app: &App) -> bool {
     })
 }
 
+/// Every watch of every cluster has listed (or failed): nothing is still syncing.
+fn every_sheet_listed(app: &App) -> bool {
+    app.store.clusters.ids().iter().all(|id| {
+        app.store
+            .sheets_of(*id)
+            .all(|(_, s)| s.state != SheetState::Syncing)
+    })
+}
+
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
     if !std::env::args().any(|a| a == "--bench") {
@@ -177,8 +186,14 @@ async fn main() {
     };
     // Start the connections at once, as the terminal loop does.
     carry(app.update(Input::Tick));
-    // Several clusters start on the fleet view; this measures the pod list.
-    carry(app.update(Input::Action(flotilla::model::Action::Run("pods".into()))));
+    // Several clusters start on the fleet view; this measures the pod list alone (as
+    // `flotilla -c pods`), unless FLOTILLA_BENCH_FLEET=1: the fleet under it, as a user
+    // who starts on the fleet and types `:pods`.
+    if std::env::var_os("FLOTILLA_BENCH_FLEET").is_some() {
+        carry(app.update(Input::Action(flotilla::model::Action::Run("pods".into()))));
+    } else {
+        app.start_with("pods");
+    }
     let mut term = Terminal::new(TestBackend::new(200, 50)).expect("terminal");
     let mut first_rows = None;
     let mut complete = None;
@@ -259,6 +274,48 @@ async fn main() {
     }
     let cpu = (cpu_seconds() - cpu0) / t0.elapsed().as_secs_f64() * 100.0;
     println!("idle CPU (20 s, redraw every second)  {cpu:7.2} %");
+
+    println!(
+        "resident memory, pod list             {:7} MB",
+        status_kb("VmRSS:") / 1024
+    );
+
+    // The fleet and triage screens over the same watches (triage adds the kinds its rules
+    // read): time until the screen has caught up with every sheet, then frame time.
+    for view in ["fleet", "triage"] {
+        let t = Instant::now();
+        carry(app.update(Input::Action(flotilla::model::Action::Run(view.into()))));
+        let mut first = None;
+        while t.elapsed() < Duration::from_secs(120) {
+            while let Ok(m) = rx.try_recv() {
+                carry(app.update(Input::Msg(m)));
+            }
+            carry(app.update(Input::Tick));
+            term.draw(|f| flotilla::ui::draw(f, &app)).expect("draw");
+            first.get_or_insert(t.elapsed());
+            if every_sheet_listed(&app) {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(16)).await;
+        }
+        let caught_up = t.elapsed();
+        let mut frames: Vec<Duration> = (0..50)
+            .map(|_| {
+                let f0 = Instant::now();
+                carry(app.update(Input::Tick));
+                term.draw(|f| flotilla::ui::draw(f, &app)).expect("draw");
+                f0.elapsed()
+            })
+            .collect();
+        frames.sort();
+        println!(
+            "{view:6} first frame {:6.1} ms, every sheet listed {:7.0} ms, frame p50 {:.2} ms max {:.2} ms",
+            first.unwrap_or_default().as_secs_f64() * 1000.0,
+            caught_up.as_secs_f64() * 1000.0,
+            frames[frames.len() / 2].as_secs_f64() * 1000.0,
+            frames[frames.len() - 1].as_secs_f64() * 1000.0
+        );
+    }
     println!(
         "resident memory                       {:7} MB (peak {} MB, before start {} MB)",
         status_kb("VmRSS:") / 1024,

@@ -113,7 +113,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         app.flash_error(format!("kubeconfig: {}", loaded.problems.join("; ")));
     }
     if let Some(cmd) = &cli.command {
-        app.run_command(cmd);
+        app.start_with(cmd);
     }
     debug_panic();
     let executor = Executor::new(loaded.config, tx).with_audit_log(audit_log);

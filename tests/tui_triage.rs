@@ -298,3 +298,49 @@ async fn events_of_all_clusters_are_merged_and_filterable() {
         "{screen}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn top_ranks_usage_where_metrics_server_runs_and_says_why_not_elsewhere() {
+    let Some(tb) = common::testbed() else { return };
+    let mut h = Harness::new(&tb.kubeconfig, &ALL);
+    h.command("top");
+    let served = |c: &str| {
+        tb.kubectl(c, &["get", "apiservice", "v1beta1.metrics.k8s.io"])
+            .status
+            .success()
+    };
+    for c in ALL {
+        if served(c) {
+            // kubectl top sees the crasher: so does flotilla, on that cluster's row.
+            let ok = h
+                .pump_until(Duration::from_secs(120), |h| {
+                    h.lines_with(&[c, "shop", "crasher"])
+                        .iter()
+                        .any(|l| l.contains("Mi"))
+                })
+                .await;
+            assert!(ok, "{c}: usage listed:\n{}", h.screen(160, 60));
+        } else {
+            let ok = h
+                .pump_until(WAIT, |h| {
+                    h.screen(400, 60)
+                        .contains(&format!("{c}: n/a: the cluster serves no metrics.k8s.io"))
+                })
+                .await;
+            assert!(
+                ok,
+                "{c}: says why there is no usage:\n{}",
+                h.screen(160, 60)
+            );
+        }
+    }
+    // The fleet names it too, and the pod list has no usage columns without metrics.
+    h.command("pods shop");
+    let ok = h
+        .pump_until(WAIT, |h| !h.lines_with(&["crasher"]).is_empty())
+        .await;
+    assert!(ok);
+    let screen = h.screen(200, 30);
+    let any_served = ALL.iter().any(|c| served(c));
+    assert_eq!(screen.contains(" CPU "), any_served, "{screen}");
+}

@@ -580,6 +580,16 @@ impl App {
         }
     }
 
+    /// Starts on `cmd` (`flotilla -c "deploy -A"`) instead of the fleet view: the chosen
+    /// screen is the root, with no fleet under it.
+    pub fn start_with(&mut self, cmd: &str) {
+        self.run_command(cmd);
+        if self.screens.len() > 1 && self.screens[0].screen.home() {
+            let home = self.screens.remove(0);
+            self.forget(Some(home.id));
+        }
+    }
+
     /// Puts a screen on top, as a screen's own request would.
     pub fn push(&mut self, screen: Box<dyn Screen>) {
         self.push_screen(screen);

@@ -59,14 +59,34 @@ pub fn spawn(
         }) {
             return;
         }
-        let mut healthy = rediscover(&client, &send).await;
+        let (mut healthy, mut metrics) = rediscover(&client, &send).await;
         let mut since_discovery = tokio::time::Instant::now();
+        let mut polled: Option<tokio::time::Instant> = None;
         loop {
             tokio::time::sleep(PROBE_EVERY).await;
+            // Usage is polled beside the probe (never more than one poll in flight), so a
+            // slow metrics-server delays neither the badge nor anything else.
+            let due =
+                metrics && healthy && polled.is_none_or(|t| t.elapsed() >= super::metrics::EVERY);
+            let usage = async {
+                if due {
+                    Some(super::metrics::poll(&client).await)
+                } else {
+                    None
+                }
+            };
             let started = tokio::time::Instant::now();
-            let probe = tokio::time::timeout(PROBE_TIMEOUT, readyz(&client)).await;
+            let (probe, usage) =
+                tokio::join!(tokio::time::timeout(PROBE_TIMEOUT, readyz(&client)), usage);
+            if let Some(u) = usage {
+                polled = Some(tokio::time::Instant::now());
+                if !send(u) {
+                    return;
+                }
+            }
             let now_ok = matches!(probe, Ok(Ok(())));
-            if now_ok && !send(ClusterEvent::Latency(started.elapsed())) {
+            // With a poll beside it the probe's own time is not known; skip that sample.
+            if now_ok && !due && !send(ClusterEvent::Latency(started.elapsed())) {
                 return;
             }
             let health = match probe {
@@ -76,7 +96,7 @@ pub fn spawn(
             };
             if now_ok && (!healthy || since_discovery.elapsed() > REDISCOVER_EVERY) {
                 // Back from an outage (or due): CRDs may have come and gone meanwhile.
-                healthy = rediscover(&client, &send).await;
+                (healthy, metrics) = rediscover(&client, &send).await;
                 since_discovery = tokio::time::Instant::now();
                 continue;
             }
@@ -88,26 +108,33 @@ pub fn spawn(
     })
 }
 
-/// Sends the discovered resources and the resulting health; returns whether it worked.
-async fn rediscover(client: &Client, send: &impl Fn(ClusterEvent) -> bool) -> bool {
+/// Sends the discovered resources and the resulting health; returns whether it worked and
+/// whether the cluster serves metrics.k8s.io.
+async fn rediscover(client: &Client, send: &impl Fn(ClusterEvent) -> bool) -> (bool, bool) {
     match tokio::time::timeout(REQUEST_TIMEOUT, discovery::discover(client)).await {
         Ok(Ok(resources)) => {
+            let metrics = super::metrics::served(&resources);
+            if !metrics {
+                send(ClusterEvent::Usage(Err(
+                    "n/a: the cluster serves no metrics.k8s.io (metrics-server)".into(),
+                )));
+            }
             send(ClusterEvent::Resources(resources));
             send(ClusterEvent::Health(Health::Ok));
-            true
+            (true, metrics)
         }
         Ok(Err(e)) => {
             send(ClusterEvent::Health(Health::Degraded(format!(
                 "discovery: {}",
                 short_error(&e)
             ))));
-            false
+            (false, false)
         }
         Err(_) => {
             send(ClusterEvent::Health(Health::Unreachable(
                 "discovery timed out".into(),
             )));
-            false
+            (false, false)
         }
     }
 }

@@ -10,6 +10,7 @@ pub mod exec;
 pub mod fetch;
 pub mod kubeconfig;
 pub mod logs;
+pub mod metrics;
 pub mod table;
 pub mod watch;
 

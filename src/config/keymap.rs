@@ -262,6 +262,7 @@ mod tests {
         "triage",
         "fleet",
         "events",
+        "top",
         "diff",
     ];
 

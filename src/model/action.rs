@@ -262,7 +262,11 @@ const NAMED: &[(&str, Action, &str)] = &[
     ("bottom", Action::Bottom, "last row"),
     ("sort-name", Action::SortName, "sort by name"),
     ("sort-age", Action::SortAge, "sort by age"),
-    ("sort-status", Action::SortStatus, "sort by status"),
+    (
+        "sort-status",
+        Action::SortStatus,
+        "sort by status (top: by CPU / memory)",
+    ),
     ("sort-namespace", Action::SortNamespace, "sort by namespace"),
     (
         "sort-column",
@@ -305,7 +309,7 @@ const NAMED: &[(&str, Action, &str)] = &[
     (
         "collapse",
         Action::Collapse,
-        "triage: fold the same problem on several clusters into one row; events: group by object",
+        "triage: fold the same problem on several clusters into one row; events: group by object; top: pods / nodes",
     ),
     (
         "warnings",

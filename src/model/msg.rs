@@ -76,6 +76,15 @@ pub enum ClusterEvent {
     Health(Health),
     /// How long the last health probe took to answer.
     Latency(std::time::Duration),
+    /// Resource usage from metrics.k8s.io, or why there is none.
+    Usage(Result<Usage, String>),
+}
+
+/// CPU (millicores) and memory (bytes) in use, per pod (namespace, name) and per node.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Usage {
+    pub pods: std::collections::HashMap<(String, String), (i64, i64)>,
+    pub nodes: std::collections::HashMap<String, (i64, i64)>,
 }
 
 #[derive(Debug)]

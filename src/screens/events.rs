@@ -95,8 +95,10 @@ impl Query {
 #[derive(Default)]
 pub struct EventsScreen {
     events: Vec<Event>,
-    /// The versions of the sheets `events` was built from: rebuilt only when one moved.
+    /// The versions of the sheets `events` was built from: rebuilt only when one moved,
+    /// and at most once a second while events pour in (a rebuild reads every event).
     built: Vec<(ClusterId, u64)>,
+    built_at: Option<std::time::Instant>,
     query: Query,
     warnings_only: bool,
     grouped: bool,
@@ -131,10 +133,14 @@ impl EventsScreen {
             .iter()
             .filter_map(|s| store.sheet(s.id, &res).map(|sh| (s.id, sh.version)))
             .collect();
-        if versions == self.built {
+        let recent = self
+            .built_at
+            .is_some_and(|t| t.elapsed() < std::time::Duration::from_secs(1));
+        if versions == self.built || (recent && !self.built.is_empty()) {
             return;
         }
         self.built = versions;
+        self.built_at = Some(std::time::Instant::now());
         let mut out: Vec<Event> = Vec::new();
         for slot in store.clusters.iter() {
             let Some(sheet) = store.sheet(slot.id, &res) else {

@@ -56,8 +56,17 @@ fn cores(milli: i64) -> String {
     }
 }
 
-/// The cells after CLUSTER, STATE, LATENCY and VERSION.
-fn count_cells(c: &Counts) -> Vec<String> {
+/// `used/allocatable`, or the allocatable alone when usage is unknown.
+fn used_of(used: Option<i64>, alloc: String, show: impl Fn(i64) -> String) -> String {
+    match used {
+        Some(u) => format!("{}/{alloc}", show(u)),
+        None => alloc,
+    }
+}
+
+/// The cells after CLUSTER, STATE, LATENCY and VERSION; `used` is the nodes' CPU and memory
+/// in use when metrics.k8s.io answers.
+fn count_cells(c: &Counts, used: Option<(i64, i64)>) -> Vec<String> {
     vec![
         format!("{}/{}", c.nodes_ready, c.nodes),
         c.pods.to_string(),
@@ -67,8 +76,10 @@ fn count_cells(c: &Counts) -> Vec<String> {
         c.crashloop.to_string(),
         c.unavailable.to_string(),
         c.warnings.to_string(),
-        cores(c.cpu_milli),
-        bytes(c.memory),
+        used_of(used.map(|u| u.0), cores(c.cpu_milli), cores),
+        used_of(used.map(|u| u.1), bytes(c.memory), |b| {
+            bytes(b).trim_end_matches("Gi").to_string()
+        }),
     ]
 }
 
@@ -149,6 +160,7 @@ impl Screen for FleetScreen {
             ));
         }
         let mut total = Counts::default();
+        let mut total_used: Option<(i64, i64)> = None;
         let mut rows: Vec<GridRow> = Vec::new();
         for id in &self.rows {
             let Some(slot) = ctx.store.clusters.get(*id) else {
@@ -174,13 +186,30 @@ impl Screen for FleetScreen {
                 .collect();
             let counts = self.census.counts(*id).cloned().unwrap_or_default();
             total.add(&counts);
+            let used = match &slot.usage {
+                Some(Ok(u)) => {
+                    let sum = u
+                        .nodes
+                        .values()
+                        .fold((0, 0), |(a, b), (c, d)| (a + c, b + d));
+                    total_used = Some(total_used.map_or(sum, |(a, b)| (a + sum.0, b + sum.1)));
+                    Some(sum)
+                }
+                _ => None,
+            };
+            let cpu_trend: Vec<i64> = slot.usage_history.iter().map(|u| u.0).collect();
             let mut cells = vec![
                 slot.context.clone(),
                 state,
                 format!("{latency} {}", census::sparkline(&trend_ms, 8)),
                 slot.version.clone().unwrap_or_else(|| "-".into()),
             ];
-            cells.extend(count_cells(&counts));
+            cells.extend(count_cells(&counts, used));
+            cells.push(match &slot.usage {
+                Some(Ok(_)) => census::sparkline(&cpu_trend, 8),
+                Some(Err(_)) => "n/a".into(),
+                None => String::new(),
+            });
             cells.push(census::sparkline(&self.census.trend(*id), 12));
             let slot_name = if stale.is_some() {
                 "row-stale"
@@ -201,7 +230,8 @@ impl Screen for FleetScreen {
             String::new(),
             String::new(),
         ];
-        cells.extend(count_cells(&total));
+        cells.extend(count_cells(&total, total_used));
+        cells.push(String::new());
         cells.push(String::new());
         rows.push(GridRow::new(cells, "table-header"));
         let height = grid::room(area, 0);
@@ -229,6 +259,7 @@ impl Screen for FleetScreen {
                     "WARN15M",
                     "CPU",
                     "MEM",
+                    "CPU USE",
                     "UNHEALTHY 10M",
                 ],
                 widths: vec![
@@ -246,6 +277,7 @@ impl Screen for FleetScreen {
                     fit(7),
                     fit(3),
                     fit(3),
+                    Width::Fit(7, 8),
                     Width::Fill,
                 ],
                 rows,

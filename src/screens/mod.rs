@@ -20,6 +20,7 @@ pub mod logs;
 pub mod revisions;
 pub mod table;
 pub mod text;
+pub mod top;
 pub mod triage;
 
 use crate::config::Config;
@@ -450,6 +451,11 @@ pub const REGISTRY: &[Registration] = &[
         commands: &["diff", "drift"],
         mode: diff::MODE,
         open: diff::open,
+    },
+    Registration {
+        commands: &["top"],
+        mode: top::MODE,
+        open: top::open,
     },
     Registration {
         commands: &["help", "?"],

@@ -37,9 +37,11 @@ pub struct TriageScreen {
     lines: Vec<Line>,
     cursor: usize,
     /// The problem under the cursor, by key: the cursor stays on it as the list changes.
-    selected: Option<String>,
+    selected: Option<u64>,
     collapse: bool,
     filter: String,
+    /// The engine generation `lines` were built from.
+    built: Option<u64>,
 }
 
 impl TriageScreen {
@@ -97,7 +99,7 @@ impl TriageScreen {
         }
         self.lines = lines;
         if let Some(key) = &self.selected
-            && let Some(i) = self.lines.iter().position(|l| l.problem.key() == *key)
+            && let Some(i) = self.lines.iter().position(|l| l.problem.id() == *key)
         {
             self.cursor = i;
         }
@@ -166,13 +168,16 @@ impl Screen for TriageScreen {
     fn refresh(&mut self, ctx: &mut Ctx) {
         self.engine
             .refresh(ctx.store, &ctx.config.thresholds, ctx.now);
-        self.rebuild();
+        if self.built != Some(self.engine.generation) {
+            self.built = Some(self.engine.generation);
+            self.rebuild();
+        }
     }
 
     fn handle(&mut self, action: &Action, ctx: &mut Ctx) -> bool {
         if let Some(to) = super::moved(action, self.cursor, self.lines.len()) {
             self.cursor = to;
-            self.selected = self.lines.get(to).map(|l| l.problem.key());
+            self.selected = self.lines.get(to).map(|l| l.problem.id());
             return true;
         }
         match action {

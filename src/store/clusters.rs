@@ -25,6 +25,10 @@ pub struct ClusterSlot {
     pub access: HashMap<Check, Option<Access>>,
     /// Round trips of the last health probes, oldest first (for the fleet view's sparkline).
     pub latencies: VecDeque<Duration>,
+    /// The last answer of metrics.k8s.io; `None` until one came (or the cluster has none).
+    pub usage: Option<Result<crate::model::Usage, String>>,
+    /// CPU and memory the nodes used at each poll, oldest first (the fleet's sparklines).
+    pub usage_history: VecDeque<(i64, i64)>,
 }
 
 /// Probes remembered: 3 s apart, the last five minutes.
@@ -74,6 +78,8 @@ impl Clusters {
             resources: Vec::new(),
             access: HashMap::new(),
             latencies: VecDeque::new(),
+            usage: None,
+            usage_history: VecDeque::new(),
         });
         id
     }
@@ -132,6 +138,19 @@ impl Clusters {
             }
             ClusterEvent::Resources(r) => slot.resources = r,
             ClusterEvent::Health(h) => slot.set_health(h, now),
+            ClusterEvent::Usage(u) => {
+                if let Ok(u) = &u {
+                    if slot.usage_history.len() == LATENCIES {
+                        slot.usage_history.pop_front();
+                    }
+                    let total = u
+                        .nodes
+                        .values()
+                        .fold((0, 0), |(a, b), (c, d)| (a + c, b + d));
+                    slot.usage_history.push_back(total);
+                }
+                slot.usage = Some(u);
+            }
             ClusterEvent::Latency(d) => {
                 if slot.latencies.len() == LATENCIES {
                     slot.latencies.pop_front();

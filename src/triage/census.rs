@@ -114,6 +114,8 @@ pub fn quantity(s: &str, milli: bool) -> Option<i64> {
     let n: f64 = num.parse().ok()?;
     let scale: f64 = match unit {
         "" => 1.0,
+        "n" => 1e-9,
+        "u" => 1e-6,
         "m" => 0.001,
         "k" => 1e3,
         "M" => 1e6,
@@ -270,6 +272,7 @@ mod tests {
         assert_eq!(quantity("64Gi", false), Some(64 << 30));
         assert_eq!(quantity("16342364Ki", false), Some(16342364 * 1024));
         assert_eq!(quantity("1e3", false), Some(1000));
+        assert_eq!(quantity("5000000n", true), Some(5));
         assert_eq!(quantity("lots", false), None);
     }
 

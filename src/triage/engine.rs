@@ -47,6 +47,23 @@ pub struct Problem {
 }
 
 impl Problem {
+    /// `key()` hashed, without allocating: what the list compares on every rebuild.
+    pub fn id(&self) -> u64 {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        let event = (self.rule == "warning-events").then_some(self.what.as_str());
+        (
+            &self.context,
+            self.rule,
+            &self.namespace,
+            &self.object,
+            &self.uid,
+            event,
+        )
+            .hash(&mut h);
+        h.finish()
+    }
+
     /// What identifies the problem across refreshes (and for notifications).
     pub fn key(&self) -> String {
         format!(
@@ -75,8 +92,16 @@ pub struct Engine {
     pub problems: Vec<Problem>,
     resolved: Vec<Problem>,
     listed_at: i64,
+    /// When the list was last rebuilt: under churn it is rebuilt at most every `RELIST`.
+    listed: Option<std::time::Instant>,
     dirty: bool,
+    /// Bumped whenever the list is rebuilt, so a screen copies it only then.
+    pub generation: u64,
 }
+
+/// How often the problem list is rebuilt while rows keep changing: problems still show up
+/// within a quarter second, and a frame under churn does not rebuild it every time.
+const RELIST: std::time::Duration = std::time::Duration::from_millis(250);
 
 /// What changed in one refresh: for notifications.
 #[derive(Debug, Default)]
@@ -171,11 +196,14 @@ impl Engine {
         follows.retain(|(id, res), _| store.sheet(*id, res).is_some());
         slices.retain(|id, _| store.sheet(*id, &ResKey::new(SLICES.0, SLICES.1)).is_some());
         self.dirty |= changed;
-        if !self.dirty && now == self.listed_at {
+        let due = self.listed.is_none_or(|t| t.elapsed() >= RELIST);
+        if !due || (!self.dirty && now == self.listed_at) {
             return Changes::default();
         }
         self.dirty = false;
         self.listed_at = now;
+        self.listed = Some(std::time::Instant::now());
+        self.generation += 1;
         self.list(store, th, now)
     }
 
@@ -304,11 +332,11 @@ impl Engine {
                     ))
                 })
         });
-        let now_keys: HashSet<String> = out.iter().map(Problem::key).collect();
-        let old_keys: HashSet<String> = self.problems.iter().map(Problem::key).collect();
+        let now_keys: HashSet<u64> = out.iter().map(Problem::id).collect();
+        let old_keys: HashSet<u64> = self.problems.iter().map(Problem::id).collect();
         let mut changes = Changes::default();
         for p in &self.problems {
-            if !now_keys.contains(&p.key()) {
+            if !now_keys.contains(&p.id()) {
                 let mut gone = p.clone();
                 gone.resolved = Some(now);
                 changes.resolved.push(gone.clone());
@@ -317,11 +345,11 @@ impl Engine {
         }
         changes.appeared = out
             .iter()
-            .filter(|p| !old_keys.contains(&p.key()))
+            .filter(|p| !old_keys.contains(&p.id()))
             .cloned()
             .collect();
         self.resolved.retain(|p| {
-            p.resolved.is_some_and(|t| now - t < FADE_SECS) && !now_keys.contains(&p.key())
+            p.resolved.is_some_and(|t| now - t < FADE_SECS) && !now_keys.contains(&p.id())
         });
         self.problems = out;
         changes

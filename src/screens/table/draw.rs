@@ -5,7 +5,7 @@
 use super::TableScreen;
 use super::rows::{DisplayCol, Scope, SortBy};
 use crate::human::{age, stale_for};
-use crate::model::{ColumnKind, Row};
+use crate::model::{ColumnKind, Row, Usage};
 use crate::screens::DrawCtx;
 use crate::store::SheetState;
 use ratatui::Frame;
@@ -22,12 +22,47 @@ fn header_name(t: &TableScreen, c: DisplayCol) -> String {
     match c {
         DisplayCol::Cluster => "CLUSTER".into(),
         DisplayCol::Namespace => "NAMESPACE".into(),
+        DisplayCol::Cpu => "CPU".into(),
+        DisplayCol::Memory => "MEM".into(),
         DisplayCol::Cell(i) => t
             .rows
             .columns
             .get(i)
             .map(|c| c.name.to_uppercase())
             .unwrap_or_default(),
+    }
+}
+
+/// A pod's or node's usage, and for nodes the share of allocatable (`3200m 20%`).
+fn usage_text(t: &TableScreen, row: &Row, usage: Option<&Usage>, memory: bool) -> String {
+    let Some(u) = usage else {
+        return "n/a".into();
+    };
+    let node = t.rows.res.is("", "nodes");
+    let got = if node {
+        u.nodes.get(&row.name)
+    } else {
+        u.pods.get(&(row.namespace.clone(), row.name.clone()))
+    };
+    let Some(&(cpu, mem)) = got else {
+        return "-".into();
+    };
+    let (used, text) = if memory {
+        (mem, crate::screens::top::mebibytes(mem))
+    } else {
+        (cpu, crate::screens::top::cores(cpu))
+    };
+    let alloc = row
+        .fact(if memory {
+            "allocatable/memory"
+        } else {
+            "allocatable/cpu"
+        })
+        .and_then(|f| crate::triage::census::quantity(&f.value, !memory))
+        .filter(|a| *a > 0);
+    match alloc {
+        Some(a) if node => format!("{text} {}%", used * 100 / a),
+        _ => text,
     }
 }
 
@@ -38,8 +73,11 @@ fn cell_text(
     context: &str,
     c: DisplayCol,
     now: i64,
+    usage: Option<&Usage>,
 ) -> String {
     match c {
+        DisplayCol::Cpu => usage_text(t, row, usage, false),
+        DisplayCol::Memory => usage_text(t, row, usage, true),
         DisplayCol::Cluster => context.to_string(),
         DisplayCol::Namespace => row.namespace.clone(),
         DisplayCol::Cell(i) => match t.rows.columns.get(i).map(|c| &c.kind) {
@@ -189,12 +227,17 @@ pub fn draw(t: &TableScreen, f: &mut Frame, area: Rect, ctx: &DrawCtx) {
             Some((i, r.sheet, t.rows.context_of(*r), (stale, marked), row))
         })
         .collect();
+    let usage_of = |context: &str| match &ctx.store.clusters.by_context(context)?.usage {
+        Some(Ok(u)) => Some(u),
+        _ => None,
+    };
     let cells: Vec<Vec<String>> = visible
         .iter()
         .map(|(_, sheet, context, _, row)| {
+            let usage = usage_of(context);
             t.display
                 .iter()
-                .map(|d| cell_text(t, row, *sheet, context, *d, ctx.now))
+                .map(|d| cell_text(t, row, *sheet, context, *d, ctx.now, usage))
                 .collect()
         })
         .collect();

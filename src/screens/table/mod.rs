@@ -345,6 +345,23 @@ impl Screen for TableScreen {
         }
         self.display
             .extend((0..self.rows.columns.len()).map(DisplayCol::Cell));
+        // Usage columns where metrics.k8s.io answers for a cluster in scope.
+        let metrics = clusters.iter().any(|(id, _)| {
+            ctx.store
+                .clusters
+                .get(*id)
+                .is_some_and(|s| matches!(s.usage, Some(Ok(_))))
+        });
+        if metrics && (self.rows.res.is("", "pods") || self.rows.res.is("", "nodes")) {
+            // After the kubectl columns of the plain view, before the `-o wide` ones.
+            let at = self
+                .display
+                .iter()
+                .position(|d| matches!(d, DisplayCol::Cell(i) if self.rows.columns.get(*i).is_some_and(|c| c.priority > 0)))
+                .unwrap_or(self.display.len());
+            self.display
+                .splice(at..at, [DisplayCol::Cpu, DisplayCol::Memory]);
+        }
         self.cursor_col = self.cursor_col.min(self.display.len().saturating_sub(1));
         let focused = self.take_focus(ctx.store);
         self.follow_selection(ctx);

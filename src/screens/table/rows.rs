@@ -46,6 +46,9 @@ pub enum DisplayCol {
     Cluster,
     Namespace,
     Cell(usize),
+    /// Pods' and nodes' CPU and memory in use (metrics.k8s.io), looked up when drawn.
+    Cpu,
+    Memory,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -463,7 +466,12 @@ impl MergedRows {
         let kind = |i: usize| self.columns.get(i).map(|c| &c.kind);
         match &self.sort {
             SortBy::Default if self.res.is("", "events") => Order::Events,
-            SortBy::Default | SortBy::Name | SortBy::Col(DisplayCol::Namespace) => Order::Name,
+            // Usage changes every poll: ranking by it is `:top`'s job, the list keeps names.
+            SortBy::Default
+            | SortBy::Name
+            | SortBy::Col(DisplayCol::Namespace | DisplayCol::Cpu | DisplayCol::Memory) => {
+                Order::Name
+            }
             SortBy::Age => Order::Age,
             SortBy::Col(DisplayCol::Cluster) => Order::Cluster,
             SortBy::Col(DisplayCol::Cell(i)) if kind(*i) == Some(&ColumnKind::LastSeen) => {
