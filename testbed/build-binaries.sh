@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the testbed's Kubernetes binaries from the Go module proxy (the only source this
 # machine can reach) and caches them outside the repo. Rebuilds only what is missing.
-# usage: build-binaries.sh <out-dir>
+# usage: build-binaries.sh <out-dir> [all|kwok|etcd|kube|metrics-server]
 set -euo pipefail
 source "$(dirname "$0")/versions.env"
 OUT=${1:?output dir}
@@ -59,7 +59,32 @@ build_kwok() {
   if [[ -d $src ]]; then rm -rf "$OUT/kustomize"; cp -r "$src" "$OUT/kustomize"; chmod -R u+w "$OUT/kustomize"; fi
 }
 
+# metrics-server serves metrics.k8s.io from kwok's simulated kubelet /metrics/resource. Its own
+# go.mod has no replace lines, so `go install` works; the version is stamped the way its Makefile
+# does (kwokctl reads `metrics-server --version`). The kustomize base in the module zip (APIService,
+# Service, RBAC, Deployment) is copied next to it: kwokctl keeps the APIService and turns the
+# Service into an ExternalName for 127.0.0.1, so nothing is fetched from GitHub.
+build_metrics_server() {
+  local bin=$OUT/metrics-server-$METRICS_SERVER_VERSION man=$OUT/metrics-server-$METRICS_SERVER_VERSION-manifests
+  if [[ ! -x $bin ]]; then
+    log "building metrics-server $METRICS_SERVER_VERSION"
+    local w ldf="-s -w" kv; w=$(mktemp -d); trap 'rm -rf "$w"' RETURN
+    for kv in "gitVersion=$METRICS_SERVER_VERSION" "gitTreeState=clean" "buildDate=$(date -u +%Y-%m-%dT%H:%M:%SZ)"; do
+      ldf="$ldf -X k8s.io/client-go/pkg/version.$kv"
+    done
+    GOBIN="$w" go install -trimpath -ldflags "$ldf" "sigs.k8s.io/metrics-server/cmd/metrics-server@$METRICS_SERVER_VERSION"
+    mv "$w/metrics-server" "$bin"
+    "$bin" --version >&2
+  fi
+  if [[ ! -f $man/base/kustomization.yaml ]]; then
+    local src; src=$(go mod download -json "sigs.k8s.io/metrics-server@$METRICS_SERVER_VERSION" |
+      python3 -c 'import json,sys;print(json.load(sys.stdin)["Dir"])')/manifests/base
+    [[ -f $src/kustomization.yaml ]] || { log "no manifests/base in the metrics-server module"; exit 1; }
+    rm -rf "$man"; mkdir -p "$man"; cp -r "$src" "$man/base"; chmod -R u+w "$man"
+  fi
+}
+
 case "${2:-all}" in
-  all) build_kwok; build_etcd; build_kube ;;
-  kwok) build_kwok ;; etcd) build_etcd ;; kube) build_kube ;;
+  all) build_kwok; build_etcd; build_kube; build_metrics_server ;;
+  kwok) build_kwok ;; etcd) build_etcd ;; kube) build_kube ;; metrics-server) build_metrics_server ;;
 esac

@@ -3,11 +3,16 @@
 # server, tear-down checks, scale mode. Sourced by tb after lib.sh.
 
 # The kwokctl options file (binaries, 127.0.0.1, flags) for every cluster.
+# TB_METRICS_SERVER=0: clusters created from it run no metrics-server (no scrapes during benchmarks).
 render_kwokctl_config() {   # [out-dir]
-  sed -e "s|@BIN@|$BIN|g" -e "s|@K8S_VERSION@|$K8S_VERSION|g" "$TB_SRC/kwok/kwokctl.yaml" >"${1:-$WORK}/kwokctl.yaml"
+  local drop=()
+  [[ ${TB_METRICS_SERVER:-1} == 0 ]] && drop=(-e '/^  enable: \[metrics-server\]$/d')
+  sed "${drop[@]}" -e "s|@MS_BIN@|$MS_BIN|g" -e "s|@MS_MANIFESTS@|$MS_MANIFESTS|g" -e "s|@BIN@|$BIN|g" \
+    -e "s|@K8S_VERSION@|$K8S_VERSION|g" "$TB_SRC/kwok/kwokctl.yaml" >"${1:-$WORK}/kwokctl.yaml"
 }
 
-# kwok's own fast stages + the chaos failure stage + ours + logs/exec/port-forward rules.
+# kwok's own fast stages + the chaos failure stage + ours + logs/exec/port-forward rules + the
+# simulated kubelet /metrics/resource endpoint and per-container usage (for metrics-server).
 # (Supplying any Stage means kwokctl adds none of its defaults, so the defaults are listed here.)
 render_kwok_config() {   # <helper-port> [out-dir]
   local port=$1 out=${2:-$WORK} f
@@ -18,6 +23,8 @@ render_kwok_config() {   # <helper-port> [out-dir]
       cat "$BIN/kustomize/stage/$f"; printf '\n---\n'
     done
     cat "$TB_SRC/kwok/stages.yaml"; printf '\n---\n'
+    cat "$BIN/kustomize/metrics/resource/metrics-resource.yaml"; printf '\n---\n'
+    cat "$TB_SRC/kwok/usage.yaml"; printf '\n---\n'
     sed -e "s|@WORK@|$WORK|g" -e "s|@HELPER_PORT@|$port|g" "$TB_SRC/kwok/debug.yaml"
   } >"$out/kwok-config.yaml"
 }
@@ -78,8 +85,12 @@ ensure_cluster() {
   local name=$1 t0 logf=$WORK/logs/kwokctl-$1.log
   t0=$(now_ms)
   if cluster_exists "$name"; then
-    local c all=1
-    for c in etcd kube-apiserver kube-controller-manager kube-scheduler kwok-controller; do
+    local c all=1 cs=(etcd kube-apiserver kube-controller-manager kube-scheduler kwok-controller)
+    if has_metrics_server "$name"; then cs+=(metrics-server)
+    elif [[ ${TB_METRICS_SERVER:-1} != 0 ]]; then
+      log "$name: created without metrics-server (kubectl top fails); tb down + tb up recreates it"
+    fi
+    for c in "${cs[@]}"; do
       component_running "$name" "$c" || all=0
     done
     ((all)) && return 0

@@ -8,6 +8,9 @@ source "$TB_SRC/versions.env"
 
 # Binaries are cached outside the repo, keyed on every component version.
 BIN=${FLOTILLA_TESTBED_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/flotilla/testbed}/k8s-${K8S_VERSION}_etcd-${ETCD_VERSION}_kwok-${KWOK_VERSION}
+# metrics-server is versioned inside that dir (adding or bumping it keeps the other binaries).
+MS_BIN=$BIN/metrics-server-$METRICS_SERVER_VERSION
+MS_MANIFESTS=$BIN/metrics-server-$METRICS_SERVER_VERSION-manifests/base
 # Everything that runs lives under the repo's build output.
 WORK=$REPO/target/testbed
 KCFG=$WORK/kubeconfig                 # the one kubeconfig users and tests see (contexts dev/staging/prod)
@@ -55,7 +58,17 @@ have_binaries() {
   for b in kube-apiserver kube-controller-manager kube-scheduler kubectl etcd kwok kwokctl; do
     [[ -x $BIN/$b ]] || return 1
   done
-  [[ -d $BIN/kustomize/stage ]]
+  [[ -d $BIN/kustomize/stage && -d $BIN/kustomize/metrics && -x $MS_BIN && -f $MS_MANIFESTS/kustomization.yaml ]]
+}
+
+# Clusters created before metrics-server was part of the testbed have no such component.
+# (kwok.yaml lists a component's binary only when it runs; patches name it either way.)
+has_metrics_server() { grep -q '^  binary: .*/bin/metrics-server$' "$(cluster_dir "$1")/kwok.yaml" 2>/dev/null; }
+# metrics.k8s.io serves node and pod usage (kubectl top fails until the first CPU rates exist).
+metrics_answer() {
+  local out
+  out=$(kc "$1" top nodes --no-headers 2>/dev/null) && [[ -n $out ]] &&
+    out=$(kc "$1" top pods -A --no-headers 2>/dev/null) && [[ -n $out ]]
 }
 
 # Wait until <cluster>'s apiserver answers /readyz (admin credentials), up to $2 seconds.
