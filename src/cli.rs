@@ -1,4 +1,5 @@
-//! Command-line interface: the TUI's flags, and the `audit` subcommands that run without it.
+//! Command-line interface: the TUI's flags, the `audit` subcommands that run without it, and
+//! `watch`, the notifying engine without a terminal.
 
 use crate::ops::audit;
 use clap::{Parser, Subcommand};
@@ -48,6 +49,53 @@ pub enum Command {
         #[command(subcommand)]
         action: AuditCommand,
     },
+    /// Without a terminal: watch clusters and send triage notifications to the webhooks of
+    /// `[notify]` in config.toml, one line on stdout per message sent. Stops on SIGINT or
+    /// SIGTERM (exit 0).
+    Watch(WatchArgs),
+}
+
+/// `flotilla watch`'s own flags; the cluster flags may also come before `watch`.
+#[derive(clap::Args, Debug, Clone, PartialEq, Default)]
+pub struct WatchArgs {
+    /// Send triage changes to the configured webhooks (the only thing `watch` does so far).
+    #[arg(long)]
+    pub notify: bool,
+    /// Kubeconfig file(s); repeatable.
+    #[arg(long, value_name = "PATH")]
+    pub kubeconfig: Vec<PathBuf>,
+    /// Context name or glob; repeatable.
+    #[arg(long, value_name = "NAME")]
+    pub context: Vec<String>,
+    /// Every context in the kubeconfig.
+    #[arg(short = 'A', long)]
+    pub all_contexts: bool,
+    /// A named fleet from config.toml.
+    #[arg(long, value_name = "NAME")]
+    pub fleet: Option<String>,
+    /// Log file (default: flotilla.log in the state dir).
+    #[arg(long, value_name = "PATH")]
+    pub log_file: Option<PathBuf>,
+    /// Stop after this many seconds (exit 0), e.g. for a cron job or a test.
+    #[arg(long = "for", value_name = "SECS")]
+    pub for_secs: Option<u64>,
+}
+
+impl Cli {
+    /// `flotilla [flags] watch [flags]`: the flags of both places, together.
+    pub fn merge_watch(&self, w: &WatchArgs) -> Cli {
+        let mut cli = Cli {
+            kubeconfig: self.kubeconfig.clone(),
+            context: self.context.clone(),
+            all_contexts: self.all_contexts || w.all_contexts,
+            fleet: w.fleet.clone().or_else(|| self.fleet.clone()),
+            log_file: w.log_file.clone().or_else(|| self.log_file.clone()),
+            ..Cli::default()
+        };
+        cli.kubeconfig.extend(w.kubeconfig.iter().cloned());
+        cli.context.extend(w.context.iter().cloned());
+        cli
+    }
 }
 
 #[derive(Subcommand, Debug, Clone, PartialEq)]
@@ -87,10 +135,9 @@ fn since(s: &str) -> Result<jiff::Timestamp, String> {
         })
 }
 
-/// Runs a subcommand. Errors that are the user's to fix are one line on stderr and exit 2,
-/// as for the TUI.
-pub fn run(command: &Command) -> ExitCode {
-    let Command::Audit { action } = command;
+/// Runs an `audit` subcommand. Errors that are the user's to fix are one line on stderr and
+/// exit 2, as for the TUI.
+pub fn run(action: &AuditCommand) -> ExitCode {
     let file = match action {
         AuditCommand::Verify { file } | AuditCommand::Export { file, .. } => file,
     };
@@ -117,7 +164,7 @@ pub fn run(command: &Command) -> ExitCode {
     }
 }
 
-fn user_error(msg: &str) -> ExitCode {
+pub fn user_error(msg: &str) -> ExitCode {
     eprintln!("flotilla: {msg}");
     ExitCode::from(2)
 }

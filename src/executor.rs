@@ -25,6 +25,8 @@ pub struct Executor {
     /// Where mutations are audited; opened at the first one.
     audit_path: std::path::PathBuf,
     audit: Option<Result<Arc<AuditLog>, String>>,
+    /// Webhook posts; started at the first notification.
+    notify: crate::notify::Sender,
 }
 
 /// Output an `:exec` keeps per container.
@@ -50,6 +52,7 @@ impl Executor {
             forwards: HashMap::new(),
             audit_path: crate::ops::audit::default_path(),
             audit: None,
+            notify: crate::notify::Sender::default(),
         }
     }
 
@@ -313,6 +316,7 @@ impl Executor {
                 };
                 tokio::spawn(run::run(batch, jobs));
             }
+            Effect::Notify(message) => self.notify.send(message),
             other => return Some(other),
         }
         None

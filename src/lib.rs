@@ -17,6 +17,7 @@ pub mod kinds;
 pub mod logs;
 pub mod modal;
 pub mod model;
+pub mod notify;
 pub mod ops;
 pub mod screens;
 pub mod shell;

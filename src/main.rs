@@ -1,6 +1,6 @@
 use clap::Parser;
 use flotilla::app::App;
-use flotilla::cli::Cli;
+use flotilla::cli::{Cli, Command};
 use flotilla::cluster::{credentials, kubeconfig};
 use flotilla::executor::Executor;
 use std::process::ExitCode;
@@ -41,10 +41,28 @@ fn main() -> ExitCode {
         return ExitCode::from(u8::try_from(code).unwrap_or(1));
     }
     let cli = Cli::parse();
-    // Subcommands are tools that run without the TUI, the runtime or the log file.
-    if let Some(command) = &cli.subcommand {
-        return flotilla::cli::run(command);
-    }
+    let mode = match &cli.subcommand {
+        // Audit tools run without the TUI, the runtime or the log file.
+        Some(Command::Audit { action }) => return flotilla::cli::run(action),
+        Some(Command::Watch(w)) => {
+            let mode = Mode::Watch {
+                notify: w.notify,
+                for_secs: w.for_secs,
+            };
+            return start(cli.merge_watch(w), mode);
+        }
+        None => Mode::Tui,
+    };
+    start(cli, mode)
+}
+
+/// The terminal UI, or `flotilla watch` without a terminal.
+enum Mode {
+    Tui,
+    Watch { notify: bool, for_secs: Option<u64> },
+}
+
+fn start(cli: Cli, mode: Mode) -> ExitCode {
     let _guard = init_logging(&cli);
     if let Err(e) = color_eyre::install() {
         eprintln!("flotilla: {e}");
@@ -60,7 +78,7 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(run(cli)) {
+    match runtime.block_on(run(cli, mode)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failure::User(msg)) => {
             eprintln!("flotilla: {msg}");
@@ -73,10 +91,30 @@ fn main() -> ExitCode {
     }
 }
 
-async fn run(cli: Cli) -> Result<(), Failure> {
+async fn run(cli: Cli, mode: Mode) -> Result<(), Failure> {
     let modes = flotilla::screens::modes();
     let config = flotilla::config::load(cli.theme.as_deref(), &modes)
         .map_err(|e| Failure::User(format!("configuration: {e}")))?;
+    // Said before connecting anywhere: without webhooks there is nothing to watch for.
+    let watch = match mode {
+        Mode::Tui => None,
+        Mode::Watch { notify: false, .. } => {
+            return Err(Failure::User(
+                "watch: nothing to do without --notify".into(),
+            ));
+        }
+        Mode::Watch { for_secs, .. } => {
+            let plan = flotilla::notify::Plan::from_settings(&config.settings.notify)
+                .map_err(|e| Failure::User(format!("configuration: {e}")))?;
+            if plan.hooks.is_empty() {
+                return Err(Failure::User(
+                    "watch --notify: no webhook configured ([[notify.webhook]] in config.toml)"
+                        .into(),
+                ));
+            }
+            Some((plan, for_secs))
+        }
+    };
     let mut loaded =
         kubeconfig::load(&kubeconfig::kubeconfig_paths(&cli.kubeconfig)).map_err(Failure::User)?;
     for p in &loaded.problems {
@@ -106,7 +144,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
     let audit_log = flotilla::ops::audit::path_for(&config.settings);
     let mut app = App::new(loaded.contexts, &live, config);
-    if cli.read_only {
+    if cli.read_only || watch.is_some() {
         app.policy.make_read_only();
     }
     if !loaded.problems.is_empty() {
@@ -117,6 +155,14 @@ async fn run(cli: Cli) -> Result<(), Failure> {
     }
     debug_panic();
     let executor = Executor::new(loaded.config, tx).with_audit_log(audit_log);
+    if let Some((plan, for_secs)) = watch {
+        for p in &loaded.problems {
+            eprintln!("flotilla: kubeconfig: {p}");
+        }
+        return flotilla::notify::headless::run(app, executor, rx, &plan, for_secs)
+            .await
+            .map_err(Failure::User);
+    }
     flotilla::tui::run(app, executor, rx)
         .await
         .map_err(Failure::Bug)

@@ -87,6 +87,8 @@ pub struct App {
     pub policy: mutate::Policy,
     confirming: HashMap<u64, mutate::Confirming>,
     batches: HashMap<u64, mutate::Batch>,
+    /// Triage notifications (`[notify]`), app-wide rather than only while `:triage` is open.
+    pub notify: Option<crate::notify::Watch>,
 }
 
 impl App {
@@ -94,6 +96,7 @@ impl App {
     /// returns the connections to start.
     pub fn new(contexts: Vec<ContextEntry>, live: &[String], config: Config) -> App {
         let favourites = config.settings.favourite_namespaces.clone();
+        let notify = crate::notify::Watch::for_tui(&config.settings.notify);
         let mut app = App {
             store: Store::default(),
             config,
@@ -112,6 +115,7 @@ impl App {
             policy: mutate::Policy::default(),
             confirming: HashMap::new(),
             batches: HashMap::new(),
+            notify,
         };
         app.policy = mutate::Policy::from_settings(&app.config.settings);
         for name in live {
@@ -209,6 +213,11 @@ impl App {
     fn tick(&mut self) {
         self.with_top(|s, ctx| s.refresh(ctx));
         self.plan_watches();
+        if let Some(n) = &mut self.notify {
+            let now = jiff::Timestamp::now().as_second();
+            let out = n.tick(&self.store, &self.config.thresholds, now);
+            self.effects.extend(out.into_iter().map(Effect::Notify));
+        }
         if self
             .flash
             .as_ref()
@@ -222,6 +231,9 @@ impl App {
         let mut needs = Vec::new();
         for e in &self.screens {
             e.screen.needs(&self.store, &mut needs);
+        }
+        if self.notify.is_some() {
+            crate::screens::triage::triage_needs(&self.store, &mut needs);
         }
         let mut wanted: Vec<Wanted> = Vec::new();
         for need in needs {

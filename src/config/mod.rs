@@ -53,6 +53,9 @@ pub struct Settings {
     /// `[triage]`: thresholds (`pending = "5m"`) and rules switched off.
     #[serde(default)]
     pub triage: crate::triage::TriageSettings,
+    /// `[notify]`: webhooks told of triage changes.
+    #[serde(default)]
+    pub notify: crate::notify::NotifySettings,
 }
 
 #[derive(Deserialize, Default, Debug, Clone, Copy, PartialEq, Eq)]
@@ -164,6 +167,8 @@ pub fn load(theme_override: Option<&str>, modes: &[&str]) -> Result<Config, Stri
         }
     };
     let thresholds = crate::triage::Thresholds::from_settings(&settings.triage)
+        .map_err(|e| format!("{}: {e}", file("config.toml").unwrap_or_default().display()))?;
+    crate::notify::Plan::from_settings(&settings.notify)
         .map_err(|e| format!("{}: {e}", file("config.toml").unwrap_or_default().display()))?;
     Ok(Config {
         settings,

@@ -112,5 +112,7 @@ pub enum Effect {
         name: String,
         text: String,
     },
+    /// POST a triage notification to a webhook (`[notify]`); fire and forget.
+    Notify(crate::notify::Outgoing),
     Quit,
 }
