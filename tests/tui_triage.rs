@@ -304,6 +304,7 @@ async fn top_ranks_usage_where_metrics_server_runs_and_says_why_not_elsewhere() 
     let Some(tb) = common::testbed() else { return };
     let mut h = Harness::new(&tb.kubeconfig, &ALL);
     h.command("top");
+    h.filter("postgres-0");
     let served = |c: &str| {
         tb.kubectl(c, &["get", "apiservice", "v1beta1.metrics.k8s.io"])
             .status
@@ -311,12 +312,17 @@ async fn top_ranks_usage_where_metrics_server_runs_and_says_why_not_elsewhere() 
     };
     for c in ALL {
         if served(c) {
-            // kubectl top sees the crasher: so does flotilla, on that cluster's row.
+            // kubectl top sees the seeded postgres-0: so does flotilla, on that cluster's row.
+            let top = tb.kubectl_ok(
+                c,
+                &["top", "pod", "postgres-0", "-n", "data", "--no-headers"],
+            );
+            assert!(top.contains("postgres-0"), "{top}");
             let ok = h
                 .pump_until(Duration::from_secs(120), |h| {
-                    h.lines_with(&[c, "shop", "crasher"])
+                    h.lines_with(&[c, "data", "postgres-0"])
                         .iter()
-                        .any(|l| l.contains("Mi"))
+                        .any(|l| l.contains("m ") && l.contains("Mi"))
                 })
                 .await;
             assert!(ok, "{c}: usage listed:\n{}", h.screen(160, 60));

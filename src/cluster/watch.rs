@@ -44,6 +44,9 @@ enum Outcome {
     Relist,
     /// A transient failure; try again after backing off.
     Retry(String),
+    /// Nothing arrived, not even a bookmark, within the liveness deadline; `heard` lines
+    /// (bookmarks too) arrived before that.
+    Silent { heard: usize },
     /// Nobody listens any more.
     Closed,
 }
@@ -101,6 +104,10 @@ impl WatchTask {
             };
             let mut rv = rv;
             let mut broken = false;
+            // A quiet kind (nodes, CronJobs) can miss a bookmark on a busy server: the first
+            // silence only reconnects; it is reported when the reconnect fails or the new
+            // stream is silent too.
+            let mut silent = false;
             loop {
                 let opened = Instant::now();
                 match self
@@ -108,6 +115,7 @@ impl WatchTask {
                     .await
                 {
                     Outcome::Ended { events } => {
+                        silent &= events == 0;
                         if events == 0 && opened.elapsed() < QUICK_END {
                             tokio::time::sleep(backoff.next_wait()).await;
                         } else {
@@ -121,8 +129,22 @@ impl WatchTask {
                         }
                         break;
                     }
+                    Outcome::Silent { heard } if !silent || heard > 0 => silent = true,
+                    Outcome::Silent { .. } => {
+                        broken = true;
+                        let why = format!("watch silent for {}s", LIVENESS.as_secs());
+                        if !self.send(WatchEvent::Failed(why)) {
+                            return;
+                        }
+                        tokio::time::sleep(backoff.next_wait()).await;
+                    }
                     Outcome::Retry(why) => {
                         broken = true;
+                        let why = if std::mem::take(&mut silent) {
+                            format!("watch silent for {}s, then {why}", LIVENESS.as_secs())
+                        } else {
+                            why
+                        };
                         if !self.send(WatchEvent::Failed(why)) {
                             return;
                         }
@@ -222,11 +244,11 @@ impl WatchTask {
         }
         let mut lines = stream.lines();
         let mut events = 0;
+        // Anything heard, bookmarks included: the stream was alive before a silence.
+        let mut heard = 0;
         loop {
             let line = match tokio::time::timeout(LIVENESS, lines.next()).await {
-                Err(_) => {
-                    return Outcome::Retry(format!("watch silent for {}s", LIVENESS.as_secs()));
-                }
+                Err(_) => return Outcome::Silent { heard },
                 Ok(None) => return Outcome::Ended { events },
                 Ok(Some(Err(e))) => return Outcome::Retry(format!("watch: {e}")),
                 Ok(Some(Ok(line))) => line,
@@ -249,6 +271,7 @@ impl WatchTask {
                 .map(|o| o.metadata.resource_version.clone())
                 .filter(|v| !v.is_empty())
                 .unwrap_or_else(|| ev.object.metadata.resource_version.clone());
+            heard += 1;
             tracing::debug!(res = %self.res.key, kind = %ev.kind, rows = ev.object.rows.len(), "watch event");
             let sent = match ev.kind.as_str() {
                 "ADDED" | "MODIFIED" => {

@@ -42,7 +42,13 @@ pub struct TriageScreen {
     filter: String,
     /// The engine generation `lines` were built from.
     built: Option<u64>,
+    /// When the engine last caught up: under churn at most every `RELIST`.
+    refreshed: Option<std::time::Instant>,
 }
+
+/// How often the list follows the store while rows keep changing: problems still show up
+/// within a quarter second, and a frame under churn does not rebuild the list every time.
+const RELIST: std::time::Duration = std::time::Duration::from_millis(250);
 
 impl TriageScreen {
     pub fn problems(&self) -> &[Problem] {
@@ -166,6 +172,10 @@ impl Screen for TriageScreen {
     }
 
     fn refresh(&mut self, ctx: &mut Ctx) {
+        if self.refreshed.is_some_and(|t| t.elapsed() < RELIST) {
+            return;
+        }
+        self.refreshed = Some(std::time::Instant::now());
         self.engine
             .refresh(ctx.store, &ctx.config.thresholds, ctx.now);
         if self.built != Some(self.engine.generation) {

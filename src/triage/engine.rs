@@ -92,16 +92,10 @@ pub struct Engine {
     pub problems: Vec<Problem>,
     resolved: Vec<Problem>,
     listed_at: i64,
-    /// When the list was last rebuilt: under churn it is rebuilt at most every `RELIST`.
-    listed: Option<std::time::Instant>,
     dirty: bool,
     /// Bumped whenever the list is rebuilt, so a screen copies it only then.
     pub generation: u64,
 }
-
-/// How often the problem list is rebuilt while rows keep changing: problems still show up
-/// within a quarter second, and a frame under churn does not rebuild it every time.
-const RELIST: std::time::Duration = std::time::Duration::from_millis(250);
 
 /// What changed in one refresh: for notifications.
 #[derive(Debug, Default)]
@@ -196,13 +190,11 @@ impl Engine {
         follows.retain(|(id, res), _| store.sheet(*id, res).is_some());
         slices.retain(|id, _| store.sheet(*id, &ResKey::new(SLICES.0, SLICES.1)).is_some());
         self.dirty |= changed;
-        let due = self.listed.is_none_or(|t| t.elapsed() >= RELIST);
-        if !due || (!self.dirty && now == self.listed_at) {
+        if !self.dirty && now == self.listed_at {
             return Changes::default();
         }
         self.dirty = false;
         self.listed_at = now;
-        self.listed = Some(std::time::Instant::now());
         self.generation += 1;
         self.list(store, th, now)
     }

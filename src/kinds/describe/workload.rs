@@ -101,7 +101,14 @@ pub fn deployment(d: &Value, related: &Related) -> Vec<String> {
     match related.items(Slot::ReplicaSets) {
         Ok(all) => {
             let uid = s(d, "/metadata/uid");
-            let mine: Vec<&Value> = all.iter().filter(|rs| controlled_by(rs, uid)).collect();
+            let mut mine: Vec<&Value> = all.iter().filter(|rs| controlled_by(rs, uid)).collect();
+            // kubectl lists them oldest first (it sorts by creation time, then name).
+            mine.sort_by_key(|rs| {
+                (
+                    s(rs, "/metadata/creationTimestamp").to_string(),
+                    s(rs, "/metadata/name").to_string(),
+                )
+            });
             let new = new_replica_set(d, &mine);
             if !mine.is_empty() {
                 let old: Vec<&Value> = mine
