@@ -62,31 +62,34 @@ pub fn spawn(
         let (mut healthy, mut metrics) = rediscover(&client, &send).await;
         let mut since_discovery = tokio::time::Instant::now();
         let mut polled: Option<tokio::time::Instant> = None;
+        // Usage is polled in a task of its own (one in flight), so a slow or frozen
+        // metrics-server never delays the health probe; dropping the guard (the connection
+        // ending) stops it.
+        let mut poll: Option<AbortOnDrop<ClusterEvent>> = None;
         loop {
             tokio::time::sleep(PROBE_EVERY).await;
-            // Usage is polled beside the probe (never more than one poll in flight), so a
-            // slow metrics-server delays neither the badge nor anything else.
-            let due =
-                metrics && healthy && polled.is_none_or(|t| t.elapsed() >= super::metrics::EVERY);
-            let usage = async {
-                if due {
-                    Some(super::metrics::poll(&client).await)
-                } else {
-                    None
-                }
-            };
-            let started = tokio::time::Instant::now();
-            let (probe, usage) =
-                tokio::join!(tokio::time::timeout(PROBE_TIMEOUT, readyz(&client)), usage);
-            if let Some(u) = usage {
+            if let Some(mut p) = poll.take_if(|p| p.0.is_finished())
+                && let Ok(u) = (&mut p.0).await
+            {
                 polled = Some(tokio::time::Instant::now());
                 if !send(u) {
                     return;
                 }
             }
+            let due = metrics
+                && healthy
+                && poll.is_none()
+                && polled.is_none_or(|t| t.elapsed() >= super::metrics::EVERY);
+            if due {
+                let client = client.clone();
+                poll = Some(AbortOnDrop(tokio::spawn(async move {
+                    super::metrics::poll(&client).await
+                })));
+            }
+            let started = tokio::time::Instant::now();
+            let probe = tokio::time::timeout(PROBE_TIMEOUT, readyz(&client)).await;
             let now_ok = matches!(probe, Ok(Ok(())));
-            // With a poll beside it the probe's own time is not known; skip that sample.
-            if now_ok && !due && !send(ClusterEvent::Latency(started.elapsed())) {
+            if now_ok && !send(ClusterEvent::Latency(started.elapsed())) {
                 return;
             }
             let health = match probe {
@@ -106,6 +109,15 @@ pub fn spawn(
             }
         }
     })
+}
+
+/// A task that is aborted when its handle is dropped.
+struct AbortOnDrop<T>(tokio::task::JoinHandle<T>);
+
+impl<T> Drop for AbortOnDrop<T> {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 /// Sends the discovered resources and the resulting health; returns whether it worked and
