@@ -74,6 +74,13 @@ pub fn clean_lines(s: &str) -> Vec<String> {
     s.lines().map(clean).collect()
 }
 
+/// Whether `text` holds every word of a lowercase `filter` (in any order, any case): the
+/// `/` filter of the fleet, triage and top lists.
+pub fn has_words(filter: &str, text: &str) -> bool {
+    let text = text.to_lowercase();
+    filter.split_whitespace().all(|w| text.contains(w))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

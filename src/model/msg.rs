@@ -87,6 +87,15 @@ pub struct Usage {
     pub nodes: std::collections::HashMap<String, (i64, i64)>,
 }
 
+impl Usage {
+    /// What all nodes use together: (millicores, bytes).
+    pub fn nodes_total(&self) -> (i64, i64) {
+        self.nodes
+            .values()
+            .fold((0, 0), |(a, b), (c, d)| (a + c, b + d))
+    }
+}
+
 #[derive(Debug)]
 pub enum WatchEvent {
     /// A (re)list began; rows not re-sent before `Synced` are gone.

@@ -204,17 +204,10 @@ impl EventsScreen {
         let Some(e) = self.events.get(self.cursor) else {
             return;
         };
-        let Some((kind, name)) = e.object.split_once('/') else {
-            ctx.error(format!("this event names no object ({:?})", e.object));
-            return;
-        };
-        let Some(info) = crate::kinds::resource::resolve(kind, ctx.known_resources()) else {
-            ctx.error(format!("no list for {kind:?} objects"));
-            return;
-        };
-        let view =
-            TableScreen::at_object(info.key.clone(), ctx, e.cluster, &e.namespace, name, None);
-        ctx.push(Box::new(view));
+        match TableScreen::at_named(&e.object, ctx, e.cluster, &e.namespace) {
+            Ok(view) => ctx.push(Box::new(view)),
+            Err(why) => ctx.error(why),
+        }
     }
 }
 

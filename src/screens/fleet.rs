@@ -188,10 +188,7 @@ impl Screen for FleetScreen {
             total.add(&counts);
             let used = match &slot.usage {
                 Some(Ok(u)) => {
-                    let sum = u
-                        .nodes
-                        .values()
-                        .fold((0, 0), |(a, b), (c, d)| (a + c, b + d));
+                    let sum = u.nodes_total();
                     total_used = Some(total_used.map_or(sum, |(a, b)| (a + sum.0, b + sum.1)));
                     Some(sum)
                 }

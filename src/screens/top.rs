@@ -97,8 +97,8 @@ impl TopScreen {
         }
         if !self.filter.is_empty() {
             lines.retain(|l: &Line| {
-                let text = format!("{} {} {}", l.context, l.namespace, l.name).to_lowercase();
-                self.filter.split_whitespace().all(|w| text.contains(w))
+                let text = format!("{} {} {}", l.context, l.namespace, l.name);
+                crate::text::has_words(&self.filter, &text)
             });
         }
         let by_memory = self.by_memory;

@@ -99,8 +99,7 @@ impl TriageScreen {
                     p.what,
                     p.message
                 );
-                let text = text.to_lowercase();
-                self.filter.split_whitespace().all(|w| text.contains(w))
+                crate::text::has_words(&self.filter, &text)
             });
         }
         self.lines = lines;
@@ -121,19 +120,24 @@ impl TriageScreen {
             ctx.info(format!("{}: {}", p.context, p.what));
             return;
         }
-        let (res, uid) = if p.uid.is_empty() {
+        let view = if p.uid.is_empty() {
             // A group of events: the object they are about.
-            let kind = p.object.split_once('/').map_or("", |(k, _)| k);
-            let Some(info) = crate::kinds::resource::resolve(kind, ctx.known_resources()) else {
-                ctx.error(format!("no list for {kind:?} objects"));
-                return;
-            };
-            (info.key.clone(), None)
+            TableScreen::at_named(&p.object, ctx, p.cluster, &p.namespace)
         } else {
-            (p.res.clone(), Some(p.uid.as_str()))
+            let uid = Some(p.uid.as_str());
+            Ok(TableScreen::at_object(
+                p.res.clone(),
+                ctx,
+                p.cluster,
+                &p.namespace,
+                &p.name,
+                uid,
+            ))
         };
-        let view = TableScreen::at_object(res, ctx, p.cluster, &p.namespace, &p.name, uid);
-        ctx.push(Box::new(view));
+        match view {
+            Ok(view) => ctx.push(Box::new(view)),
+            Err(e) => ctx.error(e),
+        }
     }
 }
 

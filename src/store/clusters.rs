@@ -143,10 +143,7 @@ impl Clusters {
                     if slot.usage_history.len() == LATENCIES {
                         slot.usage_history.pop_front();
                     }
-                    let total = u
-                        .nodes
-                        .values()
-                        .fold((0, 0), |(a, b), (c, d)| (a + c, b + d));
+                    let total = u.nodes_total();
                     slot.usage_history.push_back(total);
                 }
                 slot.usage = Some(u);

@@ -94,6 +94,29 @@ impl TableScreen {
         view
     }
 
+    /// The list with the cursor on an object named as kubectl and events name it
+    /// (`pod/crasher`); says why when the name is not one or no resource lists that kind.
+    pub fn at_named(
+        object: &str,
+        ctx: &Ctx,
+        cluster: ClusterId,
+        namespace: &str,
+    ) -> Result<Self, String> {
+        let Some((kind, name)) = object.split_once('/') else {
+            return Err(format!("{object:?} names no object (kind/name)"));
+        };
+        let info = crate::kinds::resource::resolve(kind, ctx.known_resources())
+            .ok_or_else(|| format!("no list for {kind:?} objects"))?;
+        Ok(Self::at_object(
+            info.key.clone(),
+            ctx,
+            cluster,
+            namespace,
+            name,
+            None,
+        ))
+    }
+
     /// Puts the cursor on the object a jump asked for, once it is listed.
     fn take_focus(&mut self, store: &Store) -> bool {
         let Some((cluster, name, uid)) = &self.focus else {
