@@ -13,6 +13,8 @@ use crate::ui::grid::{self, Grid, GridRow, Width};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::Span;
+use std::collections::HashMap;
+use std::sync::Arc;
 
 pub const MODE: &str = "triage";
 
@@ -27,7 +29,7 @@ pub fn open(args: &str, _ctx: &mut Ctx) -> Result<Box<dyn Screen>, String> {
 
 /// One line of the list: a problem, or the same problem on several clusters.
 struct Line {
-    problem: Problem,
+    problem: Arc<Problem>,
     clusters: Vec<String>,
 }
 
@@ -51,40 +53,37 @@ pub struct TriageScreen {
 const RELIST: std::time::Duration = std::time::Duration::from_millis(250);
 
 impl TriageScreen {
-    pub fn problems(&self) -> &[Problem] {
+    pub fn problems(&self) -> &[Arc<Problem>] {
         &self.engine.problems
     }
 
     fn rebuild(&mut self) {
         let mut lines: Vec<Line> = Vec::new();
+        // Folded: the line each problem joins, by what it is regardless of cluster.
+        let mut folds: HashMap<(&str, &str, &str, &str, bool), usize> = HashMap::new();
         for p in self.engine.listed() {
-            if self.collapse
-                && let Some(l) = lines.iter_mut().find(|l| {
-                    let q = &l.problem;
-                    (
-                        &q.namespace,
-                        &q.object,
-                        q.rule,
-                        &q.what,
-                        q.resolved.is_some(),
-                    ) == (
-                        &p.namespace,
-                        &p.object,
-                        p.rule,
-                        &p.what,
-                        p.resolved.is_some(),
-                    )
-                })
-            {
-                l.clusters.push(p.context.clone());
-                l.problem.since = l.problem.since.max(p.since);
-                if p.rule == "warning-events" {
-                    l.problem.count += p.count;
+            if self.collapse {
+                let key = (
+                    p.namespace.as_str(),
+                    p.object.as_str(),
+                    p.rule,
+                    p.what.as_str(),
+                    p.resolved.is_some(),
+                );
+                if let Some(&i) = folds.get(&key) {
+                    let l = &mut lines[i];
+                    l.clusters.push(p.context.clone());
+                    let q = Arc::make_mut(&mut l.problem);
+                    q.since = q.since.max(p.since);
+                    if p.rule == "warning-events" {
+                        q.count += p.count;
+                    }
+                    continue;
                 }
-                continue;
+                folds.insert(key, lines.len());
             }
             lines.push(Line {
-                problem: p.clone(),
+                problem: Arc::clone(p),
                 clusters: vec![p.context.clone()],
             });
         }

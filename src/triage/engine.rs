@@ -7,20 +7,23 @@ use super::rules::{RULES, Rule, Since, Test, cell};
 use super::thresholds::Thresholds;
 use crate::model::{ClusterId, Health, ResKey, Row};
 use crate::store::Store;
+use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 /// How long a resolved problem stays listed.
 pub const FADE_SECS: i64 = 10;
 
-#[derive(Clone, Debug, PartialEq)]
+/// A rule that holds on a row: the problem as it lists, built when the row changed, so a
+/// rebuild of the list under churn copies pointers, not strings.
+#[derive(Clone, Debug)]
 struct Hit {
     rule: usize,
-    what: String,
-    since: Option<i64>,
-    /// Events: how often, the involved object (`pod/crasher`) and the message.
-    count: u64,
-    object: String,
-    message: String,
+    /// `problem.id()`; for events, the group they join.
+    id: u64,
+    /// The row's uid: what `first_seen` remembers the hit by.
+    uid: String,
+    problem: Arc<Problem>,
 }
 
 /// One problem as the list shows it.
@@ -89,8 +92,12 @@ pub struct Engine {
     slices: HashMap<ClusterId, Follow<(String, String, u64)>>,
     ready: HashMap<(ClusterId, String, String), i64>,
     first_seen: HashMap<(ClusterId, String, usize), i64>,
-    pub problems: Vec<Problem>,
-    resolved: Vec<Problem>,
+    /// The problems that hold, newest first.
+    pub problems: Vec<Arc<Problem>>,
+    /// `Problem::id` of each of `problems`, to its index.
+    ids: HashMap<u64, usize>,
+    /// Resolved moments ago, with their ids.
+    resolved: Vec<(u64, Arc<Problem>)>,
     listed_at: i64,
     dirty: bool,
     /// Bumped whenever the list is rebuilt, so a screen copies it only then.
@@ -169,6 +176,16 @@ impl Engine {
                     .collect();
                 let columns = &sheet.columns;
                 let f = follows.entry((id, res.clone())).or_default();
+                // Hits that left and came in this catch-up: a problem that went away forgets
+                // when it was first seen, so it counts afresh if it comes back.
+                let mut left: Vec<(String, usize)> = Vec::new();
+                let mut came: HashSet<(String, usize)> = HashSet::new();
+                let at = Place {
+                    cluster: id,
+                    context: &slot.context,
+                    res,
+                    kind: kind_word(res),
+                };
                 changed |= f.catch_up(
                     sheet,
                     |row, fresh| {
@@ -177,17 +194,43 @@ impl Engine {
                             .filter_map(|&i| {
                                 let what = RULES[i].test(columns, row)?;
                                 let since = since(&RULES[i], row, id, i, fresh, now, first_seen);
-                                Some(hit(i, what, since, columns, row))
+                                Some(hit(&at, i, what, since.unwrap_or(now), columns, row))
                             })
                             .collect();
                         (!hits.is_empty()).then_some(hits)
                     },
-                    |_, _| {},
+                    |hits, sign| {
+                        for h in hits {
+                            let k = (h.uid.clone(), h.rule);
+                            if sign < 0 {
+                                left.push(k);
+                            } else {
+                                came.insert(k);
+                            }
+                        }
+                    },
                 );
+                for (uid, rule) in left {
+                    if !came.contains(&(uid.clone(), rule)) {
+                        first_seen.remove(&(id, uid, rule));
+                    }
+                }
             }
         }
         // Followers of sheets that closed (a cluster gone, a watch stopped) go with them.
+        let before = follows.len();
         follows.retain(|(id, res), _| store.sheet(*id, res).is_some());
+        if follows.len() != before {
+            let live: HashSet<(ClusterId, &str, usize)> = follows
+                .iter()
+                .flat_map(|((id, _), f)| {
+                    f.iter().flat_map(move |(_, hits)| {
+                        hits.iter().map(move |h| (*id, h.uid.as_str(), h.rule))
+                    })
+                })
+                .collect();
+            first_seen.retain(|(id, uid, rule), _| live.contains(&(*id, uid.as_str(), *rule)));
+        }
         slices.retain(|id, _| store.sheet(*id, &ResKey::new(SLICES.0, SLICES.1)).is_some());
         self.dirty |= changed;
         if !self.dirty && now == self.listed_at {
@@ -200,92 +243,58 @@ impl Engine {
     }
 
     fn list(&mut self, store: &Store, th: &Thresholds, now: i64) -> Changes {
-        let mut out: Vec<Problem> = Vec::new();
-        let mut events: HashMap<(ClusterId, String, String, String), Problem> = HashMap::new();
-        let mut live_hits: HashSet<(ClusterId, String, usize)> = HashSet::new();
+        let mut out: Vec<(u64, Arc<Problem>)> = Vec::new();
+        // Event groups: id to index in `out`.
+        let mut groups: HashMap<u64, usize> = HashMap::new();
         for ((id, res), f) in &self.follows {
-            let (Some(slot), Some(sheet)) = (store.clusters.get(*id), store.sheet(*id, res)) else {
+            if store.sheet(*id, res).is_none() {
                 continue;
-            };
-            for (index, hits) in f.iter() {
-                let Some((_, row)) = sheet.at(index) else {
-                    continue;
-                };
+            }
+            for (_, hits) in f.iter() {
                 for h in hits {
-                    live_hits.insert((*id, row.uid.clone(), h.rule));
                     let rule = &RULES[h.rule];
-                    let since = h.since.unwrap_or(now);
-                    let wait = match &rule.test {
-                        Test::WarningEvent => {
-                            if now - since > th.secs("events") {
-                                continue;
-                            }
-                            0
+                    let p = &h.problem;
+                    let event = matches!(rule.test, Test::WarningEvent);
+                    let wait = if event {
+                        if now - p.since > th.secs("events") {
+                            continue;
                         }
-                        _ => rule.after.map_or(0, |t| th.secs(t)),
+                        0
+                    } else {
+                        rule.after.map_or(0, |t| th.secs(t))
                     };
-                    if now - since < wait {
+                    if now - p.since < wait {
                         continue;
                     }
                     if matches!(rule.test, Test::SelectsPods)
                         && self
                             .ready
-                            .get(&(*id, row.namespace.clone(), row.name.clone()))
+                            .get(&(*id, p.namespace.clone(), p.name.clone()))
                             .is_some_and(|n| *n > 0)
                     {
                         continue;
                     }
-                    let (object, name) = match &rule.test {
-                        Test::WarningEvent => {
-                            let name = h
-                                .object
-                                .split_once('/')
-                                .map_or(h.object.as_str(), |(_, n)| n);
-                            (h.object.clone(), name.to_string())
-                        }
-                        _ => (format!("{}/{}", kind_word(res), row.name), row.name.clone()),
-                    };
-                    let p = Problem {
-                        cluster: *id,
-                        context: slot.context.clone(),
-                        res: res.clone(),
-                        object,
-                        namespace: row.namespace.clone(),
-                        name,
-                        uid: if matches!(rule.test, Test::WarningEvent) {
-                            String::new()
-                        } else {
-                            row.uid.clone()
-                        },
-                        rule: rule.id,
-                        critical: rule.severity == super::rules::Severity::Critical,
-                        what: h.what.clone(),
-                        since,
-                        count: h.count,
-                        message: h.message.clone(),
-                        resolved: None,
-                    };
-                    if matches!(rule.test, Test::WarningEvent) {
-                        let key = (*id, p.namespace.clone(), p.object.clone(), p.what.clone());
-                        match events.get_mut(&key) {
-                            Some(g) => {
-                                g.count += p.count;
-                                if p.since > g.since {
-                                    g.since = p.since;
-                                    g.message = p.message;
-                                }
-                            }
-                            None => {
-                                events.insert(key, p);
+                    if !event {
+                        out.push((h.id, p.clone()));
+                        continue;
+                    }
+                    match groups.entry(h.id) {
+                        Entry::Occupied(i) => {
+                            let g = Arc::make_mut(&mut out[*i.get()].1);
+                            g.count += p.count;
+                            if p.since > g.since {
+                                g.since = p.since;
+                                g.message.clone_from(&p.message);
                             }
                         }
-                    } else {
-                        out.push(p);
+                        Entry::Vacant(v) => {
+                            v.insert(out.len());
+                            out.push((h.id, p.clone()));
+                        }
                     }
                 }
             }
         }
-        out.extend(events.into_values());
         for slot in store.clusters.iter() {
             let why = match store.health(slot.id) {
                 Health::Unreachable(w) | Health::Degraded(w) => w,
@@ -294,7 +303,7 @@ impl Engine {
             let since = slot
                 .unreachable_since
                 .map_or(now, |t| now - t.elapsed().as_secs() as i64);
-            out.push(Problem {
+            let p = Problem {
                 cluster: slot.id,
                 context: slot.context.clone(),
                 res: ResKey::core("namespaces"),
@@ -309,10 +318,10 @@ impl Engine {
                 count: 1,
                 message: why,
                 resolved: None,
-            });
+            };
+            out.push((p.id(), Arc::new(p)));
         }
-        self.first_seen.retain(|k, _| live_hits.contains(k));
-        out.sort_by(|a, b| {
+        out.sort_by(|(_, a), (_, b)| {
             b.since
                 .cmp(&a.since)
                 .then(b.critical.cmp(&a.critical))
@@ -324,35 +333,51 @@ impl Engine {
                     ))
                 })
         });
-        let now_keys: HashSet<u64> = out.iter().map(Problem::id).collect();
-        let old_keys: HashSet<u64> = self.problems.iter().map(Problem::id).collect();
+        let ids: HashMap<u64, usize> = out
+            .iter()
+            .enumerate()
+            .map(|(i, (id, _))| (*id, i))
+            .collect();
         let mut changes = Changes::default();
-        for p in &self.problems {
-            if !now_keys.contains(&p.id()) {
-                let mut gone = p.clone();
+        for (id, &i) in &self.ids {
+            if !ids.contains_key(id) {
+                let mut gone = (*self.problems[i]).clone();
                 gone.resolved = Some(now);
                 changes.resolved.push(gone.clone());
-                self.resolved.push(gone);
+                self.resolved.push((*id, Arc::new(gone)));
             }
         }
         changes.appeared = out
             .iter()
-            .filter(|p| !old_keys.contains(&p.id()))
-            .cloned()
+            .filter(|(id, _)| !self.ids.contains_key(id))
+            .map(|(_, p)| (**p).clone())
             .collect();
-        self.resolved.retain(|p| {
-            p.resolved.is_some_and(|t| now - t < FADE_SECS) && !now_keys.contains(&p.id())
+        self.resolved.retain(|(id, p)| {
+            p.resolved.is_some_and(|t| now - t < FADE_SECS) && !ids.contains_key(id)
         });
-        self.problems = out;
+        self.problems = out.into_iter().map(|(_, p)| p).collect();
+        self.ids = ids;
         changes
     }
 
     /// The problems that hold and those resolved moments ago (where they were), newest first.
-    pub fn listed(&self) -> Vec<&Problem> {
-        let mut all: Vec<&Problem> = self.problems.iter().chain(self.resolved.iter()).collect();
+    pub fn listed(&self) -> Vec<&Arc<Problem>> {
+        let mut all: Vec<&Arc<Problem>> = self
+            .problems
+            .iter()
+            .chain(self.resolved.iter().map(|(_, p)| p))
+            .collect();
         all.sort_by_key(|p| std::cmp::Reverse(p.since));
         all
     }
+}
+
+/// Where the rows a follower reads live: what every problem of theirs names.
+struct Place<'a> {
+    cluster: ClusterId,
+    context: &'a str,
+    res: &'a ResKey,
+    kind: String,
 }
 
 fn since(
@@ -388,28 +413,59 @@ fn since(
 }
 
 fn hit(
+    at: &Place,
     rule: usize,
     what: String,
-    since: Option<i64>,
+    since: i64,
     columns: &[crate::model::Column],
     row: &Row,
 ) -> Hit {
-    let (count, object, message) = match RULES[rule].test {
-        Test::WarningEvent => (
+    let event = matches!(RULES[rule].test, Test::WarningEvent);
+    let (count, object, name, uid, message) = if event {
+        let object = cell(columns, row, "object").unwrap_or("").to_string();
+        let name = object
+            .split_once('/')
+            .map_or(object.as_str(), |(_, n)| n)
+            .to_string();
+        (
             cell(columns, row, "count")
                 .and_then(|c| c.parse().ok())
                 .unwrap_or(1),
-            cell(columns, row, "object").unwrap_or("").to_string(),
+            object,
+            name,
+            String::new(),
             cell(columns, row, "message").unwrap_or("").to_string(),
-        ),
-        _ => (1, String::new(), String::new()),
+        )
+    } else {
+        (
+            1,
+            format!("{}/{}", at.kind, row.name),
+            row.name.clone(),
+            row.uid.clone(),
+            String::new(),
+        )
     };
-    Hit {
-        rule,
+    let r = &RULES[rule];
+    let problem = Problem {
+        cluster: at.cluster,
+        context: at.context.to_string(),
+        res: at.res.clone(),
+        object,
+        namespace: row.namespace.clone(),
+        name,
+        uid,
+        rule: r.id,
+        critical: r.severity == super::rules::Severity::Critical,
         what,
         since,
         count,
-        object,
         message,
+        resolved: None,
+    };
+    Hit {
+        rule,
+        id: problem.id(),
+        uid: row.uid.clone(),
+        problem: Arc::new(problem),
     }
 }
