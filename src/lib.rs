@@ -12,6 +12,7 @@ pub mod config;
 pub mod editor;
 pub mod executor;
 pub mod forward;
+pub mod helm;
 pub mod human;
 pub mod kinds;
 pub mod logs;

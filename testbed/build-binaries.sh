@@ -84,7 +84,21 @@ build_metrics_server() {
   fi
 }
 
+# helm-<v> (v3) and helm4-<v>: the version is stamped the way helm's Makefile does, so
+# `helm version` names it.
+build_helm() {
+  local name=$1 module=$2 version=$3 bin=$OUT/$1-$3
+  [[ -x $bin ]] && return 0
+  log "building $name $version"
+  local w; w=$(mktemp -d); trap 'rm -rf "$w"' RETURN
+  GOBIN="$w" go install -trimpath -ldflags "-s -w -X $module/internal/version.version=$version" "$module/cmd/helm@$version"
+  mv "$w/helm" "$bin"
+  "$bin" version --short >&2
+}
+
 case "${2:-all}" in
-  all) build_kwok; build_etcd; build_kube; build_metrics_server ;;
+  all) build_kwok; build_etcd; build_kube; build_metrics_server
+       build_helm helm helm.sh/helm/v3 "$HELM_VERSION"; build_helm helm4 helm.sh/helm/v4 "$HELM4_VERSION" ;;
   kwok) build_kwok ;; etcd) build_etcd ;; kube) build_kube ;; metrics-server) build_metrics_server ;;
+  helm) build_helm helm helm.sh/helm/v3 "$HELM_VERSION"; build_helm helm4 helm.sh/helm/v4 "$HELM4_VERSION" ;;
 esac

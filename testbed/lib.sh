@@ -11,6 +11,8 @@ BIN=${FLOTILLA_TESTBED_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/flotilla/testbed}/
 # metrics-server is versioned inside that dir (adding or bumping it keeps the other binaries).
 MS_BIN=$BIN/metrics-server-$METRICS_SERVER_VERSION
 MS_MANIFESTS=$BIN/metrics-server-$METRICS_SERVER_VERSION-manifests/base
+HELM=$BIN/helm-$HELM_VERSION
+HELM4=$BIN/helm4-$HELM4_VERSION
 # Everything that runs lives under the repo's build output.
 WORK=$REPO/target/testbed
 KCFG=$WORK/kubeconfig                 # the one kubeconfig users and tests see (contexts dev/staging/prod)
@@ -58,7 +60,8 @@ have_binaries() {
   for b in kube-apiserver kube-controller-manager kube-scheduler kubectl etcd kwok kwokctl; do
     [[ -x $BIN/$b ]] || return 1
   done
-  [[ -d $BIN/kustomize/stage && -d $BIN/kustomize/metrics && -x $MS_BIN && -f $MS_MANIFESTS/kustomization.yaml ]]
+  [[ -d $BIN/kustomize/stage && -d $BIN/kustomize/metrics && -x $MS_BIN && -f $MS_MANIFESTS/kustomization.yaml &&
+    -x $HELM && -x $HELM4 ]]
 }
 
 # Clusters created before metrics-server was part of the testbed have no such component.

@@ -6,7 +6,7 @@ ASSETS=$REPO/assets/testbed
 # when the seed changed (re-applying would otherwise add Deployment revisions on every `up`).
 seed_hash() {
   cat "$ASSETS"/common/*.yaml "$ASSETS"/templates/*.yaml "$ASSETS"/clusters/*/* \
-    "$TB_SRC/seed.sh" "$TB_SRC/gen-helm.py" | sha256sum | cut -c1-16
+    "$TB_SRC/seed.sh" <(cd "$ASSETS/charts" && find . -type f | sort | xargs cat) | sha256sum | cut -c1-16
 }
 
 # Substitute ${KEY} placeholders from values.env (plus CLUSTER, K8S_VERSION and extra KEY=VALUE args).
@@ -41,8 +41,6 @@ render_seed() {
       render "$f" "$values" "${common[@]}" >"$out/$i-$name-$(basename "$f")"
     done
   fi
-  python3 "$TB_SRC/gen-helm.py" "$name" >"$out/60-helm-releases.yaml" 2>/dev/null ||
-    python3 "$TB_SRC/gen-helm.py" dev >"$out/60-helm-releases.yaml"
 }
 
 seed_cluster() {
@@ -66,6 +64,7 @@ seed_cluster() {
   done
   kc "$name" "${apply[@]}" "${rest[@]}" >/dev/null
   seed_history "$name"   # re-applying resets images to revision 1; replay the later revisions
+  seed_helm "$name"
   kc "$name" create configmap -n kube-public flotilla-testbed --from-literal=seed="$hash" \
     --dry-run=client -o yaml | kc "$name" "${apply[@]}" -f - >/dev/null
   log "$name: seeded ($(elapsed "$t0"))"
@@ -86,6 +85,73 @@ seed_history() {
       -p "{\"status\":{\"phase\":\"$([[ $db == sessions ]] && echo Provisioning || echo Ready)\"}}" >/dev/null
   done < <(kc "$name" get databases -A --no-headers -o custom-columns=NS:.metadata.namespace,N:.metadata.name)
   kc "$name" -n shop patch deployment/checkout -p '{"spec":{"template":{"metadata":{"labels":{"flotilla.dev/not-ready":"true"}},"spec":{"containers":[{"name":"checkout","image":"registry.example.com/shop/checkout:2.1.0"}]}}}}' >/dev/null
+}
+
+# Helm releases written by helm itself (v3, and v4 for `worker`), from the chart in
+# assets/testbed/charts, packaged per version. Each line: cluster release driver helm
+# chart-version app-version values… (one line per revision, in order); "*" is every cluster.
+HELM_RELEASES='
+dev     frontend secret v3 1.2.0 2.4.0 replicaCount=1
+dev     frontend secret v3 1.3.0 2.5.0 replicaCount=2 message=bonjour
+staging frontend secret v3 1.3.0 2.5.0 replicaCount=2
+staging frontend secret v3 1.4.0 2.6.0 replicaCount=3
+staging frontend secret v3 1.4.1 2.6.1 replicaCount=3 message=patched
+prod    frontend secret v3 1.3.0 2.5.0 replicaCount=3
+prod    frontend secret v3 1.3.1 2.5.1 replicaCount=4
+*       worker   secret v4 2.0.0 3.0.0 replicaCount=1
+dev     legacy   configmap v3 0.9.0 1.0.0 replicaCount=1
+'
+HELM_NS=apps
+
+helm_tb() {
+  local name=$1 driver=$2 v=$3; shift 3
+  HELM_DRIVER=$driver HELM_CACHE_HOME=$WORK/helm/cache HELM_CONFIG_HOME=$WORK/helm/config \
+    HELM_DATA_HOME=$WORK/helm/data "$([[ $v == v4 ]] && echo "$HELM4" || echo "$HELM")" \
+    --kubeconfig "$KCFG" --kube-context "$name" -n "$HELM_NS" "$@"
+}
+
+helm_chart() {
+  local version=$1 app=$2 out=$WORK/helm/charts
+  [[ -f $out/frontend-$version.tgz ]] ||
+    "$HELM" package "$ASSETS/charts/frontend" --version "$version" --app-version "$app" -d "$out" >/dev/null
+  echo "$out/frontend-$version.tgz"
+}
+
+seed_helm() {
+  local name=$1 cluster release driver v version app r sets d
+  rm -rf "$WORK/helm/charts"
+  # Start over: a changed seed re-installs every release (their revisions are the fixture).
+  for d in secret configmap; do
+    for r in $(helm_tb "$name" "$d" v3 list -a -q); do
+      helm_tb "$name" "$d" v3 uninstall "$r" --no-hooks >/dev/null 2>&1 || true
+    done
+  done
+  kc "$name" -n "$HELM_NS" delete secret,configmap -l owner=helm --ignore-not-found >/dev/null
+  while read -r cluster release driver v version app sets; do
+    [[ -n $cluster && ($cluster == "$name" || $cluster == '*') ]] || continue
+    local args=()
+    for r in $sets; do args+=(--set "$r"); done
+    helm_tb "$name" "$driver" "$v" upgrade --install "$release" "$(helm_chart "$version" "$app")" \
+      "${args[@]}" >/dev/null
+  done <<<"$HELM_RELEASES"
+  [[ $name == staging ]] || return 0
+  # A failed install: the server refuses the Service's port.
+  helm_tb "$name" secret v3 install broken "$(helm_chart 0.1.0 0.1.0)" --set service.port=99999 \
+    >/dev/null 2>&1 && die "$name: helm install broken succeeded"
+  # A release stuck in pending-upgrade (the "another operation is in progress" trap): helm is
+  # killed while it waits for pods that never become ready.
+  helm_tb "$name" secret v3 install stuck "$(helm_chart 1.0.0 1.0.0)" >/dev/null
+  helm_tb "$name" secret v3 upgrade stuck "$(helm_chart 1.0.1 1.0.1)" --set notReady=true \
+    --wait --timeout 30m >/dev/null 2>&1 &
+  local pid=$! i
+  for ((i = 0; i < 300; i++)); do
+    [[ $(kc "$name" -n "$HELM_NS" get secret sh.helm.release.v1.stuck.v2 \
+      -o 'jsonpath={.metadata.labels.status}' 2>/dev/null) == pending-upgrade ]] && break
+    sleep 0.1
+  done
+  kill -9 "$pid" 2>/dev/null; wait "$pid" 2>/dev/null || true
+  [[ $(kc "$name" -n "$HELM_NS" get secret sh.helm.release.v1.stuck.v2 \
+    -o 'jsonpath={.metadata.labels.status}') == pending-upgrade ]] || die "$name: stuck is not pending-upgrade"
 }
 
 # Contexts <cluster>-viewer: the shop/viewer ServiceAccount (may only read pods in "shop").

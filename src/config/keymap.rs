@@ -264,6 +264,8 @@ mod tests {
         "events",
         "top",
         "diff",
+        "helm",
+        "helm-history",
     ];
 
     #[test]

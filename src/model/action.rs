@@ -97,6 +97,16 @@ pub enum Action {
     Collapse,
     /// Events: Warnings only, or every event.
     Warnings,
+    /// Helm: the values the user supplied to the release.
+    Values,
+    /// Helm: the values it was rendered with (the chart's defaults under the user's).
+    AllValues,
+    /// Helm: the rendered manifest.
+    Manifest,
+    /// Helm: the chart's notes.
+    Notes,
+    /// Helm: the hooks' manifests.
+    Hooks,
 }
 
 /// How far back a log pane reaches.
@@ -316,6 +326,15 @@ const NAMED: &[(&str, Action, &str)] = &[
         Action::Warnings,
         "events: Warnings only / every event",
     ),
+    ("values", Action::Values, "helm: user-supplied values"),
+    (
+        "all-values",
+        Action::AllValues,
+        "helm: computed values (chart defaults under the user's)",
+    ),
+    ("manifest", Action::Manifest, "helm: rendered manifest"),
+    ("notes", Action::Notes, "helm: the chart's notes"),
+    ("hooks", Action::Hooks, "helm: hook manifests"),
 ];
 
 impl Action {

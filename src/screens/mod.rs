@@ -16,6 +16,7 @@ pub mod events;
 pub mod exec;
 pub mod fleet;
 pub mod forwards;
+pub mod helm;
 pub mod logs;
 pub mod revisions;
 pub mod table;
@@ -453,6 +454,11 @@ pub const REGISTRY: &[Registration] = &[
         open: diff::open,
     },
     Registration {
+        commands: &["helm", "releases", "hm", "charts"],
+        mode: helm::MODE,
+        open: helm::open,
+    },
+    Registration {
         commands: &["top"],
         mode: top::MODE,
         open: top::open,
@@ -466,7 +472,13 @@ pub const REGISTRY: &[Registration] = &[
 
 /// Every keymap section a screen uses, for validating keymap files.
 pub fn modes() -> Vec<&'static str> {
-    let mut modes = vec![table::MODE, text::MODE, revisions::MODE, editor::MODE];
+    let mut modes = vec![
+        table::MODE,
+        text::MODE,
+        revisions::MODE,
+        editor::MODE,
+        helm::HISTORY_MODE,
+    ];
     for r in REGISTRY {
         if !modes.contains(&r.mode) {
             modes.push(r.mode);

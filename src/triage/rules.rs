@@ -37,6 +37,8 @@ pub enum Test {
     SelectsPods,
     /// A Warning event; the engine groups them by object and reason.
     WarningEvent,
+    /// A Helm release record (labelled owner=helm) whose status is pending-*.
+    HelmPending,
 }
 
 /// What the problem reads as.
@@ -49,6 +51,8 @@ pub enum What {
     Ready(&'static str),
     /// A condition's reason (after a prefix).
     Reason(&'static str, &'static str),
+    /// `Helm release NAME stuck in STATUS`, from the record's labels.
+    HelmRelease,
 }
 
 #[derive(Debug)]
@@ -306,6 +310,26 @@ pub const RULES: &[Rule] = &[
         severity: Warning,
         after: None,
     },
+    Rule {
+        id: "helm-pending",
+        group: "",
+        plural: "secrets",
+        test: Test::HelmPending,
+        what: What::HelmRelease,
+        since: Since::Created,
+        severity: Critical,
+        after: Some("helm-pending"),
+    },
+    Rule {
+        id: "helm-pending-configmap",
+        group: "",
+        plural: "configmaps",
+        test: Test::HelmPending,
+        what: What::HelmRelease,
+        since: Since::Created,
+        severity: Critical,
+        after: Some("helm-pending"),
+    },
 ];
 
 /// Thresholds and their defaults, in seconds; `[triage]` in the settings overrides them.
@@ -333,6 +357,11 @@ pub const THRESHOLDS: &[(&str, i64, &str)] = &[
         "a Service selecting pods without a ready endpoint this long",
     ),
     ("events", 900, "Warning events seen within this window"),
+    (
+        "helm-pending",
+        300,
+        "a Helm release pending (install, upgrade, rollback) this long: Helm refuses every other operation on it",
+    ),
 ];
 
 /// A cell by its column name (the server's header, case aside).
@@ -387,6 +416,12 @@ impl Rule {
                     && cell(columns, row, "type") != Some("ExternalName")
             }
             Test::WarningEvent => cell(columns, row, "type") == Some("Warning"),
+            Test::HelmPending => {
+                row.label("owner") == Some("helm")
+                    && row
+                        .label("status")
+                        .is_some_and(|s| s.starts_with("pending-"))
+            }
         };
         if !hit {
             return None;
@@ -404,6 +439,11 @@ impl Rule {
                     (false, false) => format!("{prefix}: {reason}"),
                 }
             }
+            What::HelmRelease => format!(
+                "Helm release {} stuck in {} (another operation is in progress)",
+                row.label("name").unwrap_or("?"),
+                row.label("status").unwrap_or("?")
+            ),
         })
     }
 

@@ -1,5 +1,6 @@
 //! One object on two clusters: its cleaned YAML side by side (wide terminals) or as a unified
-//! diff, removed lines in the theme's `diff-remove`, added in `diff-add`.
+//! diff, removed lines in the theme's `diff-remove`, added in `diff-add`. Two texts already at
+//! hand (a Helm release's revisions) are compared the same way.
 
 use super::MODE;
 use crate::kinds::drift::{self, Drift, Row};
@@ -18,6 +19,8 @@ pub const SIDE_BY_SIDE: u16 = 120;
 enum Load {
     Waiting,
     Found(Value),
+    /// Lines compared as they are (already cleaned).
+    Lines(Vec<String>),
     Missing,
     Failed(String),
 }
@@ -47,6 +50,15 @@ impl Side {
             context: clean(context),
             source: Some((cluster, path, uid)),
             load: Load::Waiting,
+        }
+    }
+
+    /// Text compared line by line, as it is; `name` labels the side.
+    pub fn lines(name: &str, lines: Vec<String>) -> Side {
+        Side {
+            context: clean(name),
+            source: None,
+            load: Load::Lines(lines),
         }
     }
 
@@ -100,12 +112,14 @@ impl ObjectDiff {
         let settled = self
             .sides
             .iter()
-            .all(|s| matches!(s.load, Load::Found(_) | Load::Missing));
+            .all(|s| matches!(s.load, Load::Found(_) | Load::Missing | Load::Lines(_)));
         if !settled {
             return;
         }
-        let (l, r) =
-            drift::compared_lines(self.sides[0].found(), self.sides[1].found(), self.names());
+        let (l, r) = match (&self.sides[0].load, &self.sides[1].load) {
+            (Load::Lines(l), Load::Lines(r)) => (l.clone(), r.clone()),
+            _ => drift::compared_lines(self.sides[0].found(), self.sides[1].found(), self.names()),
+        };
         self.drift = drift::drift(&l, &r);
         self.unified = drift::unified(&self.drift.rows);
         self.same = l.into_iter().map(|l| format!("  {l}")).collect();
@@ -126,6 +140,11 @@ impl ObjectDiff {
             return (failed.join("; "), "flash-error");
         }
         let what = &self.what;
+        let cleaned = if matches!(self.sides[0].load, Load::Lines(_)) {
+            ""
+        } else {
+            " (per-cluster fields left out)"
+        };
         match (&self.sides[0].load, &self.sides[1].load) {
             (Load::Waiting, _) | (_, Load::Waiting) => {
                 (format!("reading {what} on {l} and {r}…"), "hint")
@@ -136,12 +155,12 @@ impl ObjectDiff {
             (Load::Missing, _) => (format!("only on {r}: {l} has no {what}"), "diff-add"),
             (_, Load::Missing) => (format!("only on {l}: {r} has no {what}"), "diff-remove"),
             _ if self.drift.changed == 0 => (
-                format!("no drift: the same on {l} and {r} (per-cluster fields left out)"),
+                format!("no drift: the same on {l} and {r}{cleaned}"),
                 "row-ok",
             ),
             _ => (
                 format!(
-                    "{} changed lines between {l} and {r} (per-cluster fields left out)",
+                    "{} changed lines between {l} and {r}{cleaned}",
                     self.drift.changed
                 ),
                 "row-warn",

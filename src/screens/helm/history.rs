@@ -1,0 +1,340 @@
+//! A release's revision history, as `helm history` lists it, read again whenever one of its
+//! records changes. From a revision: its values, manifest, notes and hooks; `D` diffs the
+//! marked revision (or the one before) against the highlighted one: values and manifest.
+
+use super::parts;
+use crate::helm::record::{self, Summary};
+use crate::helm::releases::{self, Release};
+use crate::model::Action;
+use crate::screens::diff::{ObjectDiff, Side};
+use crate::screens::{Answer, Ctx, Deliver, DrawCtx, Need, Screen};
+use crate::ui::grid::{self, Grid, GridRow, Width};
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::Span;
+use serde_json::Value;
+
+const LIST: u64 = 1;
+
+pub struct Revision {
+    pub summary: Summary,
+    pub release: Value,
+}
+
+pub struct HistoryScreen {
+    release: Release,
+    /// The records (object, status) the revisions were read for: read again when it moves.
+    read_for: Option<Vec<(String, String)>>,
+    revisions: Vec<Revision>,
+    cursor: usize,
+    marked: Option<i64>,
+    /// Shown instead of the list while there is nothing to show, or above it.
+    status: String,
+    waiting: bool,
+    now: i64,
+}
+
+fn signature(r: &Release) -> Vec<(String, String)> {
+    r.records
+        .iter()
+        .map(|x| (x.object.clone(), x.status.clone()))
+        .collect()
+}
+
+/// What a diff compares of a revision: its user values, then its manifest.
+fn compared(r: &Revision) -> Vec<String> {
+    let mut lines = vec!["# values".to_string()];
+    lines.extend(crate::text::clean_lines(&record::yaml(
+        &record::user_values(&r.release),
+    )));
+    lines.push("# manifest".into());
+    lines.extend(crate::text::clean_lines(record::manifest(&r.release)));
+    lines
+}
+
+impl HistoryScreen {
+    pub fn new(release: Release) -> Self {
+        HistoryScreen {
+            release,
+            read_for: None,
+            revisions: Vec::new(),
+            cursor: 0,
+            marked: None,
+            status: "loading…".into(),
+            waiting: false,
+            now: 0,
+        }
+    }
+
+    pub fn revisions(&self) -> &[Revision] {
+        &self.revisions
+    }
+
+    fn what(&self) -> String {
+        crate::text::clean(&format!(
+            "{} in {} @{}",
+            self.release.name, self.release.namespace, self.release.context
+        ))
+    }
+
+    fn read(&mut self, ctx: &mut Ctx) {
+        ctx.fetch(
+            LIST,
+            self.release.cluster,
+            self.release.records_path(),
+            None,
+            Deliver::OnStack,
+        );
+        self.waiting = true;
+        self.read_for = Some(signature(&self.release));
+    }
+
+    fn diff(&self, ctx: &mut Ctx) {
+        let Some(right) = self.revisions.get(self.cursor) else {
+            return;
+        };
+        let left = match self.marked {
+            Some(m) if m != right.summary.revision => {
+                self.revisions.iter().find(|r| r.summary.revision == m)
+            }
+            _ => self.revisions.get(self.cursor + 1),
+        };
+        let Some(left) = left else {
+            return ctx.info(format!(
+                "revision {} is the first: mark another with space to compare",
+                right.summary.revision
+            ));
+        };
+        let side =
+            |r: &Revision| Side::lines(&format!("revision {}", r.summary.revision), compared(r));
+        ctx.push(Box::new(ObjectDiff::new(
+            &self.what(),
+            side(left),
+            side(right),
+        )));
+    }
+}
+
+impl Screen for HistoryScreen {
+    fn mode(&self) -> &'static str {
+        super::HISTORY_MODE
+    }
+
+    fn hints(&self) -> &'static [(Action, &'static str)] {
+        &[
+            (Action::Values, "values"),
+            (Action::AllValues, "computed values"),
+            (Action::Manifest, "manifest"),
+            (Action::Notes, "notes"),
+            (Action::Hooks, "hooks"),
+            (Action::Mark, "mark"),
+            (Action::Diff, "diff"),
+            (Action::Back, "back"),
+        ]
+    }
+
+    fn needs(&self, _store: &crate::store::Store, out: &mut Vec<Need>) {
+        for res in releases::watched() {
+            out.push(Need::Watch {
+                cluster: self.release.cluster,
+                res,
+            });
+        }
+    }
+
+    fn opened(&mut self, ctx: &mut Ctx) {
+        self.read(ctx);
+    }
+
+    fn refresh(&mut self, ctx: &mut Ctx) {
+        self.now = ctx.now;
+        let contexts = [self.release.context.clone()];
+        let now = releases::list(ctx.store, Some(&contexts))
+            .into_iter()
+            .find(|r| {
+                r.cluster == self.release.cluster
+                    && r.namespace == self.release.namespace
+                    && r.name == self.release.name
+                    && r.driver == self.release.driver
+            });
+        match now {
+            Some(r) => self.release = r,
+            // The sheet may still be listing; only a listed sheet without it means it is gone.
+            None => {
+                let listed = ctx
+                    .store
+                    .sheet(
+                        self.release.cluster,
+                        &self.release.storage(self.release.newest()).res,
+                    )
+                    .is_some_and(|s| s.state == crate::store::sheet::SheetState::Ready);
+                if listed && !self.release.records.is_empty() {
+                    self.release.records.clear();
+                    self.revisions.clear();
+                    self.status = format!("{} has no records any more (uninstalled)", self.what());
+                }
+                return;
+            }
+        }
+        if !self.waiting && self.read_for.as_ref() != Some(&signature(&self.release)) {
+            self.read(ctx);
+        }
+    }
+
+    fn answered(&mut self, tag: u64, answer: Answer, ctx: &mut Ctx) {
+        if tag != LIST {
+            return;
+        }
+        let Answer::Fetched(result) = answer else {
+            return;
+        };
+        self.waiting = false;
+        let list = match result {
+            Ok(f) => f.object,
+            Err(e) => {
+                self.status = crate::text::clean(&format!("cannot read the records: {e}"));
+                return;
+            }
+        };
+        let mut unreadable = Vec::new();
+        let mut revisions: Vec<Revision> = Vec::new();
+        for item in list
+            .get("items")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let name = item
+                .pointer("/metadata/name")
+                .and_then(Value::as_str)
+                .unwrap_or("?");
+            // A List's items carry no kind; the driver says what they are.
+            let mut item = item.clone();
+            item["kind"] = Value::String(self.release.driver.kind().into());
+            match record::decode(&item) {
+                Ok(release) => revisions.push(Revision {
+                    summary: Summary::of(&release),
+                    release,
+                }),
+                Err(e) => unreadable.push(format!("{name}: {e}")),
+            }
+        }
+        revisions.sort_by(|a, b| b.summary.revision.cmp(&a.summary.revision));
+        let at = self.revisions.get(self.cursor).map(|r| r.summary.revision);
+        self.revisions = revisions;
+        self.cursor = at
+            .and_then(|n| self.revisions.iter().position(|r| r.summary.revision == n))
+            .unwrap_or(0);
+        self.status = if unreadable.is_empty() {
+            String::new()
+        } else {
+            crate::text::clean(&format!("unreadable: {}", unreadable.join("; ")))
+        };
+        if self.revisions.is_empty() && unreadable.is_empty() {
+            self.status = format!("{} has no records", self.what());
+        }
+        let _ = ctx;
+    }
+
+    fn handle(&mut self, action: &Action, ctx: &mut Ctx) -> bool {
+        if let Some(to) = crate::screens::moved(action, self.cursor, self.revisions.len()) {
+            self.cursor = to;
+            return true;
+        }
+        match action {
+            Action::Values
+            | Action::AllValues
+            | Action::Manifest
+            | Action::Notes
+            | Action::Hooks => {
+                if let Some(r) = self.revisions.get(self.cursor)
+                    && let Some(s) = parts::screen(&r.release, &self.release.context, action)
+                {
+                    ctx.push(s);
+                }
+            }
+            Action::Mark => {
+                let n = self.revisions.get(self.cursor).map(|r| r.summary.revision);
+                self.marked = if self.marked == n { None } else { n };
+            }
+            Action::Diff => self.diff(ctx),
+            _ => return false,
+        }
+        true
+    }
+
+    fn draw(&self, f: &mut Frame, area: Rect, ctx: &DrawCtx) {
+        let theme = &ctx.config.theme;
+        let title = vec![Span::styled(
+            format!(" history of {} [{}] ", self.what(), self.revisions.len()),
+            theme.get("title"),
+        )];
+        let detail: Vec<String> = if self.revisions.is_empty() || self.status.is_empty() {
+            Vec::new()
+        } else {
+            grid::wrap(&self.status, usize::from(area.width.saturating_sub(2)), 2)
+        };
+        let height = grid::room(area, detail.len());
+        let offset = grid::offset(self.cursor, height);
+        let rows = self
+            .revisions
+            .iter()
+            .skip(offset)
+            .take(height)
+            .map(|r| {
+                let s = &r.summary;
+                let slot = if self.marked == Some(s.revision) {
+                    "row-marked"
+                } else {
+                    match s.status.as_str() {
+                        "deployed" => "row-ok",
+                        "failed" => "row-error",
+                        st if st.starts_with("pending-") => "row-warn",
+                        _ => "row-done",
+                    }
+                };
+                GridRow::new(
+                    vec![
+                        s.revision.to_string(),
+                        s.updated
+                            .map(|t| crate::human::age(self.now - t))
+                            .unwrap_or_default(),
+                        s.status.clone(),
+                        s.chart_ref(),
+                        s.app_version.clone(),
+                        s.description.clone(),
+                    ],
+                    slot,
+                )
+            })
+            .collect();
+        grid::draw(
+            f,
+            area,
+            theme,
+            Grid {
+                title,
+                header: vec![
+                    "REVISION",
+                    "UPDATED",
+                    "STATUS",
+                    "CHART",
+                    "APP VERSION",
+                    "DESCRIPTION",
+                ],
+                widths: vec![
+                    Width::Fit(8, 8),
+                    Width::Fit(7, 12),
+                    Width::Fit(6, 20),
+                    Width::Fit(5, 40),
+                    Width::Fit(11, 20),
+                    Width::Fill,
+                ],
+                rows,
+                selected: Some(self.cursor - offset),
+                empty: self.status.clone(),
+                detail,
+            },
+        );
+    }
+}
