@@ -121,7 +121,7 @@ pub fn list(store: &Store, contexts: Option<&[String]>) -> Vec<Release> {
                 }
             }
             out.extend(by_release.into_iter().map(|((ns, name), mut records)| {
-                records.sort_by(|a, b| b.revision.cmp(&a.revision));
+                records.sort_by_key(|r| std::cmp::Reverse(r.revision));
                 Release {
                     cluster: slot.id,
                     context: slot.context.clone(),

@@ -169,6 +169,35 @@ impl Testbed {
             .expect("run kubectl")
     }
 
+    /// Runs the testbed's helm against `context` (`driver`: secret or configmap), its caches
+    /// under target/testbed/helm.
+    pub fn helm(&self, context: &str, driver: &str, args: &[&str]) -> Output {
+        let home = repo_root().join("target/testbed/helm");
+        Command::new(helm_path())
+            .env("HELM_DRIVER", driver)
+            .env("HELM_CACHE_HOME", home.join("cache"))
+            .env("HELM_CONFIG_HOME", home.join("config"))
+            .env("HELM_DATA_HOME", home.join("data"))
+            .arg("--kubeconfig")
+            .arg(&self.kubeconfig)
+            .arg("--kube-context")
+            .arg(context)
+            .args(args)
+            .output()
+            .expect("run helm")
+    }
+
+    /// Like [`Testbed::helm`] but panics on failure and returns stdout.
+    pub fn helm_ok(&self, context: &str, driver: &str, args: &[&str]) -> String {
+        let out = self.helm(context, driver, args);
+        assert!(
+            out.status.success(),
+            "helm --kube-context {context} {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).expect("utf-8 helm output")
+    }
+
     /// Like [`Testbed::kubectl`] but panics on failure and returns stdout.
     pub fn kubectl_ok(&self, context: &str, args: &[&str]) -> String {
         let out = self.kubectl(context, args);
@@ -184,6 +213,17 @@ impl Testbed {
 /// The kubectl built for the testbed (`~/.cache/flotilla/testbed/<versions>/kubectl`), else
 /// whatever `kubectl` is on PATH.
 pub fn kubectl_path() -> PathBuf {
+    cached_binary(|_| "kubectl".into()).unwrap_or_else(|| PathBuf::from("kubectl"))
+}
+
+/// The helm v3 built for the testbed (a test tool: it checks what flotilla reads and writes).
+pub fn helm_path() -> PathBuf {
+    cached_binary(|get| format!("helm-{}", get("HELM_VERSION")))
+        .expect("the testbed's helm binary (testbed/tb build)")
+}
+
+/// A binary in the testbed's cache, named from testbed/versions.env.
+fn cached_binary(name: impl Fn(&dyn Fn(&str) -> String) -> String) -> Option<PathBuf> {
     let root = repo_root();
     let versions = std::fs::read_to_string(root.join("testbed/versions.env")).unwrap_or_default();
     let get = |key: &str| {
@@ -201,21 +241,16 @@ pub fn kubectl_path() -> PathBuf {
         })
         .or_else(|| {
             std::env::var_os("HOME").map(|h| Path::new(&h).join(".cache/flotilla/testbed"))
-        });
-    if let Some(cache) = cache {
-        let bin = cache
-            .join(format!(
-                "k8s-{}_etcd-{}_kwok-{}",
-                get("K8S_VERSION"),
-                get("ETCD_VERSION"),
-                get("KWOK_VERSION")
-            ))
-            .join("kubectl");
-        if bin.is_file() {
-            return bin;
-        }
-    }
-    PathBuf::from("kubectl")
+        })?;
+    let bin = cache
+        .join(format!(
+            "k8s-{}_etcd-{}_kwok-{}",
+            get("K8S_VERSION"),
+            get("ETCD_VERSION"),
+            get("KWOK_VERSION")
+        ))
+        .join(name(&get));
+    bin.is_file().then_some(bin)
 }
 
 fn run_tb(args: &[&str]) {

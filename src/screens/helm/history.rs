@@ -31,7 +31,6 @@ pub struct HistoryScreen {
     /// Shown instead of the list while there is nothing to show, or above it.
     status: String,
     waiting: bool,
-    now: i64,
 }
 
 fn signature(r: &Release) -> Vec<(String, String)> {
@@ -62,7 +61,6 @@ impl HistoryScreen {
             marked: None,
             status: "loading…".into(),
             waiting: false,
-            now: 0,
         }
     }
 
@@ -147,7 +145,6 @@ impl Screen for HistoryScreen {
     }
 
     fn refresh(&mut self, ctx: &mut Ctx) {
-        self.now = ctx.now;
         let contexts = [self.release.context.clone()];
         let now = releases::list(ctx.store, Some(&contexts))
             .into_iter()
@@ -181,7 +178,7 @@ impl Screen for HistoryScreen {
         }
     }
 
-    fn answered(&mut self, tag: u64, answer: Answer, ctx: &mut Ctx) {
+    fn answered(&mut self, tag: u64, answer: Answer, _ctx: &mut Ctx) {
         if tag != LIST {
             return;
         }
@@ -219,7 +216,7 @@ impl Screen for HistoryScreen {
                 Err(e) => unreadable.push(format!("{name}: {e}")),
             }
         }
-        revisions.sort_by(|a, b| b.summary.revision.cmp(&a.summary.revision));
+        revisions.sort_by_key(|r| std::cmp::Reverse(r.summary.revision));
         let at = self.revisions.get(self.cursor).map(|r| r.summary.revision);
         self.revisions = revisions;
         self.cursor = at
@@ -233,7 +230,6 @@ impl Screen for HistoryScreen {
         if self.revisions.is_empty() && unreadable.is_empty() {
             self.status = format!("{} has no records", self.what());
         }
-        let _ = ctx;
     }
 
     fn handle(&mut self, action: &Action, ctx: &mut Ctx) -> bool {
@@ -297,7 +293,7 @@ impl Screen for HistoryScreen {
                     vec![
                         s.revision.to_string(),
                         s.updated
-                            .map(|t| crate::human::age(self.now - t))
+                            .map(|t| crate::human::age(ctx.now - t))
                             .unwrap_or_default(),
                         s.status.clone(),
                         s.chart_ref(),

@@ -89,7 +89,6 @@ pub struct HelmScreen {
     next_tag: u64,
     /// Stuck pending records are older than this (the triage threshold).
     stuck_after: i64,
-    now: i64,
     /// The cluster of the part asked for last (for its title).
     part_context: String,
 }
@@ -193,9 +192,9 @@ impl HelmScreen {
         }
     }
 
-    fn status_slot(&self, r: &Release) -> &'static str {
+    fn status_slot(&self, r: &Release, now: i64) -> &'static str {
         let status = r.newest().status.as_str();
-        if r.stuck(self.now, self.stuck_after) || status == "failed" {
+        if r.stuck(now, self.stuck_after) || status == "failed" {
             "row-error"
         } else if status.starts_with("pending-") || status == "uninstalling" {
             "row-warn"
@@ -206,9 +205,9 @@ impl HelmScreen {
         }
     }
 
-    fn status_text(&self, r: &Release) -> String {
+    fn status_text(&self, r: &Release, now: i64) -> String {
         let status = &r.newest().status;
-        if r.stuck(self.now, self.stuck_after) {
+        if r.stuck(now, self.stuck_after) {
             format!("{status} (stuck)")
         } else {
             status.clone()
@@ -223,12 +222,12 @@ impl HelmScreen {
         }
     }
 
-    fn row(&self, line: &Line) -> GridRow {
+    fn row(&self, line: &Line, now: i64) -> GridRow {
         let first = &self.releases[line.members[0]];
         let updated = first
             .newest()
             .updated
-            .map(|t| crate::human::age(self.now - t))
+            .map(|t| crate::human::age(now - t))
             .unwrap_or_default();
         if !self.fold {
             let (chart, app) = self.chart_cells(first);
@@ -238,12 +237,12 @@ impl HelmScreen {
                     first.namespace.clone(),
                     first.name.clone(),
                     first.newest().revision.to_string(),
-                    self.status_text(first),
+                    self.status_text(first, now),
                     chart,
                     app,
                     updated,
                 ],
-                self.status_slot(first),
+                self.status_slot(first, now),
             );
         }
         let members: Vec<&Release> = line.members.iter().map(|&i| &self.releases[i]).collect();
@@ -273,14 +272,14 @@ impl HelmScreen {
         };
         let slot = members
             .iter()
-            .map(|r| self.status_slot(r))
+            .map(|r| self.status_slot(r, now))
             .find(|s| *s == "row-error" || *s == "row-warn")
             .unwrap_or("row-ok");
         GridRow::new(
             vec![
                 first.namespace.clone(),
                 first.name.clone(),
-                per(&|r| self.status_text(r)),
+                per(&|r| self.status_text(r, now)),
                 per(&|r| {
                     self.decoded(r)
                         .and_then(|d| d.as_ref().ok())
@@ -328,7 +327,6 @@ impl Screen for HelmScreen {
     }
 
     fn refresh(&mut self, ctx: &mut Ctx) {
-        self.now = ctx.now;
         self.stuck_after = ctx.config.thresholds.secs("helm-pending");
         let versions = releases::versions(ctx.store);
         if self.built.as_ref() != Some(&versions) {
@@ -411,7 +409,7 @@ impl Screen for HelmScreen {
             .iter()
             .skip(offset)
             .take(height)
-            .map(|l| self.row(l))
+            .map(|l| self.row(l, ctx.now))
             .collect();
         let (header, widths) = if self.fold {
             (
