@@ -105,9 +105,12 @@ HELM_NS=apps
 
 helm_tb() {
   local name=$1 driver=$2 v=$3; shift 3
-  HELM_DRIVER=$driver HELM_CACHE_HOME=$WORK/helm/cache HELM_CONFIG_HOME=$WORK/helm/config \
-    HELM_DATA_HOME=$WORK/helm/data "$([[ $v == v4 ]] && echo "$HELM4" || echo "$HELM")" \
-    --kubeconfig "$KCFG" --kube-context "$name" -n "$HELM_NS" "$@"
+  local cmd=(env "HELM_DRIVER=$driver" "HELM_CACHE_HOME=$WORK/helm/cache"
+    "HELM_CONFIG_HOME=$WORK/helm/config" "HELM_DATA_HOME=$WORK/helm/data"
+    "$([[ $v == v4 ]] && echo "$HELM4" || echo "$HELM")" --kubeconfig "$KCFG"
+    --kube-context "$name" -n "$HELM_NS" "$@")
+  if [[ -n ${HELM_EXEC:-} ]]; then exec "${cmd[@]}"; fi
+  "${cmd[@]}"
 }
 
 helm_chart() {
@@ -141,8 +144,11 @@ seed_helm() {
   # A release stuck in pending-upgrade (the "another operation is in progress" trap): helm is
   # killed while it waits for pods that never become ready.
   helm_tb "$name" secret v3 install stuck "$(helm_chart 1.0.0 1.0.0)" >/dev/null
-  helm_tb "$name" secret v3 upgrade stuck "$(helm_chart 1.0.1 1.0.1)" --set notReady=true \
-    --wait --timeout 30m >/dev/null 2>&1 &
+  # exec: $! must be helm itself, not a subshell whose helm would outlive the kill (and mark
+  # the release failed when its --wait times out).
+  local chart; chart=$(helm_chart 1.0.1 1.0.1)
+  (exec > /dev/null 2>&1; HELM_EXEC=1 helm_tb "$name" secret v3 upgrade stuck "$chart" \
+    --set notReady=true --wait --timeout 30m) &
   local pid=$! i
   for ((i = 0; i < 300; i++)); do
     [[ $(kc "$name" -n "$HELM_NS" get secret sh.helm.release.v1.stuck.v2 \

@@ -350,6 +350,75 @@ async fn a_release_changed_by_helm_shows_without_input() {
     };
     let ok = h.pump_until(WAIT, |h| shown(h, 1, "deployed")).await;
     assert!(ok, "installed: {}", h.screen(170, 20));
+
+    // The manifest's objects, live: in sync as installed; then changed behind Helm's back.
+    history(&mut h, "dev", &name).await;
+    let objects = async |h: &mut Harness| {
+        h.action(Action::Objects);
+        let ok = h
+            .pump_until(WAIT, |h| {
+                let s = h.screen(170, 20);
+                s.contains("objects of") && !s.contains(" … ")
+            })
+            .await;
+        let screen = h.screen(170, 20);
+        assert!(ok, "objects read: {screen}");
+        screen
+    };
+    let screen = objects(&mut h).await;
+    for kind in ["ConfigMap", "Service", "Deployment"] {
+        let line = screen
+            .lines()
+            .find(|l| l.contains(kind))
+            .unwrap_or_default();
+        assert!(line.contains("in sync"), "{kind}: {screen}");
+    }
+    h.action(Action::Back);
+    tb.kubectl_ok(
+        "dev",
+        &["-n", "apps", "scale", "deployment", &name, "--replicas=5"],
+    );
+    tb.kubectl_ok(
+        "dev",
+        &[
+            "-n",
+            "apps",
+            "delete",
+            "configmap",
+            &format!("{name}-config"),
+        ],
+    );
+    let screen = objects(&mut h).await;
+    let line = |kind: &str| {
+        screen
+            .lines()
+            .find(|l| l.contains(kind))
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert!(line("Deployment").contains("drift: 2 lines"), "{screen}");
+    assert!(line("ConfigMap").contains("missing"), "{screen}");
+    assert!(line("Service").contains("in sync"), "{screen}");
+    // The Deployment's drift: the manifest's replicas against the live ones.
+    let row = screen
+        .lines()
+        .skip(3)
+        .position(|l| l.contains("Deployment"))
+        .unwrap_or(0);
+    for _ in 0..row {
+        h.action(Action::Down);
+    }
+    h.action(Action::Diff);
+    let diff = h.screen(100, 30);
+    let changed = |sign: &str, text: &str| {
+        diff.lines()
+            .any(|l| l.trim_start_matches('│').starts_with(sign) && l.contains(text))
+    };
+    assert!(
+        changed("-", "replicas: 1") && changed("+", "replicas: 5"),
+        "{diff}"
+    );
+    h.command("helm");
     tb.helm_ok(
         "dev",
         "secret",

@@ -266,6 +266,7 @@ mod tests {
         "diff",
         "helm",
         "helm-history",
+        "helm-objects",
     ];
 
     #[test]

@@ -1,5 +1,7 @@
 //! Helm releases, read from the cluster the way Helm stores them (no helm binary): the records
-//! (`record`), the releases they make up (`releases`).
+//! (`record`), the releases they make up (`releases`), the objects a manifest names and their
+//! drift (`manifest`).
 
+pub mod manifest;
 pub mod record;
 pub mod releases;

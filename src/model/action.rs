@@ -107,6 +107,8 @@ pub enum Action {
     Notes,
     /// Helm: the hooks' manifests.
     Hooks,
+    /// Helm: the objects the manifest names, live, with their drift from it.
+    Objects,
 }
 
 /// How far back a log pane reaches.
@@ -335,6 +337,11 @@ const NAMED: &[(&str, Action, &str)] = &[
     ("manifest", Action::Manifest, "helm: rendered manifest"),
     ("notes", Action::Notes, "helm: the chart's notes"),
     ("hooks", Action::Hooks, "helm: hook manifests"),
+    (
+        "objects",
+        Action::Objects,
+        "helm: the manifest's objects, live, with drift from the manifest",
+    ),
 ];
 
 impl Action {

@@ -478,6 +478,7 @@ pub fn modes() -> Vec<&'static str> {
         revisions::MODE,
         editor::MODE,
         helm::HISTORY_MODE,
+        helm::OBJECTS_MODE,
     ];
     for r in REGISTRY {
         if !modes.contains(&r.mode) {

@@ -125,6 +125,7 @@ impl Screen for HistoryScreen {
             (Action::Manifest, "manifest"),
             (Action::Notes, "notes"),
             (Action::Hooks, "hooks"),
+            (Action::Objects, "objects"),
             (Action::Mark, "mark"),
             (Action::Diff, "diff"),
             (Action::Back, "back"),
@@ -242,9 +243,15 @@ impl Screen for HistoryScreen {
             | Action::AllValues
             | Action::Manifest
             | Action::Notes
-            | Action::Hooks => {
+            | Action::Hooks
+            | Action::Objects => {
                 if let Some(r) = self.revisions.get(self.cursor)
-                    && let Some(s) = parts::screen(&r.release, &self.release.context, action)
+                    && let Some(s) = parts::screen(
+                        &r.release,
+                        self.release.cluster,
+                        &self.release.context,
+                        action,
+                    )
                 {
                     ctx.push(s);
                 }

@@ -4,6 +4,7 @@
 //! history; `v`/`V`/`m`/`n`/`H` show the newest revision's values, manifest, notes, hooks.
 
 mod history;
+mod objects;
 mod parts;
 
 pub use history::HistoryScreen;
@@ -21,6 +22,7 @@ use std::collections::{HashMap, HashSet};
 
 pub const MODE: &str = "helm";
 pub const HISTORY_MODE: &str = "helm-history";
+pub const OBJECTS_MODE: &str = objects::MODE;
 
 /// Record fetches in flight at once: a cluster with hundreds of releases is read a few at a
 /// time, not all in one burst.
@@ -89,8 +91,8 @@ pub struct HelmScreen {
     next_tag: u64,
     /// Stuck pending records are older than this (the triage threshold).
     stuck_after: i64,
-    /// The cluster of the part asked for last (for its title).
-    part_context: String,
+    /// The cluster (and its context) of the part asked for last.
+    part: Option<(ClusterId, String)>,
 }
 
 impl HelmScreen {
@@ -304,6 +306,7 @@ impl Screen for HelmScreen {
             (Action::Values, "values"),
             (Action::Manifest, "manifest"),
             (Action::Notes, "notes"),
+            (Action::Objects, "objects"),
             (Action::Collapse, "by cluster"),
             (Action::Filter, "filter"),
             (Action::Back, "back"),
@@ -338,7 +341,10 @@ impl Screen for HelmScreen {
 
     fn answered(&mut self, tag: u64, answer: Answer, ctx: &mut Ctx) {
         if tag < RECORD_TAGS {
-            return parts::answered(tag, answer, &self.part_context, ctx);
+            if let Some((cluster, context)) = &self.part {
+                parts::answered(tag, answer, *cluster, context, ctx);
+            }
+            return;
         }
         let (Some(key), Answer::Fetched(result)) = (self.asked.remove(&tag), answer) else {
             return;
@@ -373,10 +379,11 @@ impl Screen for HelmScreen {
             | Action::AllValues
             | Action::Manifest
             | Action::Notes
-            | Action::Hooks => {
+            | Action::Hooks
+            | Action::Objects => {
                 if let Some(r) = self.selected().cloned() {
                     parts::ask(&r, r.newest(), action, ctx);
-                    self.part_context = r.context;
+                    self.part = Some((r.cluster, r.context));
                 }
             }
             _ => return false,

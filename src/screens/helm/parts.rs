@@ -3,9 +3,10 @@
 
 use super::super::text::TextScreen;
 use super::super::{Answer, Ctx, Deliver, Screen};
+use super::objects::ObjectsScreen;
 use crate::helm::record;
 use crate::helm::releases::{Record, Release};
-use crate::model::Action;
+use crate::model::{Action, ClusterId};
 use serde_json::Value;
 
 /// Which part an action shows, and the tag its fetch goes by.
@@ -16,6 +17,7 @@ fn tag(action: &Action) -> Option<u64> {
         Action::Manifest => 3,
         Action::Notes => 4,
         Action::Hooks => 5,
+        Action::Objects => 6,
         _ => return None,
     })
 }
@@ -35,14 +37,32 @@ pub fn text(release: &Value, tag: u64) -> (&'static str, String) {
 }
 
 /// The part as a screen; `context` names the cluster in the title.
-pub fn screen(release: &Value, context: &str, action: &Action) -> Option<Box<dyn Screen>> {
-    let (what, body) = text(release, tag(action)?);
+pub fn screen(
+    release: &Value,
+    cluster: ClusterId,
+    context: &str,
+    action: &Action,
+) -> Option<Box<dyn Screen>> {
+    let tag = tag(action)?;
     let name = release.get("name").and_then(Value::as_str).unwrap_or("?");
     let revision = release.get("version").and_then(Value::as_i64).unwrap_or(0);
     let namespace = release
         .get("namespace")
         .and_then(Value::as_str)
         .unwrap_or("");
+    if tag == 6 {
+        let what = crate::text::clean(&format!(
+            "{name} revision {revision} in {namespace} @{context}"
+        ));
+        return Some(Box::new(ObjectsScreen::new(
+            what,
+            cluster,
+            context,
+            namespace,
+            record::manifest(release),
+        )));
+    }
+    let (what, body) = text(release, tag);
     let title = crate::text::clean(&format!(
         "{what} of {name} revision {revision} in {namespace} @{context}"
     ));
@@ -61,16 +81,17 @@ pub fn ask(release: &Release, rec: &Record, action: &Action, ctx: &mut Ctx) {
     }
 }
 
-const ACTIONS: [Action; 5] = [
+const ACTIONS: [Action; 6] = [
     Action::Values,
     Action::AllValues,
     Action::Manifest,
     Action::Notes,
     Action::Hooks,
+    Action::Objects,
 ];
 
 /// The record `ask` asked for: decoded and shown.
-pub fn answered(tag: u64, answer: Answer, context: &str, ctx: &mut Ctx) {
+pub fn answered(tag: u64, answer: Answer, cluster: ClusterId, context: &str, ctx: &mut Ctx) {
     let Answer::Fetched(result) = answer else {
         return;
     };
@@ -82,7 +103,7 @@ pub fn answered(tag: u64, answer: Answer, context: &str, ctx: &mut Ctx) {
         .and_then(|f| record::decode(&f.object))
     {
         Ok(release) => {
-            if let Some(s) = screen(&release, context, action) {
+            if let Some(s) = screen(&release, cluster, context, action) {
                 ctx.push(s);
             }
         }
