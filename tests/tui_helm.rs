@@ -444,3 +444,24 @@ async fn a_release_changed_by_helm_shows_without_input() {
         .await;
     assert!(ok, "uninstalled: {}", h.screen(170, 20));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_context_that_may_not_list_secrets_is_named() {
+    let Some(tb) = common::testbed() else { return };
+    // The viewer may read pods in shop, nothing else: its releases cannot be seen, and the
+    // screen says so instead of showing an empty fleet; the admin context still lists its own.
+    let mut h = Harness::new(&tb.viewer_kubeconfig(), &["dev-viewer"]);
+    h.command("helm");
+    let ok = h
+        .pump_until(WAIT, |h| {
+            h.screen(170, 12)
+                .contains("no releases from dev-viewer: secrets")
+        })
+        .await;
+    assert!(ok, "{}", h.screen(170, 12));
+    let screen = h.screen(170, 12);
+    assert!(
+        screen.contains("forbidden") || screen.contains("Forbidden"),
+        "{screen}"
+    );
+}

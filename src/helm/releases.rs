@@ -6,6 +6,7 @@
 use super::record::Driver;
 use crate::model::{ClusterId, ObjectRef, ResKey, Row};
 use crate::store::Store;
+use crate::store::sheet::SheetState;
 use std::collections::HashMap;
 
 /// One revision's record, as its labels say.
@@ -136,6 +137,26 @@ pub fn list(store: &Store, contexts: Option<&[String]>) -> Vec<Release> {
     out.sort_by(|a, b| {
         (&a.namespace, &a.name, &a.context).cmp(&(&b.namespace, &b.name, &b.context))
     });
+    out
+}
+
+/// Connected clusters in `contexts` whose record sheets failed, as `context: why` (a context
+/// that may not list Secrets has releases flotilla cannot see).
+pub fn unlisted(store: &Store, contexts: Option<&[String]>) -> Vec<String> {
+    let mut out = Vec::new();
+    for slot in store.clusters.iter().filter(|s| s.connected) {
+        if contexts.is_some_and(|c| !c.contains(&slot.context)) {
+            continue;
+        }
+        for res in watched() {
+            if let Some(SheetState::Failed(why)) = store.sheet(slot.id, &res).map(|s| &s.state) {
+                out.push(crate::text::clean(&format!(
+                    "{}: {}: {why}",
+                    slot.context, res.plural
+                )));
+            }
+        }
+    }
     out
 }
 

@@ -91,6 +91,8 @@ pub struct HelmScreen {
     next_tag: u64,
     /// Stuck pending records are older than this (the triage threshold).
     stuck_after: i64,
+    /// Clusters whose records cannot be listed, with why (shown above the list).
+    missing: Vec<String>,
     /// The cluster (and its context) of the part asked for last.
     part: Option<(ClusterId, String)>,
 }
@@ -118,6 +120,7 @@ impl HelmScreen {
             .selected()
             .map(|r| (r.namespace.clone(), r.name.clone(), r.cluster));
         self.releases = releases::list(store, self.contexts.as_deref());
+        self.missing = releases::unlisted(store, self.contexts.as_deref());
         let live: HashSet<(ClusterId, &str)> = self
             .releases
             .iter()
@@ -409,7 +412,13 @@ impl Screen for HelmScreen {
                 theme.get("title"),
             ));
         }
-        let height = grid::room(area, 0);
+        let detail: Vec<String> = self
+            .missing
+            .iter()
+            .take(3)
+            .map(|m| format!("no releases from {m}"))
+            .collect();
+        let height = grid::room(area, detail.len());
         let offset = grid::offset(self.cursor, height);
         let rows = self
             .lines
@@ -463,8 +472,12 @@ impl Screen for HelmScreen {
                 widths,
                 rows,
                 selected: Some(self.cursor - offset),
-                empty: "No Helm releases (no Secret or ConfigMap labelled owner=helm).".into(),
-                detail: Vec::new(),
+                empty: if self.missing.is_empty() {
+                    "No Helm releases (no Secret or ConfigMap labelled owner=helm).".into()
+                } else {
+                    format!("No Helm releases; {}", detail.join("; "))
+                },
+                detail,
             },
         );
     }
@@ -479,7 +492,8 @@ impl Screen for HelmScreen {
         self.relines();
     }
 
+    /// An opinion only when `@` named clusters: a plain `:helm` keeps the scope it found.
     fn contexts(&self) -> Option<Option<Vec<String>>> {
-        Some(self.contexts.clone())
+        self.contexts.clone().map(Some)
     }
 }
