@@ -313,10 +313,19 @@ async fn top_ranks_usage_where_metrics_server_runs_and_says_why_not_elsewhere() 
     for c in ALL {
         if served(c) {
             // kubectl top sees the seeded postgres-0: so does flotilla, on that cluster's row.
-            let top = tb.kubectl_ok(
-                c,
-                &["top", "pod", "postgres-0", "-n", "data", "--no-headers"],
-            );
+            // metrics.k8s.io may be briefly unavailable (its APIService is checked by the
+            // aggregator; a busy machine misses a check): wait for kubectl to answer, as
+            // `tb wait-metrics` does.
+            let top = common::eventually(Duration::from_secs(120), "kubectl top", || async {
+                let out = tb.kubectl(
+                    c,
+                    &["top", "pod", "postgres-0", "-n", "data", "--no-headers"],
+                );
+                out.status
+                    .success()
+                    .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+            })
+            .await;
             assert!(top.contains("postgres-0"), "{top}");
             let ok = h
                 .pump_until(Duration::from_secs(120), |h| {
