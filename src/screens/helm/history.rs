@@ -31,6 +31,8 @@ pub struct HistoryScreen {
     /// Shown instead of the list while there is nothing to show, or above it.
     status: String,
     waiting: bool,
+    /// The sheets' versions the release was last looked up at.
+    built: Option<Vec<(crate::model::ClusterId, u64)>>,
 }
 
 fn signature(r: &Release) -> Vec<(String, String)> {
@@ -61,6 +63,7 @@ impl HistoryScreen {
             marked: None,
             status: "loading…".into(),
             waiting: false,
+            built: None,
         }
     }
 
@@ -146,6 +149,12 @@ impl Screen for HistoryScreen {
     }
 
     fn refresh(&mut self, ctx: &mut Ctx) {
+        // The records are looked up again only when a sheet moved, not on every frame.
+        let versions = releases::versions(ctx.store);
+        if self.built.as_ref() == Some(&versions) {
+            return;
+        }
+        self.built = Some(versions);
         let contexts = [self.release.context.clone()];
         let now = releases::list(ctx.store, Some(&contexts))
             .into_iter()
@@ -159,12 +168,10 @@ impl Screen for HistoryScreen {
             Some(r) => self.release = r,
             // The sheet may still be listing; only a listed sheet without it means it is gone.
             None => {
+                let res = crate::model::ResKey::core(self.release.driver.plural());
                 let listed = ctx
                     .store
-                    .sheet(
-                        self.release.cluster,
-                        &self.release.storage(self.release.newest()).res,
-                    )
+                    .sheet(self.release.cluster, &res)
                     .is_some_and(|s| s.state == crate::store::sheet::SheetState::Ready);
                 if listed && !self.release.records.is_empty() {
                     self.release.records.clear();
@@ -174,8 +181,13 @@ impl Screen for HistoryScreen {
                 return;
             }
         }
-        if !self.waiting && self.read_for.as_ref() != Some(&signature(&self.release)) {
-            self.read(ctx);
+        if self.read_for.as_ref() != Some(&signature(&self.release)) {
+            if self.waiting {
+                // Changed while a read is under way: look again once it is answered.
+                self.built = None;
+            } else {
+                self.read(ctx);
+            }
         }
     }
 
@@ -289,12 +301,7 @@ impl Screen for HistoryScreen {
                 let slot = if self.marked == Some(s.revision) {
                     "row-marked"
                 } else {
-                    match s.status.as_str() {
-                        "deployed" => "row-ok",
-                        "failed" => "row-error",
-                        st if st.starts_with("pending-") => "row-warn",
-                        _ => "row-done",
-                    }
+                    super::status_slot(&s.status)
                 };
                 GridRow::new(
                     vec![

@@ -69,6 +69,16 @@ impl Decoded {
     }
 }
 
+/// How a record's status is drawn.
+fn status_slot(status: &str) -> &'static str {
+    match status {
+        "deployed" => "row-ok",
+        "failed" => "row-error",
+        s if s.starts_with("pending-") || s == "uninstalling" => "row-warn",
+        _ => "row-done",
+    }
+}
+
 /// One line: a release on one cluster, or (folded) on every cluster that has it.
 #[derive(Clone, Debug)]
 pub struct Line {
@@ -198,15 +208,10 @@ impl HelmScreen {
     }
 
     fn status_slot(&self, r: &Release, now: i64) -> &'static str {
-        let status = r.newest().status.as_str();
-        if r.stuck(now, self.stuck_after) || status == "failed" {
+        if r.stuck(now, self.stuck_after) {
             "row-error"
-        } else if status.starts_with("pending-") || status == "uninstalling" {
-            "row-warn"
-        } else if status == "deployed" {
-            "row-ok"
         } else {
-            "row-done"
+            status_slot(&r.newest().status)
         }
     }
 
