@@ -6,7 +6,7 @@
 use super::{App, Layer};
 use crate::config::Settings;
 use crate::modal::{Modal, ModalResult};
-use crate::model::op::{Access, Check, Decision, Mutation, Op, Outcome, Target};
+use crate::model::op::{Access, Check, Decision, HelmOp, Mutation, Op, Outcome, Target};
 use crate::model::{ClusterId, Effect, ObjectRef, ResKey};
 use crate::ops::{catalog, plan};
 use crate::screens::{Answer, FlashLevel};
@@ -150,8 +150,13 @@ impl App {
     ) {
         let ticket = self.next_id();
         let verb = plan::verb(&mutation.op);
-        let progress =
-            !mutation.dry_run && (decisions.len() > 1 || matches!(mutation.op, Op::Drain(_)));
+        // A Helm plan screen shows each release's result itself.
+        let progress = !mutation.dry_run
+            && match mutation.op {
+                Op::Drain(_) => true,
+                Op::Helm { .. } => false,
+                _ => decisions.len() > 1,
+            };
         if progress {
             let title = format!("{verb}: {} objects", decisions.len());
             self.layers.push(Layer {
@@ -206,6 +211,10 @@ impl App {
                 self.send(c.screen, c.tag, c.mutation, c.decisions);
             } else {
                 self.flash("not changed".into(), FlashLevel::Info);
+                // The screen that asked learns nothing will come back for that tag.
+                self.with_screen(c.screen, |s, ctx| {
+                    s.answered(c.tag, Answer::Modal(ModalResult::Cancelled), ctx)
+                });
             }
         }
         // A progress layer closed: the batch goes on; its result still ends in one line.
@@ -382,6 +391,12 @@ pub fn checks_of(op: &Op, obj: &ObjectRef) -> Vec<crate::model::op::Check> {
             };
             vec![check("create", sub)]
         }
+        // The records are written; the objects' own permissions are the server's to check.
+        Op::Helm {
+            op: HelmOp::Rollback { .. },
+            ..
+        } => vec![check("create", ""), check("update", "")],
+        Op::Helm { .. } => vec![check("update", ""), check("delete", "")],
         Op::Trigger | Op::Drain(_) => {
             let action = if matches!(op, Op::Trigger) {
                 crate::model::Action::Trigger
@@ -409,35 +424,54 @@ fn confirmation(m: &Mutation, decisions: &[(ObjectRef, Decision)], policy: &Poli
     let mut clusters: Vec<&str> = go.iter().map(|o| o.context.as_str()).collect();
     clusters.sort_unstable();
     clusters.dedup();
+    // A Helm op's targets are records; the user picked releases.
+    let helm = matches!(m.op, Op::Helm { .. });
+    let named = |o: &ObjectRef| match crate::helm::record::release_of(&o.name) {
+        Some((release, revision)) if helm => format!(
+            "{} {}/{release} (revision {revision})",
+            o.context, o.namespace
+        ),
+        _ => o.to_string(),
+    };
     let mut lines = vec![
         plan::describe(&m.op),
         String::new(),
         format!(
-            "{} object{} on {}:",
+            "{} {}{} on {}:",
             go.len(),
+            if helm { "release" } else { "object" },
             if go.len() == 1 { "" } else { "s" },
             clusters.join(", ")
         ),
     ];
     for o in go.iter().take(SHOWN) {
-        lines.push(format!("  {o}"));
+        lines.push(format!("  {}", named(o)));
     }
     if go.len() > SHOWN {
         lines.push(format!("  … and {} more", go.len() - SHOWN));
     }
+    if let Op::Helm { plan, .. } = &m.op
+        && !plan.is_empty()
+    {
+        lines.push(String::new());
+        lines.extend(plan.iter().take(SHOWN).cloned());
+    }
     for (o, d) in decisions {
         if let Decision::Refused(why) | Decision::Denied(why) = d {
-            lines.push(format!("skipped {o}: {why}"));
+            lines.push(format!("skipped {}: {why}", named(o)));
         }
     }
     let title = format!(
         "{}{} {}?",
         verb[..1].to_uppercase(),
         &verb[1..],
-        if go.len() == 1 {
-            go[0].short()
-        } else {
-            format!("{} objects", go.len())
+        match go.as_slice() {
+            [one] => match crate::helm::record::release_of(&one.name) {
+                Some((release, _)) if helm => release.to_string(),
+                _ => one.short(),
+            },
+            many if helm => format!("{} releases", many.len()),
+            many => format!("{} objects", many.len()),
         }
     );
     let protected: Vec<&str> = clusters

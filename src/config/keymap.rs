@@ -267,6 +267,7 @@ mod tests {
         "helm",
         "helm-history",
         "helm-objects",
+        "helm-plan",
     ];
 
     #[test]

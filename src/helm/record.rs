@@ -53,6 +53,44 @@ pub fn object_name(release: &str, revision: i64) -> String {
     format!("sh.helm.release.v1.{release}.v{revision}")
 }
 
+/// The release and revision a record's object name says (the inverse of `object_name`).
+pub fn release_of(object: &str) -> Option<(&str, i64)> {
+    let rest = object.strip_prefix("sh.helm.release.v1.")?;
+    let (name, v) = rest.rsplit_once(".v")?;
+    Some((name, v.parse().ok()?))
+}
+
+/// The storage object holding `release` as Helm's drivers write it: named for its revision,
+/// labelled with `labels`, a Secret typed `helm.sh/release.v1`. With `resource_version`, it
+/// replaces the object read at that version (and is refused if it changed meanwhile).
+pub fn storage_object(
+    driver: Driver,
+    release: &Value,
+    labels: serde_json::Map<String, Value>,
+    resource_version: Option<&str>,
+) -> Result<Value, String> {
+    let text = |k: &str| release.get(k).and_then(Value::as_str).unwrap_or_default();
+    let version = release.get("version").and_then(Value::as_i64).unwrap_or(0);
+    let mut meta = serde_json::json!({
+        "name": object_name(text("name"), version),
+        "namespace": text("namespace"),
+        "labels": labels,
+    });
+    if let Some(rv) = resource_version {
+        meta["resourceVersion"] = Value::String(rv.into());
+    }
+    let mut obj = serde_json::json!({
+        "apiVersion": "v1",
+        "kind": driver.kind(),
+        "metadata": meta,
+        "data": {"release": encode(release, driver)?},
+    });
+    if driver == Driver::Secret {
+        obj["type"] = Value::String("helm.sh/release.v1".into());
+    }
+    Ok(obj)
+}
+
 /// The release (Helm's JSON) a storage object holds.
 pub fn decode(storage: &Value) -> Result<Value, String> {
     let driver = Driver::of(storage).ok_or("not a Secret or ConfigMap")?;
@@ -248,6 +286,23 @@ mod tests {
             let data = encode(&release(), driver).unwrap();
             assert_eq!(decode(&storage(driver, data)).unwrap(), release());
         }
+    }
+
+    #[test]
+    fn a_written_record_reads_back_and_is_named_for_its_revision() {
+        for driver in [Driver::Secret, Driver::ConfigMap] {
+            let obj = storage_object(driver, &release(), Default::default(), Some("7")).unwrap();
+            assert_eq!(decode(&obj).unwrap(), release());
+            let name = obj["metadata"]["name"].as_str().unwrap();
+            assert_eq!(release_of(name), Some(("frontend", 3)));
+            assert_eq!(obj["metadata"]["resourceVersion"], "7");
+            assert_eq!(obj.get("type").is_some(), driver == Driver::Secret);
+        }
+        assert_eq!(
+            release_of("sh.helm.release.v1.a.v2.v10"),
+            Some(("a.v2", 10))
+        );
+        assert_eq!(release_of("web"), None);
     }
 
     #[test]

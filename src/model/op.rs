@@ -77,6 +77,14 @@ pub enum Op {
     Create {
         objects: Vec<serde_json::Value>,
     },
+    /// A Helm release rolled back or uninstalled the way Helm does it (`ops::helm`). The
+    /// target is the storage record of the release's newest revision: a release that moved
+    /// on since the plan was shown is refused.
+    Helm {
+        op: HelmOp,
+        /// What the plan said would happen, for the confirmation (empty for the plan itself).
+        plan: Vec<String>,
+    },
     /// A command, shell or port-forward in a pod: it may change anything, so read-only mode
     /// refuses it and the audit log records it; it is carried out by its own effect.
     Session {
@@ -85,6 +93,14 @@ pub enum Op {
         /// The command or port.
         detail: String,
     },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HelmOp {
+    /// `helm rollback NAME [REVISION]`: to this revision, or to the one before the newest.
+    Rollback { revision: Option<i64> },
+    /// `helm uninstall NAME [--keep-history]`.
+    Uninstall { keep_history: bool },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

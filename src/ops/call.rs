@@ -27,7 +27,7 @@ pub enum Call {
         path: String,
         body: Value,
     },
-    /// Server-side apply as field manager `flotilla`.
+    /// Server-side apply (as field manager `flotilla` unless sent as another).
     Apply {
         path: String,
         body: Value,
@@ -56,6 +56,18 @@ fn bad(e: impl std::fmt::Display) -> ApiError {
 
 /// Sends the call; the server's answer (the object as it is now, or would be on a dry run).
 pub async fn send(client: &Client, call: &Call, dry_run: bool) -> Result<Value, ApiError> {
+    send_as(client, call, dry_run, "flotilla").await
+}
+
+/// Sends the call as field manager `manager` (Helm's objects are written as `helm`, so the
+/// next `helm upgrade` owns what a rollback set).
+pub async fn send_as(
+    client: &Client,
+    call: &Call,
+    dry_run: bool,
+    manager: &str,
+) -> Result<Value, ApiError> {
+    let field_manager = format!("fieldManager={manager}");
     let mut query = Vec::new();
     if dry_run {
         query.push("dryRun=All");
@@ -66,7 +78,7 @@ pub async fn send(client: &Client, call: &Call, dry_run: bool) -> Result<Value, 
         Call::Create { body, .. } => ("POST", "application/json", body),
         Call::Replace { body, .. } => ("PUT", "application/json", body),
         Call::Apply { body, force, .. } => {
-            query.push("fieldManager=flotilla");
+            query.push(field_manager.as_str());
             if *force {
                 query.push("force=true");
             }
@@ -74,7 +86,7 @@ pub async fn send(client: &Client, call: &Call, dry_run: bool) -> Result<Value, 
         }
     };
     if !matches!(call, Call::Apply { .. }) && method != "DELETE" {
-        query.push("fieldManager=flotilla");
+        query.push(field_manager.as_str());
     }
     let uri = if query.is_empty() {
         call.path().to_string()

@@ -8,6 +8,7 @@ pub mod build;
 pub mod call;
 pub mod catalog;
 pub mod drain;
+pub mod helm;
 pub mod import;
 pub mod plan;
 pub mod revisions;

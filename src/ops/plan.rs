@@ -7,7 +7,7 @@
 
 use super::call::Call;
 use crate::model::ObjectRef;
-use crate::model::op::{MetaField, Op, Patch, PatchKind, Propagation, Taint};
+use crate::model::op::{HelmOp, MetaField, Op, Patch, PatchKind, Propagation, Taint};
 use serde_json::{Map, Value, json};
 
 /// The annotation `Op::Stop` keeps the replica count in, for `Op::Start`.
@@ -45,6 +45,11 @@ pub fn verb(op: &Op) -> &'static str {
         Op::Autoscale { .. } => "autoscale",
         Op::Apply { .. } => "apply",
         Op::Create { .. } => "create",
+        Op::Helm {
+            op: HelmOp::Rollback { .. },
+            ..
+        } => "helm-rollback",
+        Op::Helm { .. } => "helm-uninstall",
         Op::Session { kind, .. } => kind,
     }
 }
@@ -61,6 +66,7 @@ pub fn destructive(op: &Op) -> bool {
             | Op::Rollback { .. }
             | Op::Apply { .. }
             | Op::Taint { .. }
+            | Op::Helm { .. }
     )
 }
 
@@ -158,6 +164,20 @@ pub fn describe(op: &Op) -> String {
         } => format!("server-side apply{}", if *force { " (forced)" } else { "" }),
         Op::Apply { .. } => "replace with the edited object".into(),
         Op::Create { .. } => "create".into(),
+        Op::Helm {
+            op: HelmOp::Rollback { revision },
+            ..
+        } => match revision {
+            Some(n) => format!("roll the release back to revision {n}, as helm rollback does"),
+            None => "roll the release back to the revision before, as helm rollback does".into(),
+        },
+        Op::Helm {
+            op: HelmOp::Uninstall { keep_history },
+            ..
+        } => format!(
+            "uninstall the release, as helm uninstall{} does",
+            if *keep_history { " --keep-history" } else { "" }
+        ),
         Op::Session { kind, detail } => format!("{kind} {detail}"),
     }
 }
@@ -401,6 +421,7 @@ pub fn plan(
             )]
         }
         Op::Drain(_) => return Err("drain is not a single request".into()),
+        Op::Helm { .. } => return Err("a Helm release is not a single request".into()),
         Op::Session { .. } => return Err("a session is not a request".into()),
         Op::Taint { add, remove } => {
             if kind != "Node" {

@@ -5,7 +5,7 @@
 
 use super::audit::{self, AuditLog, Record};
 use super::call::{self, Call};
-use super::{drain, plan};
+use super::{drain, helm, plan};
 use crate::kinds::document::diff_view;
 use crate::model::msg::ApiError;
 use crate::model::op::{Decision, Op, Outcome, Target};
@@ -238,6 +238,9 @@ async fn send(batch: &Batch, op: &Op, obj: &ObjectRef, client: &kube::Client) ->
     if let Op::Drain(opts) = op {
         return drain_node(batch, obj, client, opts, rv_before).await;
     }
+    if let Op::Helm { op, .. } = op {
+        return helm_release(batch, obj, client, *op, rv_before).await;
+    }
     let now = jiff::Timestamp::now().to_string();
     let suffix = random_suffix();
     let calls = match plan::plan(op, obj, &current, &now, &suffix) {
@@ -309,6 +312,37 @@ async fn drain_node(
             }
         }
         Err(e) => Done::failed(failure(&e), rv_before),
+    }
+}
+
+/// A rollback or uninstall of the release whose newest record is `obj`. A plan that would
+/// fail is still a plan: its lines say where, and `refused` why.
+async fn helm_release(
+    batch: &Batch,
+    obj: &ObjectRef,
+    client: &kube::Client,
+    op: crate::model::op::HelmOp,
+    rv_before: Option<String>,
+) -> Done {
+    let report = helm::run(client, obj, op, batch.dry_run).await;
+    let change = json!({ "summary": report.summary, "steps": report.lines });
+    match report.error {
+        Some(e) if !batch.dry_run => Done {
+            change: Some(change),
+            ..Done::failed(e, rv_before)
+        },
+        refused => Done {
+            result: if batch.dry_run { "dry-run" } else { "ok" },
+            error: None,
+            rv_before,
+            rv_after: None,
+            summary: match &refused {
+                Some(e) => format!("would fail: {e}"),
+                None => report.summary,
+            },
+            object: Some(json!({ "plan": report.lines, "refused": refused })),
+            change: Some(change),
+        },
     }
 }
 

@@ -479,6 +479,7 @@ pub fn modes() -> Vec<&'static str> {
         editor::MODE,
         helm::HISTORY_MODE,
         helm::OBJECTS_MODE,
+        helm::PLAN_MODE,
     ];
     for r in REGISTRY {
         if !modes.contains(&r.mode) {

@@ -172,8 +172,13 @@ impl Testbed {
     /// Runs the testbed's helm against `context` (`driver`: secret or configmap), its caches
     /// under target/testbed/helm.
     pub fn helm(&self, context: &str, driver: &str, args: &[&str]) -> Output {
+        self.helm_with(&helm_path(), context, driver, args)
+    }
+
+    /// Like [`Testbed::helm`], with another helm binary (`helm4_path()`).
+    pub fn helm_with(&self, bin: &Path, context: &str, driver: &str, args: &[&str]) -> Output {
         let home = repo_root().join("target/testbed/helm");
-        Command::new(helm_path())
+        Command::new(bin)
             .env("HELM_DRIVER", driver)
             .env("HELM_CACHE_HOME", home.join("cache"))
             .env("HELM_CONFIG_HOME", home.join("config"))
@@ -189,7 +194,11 @@ impl Testbed {
 
     /// Like [`Testbed::helm`] but panics on failure and returns stdout.
     pub fn helm_ok(&self, context: &str, driver: &str, args: &[&str]) -> String {
-        let out = self.helm(context, driver, args);
+        self.helm_ok_with(&helm_path(), context, driver, args)
+    }
+
+    pub fn helm_ok_with(&self, bin: &Path, context: &str, driver: &str, args: &[&str]) -> String {
+        let out = self.helm_with(bin, context, driver, args);
         assert!(
             out.status.success(),
             "helm --kube-context {context} {args:?} failed: {}",
@@ -220,6 +229,12 @@ pub fn kubectl_path() -> PathBuf {
 pub fn helm_path() -> PathBuf {
     cached_binary(|get| format!("helm-{}", get("HELM_VERSION")))
         .expect("the testbed's helm binary (testbed/tb build)")
+}
+
+/// The helm v4 built for the testbed.
+pub fn helm4_path() -> PathBuf {
+    cached_binary(|get| format!("helm4-{}", get("HELM4_VERSION")))
+        .expect("the testbed's helm v4 binary (testbed/tb build)")
 }
 
 /// A binary in the testbed's cache, named from testbed/versions.env.

@@ -1,11 +1,13 @@
 //! A release's revision history, as `helm history` lists it, read again whenever one of its
 //! records changes. From a revision: its values, manifest, notes and hooks; `D` diffs the
-//! marked revision (or the one before) against the highlighted one: values and manifest.
+//! marked revision (or the one before) against the highlighted one: values and manifest;
+//! `r` plans a rollback to the highlighted revision.
 
 use super::parts;
 use crate::helm::record::{self, Summary};
 use crate::helm::releases::{self, Release};
 use crate::model::Action;
+use crate::model::op::HelmOp;
 use crate::screens::diff::{ObjectDiff, Side};
 use crate::screens::{Answer, Ctx, Deliver, DrawCtx, Need, Screen};
 use crate::ui::grid::{self, Grid, GridRow, Width};
@@ -131,6 +133,7 @@ impl Screen for HistoryScreen {
             (Action::Objects, "objects"),
             (Action::Mark, "mark"),
             (Action::Diff, "diff"),
+            (Action::Rollback, "roll back to it"),
             (Action::Back, "back"),
         ]
     }
@@ -266,6 +269,24 @@ impl Screen for HistoryScreen {
                     )
                 {
                     ctx.push(s);
+                }
+            }
+            Action::Rollback => {
+                let Some(n) = self.revisions.get(self.cursor).map(|r| r.summary.revision) else {
+                    return true;
+                };
+                if self.release.records.is_empty() {
+                    ctx.error(format!("{} has no records any more", self.what()));
+                } else if n == self.release.newest().revision {
+                    ctx.info(format!(
+                        "revision {n} is the newest of {}: pick an older one to roll back to",
+                        self.what()
+                    ));
+                } else {
+                    ctx.push(Box::new(super::PlanScreen::new(
+                        HelmOp::Rollback { revision: Some(n) },
+                        &[&self.release],
+                    )));
                 }
             }
             Action::Mark => {

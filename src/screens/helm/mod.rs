@@ -2,16 +2,21 @@
 //! as their records change; `z` folds a release installed on several clusters into one row
 //! with each cluster's chart version and whether their values differ. Enter opens the
 //! history; `v`/`V`/`m`/`n`/`H` show the newest revision's values, manifest, notes, hooks.
+//! ctrl-l rolls back to the revision before and ctrl-d uninstalls: the release under the
+//! cursor (every cluster's, on a folded line) or the marked ones, as one batch after a plan.
 
 mod history;
 mod objects;
 mod parts;
+mod plan;
 
 pub use history::HistoryScreen;
+pub use plan::PlanScreen;
 
 use super::{Answer, Ctx, Deliver, DrawCtx, Need, Screen};
 use crate::helm::record::{self, Summary};
 use crate::helm::releases::{self, Release};
+use crate::model::op::HelmOp;
 use crate::model::{Action, ClusterId};
 use crate::store::Store;
 use crate::ui::grid::{self, Grid, GridRow, Width};
@@ -23,12 +28,22 @@ use std::collections::{HashMap, HashSet};
 pub const MODE: &str = "helm";
 pub const HISTORY_MODE: &str = "helm-history";
 pub const OBJECTS_MODE: &str = objects::MODE;
+pub const PLAN_MODE: &str = plan::MODE;
 
 /// Record fetches in flight at once: a cluster with hundreds of releases is read a few at a
 /// time, not all in one burst.
 const IN_FLIGHT: usize = 8;
 /// Tags of record fetches start here; lower tags are the part views.
 const RECORD_TAGS: u64 = 1 << 32;
+/// The uninstall picker (keep the history or not); below the record tags, above the parts'.
+const UNINSTALL: u64 = 100;
+
+/// A release on one cluster, as marks and pending operations name it.
+type Key = (ClusterId, String, String);
+
+fn key_of(r: &Release) -> Key {
+    (r.cluster, r.namespace.clone(), r.name.clone())
+}
 
 pub fn open(args: &str, _ctx: &mut Ctx) -> Result<Box<dyn Screen>, String> {
     let mut s = HelmScreen::default();
@@ -105,6 +120,9 @@ pub struct HelmScreen {
     missing: Vec<String>,
     /// The cluster (and its context) of the part asked for last.
     part: Option<(ClusterId, String)>,
+    marked: HashSet<Key>,
+    /// The releases the uninstall picker is open for.
+    uninstalling: Vec<Key>,
 }
 
 impl HelmScreen {
@@ -125,11 +143,46 @@ impl HelmScreen {
         self.releases.get(*line.members.first()?)
     }
 
+    pub fn marked(&self) -> &HashSet<Key> {
+        &self.marked
+    }
+
+    /// What an operation applies to: the marked releases, else the line under the cursor
+    /// (every cluster's release on a folded line).
+    fn chosen(&self) -> Vec<&Release> {
+        if !self.marked.is_empty() {
+            return self
+                .releases
+                .iter()
+                .filter(|r| self.marked.contains(&key_of(r)))
+                .collect();
+        }
+        self.lines
+            .get(self.cursor)
+            .map(|l| l.members.iter().map(|&i| &self.releases[i]).collect())
+            .unwrap_or_default()
+    }
+
+    fn plan(&mut self, op: HelmOp, keys: &[Key], ctx: &mut Ctx) {
+        let chosen: Vec<&Release> = self
+            .releases
+            .iter()
+            .filter(|r| keys.contains(&key_of(r)))
+            .collect();
+        if chosen.is_empty() {
+            return ctx.error("no release selected");
+        }
+        ctx.push(Box::new(PlanScreen::new(op, &chosen)));
+        self.marked.clear();
+    }
+
     fn rebuild(&mut self, store: &Store) {
         let key = self
             .selected()
             .map(|r| (r.namespace.clone(), r.name.clone(), r.cluster));
         self.releases = releases::list(store, self.contexts.as_deref());
+        let listed: HashSet<Key> = self.releases.iter().map(key_of).collect();
+        self.marked.retain(|k| listed.contains(k));
         self.missing = releases::unlisted(store, self.contexts.as_deref());
         let live: HashSet<(ClusterId, &str)> = self
             .releases
@@ -234,6 +287,10 @@ impl HelmScreen {
 
     fn row(&self, line: &Line, now: i64) -> GridRow {
         let first = &self.releases[line.members[0]];
+        let marked = line
+            .members
+            .iter()
+            .any(|&i| self.marked.contains(&key_of(&self.releases[i])));
         let updated = first
             .newest()
             .updated
@@ -252,7 +309,11 @@ impl HelmScreen {
                     app,
                     updated,
                 ],
-                self.status_slot(first, now),
+                if marked {
+                    "row-marked"
+                } else {
+                    self.status_slot(first, now)
+                },
             );
         }
         let members: Vec<&Release> = line.members.iter().map(|&i| &self.releases[i]).collect();
@@ -285,6 +346,7 @@ impl HelmScreen {
             .map(|r| self.status_slot(r, now))
             .find(|s| *s == "row-error" || *s == "row-warn")
             .unwrap_or("row-ok");
+        let slot = if marked { "row-marked" } else { slot };
         GridRow::new(
             vec![
                 first.namespace.clone(),
@@ -316,6 +378,9 @@ impl Screen for HelmScreen {
             (Action::Notes, "notes"),
             (Action::Objects, "objects"),
             (Action::Collapse, "by cluster"),
+            (Action::Mark, "mark"),
+            (Action::Rollback, "roll back"),
+            (Action::Delete, "uninstall"),
             (Action::Filter, "filter"),
             (Action::Back, "back"),
             (Action::Help, "help"),
@@ -348,6 +413,19 @@ impl Screen for HelmScreen {
     }
 
     fn answered(&mut self, tag: u64, answer: Answer, ctx: &mut Ctx) {
+        if tag == UNINSTALL {
+            let keys = std::mem::take(&mut self.uninstalling);
+            if let Answer::Modal(crate::modal::ModalResult::Picked(i)) = answer {
+                self.plan(
+                    HelmOp::Uninstall {
+                        keep_history: i == 1,
+                    },
+                    &keys,
+                    ctx,
+                );
+            }
+            return;
+        }
         if tag < RECORD_TAGS {
             if let Some((cluster, context)) = &self.part {
                 parts::answered(tag, answer, *cluster, context, ctx);
@@ -382,6 +460,50 @@ impl Screen for HelmScreen {
                 if let Some(r) = self.selected() {
                     ctx.push(Box::new(HistoryScreen::new(r.clone())));
                 }
+            }
+            Action::Mark => {
+                let keys: Vec<Key> = self
+                    .lines
+                    .get(self.cursor)
+                    .map(|l| {
+                        l.members
+                            .iter()
+                            .map(|&i| key_of(&self.releases[i]))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                let all = keys.iter().all(|k| self.marked.contains(k));
+                for k in keys {
+                    if all {
+                        self.marked.remove(&k);
+                    } else {
+                        self.marked.insert(k);
+                    }
+                }
+                self.cursor = (self.cursor + 1).min(self.lines.len().saturating_sub(1));
+            }
+            Action::Rollback => {
+                let keys: Vec<Key> = self.chosen().into_iter().map(key_of).collect();
+                self.plan(HelmOp::Rollback { revision: None }, &keys, ctx);
+            }
+            Action::Delete => {
+                let chosen = self.chosen();
+                let title = match chosen.as_slice() {
+                    [] => return true,
+                    [one] => format!("Uninstall {} on {}", one.name, one.context),
+                    many => format!("Uninstall {} releases", many.len()),
+                };
+                self.uninstalling = chosen.into_iter().map(key_of).collect();
+                ctx.modal(
+                    UNINSTALL,
+                    crate::modal::Modal::pick(
+                        title,
+                        vec![
+                            "uninstall and delete the history (helm uninstall)".into(),
+                            "uninstall, keep the history (helm uninstall --keep-history)".into(),
+                        ],
+                    ),
+                );
             }
             Action::Values
             | Action::AllValues
