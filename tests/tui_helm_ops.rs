@@ -123,7 +123,15 @@ async fn carry_out(h: &mut Harness, title: &str) -> String {
 fn leftovers(tb: &common::Testbed, ctx: &str, name: &str) {
     tb.kubectl_ok(
         ctx,
-        &["-n", NS, "delete", "configmap", "-l", &format!("app={name}"), "--ignore-not-found"],
+        &[
+            "-n",
+            NS,
+            "delete",
+            "configmap",
+            "-l",
+            &format!("app={name}"),
+            "--ignore-not-found",
+        ],
     );
 }
 
@@ -498,6 +506,19 @@ async fn a_helm_4_release_is_rolled_back_by_server_side_apply() {
     );
     let config = object(&tb, ctx, &format!("configmap/{name}-config")).expect("config map");
     assert_eq!(config["data"]["message"], "hello");
+    let out = tb.kubectl(
+        ctx,
+        &[
+            "-n",
+            NS,
+            "get",
+            &format!("configmap/{name}-config"),
+            "-o",
+            "json",
+            "--show-managed-fields",
+        ],
+    );
+    let config: Value = serde_json::from_slice(&out.stdout).expect("kubectl prints JSON");
     assert!(
         object(&tb, ctx, &format!("configmap/{name}-extra")).is_some(),
         "created again"

@@ -93,6 +93,18 @@ pub async fn send_as(
     } else {
         format!("{}?{}", call.path(), query.join("&"))
     };
+    // The server reads a DELETE's options from its body when there is one and then ignores
+    // the query: the dry run must be said in the body too, or the object is really deleted.
+    let dry_options;
+    let body = match call {
+        Call::Delete { options, .. } if dry_run => {
+            let mut options = options.clone();
+            options["dryRun"] = serde_json::json!(["All"]);
+            dry_options = options;
+            &dry_options
+        }
+        _ => body,
+    };
     let bytes = serde_json::to_vec(body).map_err(bad)?;
     let req = http::Request::builder()
         .method(method)

@@ -152,12 +152,12 @@ impl Release<'_> {
                 .pointer("/metadata/name")
                 .and_then(Value::as_str)
                 .unwrap_or("?");
+            // Items of a list carry no kind, and decoding depends on it.
+            let mut object = object.clone();
+            object["kind"] = Value::String(self.driver.kind().into());
             // A record that cannot be read stops the operation: Helm's history would fail too.
-            let release = record::decode(object).map_err(|e| format!("record {name}: {e}"))?;
-            out.push(Stored {
-                object: object.clone(),
-                release,
-            });
+            let release = record::decode(&object).map_err(|e| format!("record {name}: {e}"))?;
+            out.push(Stored { object, release });
         }
         out.sort_by_key(Stored::version);
         Ok(out)
