@@ -14,6 +14,7 @@ pub mod executor;
 pub mod forward;
 pub mod helm;
 pub mod human;
+pub mod inspect;
 pub mod kinds;
 pub mod logs;
 pub mod modal;

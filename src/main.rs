@@ -49,17 +49,22 @@ fn main() -> ExitCode {
                 notify: w.notify,
                 for_secs: w.for_secs,
             };
-            return start(cli.merge_watch(w), mode);
+            return start(cli.merge(&w.targets), mode);
+        }
+        Some(Command::Inspect(args)) => {
+            let mode = Mode::Inspect(args.clone());
+            return start(cli.merge(&args.targets), mode);
         }
         None => Mode::Tui,
     };
     start(cli, mode)
 }
 
-/// The terminal UI, or `flotilla watch` without a terminal.
+/// The terminal UI, `flotilla watch` without a terminal, or one `flotilla inspect` report.
 enum Mode {
     Tui,
     Watch { notify: bool, for_secs: Option<u64> },
+    Inspect(flotilla::cli::inspect::InspectArgs),
 }
 
 fn start(cli: Cli, mode: Mode) -> ExitCode {
@@ -97,7 +102,7 @@ async fn run(cli: Cli, mode: Mode) -> Result<(), Failure> {
         .map_err(|e| Failure::User(format!("configuration: {e}")))?;
     // Said before connecting anywhere: without webhooks there is nothing to watch for.
     let watch = match mode {
-        Mode::Tui => None,
+        Mode::Tui | Mode::Inspect(_) => None,
         Mode::Watch { notify: false, .. } => {
             return Err(Failure::User(
                 "watch: nothing to do without --notify".into(),
@@ -140,6 +145,15 @@ async fn run(cli: Cli, mode: Mode) -> Result<(), Failure> {
     }
     let live = kubeconfig::select(&loaded, &patterns, cli.all_contexts).map_err(Failure::User)?;
     tracing::info!("starting with contexts {live:?}");
+    if let Mode::Inspect(args) = &mode {
+        for p in &loaded.problems {
+            eprintln!("flotilla: kubeconfig: {p}");
+        }
+        let settings = &config.settings.inspect;
+        return flotilla::cli::inspect::run(loaded.config, &live, settings, args)
+            .await
+            .map_err(Failure::User);
+    }
 
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
     let audit_log = flotilla::ops::audit::path_for(&config.settings);

@@ -191,6 +191,7 @@ impl App {
             Msg::Fetched { ticket, result } => self.deliver(ticket, Answer::Fetched(result)),
             Msg::Edited { ticket, result } => self.deliver(ticket, Answer::Edited(result)),
             Msg::Log { ticket, ev } => self.deliver(ticket, Answer::Log(ev)),
+            Msg::Inspected { ticket, result } => self.deliver(ticket, Answer::Inspected(result)),
             Msg::Exec { ticket, result } => self.deliver(ticket, Answer::Exec(result)),
             Msg::Done { ticket, result } => self.deliver(ticket, Answer::Done(result)),
             Msg::Access { cluster, answers } => self.access_answers(cluster, answers),
@@ -525,6 +526,21 @@ impl App {
                 } => self.mutate(from, tag, mutation, confirmed),
                 Request::Access { cluster, checks } => {
                     self.plan_access(checks.into_iter().map(|c| (cluster, c)).collect())
+                }
+                Request::Inspect { tag, cluster, opts } => {
+                    let ticket = self.ticket(from, tag, Deliver::OnStack);
+                    let context = self
+                        .store
+                        .clusters
+                        .get(cluster)
+                        .map(|s| s.context.clone())
+                        .unwrap_or_default();
+                    self.effects.push(Effect::Inspect {
+                        ticket,
+                        cluster,
+                        context,
+                        opts,
+                    });
                 }
                 Request::Review {
                     tag,

@@ -192,7 +192,7 @@ fn missing_files(context: &str, kc: &Kubeconfig) -> Result<(), String> {
     Ok(())
 }
 
-async fn build_client(context: &str, kubeconfig: Kubeconfig) -> Result<Client, String> {
+pub(crate) async fn build_client(context: &str, kubeconfig: Kubeconfig) -> Result<Client, String> {
     missing_files(context, &kubeconfig).map_err(|e| format!("kubeconfig: {e}"))?;
     let opts = KubeConfigOptions {
         context: Some(context.to_string()),

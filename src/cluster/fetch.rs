@@ -18,6 +18,42 @@ pub async fn get(client: &Client, path: &str) -> Result<Value, ApiError> {
     timed(client.request::<Value>(req)).await
 }
 
+/// Every item of a list, read in pages of `page` (a continue token carries on where the last
+/// page ended), so a 20k-pod list is many bounded answers rather than one that times out.
+/// `path` may already hold a query.
+pub async fn list_all(client: &Client, path: &str, page: usize) -> Result<Vec<Value>, ApiError> {
+    let sep = if path.contains('?') { '&' } else { '?' };
+    let mut items = Vec::new();
+    let mut next = String::new();
+    loop {
+        let mut query = format!("{path}{sep}limit={page}");
+        if !next.is_empty() {
+            query.push_str("&continue=");
+            query.push_str(&next);
+        }
+        let mut answer = get(client, &query).await?;
+        if let Some(Value::Array(got)) = answer.get_mut("items").map(Value::take) {
+            items.extend(got);
+        }
+        match answer.pointer("/metadata/continue").and_then(Value::as_str) {
+            Some(c) if !c.is_empty() => next = encode(c),
+            _ => return Ok(items),
+        }
+    }
+}
+
+/// Percent-encodes a continue token (base64: `+`, `/` and `=` need it).
+fn encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
 /// GETs an object and, when `events` is a path, the events about it.
 pub async fn fetch(client: &Client, path: &str, events: Option<&str>) -> Result<Fetched, ApiError> {
     let object = get(client, path).await?;
@@ -32,4 +68,12 @@ pub async fn fetch(client: &Client, path: &str, events: Option<&str>) -> Result<
         None => Vec::new(),
     };
     Ok(Fetched { object, events })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn continue_tokens_are_percent_encoded() {
+        assert_eq!(super::encode("eyJ2Ijoi+/="), "eyJ2Ijoi%2B%2F%3D");
+    }
 }

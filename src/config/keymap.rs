@@ -260,6 +260,7 @@ mod tests {
         "editor",
         "create",
         "triage",
+        "inspect",
         "fleet",
         "events",
         "top",

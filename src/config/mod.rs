@@ -56,6 +56,9 @@ pub struct Settings {
     /// `[notify]`: webhooks told of triage changes.
     #[serde(default)]
     pub notify: crate::notify::NotifySettings,
+    /// `[inspect]`: the thresholds of the inspection checks and the silenced findings.
+    #[serde(default)]
+    pub inspect: crate::inspect::InspectSettings,
 }
 
 #[derive(Deserialize, Default, Debug, Clone, Copy, PartialEq, Eq)]
@@ -169,6 +172,8 @@ pub fn load(theme_override: Option<&str>, modes: &[&str]) -> Result<Config, Stri
     let thresholds = crate::triage::Thresholds::from_settings(&settings.triage)
         .map_err(|e| format!("{}: {e}", file("config.toml").unwrap_or_default().display()))?;
     crate::notify::Plan::from_settings(&settings.notify)
+        .map_err(|e| format!("{}: {e}", file("config.toml").unwrap_or_default().display()))?;
+    crate::inspect::Options::from_settings(&settings.inspect)
         .map_err(|e| format!("{}: {e}", file("config.toml").unwrap_or_default().display()))?;
     Ok(Config {
         settings,

@@ -109,6 +109,10 @@ pub enum Action {
     Hooks,
     /// Helm: the objects the manifest names, live, with their drift from it.
     Objects,
+    /// Inspect: run the checks again.
+    Rerun,
+    /// Inspect: the scores per namespace and category, or the findings.
+    Scores,
 }
 
 /// How far back a log pane reaches.
@@ -341,6 +345,12 @@ const NAMED: &[(&str, Action, &str)] = &[
         "objects",
         Action::Objects,
         "helm: the manifest's objects, live, with drift from the manifest",
+    ),
+    ("rerun", Action::Rerun, "inspect: run the checks again"),
+    (
+        "scores",
+        Action::Scores,
+        "inspect: the scores per namespace and category, or the findings",
     ),
 ];
 

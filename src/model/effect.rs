@@ -89,6 +89,14 @@ pub enum Effect {
         path: String,
         body: serde_json::Value,
     },
+    /// Read everything inspection looks at on one cluster and judge it; answered by
+    /// `Msg::Inspected`.
+    Inspect {
+        ticket: u64,
+        cluster: ClusterId,
+        context: String,
+        opts: crate::inspect::Options,
+    },
     /// Ask the server what the identity may do (SelfSubjectAccessReview each); answered by
     /// `Msg::Access`.
     Access {

@@ -25,6 +25,11 @@ pub enum Msg {
         ticket: u64,
         result: Result<Fetched, ApiError>,
     },
+    /// The answer to `Effect::Inspect`: the cluster judged, or why it could not be read.
+    Inspected {
+        ticket: u64,
+        result: Result<Box<crate::inspect::ClusterReport>, String>,
+    },
     /// News of a log stream (`Effect::Logs`).
     Log {
         ticket: u64,

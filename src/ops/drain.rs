@@ -5,7 +5,7 @@
 
 use super::call::{Call, send};
 use crate::cluster::connection::timed;
-use crate::cluster::fetch::get;
+use crate::cluster::fetch::{get, list_all};
 use crate::model::msg::ApiError;
 use crate::model::op::{DrainOpts, Patch, PatchKind};
 use futures::StreamExt;
@@ -225,34 +225,12 @@ async fn cordon(client: &Client, node: &str, uid: &str) -> Result<(), ApiError> 
 
 /// Every pod bound to the node, in all namespaces.
 async fn pods_on(client: &Client, node: &str) -> Result<Vec<Value>, ApiError> {
-    let mut pods = Vec::new();
-    let mut next = String::new();
-    loop {
-        let mut path = format!("/api/v1/pods?fieldSelector=spec.nodeName%3D{node}&limit={PAGE}");
-        if !next.is_empty() {
-            path.push_str(&format!("&continue={next}"));
-        }
-        let mut page = get(client, &path).await?;
-        if let Some(Value::Array(items)) = page.get_mut("items").map(Value::take) {
-            pods.extend(items);
-        }
-        match page.pointer("/metadata/continue").and_then(Value::as_str) {
-            Some(c) if !c.is_empty() => next = encode(c),
-            _ => return Ok(pods),
-        }
-    }
-}
-
-/// Percent-encodes a continue token (base64: `+`, `/` and `=` need it).
-fn encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
+    list_all(
+        client,
+        &format!("/api/v1/pods?fieldSelector=spec.nodeName%3D{node}"),
+        PAGE,
+    )
+    .await
 }
 
 /// One pod to evict, as it was when listed.
@@ -618,11 +596,6 @@ mod tests {
         );
         let busy = status(429, vec![]);
         assert!(!blocked_by(&busy).contains("PodDisruptionBudget"));
-    }
-
-    #[test]
-    fn continue_tokens_are_percent_encoded() {
-        assert_eq!(encode("eyJ2Ijoi+/="), "eyJ2Ijoi%2B%2F%3D");
     }
 
     #[test]

@@ -17,6 +17,7 @@ pub mod exec;
 pub mod fleet;
 pub mod forwards;
 pub mod helm;
+pub mod inspect;
 pub mod logs;
 pub mod revisions;
 pub mod table;
@@ -122,6 +123,8 @@ pub enum Answer {
         index: usize,
         result: Result<Outcome, String>,
     },
+    /// One cluster inspected (`Request::Inspect`).
+    Inspected(Result<Box<crate::inspect::ClusterReport>, String>),
 }
 
 /// What outlives any one screen: marked rows and running port-forwards.
@@ -226,6 +229,12 @@ pub enum Request {
     Access {
         cluster: ClusterId,
         checks: Vec<Check>,
+    },
+    /// Inspect one cluster with these options; answered as `Answer::Inspected`.
+    Inspect {
+        tag: u64,
+        cluster: ClusterId,
+        opts: crate::inspect::Options,
     },
     /// A review the server answers without storing anything (what may I do here);
     /// answered as `Answer::Fetched`.
@@ -447,6 +456,11 @@ pub const REGISTRY: &[Registration] = &[
         commands: &["triage", "problems"],
         mode: triage::MODE,
         open: triage::open,
+    },
+    Registration {
+        commands: &["inspect", "popeye", "lint"],
+        mode: inspect::MODE,
+        open: inspect::open,
     },
     Registration {
         commands: &["diff", "drift"],

@@ -1,5 +1,7 @@
-//! Command-line interface: the TUI's flags, the `audit` subcommands that run without it, and
-//! `watch`, the notifying engine without a terminal.
+//! Command-line interface: the TUI's flags, the `audit` subcommands that run without it,
+//! `watch`, the notifying engine without a terminal, and `inspect`, the fleet's report.
+
+pub mod inspect;
 
 use crate::ops::audit;
 use clap::{Parser, Subcommand};
@@ -53,6 +55,10 @@ pub enum Command {
     /// `[notify]` in config.toml, one line on stdout per message sent. Stops on SIGINT or
     /// SIGTERM (exit 0).
     Watch(WatchArgs),
+    /// Inspect the clusters: misconfigurations and risks per cluster, namespace and
+    /// category, with scores (see "Inspection" in the README). Exit 0 when the report was
+    /// made, whatever it found.
+    Inspect(inspect::InspectArgs),
 }
 
 /// `flotilla watch`'s own flags; the cluster flags may also come before `watch`.
@@ -61,6 +67,17 @@ pub struct WatchArgs {
     /// Send triage changes to the configured webhooks (the only thing `watch` does so far).
     #[arg(long)]
     pub notify: bool,
+    #[command(flatten)]
+    pub targets: Targets,
+    /// Stop after this many seconds (exit 0), e.g. for a cron job or a test.
+    #[arg(long = "for", value_name = "SECS")]
+    pub for_secs: Option<u64>,
+}
+
+/// The clusters a subcommand works on, as for the TUI; they may also come before the
+/// subcommand's name.
+#[derive(clap::Args, Debug, Clone, PartialEq, Default)]
+pub struct Targets {
     /// Kubeconfig file(s); repeatable.
     #[arg(long, value_name = "PATH")]
     pub kubeconfig: Vec<PathBuf>,
@@ -76,24 +93,21 @@ pub struct WatchArgs {
     /// Log file (default: flotilla.log in the state dir).
     #[arg(long, value_name = "PATH")]
     pub log_file: Option<PathBuf>,
-    /// Stop after this many seconds (exit 0), e.g. for a cron job or a test.
-    #[arg(long = "for", value_name = "SECS")]
-    pub for_secs: Option<u64>,
 }
 
 impl Cli {
-    /// `flotilla [flags] watch [flags]`: the flags of both places, together.
-    pub fn merge_watch(&self, w: &WatchArgs) -> Cli {
+    /// `flotilla [flags] <subcommand> [flags]`: the cluster flags of both places, together.
+    pub fn merge(&self, t: &Targets) -> Cli {
         let mut cli = Cli {
             kubeconfig: self.kubeconfig.clone(),
             context: self.context.clone(),
-            all_contexts: self.all_contexts || w.all_contexts,
-            fleet: w.fleet.clone().or_else(|| self.fleet.clone()),
-            log_file: w.log_file.clone().or_else(|| self.log_file.clone()),
+            all_contexts: self.all_contexts || t.all_contexts,
+            fleet: t.fleet.clone().or_else(|| self.fleet.clone()),
+            log_file: t.log_file.clone().or_else(|| self.log_file.clone()),
             ..Cli::default()
         };
-        cli.kubeconfig.extend(w.kubeconfig.iter().cloned());
-        cli.context.extend(w.context.iter().cloned());
+        cli.kubeconfig.extend(t.kubeconfig.iter().cloned());
+        cli.context.extend(t.context.iter().cloned());
         cli
     }
 }
