@@ -255,7 +255,7 @@ impl InspectScreen {
             .count();
         let mut fleet = vec![
             Span::styled(
-                format!(" fleet score {} ", score_text(self.report.fleet.score)),
+                format!(" fleet score {} · ", score_text(self.report.fleet.score)),
                 theme.get("title"),
             ),
             Span::styled(format!("{} error ", n.error), theme.get("row-error")),
@@ -382,7 +382,8 @@ impl Screen for InspectScreen {
                 .finding(r)
                 .and_then(|fd| {
                     let check = self.report.checks.get(fd.check.as_ref())?;
-                    let mut text = format!("{} Fix: {}", check.message, check.fix);
+                    let message = check.message.trim_end_matches('.');
+                    let mut text = format!("{message}. Fix: {}", check.fix);
                     if let Some(reason) = self.silence_reason(r) {
                         text = format!("Silenced: {}. {text}", clean(reason));
                     }

@@ -1,0 +1,76 @@
+//! `:inspect` against the three testbed clusters, as a user sees it: every cluster is judged
+//! and scored, the lab namespace's violators are listed on each, and Enter on a finding opens
+//! the object's list with the cursor on it.
+
+mod common;
+mod harness;
+
+use flotilla::model::Action;
+use flotilla::screens::inspect::InspectScreen;
+use flotilla::screens::table::TableScreen;
+use harness::Harness;
+use std::time::Duration;
+
+const WAIT: Duration = Duration::from_secs(60);
+const ALL: [&str; 3] = ["dev", "staging", "prod"];
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn inspect_scores_every_cluster_and_jumps_to_a_finding() {
+    let Some(tb) = common::testbed() else { return };
+    let mut h = Harness::new(&tb.kubeconfig, &ALL);
+    // The clusters connect first: :inspect judges the connected ones.
+    let connected = h
+        .pump_until(WAIT, |h| h.app.store.clusters.iter().all(|s| s.connected))
+        .await;
+    assert!(connected, "{}", h.header());
+    h.command("inspect");
+    assert!(
+        h.app.top_as::<InspectScreen>().is_some(),
+        "{}",
+        h.screen(160, 40)
+    );
+    let done = h
+        .pump_until(WAIT, |h| {
+            let s = h.screen(200, 60);
+            ALL.iter().all(|c| {
+                s.lines()
+                    .any(|l| l.starts_with(&format!(" {c} ")) && l.contains("score "))
+            }) && !s.contains("inspecting")
+        })
+        .await;
+    let screen = h.screen(200, 60);
+    assert!(done, "{screen}");
+    assert!(screen.contains(" fleet score "), "{screen}");
+    // Scores per category and namespace, the lab namespace among them on each cluster.
+    h.action(Action::Scores);
+    let scores = h.screen(200, 100);
+    for c in ALL {
+        for scope in ["namespace lab", "category security"] {
+            let n = scores
+                .lines()
+                .filter(|l| l.starts_with(&format!("│{c} ")) && l.contains(scope))
+                .count();
+            assert_eq!(n, 1, "{c} {scope}: {scores}");
+        }
+    }
+    h.action(Action::Scores);
+
+    h.filter("pod-privileged");
+    for c in ALL {
+        let rows = h.lines_with(&["error", c, "pod-privileged", "lab", "Deployment/risky"]);
+        assert_eq!(rows.len(), 1, "{c}: {}", h.screen(200, 60));
+    }
+    // The selected finding's check explains itself and says how to fix it.
+    assert!(h.screen(200, 60).contains("Fix: "), "{}", h.screen(200, 60));
+
+    h.action(Action::Enter);
+    let jumped = h
+        .pump_until(WAIT, |h| {
+            h.app.top_as::<TableScreen>().is_some()
+                && harness::selected_line(&h.app, 200, 60).is_some_and(|l| l.contains("risky"))
+        })
+        .await;
+    assert!(jumped, "{}", h.screen(200, 60));
+    h.action(Action::Back);
+    assert!(h.app.top_as::<InspectScreen>().is_some());
+}
