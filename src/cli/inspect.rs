@@ -65,11 +65,7 @@ pub async fn run(
     }
     // Read before any cluster is: a wrong path should not cost a fleet's worth of lists.
     let old = args.diff.as_deref().map(read_report).transpose()?;
-    let now = jiff::Timestamp::now();
-    let judged = contexts
-        .iter()
-        .map(|ctx| cluster(ctx, kubeconfig.clone(), now.as_second(), &opts));
-    let report = Report::new(futures::future::join_all(judged).await, now);
+    let report = report(&kubeconfig, contexts, &opts).await;
     let rendered = match format {
         Format::Text => render::text(&report),
         Format::Json => render::json(&report).map_err(|e| format!("the report as JSON: {e}"))?,
@@ -92,6 +88,15 @@ pub async fn run(
         None => rendered,
     };
     print(&shown)
+}
+
+/// Every context read and judged at once, each on its own.
+pub async fn report(kubeconfig: &Kubeconfig, contexts: &[String], opts: &Options) -> Report {
+    let now = jiff::Timestamp::now();
+    let judged = contexts
+        .iter()
+        .map(|ctx| cluster(ctx, kubeconfig.clone(), now.as_second(), opts));
+    Report::new(futures::future::join_all(judged).await, now)
 }
 
 async fn cluster(context: &str, kubeconfig: Kubeconfig, now: i64, opts: &Options) -> ClusterReport {
