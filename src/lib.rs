@@ -21,6 +21,7 @@ pub mod modal;
 pub mod model;
 pub mod notify;
 pub mod ops;
+pub mod rbac;
 pub mod screens;
 pub mod shell;
 pub mod store;

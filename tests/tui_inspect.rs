@@ -74,3 +74,68 @@ async fn inspect_scores_every_cluster_and_jumps_to_a_finding() {
     h.action(Action::Back);
     assert!(h.app.top_as::<InspectScreen>().is_some());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn access_shows_each_subjects_roles_per_cluster_side_by_side() {
+    let Some(tb) = common::testbed() else { return };
+    let mut h = Harness::new(&tb.kubeconfig, &ALL);
+    let connected = h
+        .pump_until(WAIT, |h| h.app.store.clusters.iter().all(|s| s.connected))
+        .await;
+    assert!(connected, "{}", h.header());
+    h.command("access");
+    let read = h
+        .pump_until(WAIT, |h| {
+            let s = h.screen(220, 60);
+            s.contains(" access[") && !s.contains("reading")
+        })
+        .await;
+    assert!(read, "{}", h.screen(220, 60));
+    // The seeded viewer's Role in shop, on every cluster, and its cluster-wide lister.
+    h.filter("viewer");
+    let role = h.lines_with(&["ServiceAccount", "shop/viewer", " shop "]);
+    assert_eq!(role.len(), 1, "{}", h.screen(220, 60));
+    assert_eq!(role[0].matches("read (pod-viewer)").count(), 3, "{role:?}");
+    let lister = h.lines_with(&["ServiceAccount", "shop/viewer", "cluster-wide"]);
+    assert_eq!(lister.len(), 1, "{}", h.screen(220, 60));
+    assert_eq!(lister[0].matches("read (namespace-lister)").count(), 3);
+    // The detail resolves the roles to verbs: namespaces cluster-wide; in shop, pods and
+    // their logs, nothing else.
+    let screen = h.screen(220, 60);
+    assert!(screen.contains("namespaces: get,list,watch"), "{screen}");
+    h.action(Action::Down);
+    let screen = h.screen(220, 60);
+    assert!(
+        screen.contains("pods: get,list,watch · pods/log: get,list,watch"),
+        "{screen}"
+    );
+    assert!(!screen.contains("secrets:"), "{screen}");
+
+    // Drift: developers may edit on dev only; the lab robot is admin everywhere.
+    refilter(&mut h, "developers");
+    let devs = h.lines_with(&["Group", "developers", "cluster-wide"]);
+    assert_eq!(devs.len(), 1, "{}", h.screen(220, 60));
+    let cells: Vec<&str> = devs[0].split_whitespace().collect();
+    assert_eq!(
+        cells[3..].join(" ").split(" - ").count(),
+        2,
+        "write (edit) on dev, nothing elsewhere: {devs:?}"
+    );
+    assert!(devs[0].contains("write (edit)"), "{devs:?}");
+    refilter(&mut h, "lab/robot");
+    let robot = h.lines_with(&["ServiceAccount", "lab/robot", "cluster-wide"]);
+    assert_eq!(robot.len(), 1, "{}", h.screen(220, 60));
+    assert_eq!(robot[0].matches("admin (cluster-admin)").count(), 3);
+}
+
+/// Replaces the filter (the prompt opens with the current one).
+fn refilter(h: &mut Harness, text: &str) {
+    h.action(Action::Filter);
+    for _ in 0..40 {
+        h.key(crossterm::event::KeyCode::Backspace);
+    }
+    for c in text.chars() {
+        h.key(crossterm::event::KeyCode::Char(c));
+    }
+    h.key(crossterm::event::KeyCode::Enter);
+}

@@ -261,6 +261,7 @@ mod tests {
         "create",
         "triage",
         "inspect",
+        "rbac",
         "fleet",
         "events",
         "top",

@@ -19,6 +19,7 @@ pub mod forwards;
 pub mod helm;
 pub mod inspect;
 pub mod logs;
+pub mod rbac;
 pub mod revisions;
 pub mod table;
 pub mod text;
@@ -398,7 +399,7 @@ pub type Opener = fn(args: &str, ctx: &mut Ctx) -> Result<Box<dyn Screen>, Strin
 /// Every screen a command opens; one line per screen.
 pub const REGISTRY: &[Registration] = &[
     Registration {
-        commands: &["can-i", "cani", "access"],
+        commands: &["can-i", "cani"],
         mode: access::MODE,
         open: access::open,
     },
@@ -456,6 +457,11 @@ pub const REGISTRY: &[Registration] = &[
         commands: &["triage", "problems"],
         mode: triage::MODE,
         open: triage::open,
+    },
+    Registration {
+        commands: &["access", "rbac", "who-can"],
+        mode: rbac::MODE,
+        open: rbac::open,
     },
     Registration {
         commands: &["inspect", "popeye", "lint"],
