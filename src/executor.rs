@@ -40,20 +40,6 @@ fn not_connected() -> ApiError {
     }
 }
 
-/// Reads one cluster for inspection and judges it, the judging off the async threads (a
-/// 20k-pod cluster is a lot of JSON to walk).
-async fn inspect_one(
-    client: &kube::Client,
-    context: String,
-    opts: crate::inspect::Options,
-) -> Result<Box<crate::inspect::ClusterReport>, String> {
-    let now = jiff::Timestamp::now().as_second();
-    let snap = crate::cluster::survey::snapshot(client, now).await?;
-    tokio::task::spawn_blocking(move || Box::new(crate::inspect::inspect(&context, &snap, &opts)))
-        .await
-        .map_err(|e| format!("inspection stopped: {e}"))
-}
-
 impl Executor {
     pub fn new(kubeconfig: Kubeconfig, tx: UnboundedSender<Msg>) -> Self {
         Executor {
@@ -305,7 +291,12 @@ impl Executor {
                 let tx = self.tx.clone();
                 tokio::spawn(async move {
                     let result = match client {
-                        Some(c) => inspect_one(&c, context, opts).await,
+                        Some(c) => {
+                            let now = jiff::Timestamp::now().as_second();
+                            crate::cluster::survey::inspect(&c, &context, now, &opts)
+                                .await
+                                .map(Box::new)
+                        }
                         None => Err(not_connected().message),
                     };
                     let _ = tx.send(Msg::Inspected { ticket, result });

@@ -86,7 +86,8 @@ impl Level {
     }
 }
 
-fn strings(v: &Value, key: &str) -> Vec<String> {
+/// The strings of an array field, cleaned of terminal control sequences.
+pub fn strings(v: &Value, key: &str) -> Vec<String> {
     v.get(key)
         .and_then(Value::as_array)
         .into_iter()

@@ -104,10 +104,9 @@ async fn cluster(context: &str, kubeconfig: Kubeconfig, now: i64, opts: &Options
         Ok(c) => c,
         Err(e) => return ClusterReport::unreachable(context, &e),
     };
-    match survey::snapshot(&client, now).await {
-        Ok(snap) => inspect::inspect(context, &snap, opts),
-        Err(e) => ClusterReport::unreachable(context, &e),
-    }
+    survey::inspect(&client, context, now, opts)
+        .await
+        .unwrap_or_else(|e| ClusterReport::unreachable(context, &e))
 }
 
 fn read_report(path: &Path) -> Result<Report, String> {

@@ -5,7 +5,7 @@
 
 use super::connection::timed;
 use super::fetch::{get, list_all};
-use crate::inspect::{Kind, Snapshot, kinds};
+use crate::inspect::{ClusterReport, Kind, Options, Snapshot, kinds};
 use futures::StreamExt;
 use kube::Client;
 use serde_json::Value;
@@ -13,6 +13,21 @@ use serde_json::Value;
 /// Lists read at once: enough to overlap round trips, few enough not to crowd a busy server.
 const PARALLEL: usize = 4;
 const PAGE: usize = 1000;
+
+/// Reads one cluster and judges it, the judging off the async threads (a 20k-pod cluster is
+/// a lot of JSON to walk). `now` is what certificate expiry is measured from.
+pub async fn inspect(
+    client: &Client,
+    context: &str,
+    now: i64,
+    opts: &Options,
+) -> Result<ClusterReport, String> {
+    let snap = snapshot(client, now).await?;
+    let (context, opts) = (context.to_string(), opts.clone());
+    tokio::task::spawn_blocking(move || crate::inspect::inspect(&context, &snap, &opts))
+        .await
+        .map_err(|e| format!("inspection stopped: {e}"))
+}
 
 pub async fn snapshot(client: &Client, now: i64) -> Result<Snapshot, String> {
     // The cheapest proof that the server answers; without it every list would fail alike.

@@ -12,7 +12,8 @@ pub fn json(r: &Report) -> serde_json::Result<String> {
     serde_json::to_string_pretty(r)
 }
 
-fn score(s: Option<u8>) -> String {
+/// A score as shown: the number, or `n/a` where nothing was examined.
+pub fn score(s: Option<u8>) -> String {
     s.map_or_else(|| "n/a".to_string(), |s| s.to_string())
 }
 

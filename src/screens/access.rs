@@ -4,6 +4,7 @@
 
 use super::{Answer, Ctx, DrawCtx, Request, Screen};
 use crate::model::{Action, ClusterId};
+use crate::rbac::strings;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::text::Line;
@@ -71,18 +72,6 @@ pub fn open(args: &str, ctx: &mut Ctx) -> Result<Box<dyn Screen>, String> {
         cursor: 0,
         filter: String::new(),
     }))
-}
-
-fn strings(v: &Value, key: &str) -> Vec<String> {
-    v.get(key)
-        .and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(Value::as_str)
-                .map(crate::text::clean)
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 impl AccessScreen {

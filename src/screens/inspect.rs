@@ -1,10 +1,11 @@
-//! `:inspect [@context…]`: the checks of `inspect::CHECKS` run against every connected
+//! `:inspect [@CTX,…]`: the checks of `inspect::CHECKS` run against every connected
 //! cluster (each read and judged on its own), with the fleet's score, each cluster's by
 //! category, and the findings worst first; `s` shows the scores per category and namespace
 //! instead. Enter jumps to the object's list with the cursor on it; `r` runs again.
 
 use super::table::TableScreen;
 use super::{Answer, Ctx, DrawCtx, Request, Screen};
+use crate::inspect::render::score as score_text;
 use crate::inspect::{ClusterReport, Finding, Options, Report};
 use crate::model::{Action, ClusterId};
 use crate::text::clean;
@@ -57,32 +58,15 @@ pub struct InspectScreen {
 }
 
 pub fn open(args: &str, ctx: &mut Ctx) -> Result<Box<dyn Screen>, String> {
-    let mut contexts = Vec::new();
-    for w in args.split_whitespace() {
-        match w.strip_prefix('@') {
-            Some(c) => contexts.push(c.to_string()),
-            None => {
-                return Err(format!(
-                    ":inspect takes only @context (got {w:?}); filter with /"
-                ));
-            }
-        }
-    }
     let opts = Options::from_settings(&ctx.config.settings.inspect)?;
-    let targets: Vec<Target> = ctx
-        .store
-        .clusters
-        .iter()
-        .filter(|s| contexts.is_empty() || contexts.contains(&s.context))
-        .map(|s| Target {
-            cluster: s.id,
-            context: s.context.clone(),
+    let targets = super::targets("inspect", args, ctx)?
+        .into_iter()
+        .map(|(cluster, context)| Target {
+            cluster,
+            context,
             state: State::Running,
         })
         .collect();
-    if targets.is_empty() {
-        return Err("no live cluster matches; :ctx to add one".into());
-    }
     Ok(Box::new(InspectScreen {
         targets,
         opts,
@@ -101,10 +85,6 @@ fn severity_slot(f: &Finding) -> &'static str {
         crate::inspect::Severity::Warning => "row-warn",
         crate::inspect::Severity::Info => "row-ok",
     }
-}
-
-fn score_text(s: Option<u8>) -> String {
-    s.map_or_else(|| "n/a".into(), |s| s.to_string())
 }
 
 impl InspectScreen {

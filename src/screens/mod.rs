@@ -509,6 +509,39 @@ pub fn modes() -> Vec<&'static str> {
     modes
 }
 
+/// The live clusters a screen that takes only `[@CTX,…]` (or `@all`) works on, as (id,
+/// context); an error names what else was typed, or that no live cluster matches.
+pub fn targets(command: &str, args: &str, ctx: &Ctx) -> Result<Vec<(ClusterId, String)>, String> {
+    let mut only: Option<Vec<&str>> = None;
+    for w in args.split_whitespace() {
+        match w.strip_prefix('@') {
+            Some("all") => only = None,
+            Some(c) => only
+                .get_or_insert_with(Vec::new)
+                .extend(c.split(',').filter(|c| !c.is_empty())),
+            None => {
+                return Err(format!(
+                    ":{command} {w:?}: use :{command} [@CLUSTER,…]; filter with /"
+                ));
+            }
+        }
+    }
+    let out: Vec<(ClusterId, String)> = ctx
+        .store
+        .clusters
+        .iter()
+        .filter(|s| {
+            only.as_ref()
+                .is_none_or(|o| o.contains(&s.context.as_str()))
+        })
+        .map(|s| (s.id, s.context.clone()))
+        .collect();
+    if out.is_empty() {
+        return Err("no live cluster matches; :ctx to add one".into());
+    }
+    Ok(out)
+}
+
 /// Rows a page key moves.
 const PAGE: usize = 20;
 

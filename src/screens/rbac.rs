@@ -1,4 +1,4 @@
-//! `:access [@context…]`: who can do what, the administrator's side of `:can-i`. One row per
+//! `:access [@CTX,…]`: who can do what, the administrator's side of `:can-i`. One row per
 //! subject (user, group, service account) and where its bindings hold (cluster-wide or a
 //! namespace), one column per cluster with how much it may do there and through which roles:
 //! a row that differs between clusters (drift in who is admin where) stands out. The detail
@@ -36,43 +36,52 @@ struct Column {
 /// (subject, namespace or cluster-wide).
 type Key = (Subject, Option<String>);
 
+/// One row: its grants per column, and the cells and colour they come to.
+struct Line {
+    key: Key,
+    per: Vec<Vec<Grant>>,
+    cells: Vec<String>,
+    slot: &'static str,
+}
+
+impl Line {
+    fn new(key: Key, per: Vec<Vec<Grant>>) -> Line {
+        let cells: Vec<String> = per.iter().map(|g| cell(g)).collect();
+        let differs = cells.windows(2).any(|w| w[0] != w[1]);
+        let admin = cells.iter().any(|c| c.starts_with("admin"));
+        let slot = match (differs, admin) {
+            (true, _) => "row-warn",
+            (false, true) => "row-error",
+            _ => "row-ok",
+        };
+        Line {
+            key,
+            per,
+            cells,
+            slot,
+        }
+    }
+}
+
 pub struct RbacScreen {
     columns: Vec<Column>,
-    /// Each row's grants per column.
-    rows: Vec<(Key, Vec<Vec<Grant>>)>,
+    rows: Vec<Line>,
     cursor: usize,
     filter: String,
     system: bool,
 }
 
 pub fn open(args: &str, ctx: &mut Ctx) -> Result<Box<dyn Screen>, String> {
-    let mut contexts = Vec::new();
-    for w in args.split_whitespace() {
-        match w.strip_prefix('@') {
-            Some(c) => contexts.push(c.to_string()),
-            None => {
-                return Err(format!(
-                    ":access takes only @context (got {w:?}); filter with /"
-                ));
-            }
-        }
-    }
-    let columns: Vec<Column> = ctx
-        .store
-        .clusters
-        .iter()
-        .filter(|s| contexts.is_empty() || contexts.contains(&s.context))
-        .map(|s| Column {
-            cluster: s.id,
-            context: s.context.clone(),
+    let columns = super::targets("access", args, ctx)?
+        .into_iter()
+        .map(|(cluster, context)| Column {
+            cluster,
+            context,
             lists: Default::default(),
             error: None,
             grants: None,
         })
         .collect();
-    if columns.is_empty() {
-        return Err("no live cluster matches; :ctx to add one".into());
-    }
     Ok(Box::new(RbacScreen {
         columns,
         rows: Vec::new(),
@@ -155,6 +164,7 @@ impl RbacScreen {
                 }
                 hay.to_lowercase().contains(f)
             })
+            .map(|(key, per)| Line::new(key, per))
             .collect();
         self.cursor = self.cursor.min(self.rows.len().saturating_sub(1));
     }
@@ -255,7 +265,7 @@ impl Screen for RbacScreen {
         let detail = self
             .rows
             .get(self.cursor)
-            .map(|(_, per)| {
+            .map(|Line { per, .. }| {
                 // Clusters that grant alike share one entry.
                 let mut text: Vec<(Vec<&str>, String)> = Vec::new();
                 for (c, g) in self.columns.iter().zip(per).filter(|(_, g)| !g.is_empty()) {
@@ -283,22 +293,15 @@ impl Screen for RbacScreen {
             .iter()
             .skip(offset)
             .take(height)
-            .map(|((s, ns), per)| {
-                let cells: Vec<String> = per.iter().map(|g| cell(g)).collect();
-                let differs = cells.windows(2).any(|w| w[0] != w[1]);
-                let admin = cells.iter().any(|c| c.starts_with("admin"));
-                let slot = match (differs, admin) {
-                    (true, _) => "row-warn",
-                    (false, true) => "row-error",
-                    _ => "row-ok",
-                };
+            .map(|l| {
+                let (s, ns) = &l.key;
                 let mut row = vec![
                     s.kind.clone(),
                     s.name.clone(),
                     ns.clone().unwrap_or_else(|| "cluster-wide".into()),
                 ];
-                row.extend(cells);
-                GridRow::new(row, slot)
+                row.extend(l.cells.iter().cloned());
+                GridRow::new(row, l.slot)
             })
             .collect();
         let mut header = vec!["KIND", "SUBJECT", "WHERE"];
