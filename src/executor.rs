@@ -76,15 +76,7 @@ impl Executor {
 
     /// The API server URL of a context, for audit records.
     fn server_of(&self, context: &str) -> String {
-        let kc = &self.kubeconfig;
-        kc.contexts
-            .iter()
-            .find(|c| c.name == context)
-            .and_then(|c| c.context.as_ref())
-            .and_then(|c| kc.clusters.iter().find(|cl| cl.name == c.cluster))
-            .and_then(|cl| cl.cluster.as_ref())
-            .and_then(|cl| cl.server.clone())
-            .unwrap_or_default()
+        crate::cluster::kubeconfig::server_of(&self.kubeconfig, context)
     }
 
     /// Sends a message to the app, as a task would.

@@ -5,6 +5,7 @@
 //! and `tui` (terminal) carry them out. `ui` draws the app, reading only.
 
 pub mod app;
+pub mod backup;
 pub mod cli;
 pub mod clipboard;
 pub mod cluster;

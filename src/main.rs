@@ -55,6 +55,14 @@ fn main() -> ExitCode {
             let mode = Mode::Inspect(args.clone());
             return start(cli.merge(&args.targets), mode);
         }
+        Some(Command::Backup(args)) => {
+            let targets = args.action.targets().cloned().unwrap_or_default();
+            let merged = Cli {
+                read_only: cli.read_only,
+                ..cli.merge(&targets)
+            };
+            return start(merged, Mode::Backup(args.action.clone()));
+        }
         None => Mode::Tui,
     };
     start(cli, mode)
@@ -65,6 +73,7 @@ enum Mode {
     Tui,
     Watch { notify: bool, for_secs: Option<u64> },
     Inspect(flotilla::cli::inspect::InspectArgs),
+    Backup(flotilla::cli::backup::BackupCommand),
 }
 
 fn start(cli: Cli, mode: Mode) -> ExitCode {
@@ -101,8 +110,14 @@ async fn run(cli: Cli, mode: Mode) -> Result<(), Failure> {
     let config = flotilla::config::load(cli.theme.as_deref(), &modes)
         .map_err(|e| Failure::User(format!("configuration: {e}")))?;
     // Said before connecting anywhere: without webhooks there is nothing to watch for.
+    if let Mode::Backup(action) = &mode
+        && action.targets().is_none()
+    {
+        return flotilla::cli::backup::run_local(action, &config.settings.backup)
+            .map_err(Failure::User);
+    }
     let watch = match mode {
-        Mode::Tui | Mode::Inspect(_) => None,
+        Mode::Tui | Mode::Inspect(_) | Mode::Backup(_) => None,
         Mode::Watch { notify: false, .. } => {
             return Err(Failure::User(
                 "watch: nothing to do without --notify".into(),
@@ -151,6 +166,24 @@ async fn run(cli: Cli, mode: Mode) -> Result<(), Failure> {
         }
         let settings = &config.settings.inspect;
         return flotilla::cli::inspect::run(loaded.config, &live, settings, args)
+            .await
+            .map_err(Failure::User);
+    }
+    if let Mode::Backup(action) = &mode {
+        for p in &loaded.problems {
+            eprintln!("flotilla: kubeconfig: {p}");
+        }
+        let mut policy = flotilla::app::mutate::Policy::from_settings(&config.settings);
+        if cli.read_only {
+            policy.make_read_only();
+        }
+        let guard = flotilla::cli::backup::Guard {
+            read_only: &|c| policy.read_only(c),
+            protected: &|c| policy.protected(c),
+            audit_log: flotilla::ops::audit::path_for(&config.settings),
+        };
+        let settings = &config.settings.backup;
+        return flotilla::cli::backup::run(loaded.config, &live, settings, &guard, action)
             .await
             .map_err(Failure::User);
     }

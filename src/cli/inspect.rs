@@ -2,7 +2,7 @@
 //! Each cluster is read and judged on its own; one that does not answer is in the report as
 //! unreachable and the others are judged as usual.
 
-use super::Targets;
+use super::{Targets, print};
 use crate::cluster::{connection, survey};
 use crate::inspect::{self, ClusterReport, Options, Report, render};
 use kube::config::Kubeconfig;
@@ -145,16 +145,6 @@ fn write_whole(path: &Path, text: &str) -> Result<(), String> {
             let _ = std::fs::remove_file(&tmp);
             format!("-o {}: {e}", path.display())
         })
-}
-
-fn print(text: &str) -> Result<(), String> {
-    use std::io::Write;
-    let mut out = std::io::stdout().lock();
-    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
-        // `| head`: the reader had enough.
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(format!("stdout: {e}")),
-        _ => Ok(()),
-    }
 }
 
 #[cfg(test)]

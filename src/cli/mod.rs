@@ -1,6 +1,7 @@
 //! Command-line interface: the TUI's flags, the `audit` subcommands that run without it,
 //! `watch`, the notifying engine without a terminal, and `inspect`, the fleet's report.
 
+pub mod backup;
 pub mod inspect;
 
 use crate::ops::audit;
@@ -59,6 +60,10 @@ pub enum Command {
     /// category, with scores (see "Inspection" in the README). Exit 0 when the report was
     /// made, whatever it found.
     Inspect(inspect::InspectArgs),
+    /// Back up namespaces to portable archives (Secrets encrypted with age), list and
+    /// inspect them, and restore one into a cluster with a plan first (see "Backups" in the
+    /// README).
+    Backup(backup::BackupArgs),
 }
 
 /// `flotilla watch`'s own flags; the cluster flags may also come before `watch`.
@@ -204,5 +209,15 @@ fn export(path: &Path, since: Option<jiff::Timestamp>) -> ExitCode {
         // `| head`: the reader had enough.
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
         Err(e) => user_error(&format!("export of {}: {e}", path.display())),
+    }
+}
+
+/// Writes to stdout; a reader that stopped (`| head`) is not an error.
+pub fn print(text: &str) -> Result<(), String> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(format!("stdout: {e}")),
+        _ => Ok(()),
     }
 }

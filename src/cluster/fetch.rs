@@ -42,8 +42,8 @@ pub async fn list_all(client: &Client, path: &str, page: usize) -> Result<Vec<Va
     }
 }
 
-/// Percent-encodes a continue token (base64: `+`, `/` and `=` need it).
-fn encode(s: &str) -> String {
+/// Percent-encodes a query value (a continue token's base64 `+`, `/` and `=` need it).
+pub fn encode(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {

@@ -136,6 +136,18 @@ pub fn select(
     Ok(out)
 }
 
+/// The API server URL of a context ("" when the kubeconfig does not say).
+pub fn server_of(kc: &kube::config::Kubeconfig, context: &str) -> String {
+    kc.contexts
+        .iter()
+        .find(|c| c.name == context)
+        .and_then(|c| c.context.as_ref())
+        .and_then(|c| kc.clusters.iter().find(|cl| cl.name == c.cluster))
+        .and_then(|cl| cl.cluster.as_ref())
+        .and_then(|cl| cl.server.clone())
+        .unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -59,6 +59,9 @@ pub struct Settings {
     /// `[inspect]`: the thresholds of the inspection checks and the silenced findings.
     #[serde(default)]
     pub inspect: crate::inspect::InspectSettings,
+    /// `[backup]`: where archives go, Secrets' keys, retention.
+    #[serde(default)]
+    pub backup: crate::backup::shelf::BackupSettings,
 }
 
 #[derive(Deserialize, Default, Debug, Clone, Copy, PartialEq, Eq)]

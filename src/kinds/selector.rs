@@ -16,14 +16,25 @@ pub enum LabelReq {
 
 impl LabelReq {
     pub fn matches(&self, row: &Row) -> bool {
+        self.matches_with(|k| row.label(k))
+    }
+
+    /// Against any source of labels (`label(key)` is the value of `key`, if set).
+    pub fn matches_with<'a>(&self, label: impl Fn(&str) -> Option<&'a str>) -> bool {
         match self {
-            LabelReq::Eq(k, v) => row.label(k) == Some(v.as_str()),
-            LabelReq::NotEq(k, v) => row.label(k) != Some(v.as_str()),
-            LabelReq::In(k, vs) => row.label(k).is_some_and(|l| vs.iter().any(|v| v == l)),
-            LabelReq::NotIn(k, vs) => row.label(k).is_none_or(|l| !vs.iter().any(|v| v == l)),
-            LabelReq::Exists(k) => row.label(k).is_some(),
-            LabelReq::NotExists(k) => row.label(k).is_none(),
+            LabelReq::Eq(k, v) => label(k) == Some(v.as_str()),
+            LabelReq::NotEq(k, v) => label(k) != Some(v.as_str()),
+            LabelReq::In(k, vs) => label(k).is_some_and(|l| vs.iter().any(|v| v == l)),
+            LabelReq::NotIn(k, vs) => label(k).is_none_or(|l| !vs.iter().any(|v| v == l)),
+            LabelReq::Exists(k) => label(k).is_some(),
+            LabelReq::NotExists(k) => label(k).is_none(),
         }
+    }
+
+    /// Against an object's `metadata.labels`.
+    pub fn matches_object(&self, obj: &Value) -> bool {
+        let labels = obj.pointer("/metadata/labels").and_then(Value::as_object);
+        self.matches_with(|k| labels.and_then(|l| l.get(k)).and_then(Value::as_str))
     }
 }
 

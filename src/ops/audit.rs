@@ -93,7 +93,7 @@ fn unseal(line: &str) -> Option<(String, &str)> {
         .then(|| (format!("{body}{UNSEALED_TAIL}"), hex))
 }
 
-fn sha256_hex(bytes: &[u8]) -> String {
+pub fn sha256_hex(bytes: &[u8]) -> String {
     Sha256::digest(bytes)
         .iter()
         .map(|b| format!("{b:02x}"))

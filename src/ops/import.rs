@@ -128,7 +128,7 @@ pub fn well_known() -> Vec<ResourceInfo> {
 }
 
 /// The resources the CustomResourceDefinitions among `docs` define.
-fn defined(docs: &[Value]) -> Vec<ResourceInfo> {
+pub fn defined(docs: &[Value]) -> Vec<ResourceInfo> {
     docs.iter()
         .filter(|d| d.get("kind").and_then(Value::as_str) == Some("CustomResourceDefinition"))
         .filter_map(|d| {

@@ -89,22 +89,6 @@ impl Forward {
     }
 }
 
-/// 1536 → "1.5 KiB".
-pub fn bytes(n: u64) -> String {
-    const UNITS: [&str; 4] = ["B", "KiB", "MiB", "GiB"];
-    let mut v = n as f64;
-    let mut u = 0;
-    while v >= 1024.0 && u + 1 < UNITS.len() {
-        v /= 1024.0;
-        u += 1;
-    }
-    if u == 0 {
-        format!("{n} B")
-    } else {
-        format!("{v:.1} {}", UNITS[u])
-    }
-}
-
 pub struct ForwardsScreen {
     cursor: usize,
     filter: String,
@@ -205,8 +189,8 @@ impl Screen for ForwardsScreen {
                 Cell::from(fw.local.to_string()),
                 Cell::from(fw.pod.clone().unwrap_or_else(|| "-".into())),
                 Cell::from(fw.state_text()),
-                Cell::from(bytes(fw.sent)),
-                Cell::from(bytes(fw.received)),
+                Cell::from(crate::human::bytes(fw.sent)),
+                Cell::from(crate::human::bytes(fw.received)),
             ])
             .style(style)
         });

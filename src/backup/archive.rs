@@ -1,0 +1,498 @@
+//! Writing and reading archives. A new archive is written beside its final name (mode 0600),
+//! read back and checked against its manifest, and only then renamed into place: a reader
+//! sees a whole, checked archive or none. Reading checks everything the manifest claims (every
+//! file there, none more, each with its SHA-256) before any object is handed out, so a
+//! damaged archive restores nothing.
+
+use super::keys::{Opening, Sealing};
+use super::{Encryption, Entry, FORMAT, Manifest, resource_name};
+use crate::ops::audit::sha256_hex;
+use flate2::Compression;
+use flate2::read::GzDecoder;
+use flate2::write::GzEncoder;
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::path::{Path, PathBuf};
+
+pub const MANIFEST: &str = "manifest.json";
+pub const SECRETS: &str = "secrets.yaml.age";
+/// Far above the largest object etcd stores (1.5 MiB), far below what would exhaust memory.
+const MAX_FILE: u64 = 64 << 20;
+const MAX_TOTAL: u64 = 4 << 30;
+
+/// An object and the resource it was read from (`deployments.apps`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Stored {
+    pub group: String,
+    pub plural: String,
+    pub object: Value,
+}
+
+fn text<'a>(v: &'a Value, pointer: &str) -> &'a str {
+    v.pointer(pointer).and_then(Value::as_str).unwrap_or("")
+}
+
+fn entry_of(s: &Stored) -> Entry {
+    Entry {
+        resource: resource_name(&s.group, &s.plural),
+        api_version: text(&s.object, "/apiVersion").to_string(),
+        kind: text(&s.object, "/kind").to_string(),
+        namespace: text(&s.object, "/metadata/namespace").to_string(),
+        name: text(&s.object, "/metadata/name").to_string(),
+        path: None,
+        sha256: None,
+    }
+}
+
+fn file_path(e: &Entry) -> String {
+    if e.namespace.is_empty() {
+        format!("resources/{}/cluster/{}.yaml", e.resource, e.name)
+    } else {
+        format!(
+            "resources/{}/namespaces/{}/{}.yaml",
+            e.resource, e.namespace, e.name
+        )
+    }
+}
+
+fn yaml(v: &Value) -> Result<String, String> {
+    serde_saphyr::to_string(v).map_err(|e| format!("cannot write an object as YAML: {e}"))
+}
+
+/// Writes `objects` (already in restore order) as the archive at `path`; the manifest as
+/// written and the archive's size.
+pub fn write(
+    path: &Path,
+    mut manifest: Manifest,
+    objects: &[Stored],
+    sealing: &Sealing,
+) -> Result<(Manifest, u64), String> {
+    manifest.format = FORMAT.into();
+    manifest.objects.clear();
+    let mut files: Vec<(String, Vec<u8>)> = Vec::new();
+    let mut secrets = String::new();
+    let sealed = !matches!(sealing, Sealing::Plain);
+    for s in objects {
+        let mut e = entry_of(s);
+        let body = yaml(&s.object)?;
+        if sealed && e.is_secret() {
+            secrets.push_str("---\n");
+            secrets.push_str(&body);
+            manifest.secrets.count += 1;
+        } else {
+            let p = file_path(&e);
+            e.sha256 = Some(sha256_hex(body.as_bytes()));
+            e.path = Some(p.clone());
+            files.push((p, body.into_bytes()));
+            if e.is_secret() {
+                manifest.secrets.count += 1;
+            }
+        }
+        *manifest.counts.entry(e.resource.clone()).or_default() += 1;
+        manifest.objects.push(e);
+    }
+    manifest.secrets.encryption = if manifest.secrets.count > 0 {
+        sealing.encryption()
+    } else {
+        Encryption::None
+    };
+    if sealed && manifest.secrets.count > 0 {
+        let bytes = sealing.seal(secrets.as_bytes())?;
+        manifest.secrets.sha256 = Some(sha256_hex(&bytes));
+        files.push((SECRETS.into(), bytes));
+    }
+    let head = serde_json::to_vec_pretty(&manifest).map_err(|e| format!("manifest: {e}"))?;
+    files.insert(0, (MANIFEST.into(), head));
+
+    let (tmp, file) = temp_beside(path)?;
+    let cleanup = |e: String| {
+        let _ = std::fs::remove_file(&tmp);
+        e
+    };
+    let mtime = jiff::Timestamp::now().as_second().max(0) as u64;
+    let written =
+        pack(file, &files, mtime).map_err(|e| cleanup(format!("{}: {e}", path.display())))?;
+    // Read back what is on disk, as a restore would, before it takes the final name.
+    let again = open(&tmp).map_err(|e| cleanup(format!("the archive did not read back: {e}")))?;
+    if again.manifest != manifest {
+        return Err(cleanup("the archive did not read back as written".into()));
+    }
+    std::fs::rename(&tmp, path).map_err(|e| cleanup(format!("{}: {e}", path.display())))?;
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        let _ = std::fs::File::open(dir).and_then(|d| d.sync_all());
+    }
+    Ok((manifest, written))
+}
+
+fn pack(file: std::fs::File, files: &[(String, Vec<u8>)], mtime: u64) -> std::io::Result<u64> {
+    let mut tar = tar::Builder::new(GzEncoder::new(file, Compression::default()));
+    for (name, data) in files {
+        let mut h = tar::Header::new_gnu();
+        h.set_size(data.len() as u64);
+        h.set_mode(0o600);
+        h.set_mtime(mtime);
+        h.set_entry_type(tar::EntryType::Regular);
+        tar.append_data(&mut h, name, data.as_slice())?;
+    }
+    let file = tar.into_inner()?.finish()?;
+    file.sync_all()?;
+    Ok(file.metadata()?.len())
+}
+
+/// A new file beside `path`, only for its owner.
+fn temp_beside(path: &Path) -> Result<(PathBuf, std::fs::File), String> {
+    let name = path
+        .file_name()
+        .ok_or_else(|| format!("{}: not a file name", path.display()))?;
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty());
+    if let Some(dir) = dir {
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)
+            .map_err(|e| format!("{}: {e}", dir.display()))?;
+    }
+    let mut tmp_name = std::ffi::OsString::from(".");
+    tmp_name.push(name);
+    tmp_name.push(format!(
+        ".{}-{:08x}.tmp",
+        std::process::id(),
+        fastrand::u32(..)
+    ));
+    let tmp = path.with_file_name(tmp_name);
+    let file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(&tmp)
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok((tmp, file))
+}
+
+/// An archive read and checked; objects come out of it on demand.
+#[derive(Debug)]
+pub struct Opened {
+    pub manifest: Manifest,
+    files: BTreeMap<String, Vec<u8>>,
+    /// The archive's size on disk.
+    pub size: u64,
+}
+
+/// Just the manifest (the first file), for listing archives without reading them whole.
+pub fn manifest(path: &Path) -> Result<Manifest, String> {
+    let file = std::fs::File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut tar = tar::Archive::new(GzDecoder::new(file));
+    let mut entries = tar
+        .entries()
+        .map_err(|e| format!("{} is not a flotilla backup ({e})", path.display()))?;
+    let first = entries
+        .next()
+        .ok_or_else(|| format!("{} is empty", path.display()))?
+        .map_err(|e| format!("{} is not a flotilla backup ({e})", path.display()))?;
+    read_manifest(path, first)
+}
+
+fn read_manifest<R: Read>(path: &Path, mut entry: tar::Entry<'_, R>) -> Result<Manifest, String> {
+    let not_ours = |why: String| format!("{} is not a flotilla backup ({why})", path.display());
+    let name = entry
+        .path()
+        .map(|p| p.display().to_string())
+        .unwrap_or_default();
+    if name != MANIFEST {
+        return Err(not_ours(format!("it starts with {name:?}, not {MANIFEST}")));
+    }
+    if entry.size() > MAX_FILE {
+        return Err(not_ours("its manifest is too large".into()));
+    }
+    let mut bytes = Vec::new();
+    entry
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("{} is damaged: {e}", path.display()))?;
+    let m: Manifest =
+        serde_json::from_slice(&bytes).map_err(|e| not_ours(format!("{MANIFEST}: {e}")))?;
+    if m.format != FORMAT {
+        return Err(format!(
+            "{} is a {:?} archive; this flotilla reads {FORMAT}",
+            path.display(),
+            m.format
+        ));
+    }
+    Ok(m)
+}
+
+/// Reads the whole archive and checks it against its manifest.
+pub fn open(path: &Path) -> Result<Opened, String> {
+    let damaged = |why: String| format!("{} is damaged: {why}", path.display());
+    let file = std::fs::File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+    let mut tar = tar::Archive::new(GzDecoder::new(file));
+    let mut entries = tar
+        .entries()
+        .map_err(|e| format!("{} is not a flotilla backup ({e})", path.display()))?;
+    let first = entries
+        .next()
+        .ok_or_else(|| format!("{} is empty", path.display()))?
+        .map_err(|e| format!("{} is not a flotilla backup ({e})", path.display()))?;
+    let manifest = read_manifest(path, first)?;
+    let mut files = BTreeMap::new();
+    let mut total = 0u64;
+    for entry in entries {
+        let mut entry = entry.map_err(|e| damaged(e.to_string()))?;
+        let name = entry
+            .path()
+            .map_err(|e| damaged(e.to_string()))?
+            .display()
+            .to_string();
+        if entry.size() > MAX_FILE {
+            return Err(damaged(format!("{name} is larger than any object")));
+        }
+        total += entry.size();
+        if total > MAX_TOTAL {
+            return Err(damaged("it unpacks to more than 4 GiB".into()));
+        }
+        let mut bytes = Vec::with_capacity(entry.size() as usize);
+        entry
+            .read_to_end(&mut bytes)
+            .map_err(|e| damaged(format!("{name}: {e}")))?;
+        if files.insert(name.clone(), bytes).is_some() {
+            return Err(damaged(format!("{name} is in it twice")));
+        }
+    }
+    // The gzip trailer (CRC and length) is read only at the very end of the stream.
+    let mut rest = Vec::new();
+    tar.into_inner()
+        .read_to_end(&mut rest)
+        .map_err(|e| damaged(e.to_string()))?;
+    check(&manifest, &files).map_err(damaged)?;
+    Ok(Opened {
+        manifest,
+        files,
+        size,
+    })
+}
+
+/// Every file the manifest names is there with its checksum, and nothing else is.
+fn check(m: &Manifest, files: &BTreeMap<String, Vec<u8>>) -> Result<(), String> {
+    let mut named = 0;
+    for e in &m.objects {
+        let (Some(p), Some(sum)) = (&e.path, &e.sha256) else {
+            if e.is_secret() && m.secrets.encryption != Encryption::None {
+                continue;
+            }
+            return Err(format!("{} has no file", e.title()));
+        };
+        let bytes = files.get(p).ok_or_else(|| format!("{p} is missing"))?;
+        if sha256_hex(bytes) != *sum {
+            return Err(format!("{p} does not match its checksum"));
+        }
+        named += 1;
+    }
+    if m.secrets.encryption != Encryption::None {
+        let bytes = files
+            .get(SECRETS)
+            .ok_or_else(|| format!("{SECRETS} is missing"))?;
+        if Some(sha256_hex(bytes)) != m.secrets.sha256 {
+            return Err(format!("{SECRETS} does not match its checksum"));
+        }
+        named += 1;
+    }
+    if files.len() != named {
+        let extra = files
+            .keys()
+            .find(|k| {
+                k.as_str() != SECRETS && !m.objects.iter().any(|e| e.path.as_deref() == Some(k))
+            })
+            .cloned()
+            .unwrap_or_default();
+        return Err(format!("{extra} is not in its manifest"));
+    }
+    Ok(())
+}
+
+/// How a restore treats the archive's Secrets.
+pub enum SecretsBy<'a> {
+    Opening(&'a Opening),
+    /// Leave them out (`--skip-secrets`).
+    Skipping,
+    /// The archive holds none sealed, or the caller checked.
+    NotNeeded,
+}
+
+impl Opened {
+    /// Every object with its entry, in restore order. Sealed Secrets are opened with
+    /// `secrets`; without a way to open them, this fails rather than restore without them.
+    pub fn objects(&self, secrets: SecretsBy<'_>) -> Result<Vec<(Entry, Value)>, String> {
+        let mut sealed: Vec<Value> = Vec::new();
+        let has_sealed =
+            self.manifest.secrets.encryption != Encryption::None && self.manifest.secrets.count > 0;
+        if has_sealed {
+            match secrets {
+                SecretsBy::Opening(o) => {
+                    let bytes = self.files.get(SECRETS).map(Vec::as_slice).unwrap_or(&[]);
+                    let plain = o.open(bytes)?;
+                    let text = String::from_utf8(plain)
+                        .map_err(|_| "the decrypted Secrets are not text".to_string())?;
+                    sealed = serde_saphyr::from_multiple(&text)
+                        .map_err(|e| format!("the decrypted Secrets: {e}"))?;
+                    sealed.retain(|v| !v.is_null());
+                }
+                SecretsBy::Skipping => {}
+                SecretsBy::NotNeeded => {
+                    return Err(
+                        "this archive's Secrets are encrypted: give the key, or --skip-secrets"
+                            .into(),
+                    );
+                }
+            }
+        }
+        let mut sealed = sealed.into_iter();
+        let mut out = Vec::with_capacity(self.manifest.objects.len());
+        for e in &self.manifest.objects {
+            let value = match &e.path {
+                Some(p) => {
+                    let bytes = self.files.get(p).map(Vec::as_slice).unwrap_or(&[]);
+                    let text =
+                        std::str::from_utf8(bytes).map_err(|_| format!("{p} is not text"))?;
+                    serde_saphyr::from_str::<Value>(text).map_err(|e| format!("{p}: {e}"))?
+                }
+                None if matches!(secrets, SecretsBy::Skipping) => continue,
+                None => {
+                    let v = sealed
+                        .next()
+                        .ok_or_else(|| format!("{} is not in the Secrets file", e.title()))?;
+                    if text(&v, "/metadata/name") != e.name
+                        || text(&v, "/metadata/namespace") != e.namespace
+                    {
+                        return Err(format!(
+                            "the Secrets file does not match its manifest at {}",
+                            e.title()
+                        ));
+                    }
+                    v
+                }
+            };
+            out.push((e.clone(), value));
+        }
+        Ok(out)
+    }
+
+    /// Whether restoring needs a key: sealed Secrets are in the archive.
+    pub fn sealed_secrets(&self) -> bool {
+        self.manifest.secrets.encryption != Encryption::None && self.manifest.secrets.count > 0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn scratch(name: &str) -> PathBuf {
+        let dir =
+            std::env::temp_dir().join(format!("flotilla-archive-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    fn objects() -> Vec<Stored> {
+        let cm = json!({"apiVersion": "v1", "kind": "ConfigMap",
+            "metadata": {"name": "web", "namespace": "shop"}, "data": {"a": "1"}});
+        let secret = json!({"apiVersion": "v1", "kind": "Secret",
+            "metadata": {"name": "db", "namespace": "shop"}, "data": {"password": "aHVudGVyMg=="}});
+        vec![
+            Stored {
+                group: String::new(),
+                plural: "configmaps".into(),
+                object: cm,
+            },
+            Stored {
+                group: String::new(),
+                plural: "secrets".into(),
+                object: secret,
+            },
+        ]
+    }
+
+    #[test]
+    fn an_archive_reads_back_whole_and_only_the_key_opens_its_secrets() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = scratch("round");
+        let path = dir.join("b.tar.gz");
+        let id = age::x25519::Identity::generate();
+        let sealing = Sealing::Recipients(vec![id.to_public()]);
+        let (m, size) = write(&path, Manifest::default(), &objects(), &sealing).unwrap();
+        assert_eq!(
+            std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+        assert_eq!(std::fs::metadata(&path).unwrap().len(), size);
+        assert_eq!(
+            std::fs::read_dir(&dir).unwrap().count(),
+            1,
+            "no temp file left"
+        );
+        assert_eq!(m.secrets.count, 1);
+        assert_eq!(m.secrets.encryption, Encryption::X25519);
+        let opened = open(&path).unwrap();
+        let e = opened.objects(SecretsBy::NotNeeded).unwrap_err();
+        assert!(e.contains("--skip-secrets"), "{e}");
+        let without = opened.objects(SecretsBy::Skipping).unwrap();
+        assert_eq!(without.len(), 1);
+        let opening = Opening::Identities(vec![Box::new(id)]);
+        let all = opened.objects(SecretsBy::Opening(&opening)).unwrap();
+        assert_eq!(
+            all.iter().map(|(_, v)| v.clone()).collect::<Vec<_>>(),
+            objects().into_iter().map(|s| s.object).collect::<Vec<_>>()
+        );
+        // The plain bytes of the archive do not hold the value.
+        let mut raw = Vec::new();
+        GzDecoder::new(std::fs::File::open(&path).unwrap())
+            .read_to_end(&mut raw)
+            .unwrap();
+        assert!(!String::from_utf8_lossy(&raw).contains("aHVudGVyMg=="));
+        assert_eq!(manifest(&path).unwrap(), m);
+    }
+
+    #[test]
+    fn a_damaged_archive_is_refused_whole() {
+        let dir = scratch("damaged");
+        let path = dir.join("b.tar.gz");
+        write(&path, Manifest::default(), &objects(), &Sealing::Plain).unwrap();
+        let mut bytes = std::fs::read(&path).unwrap();
+        let mid = bytes.len() / 2;
+        bytes[mid] ^= 0xff;
+        let bad = dir.join("bad.tar.gz");
+        std::fs::write(&bad, &bytes).unwrap();
+        let e = open(&bad).unwrap_err();
+        assert!(
+            e.contains("damaged") || e.contains("not a flotilla backup"),
+            "{e}"
+        );
+        assert!(!e.contains('\n'));
+        let e = open(&dir.join("missing.tar.gz")).unwrap_err();
+        assert!(e.contains("missing.tar.gz"), "{e}");
+        std::fs::write(&bad, b"hello").unwrap();
+        assert!(open(&bad).unwrap_err().contains("not a flotilla backup"));
+    }
+
+    #[test]
+    fn a_file_changed_inside_a_good_archive_is_caught_by_its_checksum() {
+        let dir = scratch("tampered");
+        let path = dir.join("b.tar.gz");
+        let (m, _) = write(&path, Manifest::default(), &objects(), &Sealing::Plain).unwrap();
+        let mut files: Vec<(String, Vec<u8>)> =
+            vec![(MANIFEST.into(), serde_json::to_vec(&m).unwrap())];
+        for e in &m.objects {
+            let mut body = format!("changed {}", e.name).into_bytes();
+            body.push(b'\n');
+            files.push((e.path.clone().unwrap(), body));
+        }
+        let file = std::fs::File::create(dir.join("t.tar.gz")).unwrap();
+        pack(file, &files, 0).unwrap();
+        let e = open(&dir.join("t.tar.gz")).unwrap_err();
+        assert!(e.contains("does not match its checksum"), "{e}");
+    }
+}

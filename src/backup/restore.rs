@@ -1,0 +1,855 @@
+//! Restoring an archive into a cluster: first a plan that says, for every object, what
+//! would happen (create, unchanged, update with its diff, skip, conflict, refused), each
+//! checked by a server-side dry run against the target; then, once confirmed, the changes in
+//! dependency order, every one audited before it is reported.
+//!
+//! Existing objects are left alone unless the user asked for `update`: then each gets a
+//! merge patch from its cleaned live self to the archive's version (as Velero's `update`
+//! policy does), guarded by the resourceVersion the plan saw. The diff in the plan is the
+//! server's own answer to that patch sent as a dry run, and the same patch is sent for real.
+
+use super::archive::Stored;
+use super::clean::clean;
+use super::{Entry, order};
+use crate::cluster::fetch;
+use crate::kinds::document::prepare;
+use crate::kinds::selector::LabelReq;
+use crate::model::ResourceInfo;
+use crate::model::msg::ApiError;
+use crate::model::op::{Patch, PatchKind};
+use crate::ops::audit::{self, AuditLog, Record};
+use crate::ops::call::{self, Call};
+use crate::ops::{changed_lines, import, yaml_of};
+use futures::StreamExt;
+use kube::Client;
+use serde_json::{Value, json};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
+
+/// The field manager restored objects are applied as.
+pub const MANAGER: &str = "flotilla-restore";
+const PARALLEL: usize = 16;
+
+/// What to do with an object the target already has, when it differs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Existing {
+    /// Leave it as it is (Velero's default).
+    #[default]
+    Skip,
+    /// Apply the archive's version over it.
+    Update,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    /// Source namespace → target namespace.
+    pub namespace_map: BTreeMap<String, String>,
+    pub selector: Vec<LabelReq>,
+    pub existing: Existing,
+}
+
+/// What a restore would do to one object.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Action {
+    Create,
+    Unchanged,
+    Update,
+    /// It differs and stays as it is (why).
+    Skip(String),
+    /// It exists in a way a restore must not write over (why).
+    Conflict(String),
+    /// The server would not take it (its answer).
+    Refused(String),
+}
+
+impl Action {
+    pub fn word(&self) -> &'static str {
+        match self {
+            Action::Create => "create",
+            Action::Unchanged => "unchanged",
+            Action::Update => "update",
+            Action::Skip(_) => "skip",
+            Action::Conflict(_) => "conflict",
+            Action::Refused(_) => "refused",
+        }
+    }
+
+    pub fn changes(&self) -> bool {
+        matches!(self, Action::Create | Action::Update)
+    }
+
+    pub fn why(&self) -> Option<&str> {
+        match self {
+            Action::Skip(w) | Action::Conflict(w) | Action::Refused(w) => Some(w),
+            _ => None,
+        }
+    }
+}
+
+/// One object of the plan.
+#[derive(Clone, Debug)]
+pub struct Step {
+    /// `deployments.apps shop-copy/web`, in the target's namespace.
+    pub title: String,
+    pub group: String,
+    pub version: String,
+    pub plural: String,
+    pub kind: String,
+    pub namespace: String,
+    pub name: String,
+    /// What is sent: the archive's object with namespaces mapped.
+    pub object: Value,
+    pub action: Action,
+    /// Changed lines from the object as it is to what it would be (Secret values masked).
+    pub diff: Vec<String>,
+    pub live_rv: Option<String>,
+    /// The patch an update sends (the one its dry run was made with).
+    pub update: Option<Call>,
+    /// Said beside the action: why there was no dry run, for one.
+    pub note: Option<String>,
+}
+
+impl Step {
+    fn collection(&self) -> String {
+        let prefix = crate::model::resource::api_prefix(&self.group, &self.version);
+        if self.namespace.is_empty() {
+            format!("{prefix}/{}", self.plural)
+        } else {
+            format!("{prefix}/namespaces/{}/{}", self.namespace, self.plural)
+        }
+    }
+
+    fn path(&self) -> String {
+        format!("{}/{}", self.collection(), self.name)
+    }
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Plan {
+    pub context: String,
+    pub steps: Vec<Step>,
+}
+
+impl Plan {
+    /// How many objects get each action, in the plan's words, for a summary line.
+    pub fn summary(&self) -> String {
+        let mut n: BTreeMap<&str, usize> = BTreeMap::new();
+        for s in &self.steps {
+            *n.entry(s.action.word()).or_default() += 1;
+        }
+        let order = [
+            "create",
+            "update",
+            "unchanged",
+            "skip",
+            "conflict",
+            "refused",
+        ];
+        let parts: Vec<String> = order
+            .iter()
+            .filter_map(|w| n.get(w).map(|c| format!("{c} {w}")))
+            .collect();
+        if parts.is_empty() {
+            "nothing to restore".into()
+        } else {
+            parts.join(", ")
+        }
+    }
+
+    pub fn changes(&self) -> usize {
+        self.steps.iter().filter(|s| s.action.changes()).count()
+    }
+}
+
+/// `shop=shop-copy,data=data-copy`.
+pub fn parse_namespace_map(s: &str) -> Result<BTreeMap<String, String>, String> {
+    let mut out = BTreeMap::new();
+    for pair in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let (from, to) = pair
+            .split_once('=')
+            .map(|(a, b)| (a.trim(), b.trim()))
+            .filter(|(a, b)| !a.is_empty() && !b.is_empty())
+            .ok_or_else(|| format!("--namespace-map: {pair:?} is not FROM=TO"))?;
+        if !dns_label(to) {
+            return Err(format!(
+                "--namespace-map: {to:?} is not a namespace name (lowercase letters, digits and '-', at most 63)"
+            ));
+        }
+        if out.insert(from.to_string(), to.to_string()).is_some() {
+            return Err(format!("--namespace-map: {from} is mapped twice"));
+        }
+    }
+    Ok(out)
+}
+
+fn dns_label(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 63
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !s.starts_with('-')
+        && !s.ends_with('-')
+}
+
+fn text<'a>(v: &'a Value, pointer: &str) -> &'a str {
+    v.pointer(pointer).and_then(Value::as_str).unwrap_or("")
+}
+
+/// The object as it goes to the target: its namespace, a Namespace's name, and the
+/// namespaces of ServiceAccounts a RoleBinding grants to, mapped.
+pub fn mapped(obj: &Value, map: &BTreeMap<String, String>) -> Value {
+    let mut o = obj.clone();
+    let to = |ns: &str| map.get(ns).cloned();
+    if let Some(new) = to(text(&o, "/metadata/namespace")) {
+        o["metadata"]["namespace"] = Value::String(new);
+    }
+    let kind = text(&o, "/kind").to_string();
+    if kind == "Namespace"
+        && let Some(new) = to(text(&o, "/metadata/name"))
+    {
+        o["metadata"]["name"] = Value::String(new);
+    }
+    if kind == "RoleBinding"
+        && let Some(subjects) = o.get_mut("subjects").and_then(Value::as_array_mut)
+    {
+        for s in subjects {
+            if text(s, "/kind") == "ServiceAccount"
+                && let Some(new) = to(text(s, "/namespace"))
+            {
+                s["namespace"] = Value::String(new);
+            }
+        }
+    }
+    o
+}
+
+/// The archive's objects the options select: those the selector matches, with the
+/// namespaces and CRDs they need.
+fn selected(objects: Vec<(Entry, Value)>, opts: &Options) -> Vec<(Entry, Value)> {
+    if opts.selector.is_empty() {
+        return objects;
+    }
+    let structural = |e: &Entry| e.kind == "Namespace" || e.kind == "CustomResourceDefinition";
+    let keep: Vec<bool> = objects
+        .iter()
+        .map(|(e, v)| !structural(e) && opts.selector.iter().all(|q| q.matches_object(v)))
+        .collect();
+    let namespaces: BTreeSet<&str> = objects
+        .iter()
+        .zip(&keep)
+        .filter(|(_, k)| **k)
+        .map(|((e, _), _)| e.namespace.as_str())
+        .collect();
+    let resources: BTreeSet<&str> = objects
+        .iter()
+        .zip(&keep)
+        .filter(|(_, k)| **k)
+        .map(|((e, _), _)| e.resource.as_str())
+        .collect();
+    let needed: Vec<bool> = objects
+        .iter()
+        .zip(&keep)
+        .map(|((e, _), k)| {
+            *k || (e.kind == "Namespace" && namespaces.contains(e.name.as_str()))
+                || (e.kind == "CustomResourceDefinition" && resources.contains(e.name.as_str()))
+        })
+        .collect();
+    objects
+        .into_iter()
+        .zip(needed)
+        .filter(|(_, n)| *n)
+        .map(|(o, _)| o)
+        .collect()
+}
+
+/// A live object's controller, when it has one.
+fn controller(live: &Value) -> Option<String> {
+    live.pointer("/metadata/ownerReferences")
+        .and_then(Value::as_array)?
+        .iter()
+        .find(|r| r.get("controller").and_then(Value::as_bool) == Some(true))
+        .map(|r| format!("{} {}", text(r, "/kind"), text(r, "/name")))
+}
+
+fn masked_yaml(v: &Value) -> String {
+    yaml_of(&prepare(v, false))
+}
+
+fn first_line(s: &str) -> String {
+    crate::text::clean(s.lines().next().unwrap_or(""))
+}
+
+/// Plans restoring `objects` (an archive's, in its order) into the cluster of `client`.
+pub async fn plan(
+    client: &Client,
+    context: &str,
+    objects: Vec<(Entry, Value)>,
+    opts: &Options,
+) -> Result<Plan, String> {
+    let served = crate::cluster::discovery::discover(client)
+        .await
+        .map_err(|e| format!("{context}: discovery: {e}"))?;
+    let objects = selected(objects, opts);
+    let docs: Vec<Value> = objects.iter().map(|(_, v)| v.clone()).collect();
+    // Resources the restore itself defines (their CRDs are in the archive).
+    let defined = import::defined(&docs);
+
+    let mut steps: Vec<Step> = Vec::with_capacity(objects.len());
+    let mut unresolved: Vec<(usize, String)> = Vec::new();
+    for (i, (e, v)) in objects.iter().enumerate() {
+        let object = mapped(v, &opts.namespace_map);
+        let (group, version) = import::group_version(&e.api_version);
+        let info = import::resolve(group, &e.kind, &served, &[])
+            .map(|r| (r.clone(), false))
+            .or_else(|| import::resolve(group, &e.kind, &[], &defined).map(|r| (r.clone(), true)));
+        let (info, pending_crd) = match info {
+            Some(found) => found,
+            None => {
+                unresolved.push((
+                    i,
+                    format!("{context} does not serve {} {}", e.api_version, e.kind),
+                ));
+                (
+                    ResourceInfo {
+                        key: crate::model::ResKey::new(
+                            group,
+                            e.resource.split('.').next().unwrap_or(""),
+                        ),
+                        version: version.into(),
+                        kind: e.kind.clone(),
+                        singular: String::new(),
+                        short_names: Vec::new(),
+                        namespaced: !e.namespace.is_empty(),
+                        verbs: Vec::new(),
+                    },
+                    false,
+                )
+            }
+        };
+        let namespace = text(&object, "/metadata/namespace").to_string();
+        let name = text(&object, "/metadata/name").to_string();
+        let title = if namespace.is_empty() {
+            format!("{} {name}", e.resource)
+        } else {
+            format!("{} {namespace}/{name}", e.resource)
+        };
+        steps.push(Step {
+            title,
+            group: group.into(),
+            version: version.into(),
+            plural: info.key.plural.clone(),
+            kind: e.kind.clone(),
+            namespace,
+            name,
+            object,
+            action: Action::Create,
+            diff: Vec::new(),
+            live_rv: None,
+            update: None,
+            note: pending_crd.then(|| {
+                "checked when applied: its CustomResourceDefinition comes with this restore".into()
+            }),
+        });
+    }
+    for (i, why) in unresolved {
+        steps[i].action = Action::Refused(why);
+    }
+
+    let live = live_objects(client, &steps).await?;
+    // Namespaces the target lacks and this restore creates: what goes in them is dry-run in
+    // a stand-in namespace (it cannot be dry-run in one that does not exist yet).
+    let new_namespaces: BTreeSet<String> = steps
+        .iter()
+        .filter(|s| s.kind == "Namespace" && !live.contains_key(&key(s)))
+        .map(|s| s.name.clone())
+        .collect();
+    let checks: Vec<_> = steps
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| !matches!(s.action, Action::Refused(_)))
+        .map(|(i, s)| {
+            let client = client.clone();
+            let live = live.get(&key(s)).cloned();
+            let in_new_ns = new_namespaces.contains(&s.namespace);
+            let existing = opts.existing;
+            let step = s.clone();
+            async move { (i, judge(&client, &step, live, in_new_ns, existing).await) }
+        })
+        .collect();
+    let mut judged = futures::stream::iter(checks).buffer_unordered(PARALLEL);
+    while let Some((i, j)) = judged.next().await {
+        let s = &mut steps[i];
+        s.action = j.action;
+        s.diff = j.diff;
+        s.live_rv = j.live_rv;
+        s.update = j.update;
+        if j.note.is_some() {
+            s.note = j.note;
+        }
+    }
+    Ok(Plan {
+        context: context.into(),
+        steps,
+    })
+}
+
+type Key = (String, String, String, String);
+
+fn key(s: &Step) -> Key {
+    (
+        s.group.clone(),
+        s.plural.clone(),
+        s.namespace.clone(),
+        s.name.clone(),
+    )
+}
+
+/// The target's objects of the plan's names: one list per resource and namespace (a GET
+/// each for cluster-scoped ones, which are few).
+async fn live_objects(client: &Client, steps: &[Step]) -> Result<HashMap<Key, Value>, String> {
+    let mut lists: BTreeMap<(String, String, String, String), ()> = BTreeMap::new();
+    let mut singles: Vec<&Step> = Vec::new();
+    for s in steps
+        .iter()
+        .filter(|s| !matches!(s.action, Action::Refused(_)))
+    {
+        if s.namespace.is_empty() {
+            singles.push(s);
+        } else {
+            lists.insert(
+                (
+                    s.group.clone(),
+                    s.version.clone(),
+                    s.plural.clone(),
+                    s.namespace.clone(),
+                ),
+                (),
+            );
+        }
+    }
+    let mut out = HashMap::new();
+    let reads: Vec<_> = lists
+        .into_keys()
+        .map(|(group, version, plural, ns)| {
+            let client = client.clone();
+            async move {
+                let prefix = crate::model::resource::api_prefix(&group, &version);
+                let path = format!("{prefix}/namespaces/{ns}/{plural}");
+                let got = fetch::list_all(&client, &path, 500).await;
+                (group, plural, ns, got)
+            }
+        })
+        .collect();
+    let mut reads = futures::stream::iter(reads).buffer_unordered(8);
+    while let Some((group, plural, ns, got)) = reads.next().await {
+        match got {
+            Ok(items) => {
+                for o in items {
+                    let name = text(&o, "/metadata/name").to_string();
+                    out.insert((group.clone(), plural.clone(), ns.clone(), name), o);
+                }
+            }
+            // Not served yet (its CRD comes with the restore).
+            Err(e) if e.code == 404 => {}
+            Err(e) => {
+                return Err(format!(
+                    "cannot read {plural} in {ns} on the target: {}",
+                    first_line(&e.message)
+                ));
+            }
+        }
+    }
+    for s in singles {
+        match fetch::get(client, &s.path()).await {
+            Ok(o) => {
+                out.insert(key(s), o);
+            }
+            Err(e) if e.code == 404 => {}
+            Err(e) => {
+                return Err(format!(
+                    "cannot read {} on the target: {}",
+                    s.title,
+                    first_line(&e.message)
+                ));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// What judging one object found.
+struct Judged {
+    action: Action,
+    diff: Vec<String>,
+    live_rv: Option<String>,
+    note: Option<String>,
+    update: Option<Call>,
+}
+
+impl Judged {
+    fn new(action: Action) -> Judged {
+        Judged {
+            action,
+            diff: Vec::new(),
+            live_rv: None,
+            note: None,
+            update: None,
+        }
+    }
+}
+
+/// One object's action, from the live object (if any) and a dry run.
+async fn judge(
+    client: &Client,
+    step: &Step,
+    live: Option<Value>,
+    in_new_ns: bool,
+    existing: Existing,
+) -> Judged {
+    let Some(mut live) = live else {
+        return judge_create(client, step, in_new_ns).await;
+    };
+    // List items come without their type.
+    for k in ["apiVersion", "kind"] {
+        live[k] = step.object[k].clone();
+    }
+    let rv = live
+        .pointer("/metadata/resourceVersion")
+        .and_then(Value::as_str)
+        .map(str::to_string);
+    let with_rv = |action| Judged {
+        live_rv: rv.clone(),
+        ..Judged::new(action)
+    };
+    if live.pointer("/metadata/deletionTimestamp").is_some() {
+        return with_rv(Action::Conflict("it is being deleted".into()));
+    }
+    if let Some(owner) = controller(&live) {
+        return with_rv(Action::Conflict(format!(
+            "it is owned by {owner}, whose controller would undo a restore"
+        )));
+    }
+    let current = clean(&live);
+    if current == step.object {
+        return with_rv(Action::Unchanged);
+    }
+    let update = update_call(step, &current, rv.as_deref());
+    let after = match call::send_as(client, &update, true, MANAGER).await {
+        Ok(after) => clean(&after),
+        Err(e) => return with_rv(Action::Conflict(first_line(&e.message))),
+    };
+    if after == current {
+        return with_rv(Action::Unchanged);
+    }
+    let action = match existing {
+        Existing::Update => Action::Update,
+        Existing::Skip => {
+            Action::Skip("it differs; --existing update would restore the archive's version".into())
+        }
+    };
+    Judged {
+        diff: changed_lines(&masked_yaml(&current), &masked_yaml(&after)),
+        update: Some(update),
+        ..with_rv(action)
+    }
+}
+
+/// A create, dry-run where it can be.
+async fn judge_create(client: &Client, step: &Step, in_new_ns: bool) -> Judged {
+    if step.note.is_some() {
+        return Judged::new(Action::Create);
+    }
+    let (path, body) = if in_new_ns {
+        let own = format!("/namespaces/{}/", step.namespace);
+        let stand_in = format!("/namespaces/{}/", import::STAND_IN);
+        (
+            step.collection().replacen(&own, &stand_in, 1),
+            import::in_stand_in(&step.object),
+        )
+    } else {
+        (step.collection(), step.object.clone())
+    };
+    match call::send_as(client, &Call::Create { path, body }, true, MANAGER).await {
+        Ok(_) => Judged::new(Action::Create),
+        Err(e) if in_new_ns && import::about_stand_in(&e.message) => Judged {
+            note: Some("checked when applied: the dry run's stand-in namespace refused it".into()),
+            ..Judged::new(Action::Create)
+        },
+        Err(e) => Judged::new(Action::Refused(first_line(&e.message))),
+    }
+}
+
+/// A JSON merge patch from the live object to the archive's, both cleaned: what the owner
+/// wrote becomes the archive's version (fields it lacks are removed), what the cluster
+/// filled in (a clusterIP, a bound volume) is not touched. Refused if the object changed
+/// since `rv`.
+fn update_call(step: &Step, current: &Value, rv: Option<&str>) -> Call {
+    let mut body = Value::Object(crate::helm::change::three_way(
+        Some(current),
+        &step.object,
+        Some(current),
+    ));
+    if let Some(rv) = rv {
+        body["metadata"]["resourceVersion"] = Value::String(rv.into());
+    }
+    Call::Patch {
+        path: step.path(),
+        patch: Patch {
+            kind: PatchKind::Merge,
+            body,
+        },
+    }
+}
+
+/// What became of one object.
+#[derive(Clone, Debug)]
+pub struct Applied {
+    pub title: String,
+    /// "created", "updated"; the planned word for objects not changed.
+    pub result: Result<&'static str, String>,
+}
+
+/// Who restores, for the audit records.
+pub struct Audit {
+    pub log: Arc<AuditLog>,
+    pub batch: String,
+    pub context: String,
+    pub server: String,
+    /// The archive's file name, said in each record.
+    pub archive: String,
+}
+
+/// Carries the plan's changes out in its order, phase by phase (objects of one phase at
+/// once), each audited before it is reported. CRDs are waited on until established.
+/// Failures do not stop the rest: every object's result is in the answer.
+pub async fn apply(client: &Client, plan: &Plan, audit: &Audit) -> Vec<Applied> {
+    let mut out: Vec<Option<Applied>> = vec![None; plan.steps.len()];
+    let mut phases: BTreeMap<u8, Vec<usize>> = BTreeMap::new();
+    for (i, s) in plan.steps.iter().enumerate() {
+        if s.action.changes() {
+            phases
+                .entry(order::rank(&s.group, &s.kind))
+                .or_default()
+                .push(i);
+        } else {
+            out[i] = Some(Applied {
+                title: s.title.clone(),
+                result: Ok(s.action.word()),
+            });
+        }
+    }
+    for (phase, idx) in phases {
+        let sends: Vec<_> = idx
+            .iter()
+            .map(|&i| {
+                let client = client.clone();
+                let step = &plan.steps[i];
+                async move { (i, one(&client, step, audit).await) }
+            })
+            .collect();
+        let mut sends = futures::stream::iter(sends).buffer_unordered(PARALLEL);
+        while let Some((i, r)) = sends.next().await {
+            out[i] = Some(r);
+        }
+        if phase == order::CRDS {
+            for &i in &idx {
+                let s = &plan.steps[i];
+                if out[i].as_ref().is_some_and(|a| a.result.is_ok())
+                    && let Err(e) = established(client, s).await
+                {
+                    out[i] = Some(Applied {
+                        title: s.title.clone(),
+                        result: Err(e),
+                    });
+                }
+            }
+        }
+    }
+    out.into_iter().flatten().collect()
+}
+
+async fn one(client: &Client, step: &Step, audit: &Audit) -> Applied {
+    let (call, verb, plan_word) = match (&step.action, &step.update) {
+        (Action::Update, Some(update)) => (update.clone(), "updated", "update"),
+        _ => (
+            Call::Create {
+                path: step.collection(),
+                body: step.object.clone(),
+            },
+            "created",
+            "create",
+        ),
+    };
+    let sent = call::send_as(client, &call, false, MANAGER).await;
+    let result = sent.as_ref().map(|_| verb).map_err(|e| explain(e, step));
+    let after = sent.as_ref().ok();
+    let mut change = json!({ "archive": audit.archive, "plan": plan_word });
+    if !step.diff.is_empty() {
+        change["diff"] = json!(step.diff);
+    }
+    let record = Record {
+        time: jiff::Timestamp::now().to_string(),
+        user: audit::os_user(),
+        host: audit::host_name(),
+        identity: None,
+        context: audit.context.clone(),
+        server: audit.server.clone(),
+        action: "restore".into(),
+        batch: audit.batch.clone(),
+        target: audit::Target {
+            group: step.group.clone(),
+            version: step.version.clone(),
+            kind: step.kind.clone(),
+            namespace: step.namespace.clone(),
+            name: step.name.clone(),
+            uid: after
+                .map(|a| text(a, "/metadata/uid").to_string())
+                .unwrap_or_default(),
+        },
+        rv_before: step.live_rv.clone(),
+        rv_after: after
+            .and_then(|a| a.pointer("/metadata/resourceVersion"))
+            .and_then(Value::as_str)
+            .map(str::to_string),
+        change: Some(audit::redact(&step.kind, change)),
+        result: if result.is_ok() { "ok" } else { "failed" }.into(),
+        error: result.as_ref().err().cloned(),
+        ..Record::default()
+    };
+    let log = audit.log.clone();
+    let written = tokio::task::spawn_blocking(move || log.append(record))
+        .await
+        .map_err(|e| std::io::Error::other(e.to_string()))
+        .and_then(|r| r);
+    let result = match (written, result) {
+        (Ok(_), r) => r,
+        (Err(e), Ok(_)) => Err(format!(
+            "restored, but the audit record could not be written: {e}"
+        )),
+        (Err(e), Err(why)) => Err(format!(
+            "{why} (and the audit record could not be written: {e})"
+        )),
+    };
+    Applied {
+        title: step.title.clone(),
+        result,
+    }
+}
+
+/// The server's refusal, said for this restore.
+fn explain(e: &ApiError, step: &Step) -> String {
+    let msg = first_line(&e.message);
+    match (e.code, &step.action) {
+        (409, Action::Update) => format!("it changed since the plan was made: {msg}"),
+        (409, _) => format!("it was created since the plan was made: {msg}"),
+        _ => msg,
+    }
+}
+
+/// Waits (up to a minute, as Velero does) for a CRD the restore wrote to be established, so
+/// its resources can be created.
+async fn established(client: &Client, step: &Step) -> Result<(), String> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        if let Ok(crd) = fetch::get(client, &step.path()).await {
+            let ok = crd
+                .pointer("/status/conditions")
+                .and_then(Value::as_array)
+                .is_some_and(|cs| {
+                    cs.iter()
+                        .any(|c| text(c, "/type") == "Established" && text(c, "/status") == "True")
+                });
+            if ok {
+                return Ok(());
+            }
+        }
+        if std::time::Instant::now() > deadline {
+            return Err(
+                "created, but not established within 60 s: its resources cannot be restored".into(),
+            );
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
+}
+
+/// Objects of a fresh backup, as `Opened::objects` hands them out (for restoring what was
+/// just read without writing an archive, and for tests).
+pub fn entries(objects: &[Stored]) -> Vec<(Entry, Value)> {
+    objects
+        .iter()
+        .map(|s| {
+            let e = Entry {
+                resource: super::resource_name(&s.group, &s.plural),
+                api_version: text(&s.object, "/apiVersion").into(),
+                kind: text(&s.object, "/kind").into(),
+                namespace: text(&s.object, "/metadata/namespace").into(),
+                name: text(&s.object, "/metadata/name").into(),
+                path: None,
+                sha256: None,
+            };
+            (e, s.object.clone())
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn namespaces_are_mapped_where_objects_name_them() {
+        let map = parse_namespace_map("shop=shop-copy, data=data-copy").unwrap();
+        let rb = json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding",
+            "metadata": {"name": "r", "namespace": "shop"},
+            "subjects": [{"kind": "ServiceAccount", "name": "api", "namespace": "shop"},
+                         {"kind": "ServiceAccount", "name": "x", "namespace": "other"},
+                         {"kind": "Group", "name": "devs"}]});
+        let m = mapped(&rb, &map);
+        assert_eq!(m["metadata"]["namespace"], "shop-copy");
+        assert_eq!(m["subjects"][0]["namespace"], "shop-copy");
+        assert_eq!(m["subjects"][1]["namespace"], "other");
+        let ns = json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "data"}});
+        assert_eq!(mapped(&ns, &map)["metadata"]["name"], "data-copy");
+        for bad in ["shop", "shop=", "shop=Shop", "a=b,a=c"] {
+            assert!(parse_namespace_map(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_selector_keeps_the_namespaces_and_crds_its_objects_need() {
+        let e = |resource: &str, kind: &str, ns: &str, name: &str| Entry {
+            resource: resource.into(),
+            api_version: "v1".into(),
+            kind: kind.into(),
+            namespace: ns.into(),
+            name: name.into(),
+            path: None,
+            sha256: None,
+        };
+        let labelled = |app: &str| json!({"metadata": {"labels": {"app": app}}});
+        let objects = vec![
+            (
+                e(
+                    "customresourcedefinitions.apiextensions.k8s.io",
+                    "CustomResourceDefinition",
+                    "",
+                    "databases.demo",
+                ),
+                json!({}),
+            ),
+            (e("namespaces", "Namespace", "", "shop"), json!({})),
+            (e("namespaces", "Namespace", "", "data"), json!({})),
+            (e("configmaps", "ConfigMap", "shop", "web"), labelled("web")),
+            (e("configmaps", "ConfigMap", "data", "pg"), labelled("pg")),
+        ];
+        let opts = Options {
+            selector: crate::kinds::selector::parse_selector("app=web").unwrap(),
+            ..Options::default()
+        };
+        let names: Vec<String> = selected(objects, &opts)
+            .iter()
+            .map(|(e, _)| e.title())
+            .collect();
+        assert_eq!(names, ["namespaces shop", "configmaps shop/web"]);
+    }
+}
