@@ -738,7 +738,8 @@ fn base64_decode(s: &str) -> Vec<u8> {
 #[test]
 fn archives_go_to_the_backup_directory_where_retention_prunes_them() {
     let Some(tb) = common::testbed() else { return };
-    let shelf = std::env::temp_dir().join(format!("flotilla-backup-archives-{}", std::process::id()));
+    let shelf =
+        std::env::temp_dir().join(format!("flotilla-backup-archives-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&shelf);
     let config = format!(
         "[backup]\ndir = {:?}\nkeep-last = 1\n",
