@@ -57,6 +57,8 @@ seed_cluster() {
   kc "$name" "${apply[@]}" "${phase1[@]}" >/dev/null
   kc "$name" "${apply[@]}" -f "$dir/05-policy.yaml" >/dev/null
   kc "$name" wait --for condition=established --timeout=60s crd/databases.demo.flotilla.dev >/dev/null
+  kc "$name" wait --for condition=established --timeout=60s crd/backups.velero.io \
+    crd/restores.velero.io crd/schedules.velero.io crd/backupstoragelocations.velero.io >/dev/null
   # Phase 2: everything else.
   local rest=()
   for f in "$dir"/*.yaml; do
