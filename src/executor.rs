@@ -273,6 +273,23 @@ impl Executor {
                     let _ = tx.send(Msg::Fetched { ticket, result });
                 });
             }
+            Effect::Backup {
+                ticket,
+                cluster,
+                context,
+                job,
+            } => {
+                let client = self.clients.get(cluster);
+                let server = self.server_of(&context);
+                let tx = self.tx.clone();
+                tokio::spawn(async move {
+                    let result = match client {
+                        Some(c) => crate::backup::job::run(&c, &context, &server, job).await,
+                        None => Err(not_connected().message),
+                    };
+                    let _ = tx.send(Msg::BackedUp { ticket, result });
+                });
+            }
             Effect::Inspect {
                 ticket,
                 cluster,

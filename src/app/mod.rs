@@ -192,6 +192,7 @@ impl App {
             Msg::Edited { ticket, result } => self.deliver(ticket, Answer::Edited(result)),
             Msg::Log { ticket, ev } => self.deliver(ticket, Answer::Log(ev)),
             Msg::Inspected { ticket, result } => self.deliver(ticket, Answer::Inspected(result)),
+            Msg::BackedUp { ticket, result } => self.deliver(ticket, Answer::Backup(result)),
             Msg::Exec { ticket, result } => self.deliver(ticket, Answer::Exec(result)),
             Msg::Done { ticket, result } => self.deliver(ticket, Answer::Done(result)),
             Msg::Access { cluster, answers } => self.access_answers(cluster, answers),
@@ -526,6 +527,21 @@ impl App {
                 } => self.mutate(from, tag, mutation, confirmed),
                 Request::Access { cluster, checks } => {
                     self.plan_access(checks.into_iter().map(|c| (cluster, c)).collect())
+                }
+                Request::Backup { tag, cluster, job } => {
+                    let ticket = self.ticket(from, tag, Deliver::OnStack);
+                    let context = self
+                        .store
+                        .clusters
+                        .get(cluster)
+                        .map(|s| s.context.clone())
+                        .unwrap_or_default();
+                    self.effects.push(Effect::Backup {
+                        ticket,
+                        cluster,
+                        context,
+                        job,
+                    });
                 }
                 Request::Inspect { tag, cluster, opts } => {
                     let ticket = self.ticket(from, tag, Deliver::OnStack);

@@ -154,7 +154,7 @@ impl App {
         let progress = !mutation.dry_run
             && match mutation.op {
                 Op::Drain(_) => true,
-                Op::Helm { .. } => false,
+                Op::Helm { .. } | Op::Restore { .. } => false,
                 _ => decisions.len() > 1,
             };
         if progress {
@@ -397,6 +397,8 @@ pub fn checks_of(op: &Op, obj: &ObjectRef) -> Vec<crate::model::op::Check> {
             ..
         } => vec![check("create", ""), check("update", "")],
         Op::Helm { .. } => vec![check("update", ""), check("delete", "")],
+        // Each object's permission is the server's to check; the plan's dry runs did.
+        Op::Restore { .. } => Vec::new(),
         Op::Trigger | Op::Drain(_) => {
             let action = if matches!(op, Op::Trigger) {
                 crate::model::Action::Trigger
@@ -455,6 +457,18 @@ fn confirmation(m: &Mutation, decisions: &[(ObjectRef, Decision)], policy: &Poli
     {
         lines.push(String::new());
         lines.extend(plan.iter().take(SHOWN).cloned());
+    }
+    if let Op::Restore { plan, .. } = &m.op {
+        lines.push(String::new());
+        let changes = plan.steps.iter().filter(|s| s.action.changes());
+        lines.extend(
+            changes
+                .take(SHOWN)
+                .map(|s| format!("  {:<7} {}", s.action.word(), s.title)),
+        );
+        if plan.changes() > SHOWN {
+            lines.push(format!("  … and {} more", plan.changes() - SHOWN));
+        }
     }
     for (o, d) in decisions {
         if let Decision::Refused(why) | Decision::Denied(why) = d {

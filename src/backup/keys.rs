@@ -161,6 +161,32 @@ pub fn passphrase(file: Option<&Path>) -> Result<Option<SecretString>, String> {
     Ok(Some(SecretString::from(line)))
 }
 
+/// How new Secrets are sealed: to the recipients given (and those in `files`), else to a
+/// passphrase (`passphrase_file`, else the environment); `None` when nothing was given.
+pub fn sealing(
+    recipients_given: &[String],
+    files: &[&Path],
+    passphrase_file: Option<&Path>,
+) -> Result<Option<Sealing>, String> {
+    let r = recipients(recipients_given, files)?;
+    if !r.is_empty() {
+        return Ok(Some(Sealing::Recipients(r)));
+    }
+    Ok(passphrase(passphrase_file)?.map(Sealing::Passphrase))
+}
+
+/// How sealed Secrets are opened: with the identity file, else a passphrase
+/// (`passphrase_file`, else the environment); `None` when nothing was given.
+pub fn opening(
+    identity: Option<&Path>,
+    passphrase_file: Option<&Path>,
+) -> Result<Option<Opening>, String> {
+    if let Some(id) = identity {
+        return identities(id).map(Some);
+    }
+    Ok(passphrase(passphrase_file)?.map(Opening::Passphrase))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

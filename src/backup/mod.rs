@@ -12,6 +12,7 @@
 pub mod archive;
 pub mod clean;
 pub mod collect;
+pub mod job;
 pub mod keys;
 pub mod order;
 pub mod restore;
@@ -121,4 +122,33 @@ impl Entry {
 /// `resource` as an archive names it: plural, then `.group` unless core.
 pub fn resource_name(group: &str, plural: &str) -> String {
     crate::model::ResKey::new(group, plural).to_string()
+}
+
+impl Manifest {
+    /// "backed up dev (shop, data): 32 objects, …" — what a new archive holds, in a line.
+    pub fn summary_line(&self, path: &std::path::Path, size: u64) -> String {
+        let secrets = match (self.secrets.count, self.secrets.encryption) {
+            (0, _) => String::new(),
+            (n, Encryption::None) => format!(", {n} Secrets NOT encrypted"),
+            (n, Encryption::X25519) => format!(", {n} Secrets encrypted to age recipients"),
+            (n, Encryption::Passphrase) => format!(", {n} Secrets encrypted with a passphrase"),
+        };
+        format!(
+            "backed up {} ({}): {} objects{secrets}, read in {:.1} s → {} ({})",
+            self.cluster.context,
+            self.selection.namespaces.join(", "),
+            self.objects.len(),
+            self.took_ms as f64 / 1000.0,
+            path.display(),
+            crate::human::bytes(size)
+        )
+    }
+}
+
+/// Whether a backup of these kinds (empty: all) holds Secrets, and so needs a key.
+pub fn wants_secrets(kinds: &[String]) -> bool {
+    kinds.is_empty()
+        || kinds
+            .iter()
+            .any(|k| matches!(k.trim().to_lowercase().as_str(), "secret" | "secrets"))
 }

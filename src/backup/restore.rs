@@ -40,7 +40,7 @@ pub enum Existing {
     Update,
 }
 
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Options {
     /// Source namespace → target namespace.
     pub namespace_map: BTreeMap<String, String>,
@@ -87,7 +87,7 @@ impl Action {
 }
 
 /// One object of the plan.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Step {
     /// `deployments.apps shop-copy/web`, in the target's namespace.
     pub title: String,
@@ -124,7 +124,7 @@ impl Step {
     }
 }
 
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Plan {
     pub context: String,
     pub steps: Vec<Step>,

@@ -190,18 +190,7 @@ fn sealing(args: &CreateArgs, settings: &BackupSettings) -> Result<Option<Sealin
         .collect();
     let mut given = args.recipient.clone();
     given.extend(settings.recipients.iter().cloned());
-    let recipients = keys::recipients(&given, &files)?;
-    if !recipients.is_empty() {
-        return Ok(Some(Sealing::Recipients(recipients)));
-    }
-    Ok(keys::passphrase(args.passphrase_file.as_deref())?.map(Sealing::Passphrase))
-}
-
-fn wants_secrets(kinds: &[String]) -> bool {
-    kinds.is_empty()
-        || kinds
-            .iter()
-            .any(|k| matches!(k.trim().to_lowercase().as_str(), "secret" | "secrets"))
+    keys::sealing(&given, &files, args.passphrase_file.as_deref())
 }
 
 async fn create(
@@ -212,7 +201,7 @@ async fn create(
 ) -> Result<(), String> {
     let sealing = match sealing(args, settings)? {
         Some(s) => s,
-        None if !wants_secrets(&args.kinds) => Sealing::Plain,
+        None if !crate::backup::wants_secrets(&args.kinds) => Sealing::Plain,
         None => {
             return Err("Secrets would be stored unencrypted: give --recipient age1…, --recipients-file, --passphrase-file (or [backup] recipients), or --no-encrypt-secrets".into());
         }
@@ -259,7 +248,7 @@ async fn create(
         for w in &manifest.warnings {
             eprintln!("flotilla: warning: {w}");
         }
-        println!("{}", created_line(&manifest, &path, size));
+        println!("{}", manifest.summary_line(&path, size));
     }
     if shelved {
         prune(settings, false)?;
@@ -267,31 +256,19 @@ async fn create(
     Ok(())
 }
 
-fn created_line(m: &Manifest, path: &Path, size: u64) -> String {
-    let secrets = match (m.secrets.count, m.secrets.encryption) {
-        (0, _) => String::new(),
-        (n, Encryption::None) => format!(", {n} Secrets NOT encrypted"),
-        (n, Encryption::X25519) => format!(", {n} Secrets encrypted to age recipients"),
-        (n, Encryption::Passphrase) => format!(", {n} Secrets encrypted with a passphrase"),
-    };
-    format!(
-        "backed up {} ({}): {} objects{secrets}, read in {:.1} s → {} ({})",
-        m.cluster.context,
-        m.selection.namespaces.join(", "),
-        m.objects.len(),
-        m.took_ms as f64 / 1000.0,
-        path.display(),
-        crate::human::bytes(size)
-    )
-}
-
 fn inspect(file: &Path, json: bool) -> Result<(), String> {
     let opened = archive::open(file)?;
-    let m = &opened.manifest;
     if json {
-        let text = serde_json::to_string_pretty(m).map_err(|e| format!("manifest: {e}"))?;
+        let text =
+            serde_json::to_string_pretty(&opened.manifest).map_err(|e| format!("manifest: {e}"))?;
         return print(&format!("{text}\n"));
     }
+    print(&manifest_text(file, &opened))
+}
+
+/// The manifest as `flotilla backup inspect` and `:backups` show it.
+pub fn manifest_text(file: &Path, opened: &archive::Opened) -> String {
+    let m = &opened.manifest;
     let mut out = String::new();
     let line = |out: &mut String, k: &str, v: &str| out.push_str(&format!("{k:<12}{v}\n"));
     line(
@@ -357,7 +334,7 @@ fn inspect(file: &Path, json: bool) -> Result<(), String> {
             out.push_str(&format!("  {w}\n"));
         }
     }
-    print(&out)
+    out
 }
 
 fn list(dir: &Path) -> Result<(), String> {
@@ -426,10 +403,11 @@ fn keygen(path: &Path) -> Result<(), String> {
 }
 
 fn opening(args: &RestoreArgs, settings: &BackupSettings) -> Result<Option<Opening>, String> {
-    if let Some(id) = args.identity.as_ref().or(settings.identity_file.as_ref()) {
-        return keys::identities(id).map(Some);
-    }
-    Ok(keys::passphrase(args.passphrase_file.as_deref())?.map(Opening::Passphrase))
+    let identity = args.identity.as_ref().or(settings.identity_file.as_ref());
+    keys::opening(
+        identity.map(PathBuf::as_path),
+        args.passphrase_file.as_deref(),
+    )
 }
 
 async fn restore(

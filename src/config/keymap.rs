@@ -270,6 +270,8 @@ mod tests {
         "helm-history",
         "helm-objects",
         "helm-plan",
+        "velero",
+        "backups",
     ];
 
     #[test]

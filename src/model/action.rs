@@ -113,6 +113,10 @@ pub enum Action {
     Rerun,
     /// Inspect: the scores per namespace and category, or the findings.
     Scores,
+    /// Velero: create a Backup (a form).
+    Backup,
+    /// Restore the selected backup: a Velero Backup, or a flotilla archive (a form).
+    Restore,
 }
 
 /// How far back a log pane reaches.
@@ -351,6 +355,12 @@ const NAMED: &[(&str, Action, &str)] = &[
         "scores",
         Action::Scores,
         "inspect: the scores per namespace and category, or the findings",
+    ),
+    ("backup", Action::Backup, "velero: create a Backup (form)"),
+    (
+        "restore",
+        Action::Restore,
+        "restore the selected backup (a form; a plan first for flotilla archives)",
     ),
 ];
 

@@ -89,6 +89,13 @@ pub enum Effect {
         path: String,
         body: serde_json::Value,
     },
+    /// Back up, or plan a restore, on one cluster; answered by `Msg::BackedUp`.
+    Backup {
+        ticket: u64,
+        cluster: ClusterId,
+        context: String,
+        job: crate::backup::job::Job,
+    },
     /// Read everything inspection looks at on one cluster and judge it; answered by
     /// `Msg::Inspected`.
     Inspect {

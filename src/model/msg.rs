@@ -25,6 +25,11 @@ pub enum Msg {
         ticket: u64,
         result: Result<Fetched, ApiError>,
     },
+    /// The answer to `Effect::Backup`.
+    BackedUp {
+        ticket: u64,
+        result: Result<crate::backup::job::Done, String>,
+    },
     /// The answer to `Effect::Inspect`: the cluster judged, or why it could not be read.
     Inspected {
         ticket: u64,

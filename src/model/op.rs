@@ -85,6 +85,13 @@ pub enum Op {
         /// What the plan said would happen, for the confirmation (empty for the plan itself).
         plan: Vec<String>,
     },
+    /// An archive restored as its plan says (`backup::restore`): the target names the
+    /// cluster (a namespace of the plan); each object is audited on its own.
+    Restore {
+        plan: std::sync::Arc<crate::backup::restore::Plan>,
+        /// The archive's file name.
+        archive: String,
+    },
     /// A command, shell or port-forward in a pod: it may change anything, so read-only mode
     /// refuses it and the audit log records it; it is carried out by its own effect.
     Session {

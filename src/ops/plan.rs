@@ -51,6 +51,7 @@ pub fn verb(op: &Op) -> &'static str {
         } => "helm-rollback",
         Op::Helm { .. } => "helm-uninstall",
         Op::Session { kind, .. } => kind,
+        Op::Restore { .. } => "restore",
     }
 }
 
@@ -67,6 +68,7 @@ pub fn destructive(op: &Op) -> bool {
             | Op::Apply { .. }
             | Op::Taint { .. }
             | Op::Helm { .. }
+            | Op::Restore { .. }
     )
 }
 
@@ -179,6 +181,9 @@ pub fn describe(op: &Op) -> String {
             if *keep_history { " --keep-history" } else { "" }
         ),
         Op::Session { kind, detail } => format!("{kind} {detail}"),
+        Op::Restore { plan, archive } => {
+            format!("restore from {archive}: {}", plan.summary())
+        }
     }
 }
 
@@ -423,6 +428,7 @@ pub fn plan(
         Op::Drain(_) => return Err("drain is not a single request".into()),
         Op::Helm { .. } => return Err("a Helm release is not a single request".into()),
         Op::Session { .. } => return Err("a session is not a request".into()),
+        Op::Restore { .. } => return Err("a restore is not a single request".into()),
         Op::Taint { add, remove } => {
             if kind != "Node" {
                 return Err(format!("a {kind} has no taints"));

@@ -120,6 +120,10 @@ async fn one(batch: &Batch, op: &Op, job: Job) -> Result<Outcome, String> {
             ..Done::failed(why.clone(), None)
         },
         Decision::Go => match (op, &job.client) {
+            // Every object of a restore is audited on its own, as it is sent.
+            (Op::Restore { plan, archive }, Some(client)) => {
+                return restore(batch, &log, &job, client, plan, archive).await;
+            }
             (Op::Session { detail, .. }, _) => Done {
                 result: "ok",
                 error: None,
@@ -182,6 +186,48 @@ async fn one(batch: &Batch, op: &Op, job: Job) -> Result<Outcome, String> {
     }
 }
 
+/// Restores an archive's plan into the target's cluster; the outcome sums it up, and names
+/// every object that failed.
+async fn restore(
+    batch: &Batch,
+    log: &Arc<AuditLog>,
+    job: &Job,
+    client: &kube::Client,
+    plan: &crate::backup::restore::Plan,
+    archive: &str,
+) -> Result<Outcome, String> {
+    if batch.dry_run {
+        return Err("a restore's plan is its dry run".into());
+    }
+    let audit = crate::backup::restore::Audit {
+        log: log.clone(),
+        batch: batch.id.clone(),
+        context: job.target.obj.context.clone(),
+        server: job.server.clone(),
+        archive: archive.to_string(),
+    };
+    let applied = crate::backup::restore::apply(client, plan, &audit).await;
+    let failed: Vec<String> = applied
+        .iter()
+        .filter_map(|a| a.result.as_ref().err().map(|e| format!("{}: {e}", a.title)))
+        .collect();
+    let changed = applied
+        .iter()
+        .filter(|a| matches!(a.result, Ok("created" | "updated")))
+        .count();
+    let summary = format!("{changed} objects restored, {} failed", failed.len());
+    if failed.is_empty() {
+        Ok(Outcome {
+            summary,
+            rv_before: None,
+            rv_after: None,
+            object: None,
+        })
+    } else {
+        Err(format!("{summary} — {}", failed.join("; ")))
+    }
+}
+
 /// A failed dry run is a failed record too; this says nothing was meant to change.
 fn mark_dry_run(change: Option<Value>, dry_run: bool) -> Option<Value> {
     if !dry_run {
@@ -221,7 +267,7 @@ fn failure(e: &ApiError) -> String {
 async fn send(batch: &Batch, op: &Op, obj: &ObjectRef, client: &kube::Client) -> Done {
     // Read the object as it is now: the plan is computed from it, and it must still be the
     // one the user picked.
-    let current = if matches!(op, Op::Create { .. }) {
+    let current = if matches!(op, Op::Create { .. } | Op::Restore { .. }) {
         Value::Null
     } else {
         match crate::cluster::fetch::get(client, &obj.path()).await {

@@ -8,6 +8,7 @@
 
 pub mod access;
 pub mod audit;
+pub mod backups;
 pub mod contexts;
 pub mod create;
 pub mod diff;
@@ -25,6 +26,7 @@ pub mod table;
 pub mod text;
 pub mod top;
 pub mod triage;
+pub mod velero;
 
 use crate::config::Config;
 use crate::modal::{Modal, ModalResult};
@@ -126,6 +128,8 @@ pub enum Answer {
     },
     /// One cluster inspected (`Request::Inspect`).
     Inspected(Result<Box<crate::inspect::ClusterReport>, String>),
+    /// A backup written or a restore planned (`Request::Backup`).
+    Backup(Result<crate::backup::job::Done, String>),
 }
 
 /// What outlives any one screen: marked rows and running port-forwards.
@@ -230,6 +234,12 @@ pub enum Request {
     Access {
         cluster: ClusterId,
         checks: Vec<Check>,
+    },
+    /// Back up, or plan a restore, on one cluster; answered as `Answer::Backup`.
+    Backup {
+        tag: u64,
+        cluster: ClusterId,
+        job: crate::backup::job::Job,
     },
     /// Inspect one cluster with these options; answered as `Answer::Inspected`.
     Inspect {
@@ -482,6 +492,21 @@ pub const REGISTRY: &[Registration] = &[
         commands: &["top"],
         mode: top::MODE,
         open: top::open,
+    },
+    Registration {
+        commands: &["velero", "vel"],
+        mode: velero::MODE,
+        open: velero::open,
+    },
+    Registration {
+        commands: &["backups", "bk"],
+        mode: backups::MODE,
+        open: backups::open,
+    },
+    Registration {
+        commands: &["backup"],
+        mode: backups::MODE,
+        open: backups::open_backup,
     },
     Registration {
         commands: &["help", "?"],
