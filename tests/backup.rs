@@ -87,19 +87,18 @@ struct Made<'a> {
 }
 
 impl Drop for Made<'_> {
+    /// Waits until they are gone: what they hold (a crashing pod, a RoleBinding) would show in
+    /// the tests that run after this binary.
     fn drop(&mut self) {
-        for n in &self.names {
-            let _ = self.tb.kubectl(
-                self.context,
-                &[
-                    "delete",
-                    "namespace",
-                    n,
-                    "--ignore-not-found",
-                    "--wait=false",
-                ],
-            );
-        }
+        let mut args = vec![
+            "delete",
+            "namespace",
+            "--ignore-not-found",
+            "--wait=true",
+            "--timeout=120s",
+        ];
+        args.extend(self.names.iter().map(String::as_str));
+        let _ = self.tb.kubectl(self.context, &args);
     }
 }
 

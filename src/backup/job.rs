@@ -63,11 +63,8 @@ async fn create(
     selection: &Selection,
     settings: &BackupSettings,
 ) -> Result<Done, String> {
-    let files: Vec<&Path> = settings
-        .recipients_file
-        .iter()
-        .map(PathBuf::as_path)
-        .collect();
+    let configured = settings.recipients_file();
+    let files: Vec<&Path> = configured.iter().map(PathBuf::as_path).collect();
     let sealing = match keys::sealing(&settings.recipients, &files, None)? {
         Some(s) => s,
         None if !wants_secrets(&selection.kinds) => Sealing::Plain,
@@ -110,7 +107,7 @@ async fn plan(
     let opened = archive::open(file)?;
     let opening = match opened.sealed_secrets() {
         true => Some(
-            keys::opening(settings.identity_file.as_deref(), None)?.ok_or_else(|| {
+            keys::opening(settings.identity_file().as_deref(), None)?.ok_or_else(|| {
                 "this archive's Secrets are encrypted: set [backup] identity-file in config.toml (or restore with flotilla backup restore)".to_string()
             })?,
         ),

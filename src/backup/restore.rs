@@ -5,10 +5,10 @@
 //!
 //! Existing objects are left alone unless the user asked for `update`: then each gets a
 //! merge patch from its cleaned live self to the archive's version (as Velero's `update`
-//! policy does), guarded by the resourceVersion the plan saw. The diff in the plan is the
-//! server's own answer to that patch sent as a dry run, and the same patch is sent for real.
+//! policy does). The diff in the plan is the server's own answer to that patch sent as a dry
+//! run. It is sent for real only while the object is still as the plan saw it (cleaned:
+//! status moving on does not count), guarded by the resourceVersion read just before.
 
-use super::archive::Stored;
 use super::clean::clean;
 use super::{Entry, order};
 use crate::cluster::fetch;
@@ -103,8 +103,8 @@ pub struct Step {
     /// Changed lines from the object as it is to what it would be (Secret values masked).
     pub diff: Vec<String>,
     pub live_rv: Option<String>,
-    /// The patch an update sends (the one its dry run was made with).
-    pub update: Option<Call>,
+    /// The object as the plan saw it, cleaned: an update is sent only while it still is.
+    pub seen: Option<Value>,
     /// Said beside the action: why there was no dry run, for one.
     pub note: Option<String>,
 }
@@ -345,7 +345,7 @@ pub async fn plan(
             action: Action::Create,
             diff: Vec::new(),
             live_rv: None,
-            update: None,
+            seen: None,
             note: pending_crd.then(|| {
                 "checked when applied: its CustomResourceDefinition comes with this restore".into()
             }),
@@ -382,7 +382,7 @@ pub async fn plan(
         s.action = j.action;
         s.diff = j.diff;
         s.live_rv = j.live_rv;
-        s.update = j.update;
+        s.seen = j.seen;
         if j.note.is_some() {
             s.note = j.note;
         }
@@ -483,7 +483,7 @@ struct Judged {
     diff: Vec<String>,
     live_rv: Option<String>,
     note: Option<String>,
-    update: Option<Call>,
+    seen: Option<Value>,
 }
 
 impl Judged {
@@ -493,7 +493,7 @@ impl Judged {
             diff: Vec::new(),
             live_rv: None,
             note: None,
-            update: None,
+            seen: None,
         }
     }
 }
@@ -533,7 +533,9 @@ async fn judge(
     if current == step.object {
         return with_rv(Action::Unchanged);
     }
-    let update = update_call(step, &current, rv.as_deref());
+    // No resourceVersion guard on the dry run: a controller writing status meanwhile is no
+    // reason to call the object conflicting. The apply checks the object is still as seen.
+    let update = update_call(step, &current, None);
     let after = match call::send_as(client, &update, true, MANAGER).await {
         Ok(after) => clean(&after),
         Err(e) => return with_rv(Action::Conflict(first_line(&e.message))),
@@ -549,7 +551,7 @@ async fn judge(
     };
     Judged {
         diff: changed_lines(&masked_yaml(&current), &masked_yaml(&after)),
-        update: Some(update),
+        seen: Some(current),
         ..with_rv(action)
     }
 }
@@ -582,7 +584,7 @@ async fn judge_create(client: &Client, step: &Step, in_new_ns: bool) -> Judged {
 /// A JSON merge patch from the live object to the archive's, both cleaned: what the owner
 /// wrote becomes the archive's version (fields it lacks are removed), what the cluster
 /// filled in (a clusterIP, a bound volume) is not touched. Refused if the object changed
-/// since `rv`.
+/// since `rv`, when given.
 fn update_call(step: &Step, current: &Value, rv: Option<&str>) -> Call {
     let mut body = Value::Object(crate::helm::change::three_way(
         Some(current),
@@ -668,20 +670,49 @@ pub async fn apply(client: &Client, plan: &Plan, audit: &Audit) -> Vec<Applied> 
     out.into_iter().flatten().collect()
 }
 
+/// An update, sent only while the object is as the plan saw it (its status may have moved
+/// on: a busy Deployment's does every few seconds), guarded by the resourceVersion read just
+/// before; a write in between is retried from a fresh read.
+async fn update(client: &Client, step: &Step) -> Result<Value, String> {
+    let seen = step
+        .seen
+        .as_ref()
+        .ok_or("no plan for this update (a bug)")?;
+    for _ in 0..3 {
+        let mut live = fetch::get(client, &step.path())
+            .await
+            .map_err(|e| first_line(&e.message))?;
+        for k in ["apiVersion", "kind"] {
+            live[k] = step.object[k].clone();
+        }
+        let current = clean(&live);
+        if current != *seen {
+            return Err("it changed since the plan was made; plan again".into());
+        }
+        let rv = live
+            .pointer("/metadata/resourceVersion")
+            .and_then(Value::as_str);
+        match call::send_as(client, &update_call(step, &current, rv), false, MANAGER).await {
+            Err(e) if e.code == 409 => continue,
+            r => return r.map_err(|e| first_line(&e.message)),
+        }
+    }
+    Err("it kept changing while it was updated; plan again".into())
+}
+
 async fn one(client: &Client, step: &Step, audit: &Audit) -> Applied {
-    let (call, verb, plan_word) = match (&step.action, &step.update) {
-        (Action::Update, Some(update)) => (update.clone(), "updated", "update"),
-        _ => (
-            Call::Create {
+    let (sent, verb, plan_word) = match step.action {
+        Action::Update => (update(client, step).await, "updated", "update"),
+        _ => {
+            let create = Call::Create {
                 path: step.collection(),
                 body: step.object.clone(),
-            },
-            "created",
-            "create",
-        ),
+            };
+            let sent = call::send_as(client, &create, false, MANAGER).await;
+            (sent.map_err(|e| explain(&e)), "created", "create")
+        }
     };
-    let sent = call::send_as(client, &call, false, MANAGER).await;
-    let result = sent.as_ref().map(|_| verb).map_err(|e| explain(e, step));
+    let result = sent.as_ref().map(|_| verb).map_err(Clone::clone);
     let after = sent.as_ref().ok();
     let mut change = json!({ "archive": audit.archive, "plan": plan_word });
     if !step.diff.is_empty() {
@@ -736,12 +767,11 @@ async fn one(client: &Client, step: &Step, audit: &Audit) -> Applied {
     }
 }
 
-/// The server's refusal, said for this restore.
-fn explain(e: &ApiError, step: &Step) -> String {
+/// The server's refusal of a create, said for this restore.
+fn explain(e: &ApiError) -> String {
     let msg = first_line(&e.message);
-    match (e.code, &step.action) {
-        (409, Action::Update) => format!("it changed since the plan was made: {msg}"),
-        (409, _) => format!("it was created since the plan was made: {msg}"),
+    match e.code {
+        409 => format!("it was created since the plan was made: {msg}"),
         _ => msg,
     }
 }
@@ -770,26 +800,6 @@ async fn established(client: &Client, step: &Step) -> Result<(), String> {
         }
         tokio::time::sleep(std::time::Duration::from_millis(250)).await;
     }
-}
-
-/// Objects of a fresh backup, as `Opened::objects` hands them out (for restoring what was
-/// just read without writing an archive, and for tests).
-pub fn entries(objects: &[Stored]) -> Vec<(Entry, Value)> {
-    objects
-        .iter()
-        .map(|s| {
-            let e = Entry {
-                resource: super::resource_name(&s.group, &s.plural),
-                api_version: text(&s.object, "/apiVersion").into(),
-                kind: text(&s.object, "/kind").into(),
-                namespace: text(&s.object, "/metadata/namespace").into(),
-                name: text(&s.object, "/metadata/name").into(),
-                path: None,
-                sha256: None,
-            };
-            (e, s.object.clone())
-        })
-        .collect()
 }
 
 #[cfg(test)]

@@ -29,7 +29,20 @@ pub struct BackupSettings {
 
 impl BackupSettings {
     pub fn dir(&self) -> PathBuf {
-        self.dir.clone().unwrap_or_else(default_dir)
+        self.dir
+            .as_ref()
+            .map(crate::config::expand_home)
+            .unwrap_or_else(default_dir)
+    }
+
+    pub fn identity_file(&self) -> Option<PathBuf> {
+        self.identity_file.as_ref().map(crate::config::expand_home)
+    }
+
+    pub fn recipients_file(&self) -> Option<PathBuf> {
+        self.recipients_file
+            .as_ref()
+            .map(crate::config::expand_home)
     }
 }
 

@@ -182,10 +182,11 @@ fn sealing(args: &CreateArgs, settings: &BackupSettings) -> Result<Option<Sealin
     if args.no_encrypt_secrets {
         return Ok(Some(Sealing::Plain));
     }
+    let configured = settings.recipients_file();
     let files: Vec<&Path> = args
         .recipients_file
         .iter()
-        .chain(settings.recipients_file.iter())
+        .chain(configured.iter())
         .map(PathBuf::as_path)
         .collect();
     let mut given = args.recipient.clone();
@@ -403,11 +404,8 @@ fn keygen(path: &Path) -> Result<(), String> {
 }
 
 fn opening(args: &RestoreArgs, settings: &BackupSettings) -> Result<Option<Opening>, String> {
-    let identity = args.identity.as_ref().or(settings.identity_file.as_ref());
-    keys::opening(
-        identity.map(PathBuf::as_path),
-        args.passphrase_file.as_deref(),
-    )
+    let identity = args.identity.clone().or_else(|| settings.identity_file());
+    keys::opening(identity.as_deref(), args.passphrase_file.as_deref())
 }
 
 async fn restore(

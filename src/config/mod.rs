@@ -116,6 +116,15 @@ impl Config {
     }
 }
 
+/// `~/x` (or `~`) as the shell reads it: in the home directory.
+pub fn expand_home(path: impl AsRef<std::path::Path>) -> PathBuf {
+    let path = path.as_ref();
+    match (path.strip_prefix("~"), directories::BaseDirs::new()) {
+        (Ok(rest), Some(home)) => home.home_dir().join(rest),
+        _ => path.to_path_buf(),
+    }
+}
+
 pub fn config_dir() -> Option<PathBuf> {
     if let Some(d) = std::env::var_os("FLOTILLA_CONFIG_DIR") {
         return Some(PathBuf::from(d));

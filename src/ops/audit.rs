@@ -327,15 +327,10 @@ pub fn default_path() -> PathBuf {
 
 /// The `audit-log` setting if set (a leading `~/` is the home dir), else `default_path()`.
 pub fn path_for(settings: &crate::config::Settings) -> PathBuf {
-    let Some(p) = &settings.audit_log else {
-        return default_path();
-    };
-    if let Ok(rest) = p.strip_prefix("~")
-        && let Some(home) = directories::BaseDirs::new()
-    {
-        return home.home_dir().join(rest);
+    match &settings.audit_log {
+        Some(p) => crate::config::expand_home(p),
+        None => default_path(),
     }
-    p.clone()
 }
 
 /// The head file of a log: `<log>.head`.

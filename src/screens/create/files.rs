@@ -6,16 +6,8 @@ use crate::ops::build;
 /// Larger files are refused: an import is a few manifests, a ConfigMap at most 1 MiB.
 const MAX_FILE: u64 = 4 << 20;
 
-/// `~/x` as the shell reads it.
-fn expand(path: &str) -> std::path::PathBuf {
-    match (path.strip_prefix("~/"), std::env::var_os("HOME")) {
-        (Some(rest), Some(home)) => std::path::Path::new(&home).join(rest),
-        _ => std::path::PathBuf::from(path),
-    }
-}
-
 pub(super) fn read_file(path: &str) -> Result<Vec<u8>, String> {
-    let p = expand(path);
+    let p = crate::config::expand_home(path);
     let meta = std::fs::metadata(&p).map_err(|e| format!("{path}: {e}"))?;
     if meta.len() > MAX_FILE {
         return Err(format!("{path}: larger than {} MiB", MAX_FILE >> 20));

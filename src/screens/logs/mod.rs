@@ -674,7 +674,7 @@ impl LogScreen {
                 }
                 ctx.request(Request::Save {
                     tag: SAVED,
-                    path: expand_home(&path),
+                    path: crate::config::expand_home(&path),
                     text,
                 });
             }
@@ -693,14 +693,6 @@ impl LogScreen {
         names.sort();
         names.dedup();
         names
-    }
-}
-
-/// `~/x` → the home directory's `x`.
-fn expand_home(path: &str) -> std::path::PathBuf {
-    match (path.strip_prefix("~/"), std::env::var_os("HOME")) {
-        (Some(rest), Some(home)) => std::path::PathBuf::from(home).join(rest),
-        _ => std::path::PathBuf::from(path),
     }
 }
 
