@@ -87,18 +87,8 @@ struct Made<'a> {
 }
 
 impl Drop for Made<'_> {
-    /// Waits until they are gone: what they hold (a crashing pod, a RoleBinding) would show in
-    /// the tests that run after this binary.
     fn drop(&mut self) {
-        let mut args = vec![
-            "delete",
-            "namespace",
-            "--ignore-not-found",
-            "--wait=true",
-            "--timeout=120s",
-        ];
-        args.extend(self.names.iter().map(String::as_str));
-        let _ = self.tb.kubectl(self.context, &args);
+        self.tb.delete_namespaces(self.context, &self.names);
     }
 }
 

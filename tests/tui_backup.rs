@@ -38,18 +38,8 @@ fn config(name: &str, read_only: bool) -> (flotilla::config::Config, PathBuf) {
 struct Gone<'a>(&'a Testbed, Vec<String>);
 
 impl Drop for Gone<'_> {
-    /// Waits until they are gone: their crashing pod and RoleBinding would show in the tests
-    /// that run after this binary.
     fn drop(&mut self) {
-        let mut args = vec![
-            "delete",
-            "namespace",
-            "--ignore-not-found",
-            "--wait=true",
-            "--timeout=120s",
-        ];
-        args.extend(self.1.iter().map(String::as_str));
-        let _ = self.0.kubectl("staging", &args);
+        self.0.delete_namespaces("staging", &self.1);
     }
 }
 

@@ -207,6 +207,20 @@ impl Testbed {
         String::from_utf8(out.stdout).expect("utf-8 helm output")
     }
 
+    /// Deletes namespaces and waits until they are gone (what they hold, a crashing pod or a
+    /// RoleBinding, would otherwise show in the tests that run next).
+    pub fn delete_namespaces(&self, context: &str, names: &[String]) {
+        let mut args = vec![
+            "delete",
+            "namespace",
+            "--ignore-not-found",
+            "--wait=true",
+            "--timeout=120s",
+        ];
+        args.extend(names.iter().map(String::as_str));
+        let _ = self.kubectl(context, &args);
+    }
+
     /// Like [`Testbed::kubectl`] but panics on failure and returns stdout.
     pub fn kubectl_ok(&self, context: &str, args: &[&str]) -> String {
         let out = self.kubectl(context, args);
