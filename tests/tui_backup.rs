@@ -117,7 +117,9 @@ async fn a_backup_is_restored_into_another_cluster_from_the_plan() {
     h.action(Action::Enter);
     let asked = h.screen(200, 50);
     assert!(
-        asked.contains("restore from ") && asked.contains(&format!("create  namespaces {shop}")),
+        asked.contains("Restore into staging?")
+            && asked.contains("restore from ")
+            && asked.contains(&format!("create  namespaces {shop}")),
         "{asked}"
     );
     h.key(KeyCode::Char('y'));

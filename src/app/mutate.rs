@@ -435,22 +435,25 @@ fn confirmation(m: &Mutation, decisions: &[(ObjectRef, Decision)], policy: &Poli
         ),
         _ => o.to_string(),
     };
-    let mut lines = vec![
-        plan::describe(&m.op),
-        String::new(),
-        format!(
+    let mut lines = vec![plan::describe(&m.op), String::new()];
+    // A restore's target only names its cluster; its plan lists the objects below.
+    let restore = matches!(m.op, Op::Restore { .. });
+    if restore {
+        lines.push(format!("into {}:", clusters.join(", ")));
+    } else {
+        lines.push(format!(
             "{} {}{} on {}:",
             go.len(),
             if helm { "release" } else { "object" },
             if go.len() == 1 { "" } else { "s" },
             clusters.join(", ")
-        ),
-    ];
-    for o in go.iter().take(SHOWN) {
-        lines.push(format!("  {}", named(o)));
-    }
-    if go.len() > SHOWN {
-        lines.push(format!("  … and {} more", go.len() - SHOWN));
+        ));
+        for o in go.iter().take(SHOWN) {
+            lines.push(format!("  {}", named(o)));
+        }
+        if go.len() > SHOWN {
+            lines.push(format!("  … and {} more", go.len() - SHOWN));
+        }
     }
     if let Op::Helm { plan, .. } = &m.op
         && !plan.is_empty()
@@ -459,7 +462,6 @@ fn confirmation(m: &Mutation, decisions: &[(ObjectRef, Decision)], policy: &Poli
         lines.extend(plan.iter().take(SHOWN).cloned());
     }
     if let Op::Restore { plan, .. } = &m.op {
-        lines.push(String::new());
         let changes = plan.steps.iter().filter(|s| s.action.changes());
         lines.extend(
             changes
@@ -480,6 +482,7 @@ fn confirmation(m: &Mutation, decisions: &[(ObjectRef, Decision)], policy: &Poli
         verb[..1].to_uppercase(),
         &verb[1..],
         match go.as_slice() {
+            _ if restore => format!("into {}", clusters.join(", ")),
             [one] => match crate::helm::record::release_of(&one.name) {
                 Some((release, _)) if helm => release.to_string(),
                 _ => one.short(),
