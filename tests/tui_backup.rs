@@ -193,3 +193,86 @@ async fn read_only_mode_refuses_the_restore_and_creates_nothing() {
         "{records:?}"
     );
 }
+
+/// Whether the list (of one cluster: no context column) shows a row named `name`.
+async fn shown(h: &mut Harness, name: &str) -> bool {
+    let first = format!("│{name}");
+    h.pump_until(WAIT, |h| {
+        h.screen(200, 30)
+            .lines()
+            .any(|l| l.split_whitespace().next() == Some(first.as_str()))
+    })
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn marked_objects_are_backed_up_alone_with_their_namespace() {
+    let Some(tb) = common::testbed() else { return };
+    let (config, dir) = config("marked", false);
+    let mut h = Harness::with_config(&tb.kubeconfig, &["dev"], config);
+    h.command("deploy shop");
+    h.filter("web");
+    assert!(shown(&mut h, "web").await, "{}", h.screen(200, 30));
+    h.key(KeyCode::Char(' '));
+    h.command("cm shop");
+    h.filter("web-config");
+    assert!(shown(&mut h, "web-config").await, "{}", h.screen(200, 30));
+    h.key(KeyCode::Char(' '));
+    assert_eq!(h.app.shared.marks.len(), 2, "{}", h.screen(200, 30));
+
+    h.command("backup");
+    let written = h
+        .pump_until(WAIT, |h| h.screen(200, 50).contains("backed up dev (shop)"))
+        .await;
+    assert!(written, "{}", h.screen(200, 50));
+    let screen = h.screen(200, 50);
+    assert!(
+        screen.contains("objects deployments.apps/shop/web, configmaps/shop/web-config"),
+        "the manifest names what was marked:\n{screen}"
+    );
+
+    let file = std::fs::read_dir(dir.join("shelf"))
+        .expect("shelf")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .find(|p| p.to_string_lossy().ends_with(".tar.gz"))
+        .expect("an archive in the backup directory");
+    let opened = flotilla::backup::archive::open(&file).expect("archive opens");
+    assert!(!opened.sealed_secrets(), "no Secret was marked");
+    let mut held: Vec<String> = opened
+        .objects(flotilla::backup::archive::SecretsBy::NotNeeded)
+        .expect("objects")
+        .into_iter()
+        .map(|(_, o)| {
+            format!(
+                "{} {}",
+                o["kind"].as_str().unwrap_or(""),
+                o["metadata"]["name"].as_str().unwrap_or("")
+            )
+        })
+        .collect();
+    held.sort();
+    assert_eq!(
+        held,
+        ["ConfigMap web-config", "Deployment web", "Namespace shop"],
+        "the marked objects and their namespace, nothing else"
+    );
+    let web = tb.kubectl_ok(
+        "dev",
+        &[
+            "-n",
+            "shop",
+            "get",
+            "deployment/web",
+            "-o",
+            "jsonpath={.spec.replicas}",
+        ],
+    );
+    let archived = opened
+        .objects(flotilla::backup::archive::SecretsBy::NotNeeded)
+        .expect("objects")
+        .into_iter()
+        .find(|(_, o)| o["kind"] == "Deployment")
+        .map(|(_, o)| o["spec"]["replicas"].to_string())
+        .unwrap_or_default();
+    assert_eq!(archived, web, "the Deployment as dev holds it");
+}

@@ -10,7 +10,7 @@ use crate::cluster::connection::timed;
 use crate::cluster::{discovery, fetch};
 use crate::kinds::selector::{LabelReq, parse_selector};
 use crate::model::ResourceInfo;
-use futures::StreamExt;
+use futures::{FutureExt, StreamExt};
 use kube::Client;
 use serde_json::Value;
 use std::collections::BTreeSet;
@@ -70,6 +70,29 @@ pub fn resources<'a>(
     Ok(out)
 }
 
+/// The resource, namespace and name of each `resource/namespace/name` in `objects`.
+fn singles(
+    served: &[ResourceInfo],
+    objects: &[String],
+) -> Result<Vec<(ResourceInfo, String, String)>, String> {
+    let worthy = resources(served, &[])?;
+    objects
+        .iter()
+        .map(|o| {
+            let mut parts = o.splitn(3, '/');
+            let (Some(res), Some(ns), Some(name)) = (parts.next(), parts.next(), parts.next())
+            else {
+                return Err(format!("{o}: name an object as resource/namespace/name"));
+            };
+            let r = worthy
+                .iter()
+                .find(|r| r.key.to_string() == res)
+                .ok_or_else(|| format!("{o}: {res} cannot be backed up here"))?;
+            Ok(((*r).clone(), ns.to_string(), name.to_string()))
+        })
+        .collect()
+}
+
 /// What was read, cleaned and ordered, with the manifest's account of it.
 pub struct Collected {
     pub manifest: Manifest,
@@ -126,22 +149,34 @@ pub async fn collect(
         Some(s) if !s.trim().is_empty() => format!("?labelSelector={}", fetch::encode(s)),
         _ => String::new(),
     };
-    let reads: Vec<_> = selection
+    let mut reads: Vec<_> = selection
         .namespaces
         .iter()
+        .filter(|ns| !selection.has_objects_in(ns))
         .flat_map(|ns| wanted.iter().map(move |r| (ns.clone(), (*r).clone())))
         .map(|(ns, r)| {
             let client = client.clone();
             let path = format!("{}/namespaces/{ns}/{}{query}", r.api_prefix(), r.key.plural);
             async move {
                 let got = fetch::list_all(&client, &path, PAGE).await;
-                (ns, r, got)
+                (ns, r, None, got)
             }
+            .boxed()
         })
         .collect();
-    let mut lists = futures::stream::iter(reads).buffer_unordered(PARALLEL);
+    for (r, ns, name) in singles(&served, &selection.objects)? {
+        let client = client.clone();
+        let path = format!("{}/namespaces/{ns}/{}/{name}", r.api_prefix(), r.key.plural);
+        let read = async move {
+            let got = fetch::get(&client, &path).await.map(|o| vec![o]);
+            (ns, r, Some(name), got)
+        }
+        .boxed();
+        reads.push(read);
+    }
+    let mut reads = futures::stream::iter(reads).buffer_unordered(PARALLEL);
     let mut raw: Vec<(ResourceInfo, Value)> = Vec::new();
-    while let Some((ns, r, got)) = lists.next().await {
+    while let Some((ns, r, single, got)) = reads.next().await {
         match got {
             Ok(items) => {
                 let api_version = if r.key.group.is_empty() {
@@ -155,7 +190,13 @@ pub async fn collect(
                         .map(|o| (r.clone(), with_type(o, &api_version, &r.kind))),
                 );
             }
-            Err(e) if e.code == 404 => {}
+            Err(e) if e.code == 404 => {
+                if let Some(name) = single {
+                    manifest
+                        .warnings
+                        .push(format!("{} {ns}/{name} not backed up: it is gone", r.key));
+                }
+            }
             Err(e) => manifest.warnings.push(format!(
                 "{} in {ns} not backed up: {}",
                 r.key,

@@ -6,7 +6,7 @@ use super::archive::{self, SecretsBy};
 use super::keys::{self, Sealing};
 use super::restore::{self, Options, Plan};
 use super::shelf::{self, BackupSettings};
-use super::{Selection, collect, wants_secrets};
+use super::{Selection, collect};
 use std::path::{Path, PathBuf};
 
 #[derive(Clone, Debug, PartialEq)]
@@ -67,7 +67,7 @@ async fn create(
     let files: Vec<&Path> = configured.iter().map(PathBuf::as_path).collect();
     let sealing = match keys::sealing(&settings.recipients, &files, None)? {
         Some(s) => s,
-        None if !wants_secrets(&selection.kinds) => Sealing::Plain,
+        None if !selection.wants_secrets() => Sealing::Plain,
         None => {
             return Err("Secrets need a key: set [backup] recipients in config.toml (flotilla backup keygen makes one)".into());
         }

@@ -60,10 +60,36 @@ pub struct Source {
 /// What the user asked to back up.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Default)]
 pub struct Selection {
+    /// Every namespace the backup touches; each one's Namespace object is kept.
     pub namespaces: Vec<String>,
     pub selector: Option<String>,
     /// Empty: every kind.
     pub kinds: Vec<String>,
+    /// Single objects (`deployments.apps/shop/web`), as marked in the TUI. A namespace with
+    /// an object here holds only the objects named; the other namespaces are backed up whole.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub objects: Vec<String>,
+}
+
+impl Selection {
+    /// Whether this backup may hold Secrets, and so needs a key.
+    pub fn wants_secrets(&self) -> bool {
+        let secret = |k: &str| {
+            let k = k.trim().to_lowercase();
+            k == "secret" || k == "secrets"
+        };
+        let whole = self.namespaces.iter().any(|ns| !self.has_objects_in(ns));
+        (whole && (self.kinds.is_empty() || self.kinds.iter().any(|k| secret(k))))
+            || self
+                .objects
+                .iter()
+                .any(|o| o.split('/').next().is_some_and(secret))
+    }
+
+    /// Whether `ns` is backed up as single objects rather than whole.
+    pub fn has_objects_in(&self, ns: &str) -> bool {
+        self.objects.iter().any(|o| o.split('/').nth(1) == Some(ns))
+    }
 }
 
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -145,10 +171,29 @@ impl Manifest {
     }
 }
 
-/// Whether a backup of these kinds (empty: all) holds Secrets, and so needs a key.
-pub fn wants_secrets(kinds: &[String]) -> bool {
-    kinds.is_empty()
-        || kinds
-            .iter()
-            .any(|k| matches!(k.trim().to_lowercase().as_str(), "secret" | "secrets"))
+#[cfg(test)]
+mod tests {
+    use super::Selection;
+
+    fn sel(namespaces: &[&str], kinds: &[&str], objects: &[&str]) -> Selection {
+        let v = |x: &[&str]| x.iter().map(|s| s.to_string()).collect();
+        Selection {
+            namespaces: v(namespaces),
+            kinds: v(kinds),
+            objects: v(objects),
+            selector: None,
+        }
+    }
+
+    #[test]
+    fn only_a_backup_that_can_hold_secrets_needs_a_key() {
+        assert!(sel(&["shop"], &[], &[]).wants_secrets());
+        assert!(sel(&["shop"], &["Secrets"], &[]).wants_secrets());
+        assert!(!sel(&["shop"], &["configmaps"], &[]).wants_secrets());
+        let marked = sel(&["shop"], &[], &["deployments.apps/shop/web"]);
+        assert!(!marked.wants_secrets(), "shop is only the marked Deployment");
+        assert!(sel(&["shop"], &[], &["secrets/shop/db"]).wants_secrets());
+        let mixed = sel(&["shop", "data"], &[], &["configmaps/shop/web-config"]);
+        assert!(mixed.wants_secrets(), "data is backed up whole");
+    }
 }

@@ -200,19 +200,6 @@ async fn create(
     settings: &BackupSettings,
     args: &CreateArgs,
 ) -> Result<(), String> {
-    let sealing = match sealing(args, settings)? {
-        Some(s) => s,
-        None if !crate::backup::wants_secrets(&args.kinds) => Sealing::Plain,
-        None => {
-            return Err("Secrets would be stored unencrypted: give --recipient age1…, --recipients-file, --passphrase-file (or [backup] recipients), or --no-encrypt-secrets".into());
-        }
-    };
-    if contexts.len() > 1 && args.output.as_ref().is_some_and(|o| !o.is_dir()) {
-        return Err(format!(
-            "-o names one file but {} contexts were selected: give a directory, or one context",
-            contexts.len()
-        ));
-    }
     let namespaces: Vec<String> = args
         .namespaces
         .iter()
@@ -223,7 +210,21 @@ async fn create(
         namespaces,
         selector: args.selector.clone(),
         kinds: args.kinds.clone(),
+        objects: Vec::new(),
     };
+    let sealing = match sealing(args, settings)? {
+        Some(s) => s,
+        None if !selection.wants_secrets() => Sealing::Plain,
+        None => {
+            return Err("Secrets would be stored unencrypted: give --recipient age1…, --recipients-file, --passphrase-file (or [backup] recipients), or --no-encrypt-secrets".into());
+        }
+    };
+    if contexts.len() > 1 && args.output.as_ref().is_some_and(|o| !o.is_dir()) {
+        return Err(format!(
+            "-o names one file but {} contexts were selected: give a directory, or one context",
+            contexts.len()
+        ));
+    }
     let mut shelved = false;
     for context in contexts {
         let client = connection::build_client(context, kubeconfig.clone())
@@ -297,6 +298,9 @@ pub fn manifest_text(file: &Path, opened: &archive::Opened) -> String {
         ),
     );
     line(&mut out, "namespaces", &m.selection.namespaces.join(", "));
+    if !m.selection.objects.is_empty() {
+        line(&mut out, "objects", &m.selection.objects.join(", "));
+    }
     if let Some(s) = &m.selection.selector {
         line(&mut out, "selector", s);
     }

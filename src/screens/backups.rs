@@ -58,7 +58,8 @@ pub fn open(_args: &str, ctx: &mut Ctx) -> Result<Box<dyn Screen>, String> {
     Ok(Box::new(BackupsScreen::new(ctx, Vec::new())))
 }
 
-/// `:backup [NS,…] [@CTX,…]`: the namespaces typed, else those marked, on the clusters named,
+/// `:backup [NS,…] [@CTX,…]`: the namespaces typed, else the marked namespaces and objects, on
+/// the clusters named,
 /// else those of the marks, else every live one — one archive per cluster.
 pub fn open_backup(args: &str, ctx: &mut Ctx) -> Result<Box<dyn Screen>, String> {
     let typed: Vec<String> = args
@@ -88,31 +89,52 @@ pub fn open_backup(args: &str, ctx: &mut Ctx) -> Result<Box<dyn Screen>, String>
         };
     let mut jobs = Vec::new();
     for (cluster, _) in &clusters {
-        let mut namespaces = typed.clone();
-        if namespaces.is_empty() {
-            for m in marks.iter().filter(|m| m.cluster == *cluster) {
-                let ns = if m.kind == "Namespace" {
-                    &m.name
-                } else {
-                    &m.namespace
-                };
-                if !ns.is_empty() && !namespaces.contains(ns) {
-                    namespaces.push(ns.clone());
-                }
-            }
-        }
-        if !namespaces.is_empty() {
-            let selection = Selection {
-                namespaces,
+        let selection = if typed.is_empty() {
+            marked(marks.iter().filter(|m| m.cluster == *cluster))
+        } else {
+            Selection {
+                namespaces: typed.clone(),
                 ..Selection::default()
-            };
+            }
+        };
+        if !selection.namespaces.is_empty() {
             jobs.push((*cluster, selection));
         }
     }
     if jobs.is_empty() {
-        return Err("backup: name namespaces (:backup shop,data @prod) or mark them first".into());
+        return Err(
+            "backup: name namespaces (:backup shop,data @prod) or mark namespaces or objects first"
+                .into(),
+        );
     }
     Ok(Box::new(BackupsScreen::new(ctx, jobs)))
+}
+
+/// What the marks of one cluster back up: marked namespaces whole, other marked objects
+/// one by one (with their namespace). Cluster-scoped objects other than namespaces are not
+/// part of a backup.
+fn marked<'a>(marks: impl Iterator<Item = &'a ObjectRef> + Clone) -> Selection {
+    let mut s = Selection::default();
+    let whole: Vec<&str> = marks
+        .clone()
+        .filter(|m| m.res.is("", "namespaces"))
+        .map(|m| m.name.as_str())
+        .collect();
+    for m in marks {
+        let ns = if m.res.is("", "namespaces") {
+            &m.name
+        } else if m.namespace.is_empty() || whole.contains(&m.namespace.as_str()) {
+            continue;
+        } else {
+            s.objects
+                .push(format!("{}/{}/{}", m.res, m.namespace, m.name));
+            &m.namespace
+        };
+        if !s.namespaces.contains(ns) {
+            s.namespaces.push(ns.clone());
+        }
+    }
+    s
 }
 
 impl BackupsScreen {
@@ -527,6 +549,9 @@ impl BackupsScreen {
                     ),
                     counts.join(", "),
                 ];
+                if !m.selection.objects.is_empty() {
+                    lines.push(format!("objects {}", m.selection.objects.join(", ")));
+                }
                 lines.extend(m.warnings.iter().map(|w| format!("warning: {w}")));
                 lines
                     .iter()
