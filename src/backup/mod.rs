@@ -191,7 +191,10 @@ mod tests {
         assert!(sel(&["shop"], &["Secrets"], &[]).wants_secrets());
         assert!(!sel(&["shop"], &["configmaps"], &[]).wants_secrets());
         let marked = sel(&["shop"], &[], &["deployments.apps/shop/web"]);
-        assert!(!marked.wants_secrets(), "shop is only the marked Deployment");
+        assert!(
+            !marked.wants_secrets(),
+            "shop is only the marked Deployment"
+        );
         assert!(sel(&["shop"], &[], &["secrets/shop/db"]).wants_secrets());
         let mixed = sel(&["shop", "data"], &[], &["configmaps/shop/web-config"]);
         assert!(mixed.wants_secrets(), "data is backed up whole");
