@@ -45,17 +45,19 @@ async fn a_workload_tail_across_two_clusters_shows_both_with_prefixes() {
         h.screen(200, 60)
     );
     h.action(Action::Logs);
+    // On a testbed just brought up, staging's second pod may join the tail after the first.
     let ok = h
         .pump_until(WAIT, |h| {
             let screen = h.screen(220, 60);
-            ["dev/api-", "staging/api-"].iter().all(|p| {
-                screen
-                    .lines()
-                    .any(|l| l.contains(p) && l.contains("/sidecar") && l.contains("healthy"))
-                    && screen
+            screen.contains("6 sources")
+                && ["dev/api-", "staging/api-"].iter().all(|p| {
+                    screen
                         .lines()
-                        .any(|l| l.contains(p) && l.contains("/api ") && l.contains("healthy"))
-            })
+                        .any(|l| l.contains(p) && l.contains("/sidecar") && l.contains("healthy"))
+                        && screen
+                            .lines()
+                            .any(|l| l.contains(p) && l.contains("/api ") && l.contains("healthy"))
+                })
         })
         .await;
     let screen = h.screen(220, 60);
