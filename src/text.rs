@@ -69,6 +69,19 @@ pub(crate) fn is_invisible(c: char) -> bool {
         | '\u{FEFF}')
 }
 
+/// Text for a one-line message (a user error, a status line): sanitized, each run of
+/// whitespace and line breaks made one space, and cut at 300 characters.
+pub fn one_line(s: &str) -> String {
+    const MAX: usize = 300;
+    let s = sanitize(&s.replace(['\n', '\r'], " ")).into_owned();
+    let mut s = s.split_whitespace().collect::<Vec<_>>().join(" ");
+    if let Some((cut, _)) = s.char_indices().nth(MAX) {
+        s.truncate(cut);
+        s.push('…');
+    }
+    s
+}
+
 /// Splits remote multi-line text into sanitized lines.
 pub fn clean_lines(s: &str) -> Vec<String> {
     s.lines().map(clean).collect()
@@ -84,6 +97,17 @@ pub fn has_words(filter: &str, text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn one_line_folds_breaks_strips_escapes_and_cuts() {
+        assert_eq!(
+            one_line("bad field:  {\n      when\r\n\x1b[31mred"),
+            "bad field: { when red"
+        );
+        let long = one_line(&"x".repeat(1000));
+        assert_eq!(long.chars().count(), 301);
+        assert!(long.ends_with('…'));
+    }
 
     #[test]
     fn strips_csi_osc_and_controls() {

@@ -184,7 +184,7 @@ pub fn run(action: &AuditCommand) -> ExitCode {
 }
 
 pub fn user_error(msg: &str) -> ExitCode {
-    eprintln!("flotilla: {msg}");
+    eprintln!("flotilla: {}", crate::text::one_line(msg));
     ExitCode::from(2)
 }
 
