@@ -94,10 +94,7 @@ fn start(cli: Cli, mode: Mode) -> ExitCode {
     };
     match runtime.block_on(run(cli, mode)) {
         Ok(()) => ExitCode::SUCCESS,
-        Err(Failure::User(msg)) => {
-            eprintln!("flotilla: {}", flotilla::text::one_line(&msg));
-            ExitCode::from(2)
-        }
+        Err(Failure::User(msg)) => flotilla::cli::user_error(&msg),
         Err(Failure::Bug(report)) => {
             eprintln!("{report:?}");
             ExitCode::FAILURE

@@ -82,6 +82,11 @@ pub fn one_line(s: &str) -> String {
     s
 }
 
+/// The first line of a server's message, sanitized: the gist, for a warning or a plan's row.
+pub fn first_line(s: &str) -> String {
+    clean(s.lines().next().unwrap_or(""))
+}
+
 /// Splits remote multi-line text into sanitized lines.
 pub fn clean_lines(s: &str) -> Vec<String> {
     s.lines().map(clean).collect()

@@ -200,7 +200,7 @@ pub async fn collect(
             Err(e) => manifest.warnings.push(format!(
                 "{} in {ns} not backed up: {}",
                 r.key,
-                first_line(&e.message)
+                crate::text::first_line(&e.message)
             )),
         }
     }
@@ -291,7 +291,7 @@ async fn crds(
             Err(e) if e.code == 404 => {}
             Err(e) => manifest.warnings.push(format!(
                 "CustomResourceDefinition {name} not backed up: {} (a restore needs it on the cluster)",
-                first_line(&e.message)
+                crate::text::first_line(&e.message)
             )),
         }
     }
@@ -314,8 +314,4 @@ fn ns_name(o: &Value) -> (String, String) {
             .to_string()
     };
     (s("/metadata/namespace"), s("/metadata/name"))
-}
-
-fn first_line(s: &str) -> &str {
-    s.lines().next().unwrap_or("")
 }

@@ -104,7 +104,11 @@ async fn plan(
     opts: &Options,
     settings: &BackupSettings,
 ) -> Result<Done, String> {
-    let opened = archive::open(file)?;
+    // Reading and checking an archive of thousands of files is no work for the async threads.
+    let path = file.to_path_buf();
+    let opened = tokio::task::spawn_blocking(move || archive::open(&path))
+        .await
+        .map_err(|e| format!("restore stopped: {e}"))??;
     let opening = match opened.sealed_secrets() {
         true => Some(
             keys::opening(settings.identity_file().as_deref(), None)?.ok_or_else(|| {

@@ -268,7 +268,7 @@ fn inspect(file: &Path, json: bool) -> Result<(), String> {
     print(&manifest_text(file, &opened))
 }
 
-/// The manifest as `flotilla backup inspect` and `:backups` show it.
+/// The manifest as `flotilla backup inspect` and `:backups` show it, sanitized.
 pub fn manifest_text(file: &Path, opened: &archive::Opened) -> String {
     let m = &opened.manifest;
     let mut out = String::new();
@@ -339,7 +339,8 @@ pub fn manifest_text(file: &Path, opened: &archive::Opened) -> String {
             out.push_str(&format!("  {w}\n"));
         }
     }
-    out
+    // An archive can come from anywhere; what its manifest says must not drive the terminal.
+    out.lines().map(|l| crate::text::clean(l) + "\n").collect()
 }
 
 fn list(dir: &Path) -> Result<(), String> {
@@ -582,4 +583,31 @@ fn confirm(plan: &Plan, context: &str, protected: bool, yes: bool) -> Result<(),
         return Err("not confirmed; nothing was restored".into());
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::backup::Manifest;
+    use crate::backup::keys::Sealing;
+
+    #[test]
+    fn what_an_archive_says_cannot_drive_the_terminal() {
+        let dir = std::env::temp_dir().join(format!("flotilla-inspect-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("b.tar.gz");
+        let mut m = Manifest::default();
+        m.selection.namespaces = vec!["shop\u{1b}]0;owned\u{7}".into()];
+        m.warnings = vec!["pods in shop: \u{1b}[2Jcleared".into()];
+        archive::write(&path, m, &[], &Sealing::Plain).unwrap();
+        let text = manifest_text(&path, &archive::open(&path).unwrap());
+        assert!(
+            !text.contains('\u{1b}') && !text.contains('\u{7}'),
+            "{text:?}"
+        );
+        assert!(text.contains("namespaces  shop\n"), "{text}");
+        assert!(text.contains("  pods in shop: cleared\n"), "{text}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }
