@@ -69,7 +69,7 @@ pub(crate) fn is_invisible(c: char) -> bool {
         | '\u{FEFF}')
 }
 
-/// Text for a one-line message (a user error, a status line): sanitized, each run of
+/// Text for a one-line message (a user error): sanitized, each run of
 /// whitespace and line breaks made one space, and cut at 300 characters.
 pub fn one_line(s: &str) -> String {
     const MAX: usize = 300;

@@ -10,6 +10,7 @@ use crate::cluster::connection::timed;
 use crate::cluster::{discovery, fetch};
 use crate::kinds::selector::{LabelReq, parse_selector};
 use crate::model::ResourceInfo;
+use crate::text::first_line;
 use futures::{FutureExt, StreamExt};
 use kube::Client;
 use serde_json::Value;
@@ -200,7 +201,7 @@ pub async fn collect(
             Err(e) => manifest.warnings.push(format!(
                 "{} in {ns} not backed up: {}",
                 r.key,
-                crate::text::first_line(&e.message)
+                first_line(&e.message)
             )),
         }
     }
@@ -291,7 +292,7 @@ async fn crds(
             Err(e) if e.code == 404 => {}
             Err(e) => manifest.warnings.push(format!(
                 "CustomResourceDefinition {name} not backed up: {} (a restore needs it on the cluster)",
-                crate::text::first_line(&e.message)
+                first_line(&e.message)
             )),
         }
     }

@@ -20,6 +20,7 @@ use crate::model::op::{Patch, PatchKind};
 use crate::ops::audit::{self, AuditLog, Record};
 use crate::ops::call::{self, Call};
 use crate::ops::{changed_lines, import, yaml_of};
+use crate::text::first_line;
 use futures::StreamExt;
 use kube::Client;
 use serde_json::{Value, json};
@@ -450,7 +451,7 @@ async fn live_objects(client: &Client, steps: &[Step]) -> Result<HashMap<Key, Va
             Err(e) => {
                 return Err(format!(
                     "cannot read {plural} in {ns} on the target: {}",
-                    crate::text::first_line(&e.message)
+                    first_line(&e.message)
                 ));
             }
         }
@@ -465,7 +466,7 @@ async fn live_objects(client: &Client, steps: &[Step]) -> Result<HashMap<Key, Va
                 return Err(format!(
                     "cannot read {} on the target: {}",
                     s.title,
-                    crate::text::first_line(&e.message)
+                    first_line(&e.message)
                 ));
             }
         }
@@ -534,7 +535,7 @@ async fn judge(
     let update = update_call(step, &current, None);
     let after = match call::send_as(client, &update, true, MANAGER).await {
         Ok(after) => clean(&after),
-        Err(e) => return with_rv(Action::Conflict(crate::text::first_line(&e.message))),
+        Err(e) => return with_rv(Action::Conflict(first_line(&e.message))),
     };
     if after == current {
         return with_rv(Action::Unchanged);
@@ -573,7 +574,7 @@ async fn judge_create(client: &Client, step: &Step, in_new_ns: bool) -> Judged {
             note: Some("checked when applied: the dry run's stand-in namespace refused it".into()),
             ..Judged::new(Action::Create)
         },
-        Err(e) => Judged::new(Action::Refused(crate::text::first_line(&e.message))),
+        Err(e) => Judged::new(Action::Refused(first_line(&e.message))),
     }
 }
 
@@ -677,7 +678,7 @@ async fn update(client: &Client, step: &Step) -> Result<Value, String> {
     for _ in 0..3 {
         let mut live = fetch::get(client, &step.path())
             .await
-            .map_err(|e| crate::text::first_line(&e.message))?;
+            .map_err(|e| first_line(&e.message))?;
         for k in ["apiVersion", "kind"] {
             live[k] = step.object[k].clone();
         }
@@ -690,7 +691,7 @@ async fn update(client: &Client, step: &Step) -> Result<Value, String> {
             .and_then(Value::as_str);
         match call::send_as(client, &update_call(step, &current, rv), false, MANAGER).await {
             Err(e) if e.code == 409 => continue,
-            r => return r.map_err(|e| crate::text::first_line(&e.message)),
+            r => return r.map_err(|e| first_line(&e.message)),
         }
     }
     Err("it kept changing while it was updated; plan again".into())
@@ -765,7 +766,7 @@ async fn one(client: &Client, step: &Step, audit: &Audit) -> Applied {
 
 /// The server's refusal of a create, said for this restore.
 fn explain(e: &ApiError) -> String {
-    let msg = crate::text::first_line(&e.message);
+    let msg = first_line(&e.message);
     match e.code {
         409 => format!("it was created since the plan was made: {msg}"),
         _ => msg,
