@@ -231,9 +231,12 @@ async fn main() {
         batch: flotilla::ops::run::batch_id(),
         context: CONTEXT.into(),
         server: String::new(),
+        identity: None,
         archive: "bench.tar.gz".into(),
     };
-    let applied = restore::apply(&client, &plan, &audit).await;
+    let applied = restore::apply(&client, &plan, &audit)
+        .await
+        .expect("the audit intent is written");
     let restored = t.elapsed();
     let failed = applied.iter().filter(|a| a.result.is_err()).count();
     if let Some(f) = applied.iter().find(|a| a.result.is_err()) {

@@ -3,7 +3,7 @@
 //! (clipboard, editor, quit) are handed back to the runner.
 
 use crate::cluster::{Clients, access, connection, exec, fetch, logs, watch::WatchTask};
-use crate::model::msg::ApiError;
+use crate::model::msg::not_connected;
 use crate::model::{ClusterId, Effect, ForwardEvent, Msg};
 use crate::ops::audit::AuditLog;
 use crate::ops::run;
@@ -32,13 +32,6 @@ pub struct Executor {
 /// Output an `:exec` keeps per container.
 const EXEC_LIMIT: usize = 256 * 1024;
 const EXEC_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
-
-fn not_connected() -> ApiError {
-    ApiError {
-        code: 0,
-        message: "not connected".into(),
-    }
-}
 
 impl Executor {
     pub fn new(kubeconfig: Kubeconfig, tx: UnboundedSender<Msg>) -> Self {
@@ -163,10 +156,7 @@ impl Executor {
                 tokio::spawn(async move {
                     let result = match client {
                         Some(c) => fetch::fetch(&c, &path, events.as_deref()).await,
-                        None => Err(ApiError {
-                            code: 0,
-                            message: "not connected".into(),
-                        }),
+                        None => Err(not_connected()),
                     };
                     let _ = tx.send(Msg::Fetched { ticket, result });
                 });
@@ -345,6 +335,43 @@ impl Executor {
                     tx: self.tx.clone(),
                 };
                 tokio::spawn(run::run(batch, jobs));
+            }
+            Effect::SessionEnded {
+                target,
+                op,
+                intent,
+                result,
+            } => {
+                let server = self.server_of(&target.obj.context);
+                let record = run::record_of(&run::batch_id(), &op, &target, &server);
+                tokio::spawn(run::session_ended(self.audit_log(), record, intent, result));
+            }
+            Effect::ReadAudit => {
+                let (path, tx) = (self.audit_path.clone(), self.tx.clone());
+                tokio::task::spawn_blocking(move || {
+                    let _ = tx.send(Msg::AuditState(crate::ops::audit::state(&path)));
+                });
+            }
+            Effect::AcknowledgeAudit(intents) => {
+                let log = self.audit_log();
+                tokio::spawn(async move {
+                    let Ok(log) = log else { return };
+                    for intent in intents {
+                        let record = crate::ops::audit::Record {
+                            time: jiff::Timestamp::now().to_string(),
+                            user: crate::ops::audit::os_user(),
+                            host: crate::ops::audit::host_name(),
+                            action: "acknowledge".into(),
+                            result: crate::ops::audit::ACKNOWLEDGED.into(),
+                            intent: Some(intent),
+                            ..Default::default()
+                        };
+                        if let Err(e) = run::append(&log, record).await {
+                            tracing::warn!("audit log: acknowledgement not recorded: {e}");
+                            return;
+                        }
+                    }
+                });
             }
             Effect::Notify(message) => self.notify.send(message),
             other => return Some(other),

@@ -104,6 +104,11 @@ impl App {
     }
 
     fn quit(&mut self) {
+        // Open port-forwards end with flotilla: their outcomes say so.
+        let forwards: Vec<u64> = self.shared.forwards.iter().map(|f| f.id).collect();
+        for id in forwards {
+            self.session_ended(id, Ok("stopped: flotilla quit".into()));
+        }
         self.effects.push(Effect::Quit);
     }
 

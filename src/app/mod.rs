@@ -7,15 +7,14 @@ pub mod command;
 mod input;
 pub mod mutate;
 pub mod prompt;
+mod session;
 mod watches;
 
 use crate::config::Config;
 use crate::kinds::resource;
 use crate::modal::Modal;
-use crate::model::ForwardTarget;
-use crate::model::msg::ApiError;
 use crate::model::{ContextEntry, Effect, Msg, ResKey, ResourceInfo};
-use crate::screens::forwards::Forward;
+use crate::model::{ForwardEvent, ForwardTarget};
 use crate::screens::table::TableScreen;
 use crate::screens::{
     Answer, Ctx, Deliver, DrawCtx, FlashLevel, Need, ProgressStep, Request, Screen, Shared,
@@ -87,6 +86,13 @@ pub struct App {
     pub policy: mutate::Policy,
     confirming: HashMap<u64, mutate::Confirming>,
     batches: HashMap<u64, mutate::Batch>,
+    /// Sessions waiting for their confirmation, by layer tag; for their audit intent, by
+    /// ticket; and open ones, by ticket (exec, shell) or forward id.
+    confirming_sessions: HashMap<u64, session::Session>,
+    sessions: HashMap<u64, session::Session>,
+    open_sessions: HashMap<u64, session::Open>,
+    /// What the audit log holds that the header must say (changes blocked, outcomes unknown).
+    pub audit: crate::model::AuditState,
     /// Triage notifications (`[notify]`), app-wide rather than only while `:triage` is open.
     pub notify: Option<crate::notify::Watch>,
 }
@@ -115,8 +121,14 @@ impl App {
             policy: mutate::Policy::default(),
             confirming: HashMap::new(),
             batches: HashMap::new(),
+            confirming_sessions: HashMap::new(),
+            sessions: HashMap::new(),
+            open_sessions: HashMap::new(),
+            audit: crate::model::AuditState::default(),
             notify,
         };
+        // Changes whose outcome is unknown, from an earlier run, are said at start.
+        app.effects.push(Effect::ReadAudit);
         app.policy = mutate::Policy::from_settings(&app.config.settings);
         for name in live {
             app.connect(name);
@@ -163,6 +175,7 @@ impl App {
         self.watches.drop_cluster(cluster);
         self.store.drop_cluster(cluster);
         self.shared.marks.retain(|m| m.cluster != cluster);
+        let mut ended = Vec::new();
         for f in self
             .shared
             .forwards
@@ -170,6 +183,10 @@ impl App {
             .filter(|f| f.cluster == cluster)
         {
             f.stopped("context disconnected");
+            ended.push(f.id);
+        }
+        for id in ended {
+            self.session_ended(id, Ok("stopped: context disconnected".into()));
         }
         // The executor ends the connection's streams and forwards with it.
         self.effects.push(Effect::Disconnect { cluster });
@@ -193,8 +210,22 @@ impl App {
             Msg::Log { ticket, ev } => self.deliver(ticket, Answer::Log(ev)),
             Msg::Inspected { ticket, result } => self.deliver(ticket, Answer::Inspected(result)),
             Msg::BackedUp { ticket, result } => self.deliver(ticket, Answer::Backup(result)),
-            Msg::Exec { ticket, result } => self.deliver(ticket, Answer::Exec(result)),
-            Msg::Done { ticket, result } => self.deliver(ticket, Answer::Done(result)),
+            Msg::Exec { ticket, result } => {
+                let ended = match &result {
+                    Ok(out) => Ok(match out.exit_code {
+                        Some(code) => format!("exited {code}"),
+                        None => "ended".into(),
+                    }),
+                    Err(e) => Err(e.message.clone()),
+                };
+                self.session_ended(ticket, ended);
+                self.deliver(ticket, Answer::Exec(result));
+            }
+            Msg::Done { ticket, result } => {
+                self.session_ended(ticket, result.clone());
+                self.deliver(ticket, Answer::Done(result));
+            }
+            Msg::AuditState(state) => self.audit = state,
             Msg::Access { cluster, answers } => self.access_answers(cluster, answers),
             Msg::Mutated {
                 ticket,
@@ -203,6 +234,9 @@ impl App {
             } => self.mutated(ticket, index, result),
             Msg::Progress { ticket, line } => self.mutate_progress(ticket, line),
             Msg::Forward { id, ev } => {
+                if let ForwardEvent::Stopped(why) = &ev {
+                    self.session_ended(id, Ok(format!("stopped: {why}")));
+                }
                 if let Some(f) = self.shared.forwards.iter_mut().find(|f| f.id == id) {
                     f.apply(ev);
                 }
@@ -414,19 +448,15 @@ impl App {
                     target,
                     argv,
                 } => {
-                    let pod = (target.namespace.as_str(), target.pod.as_str());
-                    if let Err(message) = self.session(cluster, pod, "exec", argv.join(" ")) {
-                        let answer = Answer::Exec(Err(ApiError { code: 0, message }));
-                        self.with_screen(from, |s, ctx| s.answered(tag, answer, ctx));
-                        continue;
-                    }
-                    let ticket = self.ticket(from, tag, Deliver::OnStack);
-                    self.effects.push(Effect::Exec {
-                        ticket,
-                        cluster,
+                    let pod = (target.namespace.clone(), target.pod.clone());
+                    let what = ("exec", argv.join(" "));
+                    let start = session::Start::Exec {
+                        screen: from,
+                        tag,
                         target,
                         argv,
-                    });
+                    };
+                    self.open_session(cluster, (&pod.0, &pod.1), what, start);
                 }
                 Request::Shell {
                     tag,
@@ -436,29 +466,14 @@ impl App {
                 } => {
                     let kind = if attach { "attach" } else { "shell" };
                     let detail = target.container.clone().unwrap_or_default();
-                    let pod = (target.namespace.as_str(), target.pod.as_str());
-                    if let Err(why) = self.session(cluster, pod, kind, detail) {
-                        self.with_screen(from, |s, ctx| {
-                            s.answered(tag, Answer::Done(Err(why)), ctx)
-                        });
-                        continue;
-                    }
-                    let ticket = self.ticket(from, tag, Deliver::OnStack);
-                    let command = self.config.settings.shell.clone();
-                    let context = self
-                        .store
-                        .clusters
-                        .get(cluster)
-                        .map(|s| s.context.clone())
-                        .unwrap_or_default();
-                    self.effects.push(Effect::Shell {
-                        ticket,
-                        cluster,
-                        context,
+                    let pod = (target.namespace.clone(), target.pod.clone());
+                    let start = session::Start::Shell {
+                        screen: from,
+                        tag,
                         target,
                         attach,
-                        command,
-                    });
+                    };
+                    self.open_session(cluster, (&pod.0, &pod.1), (kind, detail), start);
                 }
                 Request::Save { tag, path, text } => {
                     let ticket = self.ticket(from, tag, Deliver::OnStack);
@@ -466,7 +481,6 @@ impl App {
                 }
                 Request::Forward {
                     cluster,
-                    context,
                     target,
                     what,
                     remote_port,
@@ -478,33 +492,27 @@ impl App {
                     };
                     let (namespace, name) = (namespace.clone(), name.clone());
                     let detail = format!("{what} port {remote_port} on {local}");
-                    if self
-                        .session(cluster, (&namespace, &name), "port-forward", detail)
-                        .is_err()
-                    {
-                        continue;
-                    }
-                    let id = self.next_id();
-                    self.shared.forwards.push(Forward::new(
-                        id,
-                        cluster,
-                        context,
+                    let start = session::Start::Forward {
+                        target,
                         what,
                         remote_port,
                         local,
-                    ));
-                    self.effects.push(Effect::Forward {
-                        id,
-                        cluster,
-                        target,
-                        remote_port,
-                        local,
-                    });
+                    };
+                    let kind = ("port-forward", detail);
+                    self.open_session(cluster, (&namespace, &name), kind, start);
                 }
                 Request::StopForward(id) => {
                     if let Some(i) = self.shared.forwards.iter().position(|f| f.id == id) {
                         self.shared.forwards.remove(i);
                         self.effects.push(Effect::StopForward { id });
+                        self.session_ended(id, Ok("stopped".into()));
+                    }
+                }
+                Request::AuditSeen => {
+                    let seen: Vec<String> =
+                        self.audit.unknown.drain(..).map(|u| u.intent).collect();
+                    if !seen.is_empty() {
+                        self.effects.push(Effect::AcknowledgeAudit(seen));
                     }
                 }
                 Request::Mark(obj) => {
@@ -520,11 +528,7 @@ impl App {
                     }
                 }
                 Request::ClearMarks => self.shared.marks.clear(),
-                Request::Mutate {
-                    tag,
-                    mutation,
-                    confirmed,
-                } => self.mutate(from, tag, mutation, confirmed),
+                Request::Mutate { tag, mutation } => self.mutate(from, tag, mutation),
                 Request::Access { cluster, checks } => {
                     self.plan_access(checks.into_iter().map(|c| (cluster, c)).collect())
                 }

@@ -7,7 +7,7 @@ use super::{App, Layer};
 use crate::config::Settings;
 use crate::modal::{Modal, ModalResult};
 use crate::model::op::{Access, Check, Decision, HelmOp, Mutation, Op, Outcome, Target};
-use crate::model::{ClusterId, Effect, ObjectRef, ResKey};
+use crate::model::{ClusterId, Effect, ObjectRef};
 use crate::ops::{catalog, plan};
 use crate::screens::{Answer, FlashLevel};
 
@@ -90,7 +90,7 @@ pub(super) struct Batch {
 }
 
 impl App {
-    fn decide(&self, op: &Op, obj: &ObjectRef) -> Decision {
+    pub(super) fn decide(&self, op: &Op, obj: &ObjectRef) -> Decision {
         if self.policy.read_only(&obj.context) {
             return Decision::Refused(format!(
                 "read-only mode: {} accepts no changes in this session",
@@ -110,7 +110,7 @@ impl App {
         Decision::Go
     }
 
-    pub(super) fn mutate(&mut self, from: u64, tag: u64, mutation: Mutation, confirmed: bool) {
+    pub(super) fn mutate(&mut self, from: u64, tag: u64, mutation: Mutation) {
         if mutation.targets.is_empty() {
             return self.flash_error("nothing selected to change");
         }
@@ -120,7 +120,8 @@ impl App {
             .map(|t| (t.clone(), self.decide(&mutation.op, t)))
             .collect();
         let any_go = decisions.iter().any(|(_, d)| *d == Decision::Go);
-        if confirmed || mutation.dry_run || !any_go {
+        // A dry run changes nothing, and nothing is sent when no target may be changed.
+        if mutation.dry_run || !any_go {
             return self.send(from, tag, mutation, decisions);
         }
         let modal = confirmation(&mutation, &decisions, &self.policy);
@@ -189,7 +190,7 @@ impl App {
         });
     }
 
-    fn targets(&self, decisions: Vec<(ObjectRef, Decision)>) -> Vec<Target> {
+    pub(super) fn targets(&self, decisions: Vec<(ObjectRef, Decision)>) -> Vec<Target> {
         decisions
             .into_iter()
             .map(|(obj, decision)| Target {
@@ -206,6 +207,9 @@ impl App {
 
     /// A layer the app opened was answered.
     pub(super) fn app_modal(&mut self, tag: u64, result: ModalResult) {
+        if self.session_confirmed(tag, result == ModalResult::Confirmed) {
+            return;
+        }
         if let Some(c) = self.confirming.remove(&tag) {
             if result == ModalResult::Confirmed {
                 self.send(c.screen, c.tag, c.mutation, c.decisions);
@@ -221,6 +225,16 @@ impl App {
     }
 
     pub(super) fn mutated(&mut self, ticket: u64, index: usize, result: Result<Outcome, String>) {
+        // A log that refused an intent may have been found cut or replaced: the header says so.
+        if let Err(e) = &result
+            && e.contains("the audit log")
+            && e.contains("cannot be written")
+        {
+            self.effects.push(Effect::ReadAudit);
+        }
+        if self.session_intent(ticket, result.clone()) {
+            return;
+        }
         let Some(b) = self.batches.get_mut(&ticket) else {
             return;
         };
@@ -324,49 +338,6 @@ impl App {
             self.effects.push(Effect::Access { cluster, checks });
         }
     }
-
-    /// Whether a command, shell or port-forward may start in a pod on `cluster`: refused
-    /// (and audited) in read-only mode, with the reason; audited as started otherwise.
-    pub(super) fn session(
-        &mut self,
-        cluster: ClusterId,
-        (namespace, name): (&str, &str),
-        kind: &'static str,
-        detail: String,
-    ) -> Result<(), String> {
-        let Some(slot) = self.store.clusters.get(cluster) else {
-            return Err("not connected".into());
-        };
-        let obj = ObjectRef {
-            context: slot.context.clone(),
-            cluster,
-            res: ResKey::core("pods"),
-            version: "v1".into(),
-            kind: "Pod".into(),
-            namespace: namespace.to_string(),
-            name: name.to_string(),
-            uid: String::new(),
-        };
-        let op = Op::Session { kind, detail };
-        let decision = self.decide(&op, &obj);
-        let allowed = match &decision {
-            Decision::Go => Ok(()),
-            Decision::Refused(why) | Decision::Denied(why) => {
-                let message = format!("{kind} refused: {why}");
-                self.flash_error(message.clone());
-                Err(message)
-            }
-        };
-        let ticket = self.next_id();
-        let targets = self.targets(vec![(obj, decision)]);
-        self.effects.push(Effect::Mutate {
-            ticket,
-            op,
-            dry_run: false,
-            targets,
-        });
-        allowed
-    }
 }
 
 /// The permissions `op` needs on `obj`.
@@ -414,7 +385,7 @@ pub fn checks_of(op: &Op, obj: &ObjectRef) -> Vec<crate::model::op::Check> {
 }
 
 /// The dialog before a change: what, on which objects in which clusters, what will be
-/// skipped and why; on a protected context the user types its name.
+/// skipped and why; on a protected context the user types its name, whatever the change.
 fn confirmation(m: &Mutation, decisions: &[(ObjectRef, Decision)], policy: &Policy) -> Modal {
     const SHOWN: usize = 12;
     let verb = plan::verb(&m.op);
@@ -496,7 +467,7 @@ fn confirmation(m: &Mutation, decisions: &[(ObjectRef, Decision)], policy: &Poli
         .copied()
         .filter(|c| policy.protected(c))
         .collect();
-    if plan::destructive(&m.op) && !protected.is_empty() {
+    if !protected.is_empty() {
         let name = protected.join(" ");
         lines.push(String::new());
         lines.push(format!("{name} is a protected context."));

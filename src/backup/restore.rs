@@ -19,6 +19,7 @@ use crate::model::msg::ApiError;
 use crate::model::op::{Patch, PatchKind};
 use crate::ops::audit::{self, AuditLog, Record};
 use crate::ops::call::{self, Call};
+use crate::ops::run;
 use crate::ops::{changed_lines, import, yaml_of};
 use crate::text::first_line;
 use futures::StreamExt;
@@ -614,14 +615,85 @@ pub struct Audit {
     pub batch: String,
     pub context: String,
     pub server: String,
+    /// The Kubernetes identity the connection acts as, when known.
+    pub identity: Option<String>,
     /// The archive's file name, said in each record.
     pub archive: String,
+}
+
+impl Audit {
+    /// A record of this restore about `target`; the caller says what came of it.
+    fn record(&self, target: audit::Target) -> Record {
+        Record {
+            time: jiff::Timestamp::now().to_string(),
+            user: audit::os_user(),
+            host: audit::host_name(),
+            identity: self.identity.clone(),
+            context: self.context.clone(),
+            server: self.server.clone(),
+            action: "restore".into(),
+            batch: self.batch.clone(),
+            target,
+            ..Record::default()
+        }
+    }
+
+    /// The restore as a whole: the archive it comes from.
+    fn whole(&self) -> audit::Target {
+        audit::Target {
+            kind: "Archive".into(),
+            name: self.archive.clone(),
+            ..audit::Target::default()
+        }
+    }
 }
 
 /// Carries the plan's changes out in its order, phase by phase (objects of one phase at
 /// once), each audited before it is reported. CRDs are waited on until established.
 /// Failures do not stop the rest: every object's result is in the answer.
-pub async fn apply(client: &Client, plan: &Plan, audit: &Audit) -> Vec<Applied> {
+///
+/// Before anything is sent, one intent record lists every planned change (nothing is sent
+/// when it cannot be written: the error says so); every object's record names it, and a
+/// closing record sums the restore up.
+pub async fn apply(client: &Client, plan: &Plan, audit: &Audit) -> Result<Vec<Applied>, String> {
+    let planned: Vec<String> = plan
+        .steps
+        .iter()
+        .filter(|s| s.action.changes())
+        .map(|s| format!("{} {}", s.action.word(), s.title))
+        .collect();
+    let intent = run::intend(
+        &audit.log,
+        audit.record(audit.whole()),
+        json!({ "archive": audit.archive, "plan": planned }),
+    )
+    .await
+    .map_err(|e| format!("not restored: {e}"))?;
+    let mut out = send_phases(client, plan, audit, &intent).await;
+    let failed = out.iter().filter(|a| a.result.is_err()).count();
+    let changed = out
+        .iter()
+        .filter(|a| matches!(a.result, Ok("created" | "updated")))
+        .count();
+    let closing = Record {
+        change: Some(json!({ "restored": changed, "failed": failed })),
+        result: if failed == 0 { "ok" } else { "failed" }.into(),
+        error: (failed > 0).then(|| format!("{failed} objects were not restored")),
+        intent: Some(intent),
+        ..audit.record(audit.whole())
+    };
+    if let Err(e) = run::append(&audit.log, closing).await {
+        out.push(Applied {
+            title: "audit log".into(),
+            result: Err(format!(
+                "the restore's outcome record could not be written (the log reads \"outcome unknown\"): {e}"
+            )),
+        });
+    }
+    Ok(out)
+}
+
+async fn send_phases(client: &Client, plan: &Plan, audit: &Audit, intent: &str) -> Vec<Applied> {
     let mut out: Vec<Option<Applied>> = vec![None; plan.steps.len()];
     let mut phases: BTreeMap<u8, Vec<usize>> = BTreeMap::new();
     for (i, s) in plan.steps.iter().enumerate() {
@@ -643,7 +715,7 @@ pub async fn apply(client: &Client, plan: &Plan, audit: &Audit) -> Vec<Applied> 
             .map(|&i| {
                 let client = client.clone();
                 let step = &plan.steps[i];
-                async move { (i, one(&client, step, audit).await) }
+                async move { (i, one(&client, step, audit, intent).await) }
             })
             .collect();
         let mut sends = futures::stream::iter(sends).buffer_unordered(PARALLEL);
@@ -697,7 +769,7 @@ async fn update(client: &Client, step: &Step) -> Result<Value, String> {
     Err("it kept changing while it was updated; plan again".into())
 }
 
-async fn one(client: &Client, step: &Step, audit: &Audit) -> Applied {
+async fn one(client: &Client, step: &Step, audit: &Audit, intent: &str) -> Applied {
     let (sent, verb, plan_word) = match step.action {
         Action::Update => (update(client, step).await, "updated", "update"),
         _ => {
@@ -715,41 +787,29 @@ async fn one(client: &Client, step: &Step, audit: &Audit) -> Applied {
     if !step.diff.is_empty() {
         change["diff"] = json!(step.diff);
     }
+    let target = audit::Target {
+        group: step.group.clone(),
+        version: step.version.clone(),
+        kind: step.kind.clone(),
+        namespace: step.namespace.clone(),
+        name: step.name.clone(),
+        uid: after
+            .map(|a| text(a, "/metadata/uid").to_string())
+            .unwrap_or_default(),
+    };
     let record = Record {
-        time: jiff::Timestamp::now().to_string(),
-        user: audit::os_user(),
-        host: audit::host_name(),
-        identity: None,
-        context: audit.context.clone(),
-        server: audit.server.clone(),
-        action: "restore".into(),
-        batch: audit.batch.clone(),
-        target: audit::Target {
-            group: step.group.clone(),
-            version: step.version.clone(),
-            kind: step.kind.clone(),
-            namespace: step.namespace.clone(),
-            name: step.name.clone(),
-            uid: after
-                .map(|a| text(a, "/metadata/uid").to_string())
-                .unwrap_or_default(),
-        },
         rv_before: step.live_rv.clone(),
         rv_after: after
             .and_then(|a| a.pointer("/metadata/resourceVersion"))
             .and_then(Value::as_str)
             .map(str::to_string),
-        change: Some(audit::redact(&step.kind, change)),
+        change: Some(audit.log.key().redact(&step.kind, change)),
         result: if result.is_ok() { "ok" } else { "failed" }.into(),
         error: result.as_ref().err().cloned(),
-        ..Record::default()
+        intent: Some(intent.to_string()),
+        ..audit.record(target)
     };
-    let log = audit.log.clone();
-    let written = tokio::task::spawn_blocking(move || log.append(record))
-        .await
-        .map_err(|e| std::io::Error::other(e.to_string()))
-        .and_then(|r| r);
-    let result = match (written, result) {
+    let result = match (run::append(&audit.log, record).await, result) {
         (Ok(_), r) => r,
         (Err(e), Ok(_)) => Err(format!(
             "restored, but the audit record could not be written: {e}"

@@ -474,24 +474,19 @@ async fn restore(
             guard.audit_log.display()
         )
     })?;
-    log.check().map_err(|e| {
-        format!(
-            "not restored: the audit log {} cannot be written: {e}",
-            guard.audit_log.display()
-        )
-    })?;
     let audit = restore::Audit {
         log: Arc::new(log),
         batch: crate::ops::run::batch_id(),
         context: context.into(),
         server: server_of(&kubeconfig, context),
+        identity: None,
         archive: args
             .file
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default(),
     };
-    let applied = restore::apply(&client, &plan, &audit).await;
+    let applied = restore::apply(&client, &plan, &audit).await?;
     let mut out = String::new();
     let (mut done, mut failed) = (0, 0);
     for a in &applied {

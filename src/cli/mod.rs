@@ -120,9 +120,17 @@ impl Cli {
 #[derive(Subcommand, Debug, Clone, PartialEq)]
 pub enum AuditCommand {
     /// Check that no record was edited, removed, reordered or cut off. Exit 0 when intact,
-    /// 1 when broken, 2 when the log cannot be read.
+    /// 1 when broken, 2 when the log cannot be read. Changes whose outcome is unknown
+    /// (flotilla stopped after writing their intent) are warnings on stderr, not a break.
     Verify {
         /// The log (default: the `audit-log` setting, $FLOTILLA_AUDIT_LOG, or the state dir's).
+        file: Option<PathBuf>,
+    },
+    /// Start a new log: the current one, with its head file and key, is kept beside it as
+    /// `<log>.<UTC time>` for inspection, and the new log's first record names it. The way
+    /// out after flotilla found the log tampered with (it refuses changes until then).
+    Rotate {
+        /// The log (default as for verify).
         file: Option<PathBuf>,
     },
     /// Print the records as JSON lines, exactly as stored (their hashes still check).
@@ -158,7 +166,9 @@ fn since(s: &str) -> Result<jiff::Timestamp, String> {
 /// exit 2, as for the TUI.
 pub fn run(action: &AuditCommand) -> ExitCode {
     let file = match action {
-        AuditCommand::Verify { file } | AuditCommand::Export { file, .. } => file,
+        AuditCommand::Verify { file }
+        | AuditCommand::Rotate { file }
+        | AuditCommand::Export { file, .. } => file,
     };
     let path = match file {
         Some(p) => p.clone(),
@@ -179,6 +189,7 @@ pub fn run(action: &AuditCommand) -> ExitCode {
     }
     match action {
         AuditCommand::Verify { .. } => verify(&path),
+        AuditCommand::Rotate { .. } => rotate(&path),
         AuditCommand::Export { since, .. } => export(&path, *since),
     }
 }
@@ -189,15 +200,62 @@ pub fn user_error(msg: &str) -> ExitCode {
 }
 
 fn verify(path: &Path) -> ExitCode {
-    match audit::verify(path) {
-        Ok(n) => {
-            println!("audit log ok: {n} records ({})", path.display());
+    let (records, verdict) = match audit::read_verified(path) {
+        Ok(read) => read,
+        Err(e) => return user_error(&format!("cannot read {}: {e}", path.display())),
+    };
+    let code = match verdict {
+        Ok(intact) => {
+            println!(
+                "audit log ok: {} records ({})",
+                intact.records,
+                path.display()
+            );
+            if intact.head_behind > 0 {
+                eprintln!(
+                    "warning: the head file is {} record(s) behind (flotilla stopped between writing a record and its head; the next change brings it up to date)",
+                    intact.head_behind
+                );
+            }
             ExitCode::SUCCESS
         }
         Err(broken) => {
-            eprintln!("audit log broken: {broken}");
+            eprintln!(
+                "audit log broken: {}",
+                crate::text::one_line(&broken.to_string())
+            );
             ExitCode::from(1)
         }
+    };
+    for u in audit::unanswered(&records) {
+        eprintln!(
+            "warning: record {}: outcome unknown: {} at {} (flotilla stopped after writing its intent; check the cluster)",
+            u.record,
+            crate::text::one_line(&audit::describe(&u.intent)),
+            crate::text::one_line(&u.intent.time),
+        );
+    }
+    code
+}
+
+fn rotate(path: &Path) -> ExitCode {
+    match audit::rotate(path) {
+        Ok(rotated) => {
+            let verdict = match &rotated.verdict {
+                Ok(n) => format!("its chain held, {n} records"),
+                Err(b) => format!(
+                    "its chain was broken: {}",
+                    crate::text::one_line(&b.to_string())
+                ),
+            };
+            println!(
+                "new audit log at {}; the old one is {} ({verdict})",
+                path.display(),
+                rotated.old.display()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => user_error(&format!("cannot rotate {}: {e}", path.display())),
     }
 }
 

@@ -41,7 +41,7 @@ pub struct Settings {
     /// Fleets whose contexts accept no change.
     #[serde(default)]
     pub read_only_fleets: Vec<String>,
-    /// Contexts (names or globs) where a destructive change asks for the context's name.
+    /// Contexts (names or globs) where every change asks for the context's name.
     #[serde(default)]
     pub protected_contexts: Vec<String>,
     /// The operation audit log (default: `$FLOTILLA_AUDIT_LOG`, else audit.jsonl in the

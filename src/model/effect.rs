@@ -118,6 +118,19 @@ pub enum Effect {
         dry_run: bool,
         targets: Vec<Target>,
     },
+    /// Write the outcome of a session (shell, attach, exec, port-forward) that ended, naming
+    /// the audit intent written before it opened.
+    SessionEnded {
+        target: Target,
+        op: Op,
+        intent: String,
+        result: Result<String, String>,
+    },
+    /// Read the audit log: whether changes are blocked, and changes whose outcome is
+    /// unknown; answered by `Msg::AuditState`.
+    ReadAudit,
+    /// Record that the user has seen that these intents' (hashes) outcome is unknown.
+    AcknowledgeAudit(Vec<String>),
     /// Put text on the clipboard (system clipboard or OSC 52).
     Copy(String),
     /// Suspend the TUI, open the text in `$EDITOR`, resume; answered by `Msg::Edited`.

@@ -15,7 +15,9 @@ pub mod stream;
 pub use action::{Action, Since};
 pub use cluster::{ClusterId, ContextEntry, Health};
 pub use effect::Effect;
-pub use msg::{ApiError, ClusterEvent, Fetched, Msg, Usage, WatchEvent};
+pub use msg::{
+    ApiError, AuditState, ClusterEvent, Fetched, Msg, UnknownOutcome, Usage, WatchEvent,
+};
 pub use object::ObjectRef;
 pub use resource::{ResKey, ResourceInfo};
 pub use row::{Column, ColumnKind, Fact, Row, RowHealth};

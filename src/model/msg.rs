@@ -57,6 +57,8 @@ pub enum Msg {
         cluster: ClusterId,
         answers: Vec<(Check, Access)>,
     },
+    /// What the audit log holds that the user must be told (`Effect::ReadAudit`).
+    AuditState(AuditState),
     /// What one target of an `Effect::Mutate` came to (its index in the targets).
     Mutated {
         ticket: u64,
@@ -138,8 +140,37 @@ pub struct ApiError {
     pub message: String,
 }
 
+/// A request for a cluster whose connection is not up.
+pub fn not_connected() -> ApiError {
+    ApiError {
+        code: 0,
+        message: "not connected".into(),
+    }
+}
+
 impl std::fmt::Display for ApiError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.message)
     }
+}
+
+/// What the audit log holds that the header says until it is dealt with.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AuditState {
+    /// Why changes are blocked (the log is not as flotilla left it, or cannot be read).
+    pub blocked: Option<String>,
+    /// Changes whose outcome is unknown (flotilla stopped after writing their intent) that
+    /// nobody has looked at yet in `:audit`.
+    pub unknown: Vec<UnknownOutcome>,
+}
+
+/// An intent no outcome answers.
+#[derive(Clone, Debug, PartialEq)]
+pub struct UnknownOutcome {
+    /// The intent record's hash.
+    pub intent: String,
+    /// "drain Node prod-node-1 on prod", from the record (remote text: sanitise to show).
+    pub what: String,
+    /// The intent's time, RFC 3339.
+    pub time: String,
 }

@@ -215,6 +215,9 @@ pub struct Outcome {
     pub rv_after: Option<String>,
     /// The object as the server returned it (dry-run: as it would be).
     pub object: Option<serde_json::Value>,
+    /// The hash of the audit intent written before it was sent (none for a dry run). A
+    /// session's outcome is written when it ends, naming this.
+    pub intent: Option<String>,
 }
 
 /// One permission a verb needs, asked with SelfSubjectAccessReview.

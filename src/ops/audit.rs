@@ -1,15 +1,24 @@
-//! The operation audit log: one JSON line per mutation attempt (sent or not: refused, denied
-//! and failed ones too), in `audit.jsonl` in the state dir (mode 0600).
+//! The operation audit log: JSON lines in `audit.jsonl` in the state dir (mode 0600), written
+//! ahead of every change. Before the first request that may change a cluster an **intent**
+//! record (who, where, what, the planned calls) is appended and synced; after the answer an
+//! **outcome** record names its intent by hash. An intent that cannot be written blocks the
+//! change; an intent without an outcome (flotilla killed, host lost mid-call) reads "outcome
+//! unknown". Attempts that send nothing (refused, denied, dry runs) are one record each.
 //!
 //! Tamper-evident, not tamper-proof: each record carries the SHA-256 of the one before it and
 //! of itself, and a head file beside the log holds the record count and the last hash. An
 //! edited record no longer matches its hash, a removed or reordered one breaks the chain, a
-//! cut-off tail no longer matches the head file. The hashes are not keyed, so someone who can
-//! rewrite the whole file can forge a consistent one; `flotilla audit export` is there to
-//! ship the records somewhere they cannot.
+//! cut-off tail no longer matches the head file. A log found so is never appended to: changes
+//! are blocked until `flotilla audit rotate` starts a new one (the old kept for inspection).
+//! The chain hashes are not keyed, so someone who can rewrite the whole file can forge a
+//! consistent one; `flotilla audit export` is there to ship the records somewhere they cannot.
+//! Secret values in records are keyed hashes (HMAC-SHA-256 under the log's own key, a 0600
+//! file beside it), so a short password cannot be recovered from the log by guessing.
 //!
 //! Record N is line N of the file, so `sed -n Np` finds what `verify` names.
 
+use crate::model::{AuditState, UnknownOutcome};
+use hmac::{Hmac, KeyInit, Mac};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -20,7 +29,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 
 /// The object a record is about.
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Default)]
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq, Hash, Default)]
 pub struct Target {
     pub group: String,
     pub version: String,
@@ -54,9 +63,14 @@ pub struct Record {
     pub rv_after: Option<String>,
     /// The patch or diff summary, already passed through `redact`.
     pub change: Option<Value>,
-    /// "ok" | "dry-run" | "denied" | "refused" | "failed"
+    /// "intent" (written before the change is sent), then the outcome: "ok" | "failed";
+    /// for what sends nothing, one record: "dry-run" | "denied" | "refused" | "failed".
+    /// "acknowledged": someone saw that an intent's outcome is unknown.
     pub result: String,
     pub error: Option<String>,
+    /// On an outcome (or an acknowledgement): the hash of the intent record it answers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub intent: Option<String>,
     /// The hash of the previous record ("" for the first); set by `append`.
     #[serde(default)]
     pub prev: String,
@@ -100,6 +114,91 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
         .collect()
 }
 
+/// The key Secret values are hashed under: HMAC-SHA-256, so a value cannot be found by
+/// hashing guesses without the key. Each log has its own, in a 0600 file beside it.
+#[derive(Clone)]
+pub struct Key([u8; 32]);
+
+impl Key {
+    /// The log's key from `path`, made (32 random bytes, hex, 0600, never through a symlink)
+    /// when there is none yet.
+    fn load_or_create(path: &Path) -> io::Result<Key> {
+        match std::fs::read_to_string(path) {
+            Ok(text) => Key::parse(text.trim()).ok_or_else(|| {
+                io::Error::other(format!(
+                    "{} is not an audit key (64 hex digits)",
+                    path.display()
+                ))
+            }),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                let key = Key::random()?;
+                let mut f = OpenOptions::new()
+                    .write(true)
+                    .create_new(true)
+                    .mode(0o600)
+                    .custom_flags(libc::O_NOFOLLOW)
+                    .open(path)?;
+                f.write_all(format!("{}\n", hex(&key.0)).as_bytes())?;
+                f.sync_all()?;
+                Ok(key)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    fn parse(hex_digits: &str) -> Option<Key> {
+        let bytes = hex_digits.as_bytes();
+        if bytes.len() != 64 {
+            return None;
+        }
+        let mut key = [0u8; 32];
+        for (i, pair) in bytes.chunks(2).enumerate() {
+            let pair = std::str::from_utf8(pair).ok()?;
+            key[i] = u8::from_str_radix(pair, 16).ok()?;
+        }
+        Some(Key(key))
+    }
+
+    fn random() -> io::Result<Key> {
+        let mut key = [0u8; 32];
+        getrandom::fill(&mut key).map_err(|e| io::Error::other(e.to_string()))?;
+        Ok(Key(key))
+    }
+
+    /// A key of this process only, for redacting what is shown and never stored (a plan's
+    /// diff): values that differ still look different, and nothing can be looked up.
+    pub fn ephemeral() -> &'static Key {
+        static KEY: std::sync::OnceLock<Key> = std::sync::OnceLock::new();
+        KEY.get_or_init(|| {
+            // Without the OS's randomness, a time-seeded key still hides values from the screen.
+            Key::random().unwrap_or_else(|_| {
+                let mut key = [0u8; 32];
+                key.iter_mut().for_each(|b| *b = fastrand::u8(..));
+                Key(key)
+            })
+        })
+    }
+
+    /// "hmac-sha256:<hex>" of `text`.
+    pub fn mac(&self, text: &str) -> String {
+        let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(&self.0)
+            .expect("HMAC takes a key of any length");
+        mac.update(text.as_bytes());
+        format!("hmac-sha256:{}", hex(&mac.finalize().into_bytes()))
+    }
+
+    /// `change` with Secret values replaced by their keyed hashes (see `redact`).
+    pub fn redact(&self, kind: &str, change: Value) -> Value {
+        let mut change = change;
+        walk(self, &mut change, kind == "Secret");
+        change
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 /// The open log. One per process is enough; `&self` methods may be called from any thread
 /// (a mutex orders this process's appends, a file lock other processes').
 pub struct AuditLog {
@@ -108,15 +207,20 @@ pub struct AuditLog {
 }
 
 struct Inner {
-    /// Opened for append (and read, to find the chain's end again).
+    /// Opened for append (and read, to check the chain again).
     file: File,
+    /// The key of the log `file` is.
+    key: Key,
     end: End,
+    /// Why no record may be appended: the log is not what flotilla last wrote.
+    blocked: Option<String>,
 }
 
 /// What this process knows of the end of the log.
 #[derive(Default)]
 struct End {
-    /// The file's length after our last look; another length means another process appended.
+    /// The file's length after our last look; another length means another process appended
+    /// (longer) or someone cut it (shorter).
     len: u64,
     count: usize,
     last: String,
@@ -138,9 +242,29 @@ impl Drop for FileLock<'_> {
     }
 }
 
+/// The reason appends stop when the chain or the head file does not hold.
+fn blocked_by(path: &Path, broken: &Broken) -> String {
+    format!(
+        "the audit log {} is not as flotilla left it ({broken}); changes are blocked until `flotilla audit rotate` starts a new log",
+        path.display()
+    )
+}
+
+fn open_file(path: &Path) -> io::Result<File> {
+    OpenOptions::new()
+        .read(true)
+        .append(true)
+        .create(true)
+        .mode(0o600)
+        .custom_flags(libc::O_NOFOLLOW)
+        .open(path)
+}
+
 impl AuditLog {
-    /// Opens (creating) the log: the parent dir 0700, the file 0600 for append. Reads the
-    /// log to continue its chain.
+    /// Opens (creating) the log: the parent dir 0700, the file 0600 for append, its key.
+    /// Reads the whole log: a chain or head file that does not hold blocks every append
+    /// (`blocked` says why); a head file one record behind (flotilla stopped between writing
+    /// a record and its head) is brought up to date.
     pub fn open(path: PathBuf) -> io::Result<AuditLog> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::DirBuilder::new()
@@ -148,12 +272,7 @@ impl AuditLog {
                 .mode(0o700)
                 .create(dir)?;
         }
-        let file = OpenOptions::new()
-            .read(true)
-            .append(true)
-            .create(true)
-            .mode(0o600)
-            .open(&path)?;
+        let file = open_file(&path)?;
         // A log created by hand (or by an old umask) may be readable by others: records name
         // objects and identities.
         let mode = file.metadata()?.permissions().mode();
@@ -162,18 +281,23 @@ impl AuditLog {
         {
             tracing::warn!("audit log {}: cannot make it 0600: {e}", path.display());
         }
+        let key = Key::load_or_create(&key_path(&path))?;
         let log = AuditLog {
             path,
             inner: Mutex::new(Inner {
                 file,
+                key,
                 end: End::default(),
+                blocked: None,
             }),
         };
         {
             let mut inner = log.lock();
-            let Inner { file, end } = &mut *inner;
+            let Inner {
+                file, end, blocked, ..
+            } = &mut *inner;
             let _lock = FileLock::exclusive(file)?;
-            resync(file, end)?;
+            (*end, *blocked) = examine(&log.path, file)?;
         }
         Ok(log)
     }
@@ -182,51 +306,46 @@ impl AuditLog {
         &self.path
     }
 
+    /// The key this log's Secret values are hashed under.
+    pub fn key(&self) -> Key {
+        self.lock().key.clone()
+    }
+
+    /// Why appends are refused, if they are.
+    pub fn blocked(&self) -> Option<String> {
+        self.lock().blocked.clone()
+    }
+
     fn lock(&self) -> MutexGuard<'_, Inner> {
-        // A panic mid-append leaves nothing half-done that `resync` would not notice.
+        // A panic mid-append leaves nothing half-done that `examine` would not notice.
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// The preflight before a mutation, which is blocked when this fails: the log is still
-    /// the file we hold at its path (not removed or replaced), can still be opened for append
-    /// there (permissions, a read-only remount) and its device takes an fsync.
-    pub fn check(&self) -> io::Result<()> {
-        let inner = self.lock();
-        self.same_file(&inner.file)?;
-        OpenOptions::new().append(true).open(&self.path)?;
-        inner.file.sync_all()
-    }
-
-    /// Fails when the path no longer names the file we append to: records written to a
-    /// removed or renamed file would be lost to anyone reading the path.
-    fn same_file(&self, file: &File) -> io::Result<()> {
-        let at_path = std::fs::metadata(&self.path).map_err(|e| {
-            io::Error::new(
-                e.kind(),
-                format!("audit log {} is gone: {e}", self.path.display()),
-            )
-        })?;
-        let held = file.metadata()?;
-        if (at_path.dev(), at_path.ino()) != (held.dev(), held.ino()) {
-            return Err(io::Error::other(format!(
-                "audit log {} was replaced by another file",
-                self.path.display()
-            )));
-        }
-        Ok(())
-    }
-
     /// Chains `rec` to the log (sets `prev` and `hash`), writes it as one line and fsyncs,
-    /// then updates the head file. Returns the record as stored.
+    /// then updates the head file. Returns the record as stored. Refused when the log is not
+    /// as flotilla left it: cut short, edited, removed or replaced.
     pub fn append(&self, mut rec: Record) -> io::Result<Record> {
         let mut inner = self.lock();
-        let Inner { file, end } = &mut *inner;
+        let inner = &mut *inner;
+        // A rotation is the way out of a blocked log, so it is looked for first.
+        if let Err(why) = self.same_file(&inner.file) {
+            self.follow_rotation(inner, why)?;
+        }
+        if let Some(why) = &inner.blocked {
+            return Err(io::Error::other(why.clone()));
+        }
+        let Inner {
+            file, end, blocked, ..
+        } = inner;
         let file: &File = file;
         let _lock = FileLock::exclusive(file)?;
-        self.same_file(file)?;
         if file.metadata()?.len() != end.len {
-            // Another flotilla appended since our last record: find the chain's end again.
-            resync(file, end)?;
+            // Another flotilla appended since our last record (or the file was cut): check
+            // the whole chain again before adding to it.
+            (*end, *blocked) = examine(&self.path, file)?;
+            if let Some(why) = blocked {
+                return Err(io::Error::other(why.clone()));
+            }
         }
         rec.prev = end.last.clone();
         rec.hash = String::new();
@@ -248,20 +367,71 @@ impl AuditLog {
         write_head(&self.path, end.count, &end.last)?;
         Ok(rec)
     }
+
+    /// Fails when the path no longer names the file we append to: records written to a
+    /// removed or renamed file would be lost to anyone reading the path.
+    fn same_file(&self, file: &File) -> Result<(), String> {
+        let at_path = std::fs::symlink_metadata(&self.path)
+            .map_err(|e| format!("the audit log {} is gone: {e}", self.path.display()))?;
+        let held = file.metadata().map_err(|e| e.to_string())?;
+        if (at_path.dev(), at_path.ino()) != (held.dev(), held.ino()) {
+            return Err(format!(
+                "the audit log {} was replaced by another file",
+                self.path.display()
+            ));
+        }
+        Ok(())
+    }
+
+    /// The path names another file: a new log that `flotilla audit rotate` started is taken
+    /// up (its first record says so); anything else blocks appends for good.
+    fn follow_rotation(&self, inner: &mut Inner, why: String) -> io::Result<()> {
+        let rotated = std::fs::symlink_metadata(&self.path)
+            .ok()
+            .filter(|m| m.is_file())
+            .and_then(|_| first_record(&self.path))
+            .is_some_and(|r| r.action == ROTATE);
+        if !rotated {
+            let why = format!(
+                "{why} while flotilla was running; changes are blocked until `flotilla audit rotate` starts a new log"
+            );
+            inner.blocked = Some(why.clone());
+            return Err(io::Error::other(why));
+        }
+        let file = open_file(&self.path)?;
+        {
+            let _lock = FileLock::exclusive(&file)?;
+            (inner.end, inner.blocked) = examine(&self.path, &file)?;
+        }
+        inner.file = file;
+        inner.key = Key::load_or_create(&key_path(&self.path))?;
+        if let Some(why) = &inner.blocked {
+            return Err(io::Error::other(why.clone()));
+        }
+        Ok(())
+    }
 }
 
-/// Reads the whole log through `file` for its length, line count and last hash. A last line
-/// without its newline (a crash mid-write) is ended, so the next record starts a line of its
-/// own and `verify` names the broken one.
-fn resync(mut file: &File, end: &mut End) -> io::Result<()> {
-    #[derive(Deserialize)]
-    struct HashOnly {
-        #[serde(default)]
-        hash: String,
-    }
+/// The action of the first record of a log `flotilla audit rotate` started.
+pub const ROTATE: &str = "rotate";
+
+fn first_record(path: &Path) -> Option<Record> {
+    let mut line = Vec::new();
+    BufReader::new(File::open(path).ok()?)
+        .read_until(b'\n', &mut line)
+        .ok()?;
+    serde_json::from_slice(line.trim_ascii_end()).ok()
+}
+
+/// Reads the whole log through `file` and checks its chain and head file: where its end is,
+/// and why appends must stop, if they must. A head file behind the log by records that chain
+/// on from it is brought up to date (flotilla stopped between a record and its head).
+fn examine(path: &Path, mut file: &File) -> io::Result<(End, Option<String>)> {
     file.seek(SeekFrom::Start(0))?;
+    let head = read_head(path);
+    let mut checker = Checker::new(head.as_ref().ok().and_then(|h| h.as_ref()).map(|h| h.count));
     let mut reader = BufReader::new(file);
-    let (mut count, mut len, mut last, mut ended) = (0usize, 0u64, String::new(), true);
+    let mut len = 0u64;
     let mut buf = Vec::new();
     loop {
         buf.clear();
@@ -270,20 +440,30 @@ fn resync(mut file: &File, end: &mut End) -> io::Result<()> {
             break;
         }
         len += n as u64;
-        count += 1;
-        ended = buf.ends_with(b"\n");
-        if let Ok(h) = serde_json::from_slice::<HashOnly>(buf.trim_ascii_end()) {
-            last = h.hash;
+        match buf.strip_suffix(b"\n") {
+            Some(line) => {
+                checker.line(line);
+            }
+            None => {
+                checker.line(&buf);
+                checker.fail("cut short (no end of line): a crash mid-write, or an edit");
+            }
         }
     }
-    drop(reader);
-    if !ended {
-        file.write_all(b"\n")?;
-        file.sync_data()?;
-        len += 1;
+    let end = End {
+        len,
+        count: checker.n,
+        last: checker.prev.clone(),
+    };
+    match checker.finish(path, head) {
+        Ok(tail) => {
+            if tail.head_behind > 0 {
+                write_head(path, end.count, &end.last)?;
+            }
+            Ok((end, None))
+        }
+        Err(broken) => Ok((end, Some(blocked_by(path, &broken)))),
     }
-    *end = End { len, count, last };
-    Ok(())
 }
 
 /// "<count> <hash>", replaced atomically (temp file 0600, fsync, rename, fsync of the dir).
@@ -308,6 +488,91 @@ fn write_head(log: &Path, count: usize, hash: &str) -> io::Result<()> {
         File::open(dir)?.sync_all()?;
     }
     Ok(())
+}
+
+/// What `rotate` did.
+#[derive(Debug)]
+pub struct Rotated {
+    /// Where the old log is now (its head and key beside it, with the same suffixes).
+    pub old: PathBuf,
+    /// What `verify` said of the old log.
+    pub verdict: Result<usize, Broken>,
+}
+
+/// Starts a new log at `path`: the old one, with its head file and key, is renamed to
+/// `<path>.<UTC time>` (kept for inspection), and the new log's first record says where it
+/// went, how many records it held and whether its chain held. A running flotilla takes the
+/// new log up at its next change.
+pub fn rotate(path: &Path) -> io::Result<Rotated> {
+    // A removed log (its head file left) is rotated too: that is how appends resume.
+    let held = match File::open(path) {
+        Ok(f) => Some(f),
+        Err(e) if e.kind() == io::ErrorKind::NotFound && head_path(path).exists() => None,
+        Err(e) => return Err(e),
+    };
+    let _lock = held.as_ref().map(FileLock::exclusive).transpose()?;
+    let verdict = verify(path);
+    let (_, last) = if held.is_some() {
+        tail_of(path)?
+    } else {
+        Default::default()
+    };
+    let stamp = jiff::Timestamp::now()
+        .strftime("%Y%m%dT%H%M%SZ")
+        .to_string();
+    let suffixed = |p: &Path| {
+        let mut s = p.as_os_str().to_owned();
+        s.push(format!(".{stamp}"));
+        PathBuf::from(s)
+    };
+    let old = suffixed(path);
+    if old.exists() {
+        return Err(io::Error::new(
+            io::ErrorKind::AlreadyExists,
+            format!("{} exists; rotate again in a second", old.display()),
+        ));
+    }
+    if held.is_some() {
+        std::fs::rename(path, &old)?;
+    }
+    for (side, kept) in [
+        (head_path(path), head_path(&old)),
+        (key_path(path), key_path(&old)),
+    ] {
+        if side.exists() {
+            std::fs::rename(&side, kept)?;
+        }
+    }
+    let log = AuditLog::open(path.to_path_buf())?;
+    let verdict_text = match &verdict {
+        Ok(n) => format!("intact, {n} records"),
+        Err(b) => format!("broken: {b}"),
+    };
+    log.append(Record {
+        time: jiff::Timestamp::now().to_string(),
+        user: os_user(),
+        host: host_name(),
+        action: ROTATE.into(),
+        batch: stamp.clone(),
+        change: Some(serde_json::json!({
+            "previous_log": old.display().to_string(),
+            "previous_last_hash": last,
+            "previous_verdict": verdict_text,
+        })),
+        result: "ok".into(),
+        ..Record::default()
+    })?;
+    Ok(Rotated { old, verdict })
+}
+
+/// The number of lines and the hash of the last record that parses (however the chain
+/// stands).
+fn tail_of(path: &Path) -> io::Result<(usize, String)> {
+    let (records, _) = read_verified(path)?;
+    Ok(records
+        .last()
+        .map(|(n, r)| (*n, r.hash.clone()))
+        .unwrap_or_default())
 }
 
 /// `$FLOTILLA_AUDIT_LOG` if set, else `audit.jsonl` in the state dir (the local data dir
@@ -335,8 +600,17 @@ pub fn path_for(settings: &crate::config::Settings) -> PathBuf {
 
 /// The head file of a log: `<log>.head`.
 pub fn head_path(log: &Path) -> PathBuf {
+    beside(log, ".head")
+}
+
+/// The key file of a log: `<log>.key` (0600).
+pub fn key_path(log: &Path) -> PathBuf {
+    beside(log, ".key")
+}
+
+fn beside(log: &Path, suffix: &str) -> PathBuf {
     let mut p = log.as_os_str().to_owned();
-    p.push(".head");
+    p.push(suffix);
     PathBuf::from(p)
 }
 
@@ -359,19 +633,64 @@ impl std::fmt::Display for Broken {
 
 impl std::error::Error for Broken {}
 
+/// What the head file says: how many records the log had and the last one's hash.
+struct Head {
+    count: usize,
+    hash: String,
+}
+
+/// The head file of `log`; `None` when there is none.
+fn read_head(log: &Path) -> Result<Option<Head>, Broken> {
+    let head = head_path(log);
+    let whole = |reason: String| Broken { record: 0, reason };
+    let text = match std::fs::read_to_string(&head) {
+        Ok(t) => t,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(whole(format!("cannot read {}: {e}", head.display()))),
+    };
+    text.split_once(' ')
+        .and_then(|(c, h)| {
+            Some(Head {
+                count: c.trim().parse::<usize>().ok()?,
+                hash: h.trim().to_string(),
+            })
+        })
+        .map(Some)
+        .ok_or_else(|| {
+            whole(format!(
+                "the head file {} is not \"<count> <hash>\"",
+                head.display()
+            ))
+        })
+}
+
+/// A log whose chain and head file hold.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Intact {
+    pub records: usize,
+    /// Records after the head file's count that chain on from it: flotilla stopped between
+    /// writing a record and its head (the next append brings the head up to date).
+    pub head_behind: usize,
+}
+
 /// Follows the chain line by line; keeps the first break.
 struct Checker {
     n: usize,
     prev: String,
     broken: Option<Broken>,
+    /// The head file's count, and the hash of that record once read.
+    head_count: Option<usize>,
+    at_head: Option<String>,
 }
 
 impl Checker {
-    fn new() -> Self {
+    fn new(head_count: Option<usize>) -> Self {
         Checker {
             n: 0,
             prev: String::new(),
             broken: None,
+            at_head: (head_count == Some(0)).then(String::new),
+            head_count,
         }
     }
 
@@ -387,6 +706,17 @@ impl Checker {
     /// One line (without its newline); the record, when it parses.
     fn line(&mut self, bytes: &[u8]) -> Option<Record> {
         self.n += 1;
+        let rec = self.parse(bytes);
+        if let Some(rec) = &rec {
+            self.prev = rec.hash.clone();
+        }
+        if Some(self.n) == self.head_count {
+            self.at_head = Some(self.prev.clone());
+        }
+        rec
+    }
+
+    fn parse(&mut self, bytes: &[u8]) -> Option<Record> {
         let Ok(text) = std::str::from_utf8(bytes) else {
             self.fail("not UTF-8 text");
             return None;
@@ -423,54 +753,54 @@ impl Checker {
             }
             _ => self.fail("the hash is not the last field, as flotilla writes it (edited?)"),
         }
-        self.prev = rec.hash.clone();
         Some(rec)
     }
 
-    /// After the last line: the head file must agree on the count and the last hash.
-    fn finish(self, log: &Path) -> Result<usize, Broken> {
+    /// After the last line: the head file must agree on the count and the last hash, or be
+    /// behind by records that chain on from the one it names.
+    fn finish(self, log: &Path, head: Result<Option<Head>, Broken>) -> Result<Intact, Broken> {
         if let Some(b) = self.broken {
             return Err(b);
         }
         let n = self.n;
-        let head = head_path(log);
         let whole = |reason: String| Broken { record: 0, reason };
-        let text = match std::fs::read_to_string(&head) {
-            Ok(t) => t,
-            Err(e) if e.kind() == io::ErrorKind::NotFound && n == 0 => return Ok(0),
-            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+        let head = match head? {
+            Some(head) => head,
+            None if n == 0 => {
+                return Ok(Intact {
+                    records: 0,
+                    head_behind: 0,
+                });
+            }
+            None => {
                 return Err(whole(format!(
                     "the head file {} is missing, with {n} records in the log (it holds the count that shows a truncated log)",
-                    head.display()
+                    head_path(log).display()
                 )));
             }
-            Err(e) => return Err(whole(format!("cannot read {}: {e}", head.display()))),
         };
-        let parsed = text
-            .split_once(' ')
-            .and_then(|(c, h)| Some((c.trim().parse::<usize>().ok()?, h.trim())));
-        let Some((count, hash)) = parsed else {
+        if head.count > n {
             return Err(whole(format!(
-                "the head file {} is not \"<count> <hash>\"",
-                head.display()
-            )));
-        };
-        if count > n {
-            return Err(whole(format!(
-                "the log ends at record {n} but the head file says {count} records (truncated?)"
+                "the log ends at record {n} but the head file says {} records (truncated?)",
+                head.count
             )));
         }
-        if count < n {
-            return Err(whole(format!(
-                "the log has {n} records but the head file says {count} (records added by something else, or an old head file)"
-            )));
+        if self.at_head.as_deref() != Some(head.hash.as_str()) {
+            return Err(whole(if head.count == n {
+                format!(
+                    "the head file's hash does not match record {n} (the last records were replaced?)"
+                )
+            } else {
+                format!(
+                    "the log has {n} records but the head file says {} with a hash that does not match that record (records replaced, or an old head file)",
+                    head.count
+                )
+            }));
         }
-        if hash != self.prev {
-            return Err(whole(format!(
-                "the head file's hash does not match record {n} (the last records were replaced?)"
-            )));
-        }
-        Ok(n)
+        Ok(Intact {
+            records: n,
+            head_behind: n - head.count,
+        })
     }
 }
 
@@ -478,9 +808,10 @@ impl Checker {
 pub type Numbered = Vec<(usize, Record)>;
 
 /// Reads every line of the log once: the records that parse, and whether the chain holds.
-pub fn read_verified(path: &Path) -> io::Result<(Numbered, Result<usize, Broken>)> {
+pub fn read_verified(path: &Path) -> io::Result<(Numbered, Result<Intact, Broken>)> {
+    let head = read_head(path);
     let mut reader = BufReader::new(File::open(path)?);
-    let mut checker = Checker::new();
+    let mut checker = Checker::new(head.as_ref().ok().and_then(|h| h.as_ref()).map(|h| h.count));
     let mut records = Vec::new();
     let mut buf = Vec::new();
     loop {
@@ -488,16 +819,25 @@ pub fn read_verified(path: &Path) -> io::Result<(Numbered, Result<usize, Broken>
         if reader.read_until(b'\n', &mut buf)? == 0 {
             break;
         }
+        let ended = buf.ends_with(b"\n");
         let line = buf.strip_suffix(b"\n").unwrap_or(&buf);
         if let Some(rec) = checker.line(line) {
             records.push((checker.n, rec));
         }
+        if !ended {
+            checker.fail("cut short (no end of line): a crash mid-write, or an edit");
+        }
     }
-    Ok((records, checker.finish(path)))
+    Ok((records, checker.finish(path, head)))
 }
 
 /// Checks the whole chain and the head file; the number of records when they hold.
 pub fn verify(path: &Path) -> Result<usize, Broken> {
+    verify_intact(path).map(|i| i.records)
+}
+
+/// As `verify`, with how far the head file is behind.
+pub fn verify_intact(path: &Path) -> Result<Intact, Broken> {
     read_verified(path)
         .map_err(|e| Broken {
             record: 0,
@@ -510,6 +850,92 @@ pub fn verify(path: &Path) -> Result<usize, Broken> {
 pub fn read(path: &Path) -> io::Result<Vec<Record>> {
     read_verified(path).map(|(records, _)| records.into_iter().map(|(_, r)| r).collect())
 }
+
+/// An intent no outcome answers: flotilla was stopped (or the host lost, or the network cut)
+/// after it was written, so whether the change happened is unknown.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Unanswered {
+    /// Its record (= line) number.
+    pub record: usize,
+    pub intent: Record,
+    /// Someone has seen it (an "acknowledged" record names it).
+    pub acknowledged: bool,
+}
+
+/// The intents of `records` with no outcome for the same target, oldest first. The
+/// per-object records of a restore name its intent too but not its target, so only the
+/// restore's closing record answers it.
+pub fn unanswered(records: &[(usize, Record)]) -> Vec<Unanswered> {
+    let mut answered: std::collections::HashSet<(&str, &Target)> = Default::default();
+    let mut acknowledged: std::collections::HashSet<&str> = Default::default();
+    for (_, r) in records {
+        if let Some(intent) = r.intent.as_deref() {
+            if r.result == ACKNOWLEDGED {
+                acknowledged.insert(intent);
+            } else {
+                answered.insert((intent, &r.target));
+            }
+        }
+    }
+    records
+        .iter()
+        .filter(|(_, r)| r.result == INTENT && !answered.contains(&(r.hash.as_str(), &r.target)))
+        .map(|(n, r)| Unanswered {
+            record: *n,
+            intent: r.clone(),
+            acknowledged: acknowledged.contains(r.hash.as_str()),
+        })
+        .collect()
+}
+
+/// "drain Node prod-node-1 on prod": what a record is about, in one line (remote text:
+/// sanitise it before showing it).
+pub fn describe(r: &Record) -> String {
+    let t = &r.target;
+    let name = match t.namespace.as_str() {
+        "" => t.name.clone(),
+        ns => format!("{ns}/{}", t.name),
+    };
+    match r.context.as_str() {
+        "" => format!("{} {} {name}", r.action, t.kind),
+        context => format!("{} {} {name} on {context}", r.action, t.kind),
+    }
+}
+
+/// What the header must say of the log at `path`: why changes are blocked, and the changes
+/// whose outcome is unknown that nobody has acknowledged. No log yet is nothing to say.
+pub fn state(path: &Path) -> AuditState {
+    let (records, verdict) = match read_verified(path) {
+        Ok(read) => read,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return AuditState::default(),
+        Err(e) => {
+            return AuditState {
+                blocked: Some(format!(
+                    "the audit log {} cannot be read ({e}): changes are blocked",
+                    path.display()
+                )),
+                unknown: Vec::new(),
+            };
+        }
+    };
+    AuditState {
+        blocked: verdict.err().map(|b| blocked_by(path, &b)),
+        unknown: unanswered(&records)
+            .into_iter()
+            .filter(|u| !u.acknowledged)
+            .map(|u| UnknownOutcome {
+                what: describe(&u.intent),
+                time: u.intent.time.clone(),
+                intent: u.intent.hash,
+            })
+            .collect(),
+    }
+}
+
+/// `result` of an intent record.
+pub const INTENT: &str = "intent";
+/// `result` of a record saying someone saw an intent's outcome is unknown.
+pub const ACKNOWLEDGED: &str = "acknowledged";
 
 /// Writes the stored lines (byte for byte, so their hashes still check) of the records at
 /// or after `since` to `out`; the number written.
@@ -548,35 +974,29 @@ pub fn export(
     Ok(written)
 }
 
-/// What a record may say of a change to a Secret: every value under `data` / `stringData`
-/// (and the last-applied annotation, which holds them too) becomes `sha256:<hex>`, so the
-/// record shows that a value changed without holding it. Also JSON-patch ops on
-/// `/data…` and `/stringData…`. Other kinds, except Secrets nested in them (a List), pass
-/// unchanged.
-pub fn redact(kind: &str, change: Value) -> Value {
-    let mut change = change;
-    walk(&mut change, kind == "Secret");
-    change
-}
-
+/// What a record may say of a change to a Secret (`Key::redact`): every value under `data`
+/// / `stringData` (and the last-applied annotation, which holds them too) becomes
+/// `hmac-sha256:<hex>` under the key, so the record shows that a value changed without
+/// holding it or letting it be guessed. Also JSON-patch ops on `/data…` and `/stringData…`.
+/// Other kinds, except Secrets nested in them (a List), pass unchanged.
 const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
 
-fn hashed(v: &Value) -> Value {
+fn hashed(key: &Key, v: &Value) -> Value {
     let text = match v {
         Value::String(s) => s.clone(),
         other => other.to_string(),
     };
-    Value::String(format!("sha256:{}", sha256_hex(text.as_bytes())))
+    Value::String(key.mac(&text))
 }
 
-fn walk(v: &mut Value, in_secret: bool) {
+fn walk(key: &Key, v: &mut Value, in_secret: bool) {
     match v {
         Value::Object(map) => {
             let secret = in_secret || map.get("kind").and_then(Value::as_str) == Some("Secret");
             if secret {
-                for key in ["data", "stringData"] {
-                    if let Some(Value::Object(values)) = map.get_mut(key) {
-                        values.values_mut().for_each(|x| *x = hashed(x));
+                for field in ["data", "stringData"] {
+                    if let Some(Value::Object(values)) = map.get_mut(field) {
+                        values.values_mut().for_each(|x| *x = hashed(key, x));
                     }
                 }
                 // A JSON-patch op: {"op": "add", "path": "/data/password", "value": "…"}.
@@ -588,9 +1008,11 @@ fn walk(v: &mut Value, in_secret: bool) {
                 });
                 if on_values && let Some(value) = map.get_mut("value") {
                     match value {
-                        Value::Object(values) => values.values_mut().for_each(|x| *x = hashed(x)),
+                        Value::Object(values) => {
+                            values.values_mut().for_each(|x| *x = hashed(key, x))
+                        }
                         Value::Null => {}
-                        other => *other = hashed(other),
+                        other => *other = hashed(key, other),
                     }
                 }
                 if let Some(Value::Object(ann)) = map
@@ -598,16 +1020,16 @@ fn walk(v: &mut Value, in_secret: bool) {
                     .and_then(|m| m.get_mut("annotations"))
                     && let Some(applied) = ann.get_mut(LAST_APPLIED)
                 {
-                    *applied = hashed(applied);
+                    *applied = hashed(key, applied);
                 }
             }
-            for (key, x) in map.iter_mut() {
-                if !(secret && (key == "data" || key == "stringData")) {
-                    walk(x, secret);
+            for (field, x) in map.iter_mut() {
+                if !(secret && (field == "data" || field == "stringData")) {
+                    walk(key, x, secret);
                 }
             }
         }
-        Value::Array(items) => items.iter_mut().for_each(|x| walk(x, in_secret)),
+        Value::Array(items) => items.iter_mut().for_each(|x| walk(key, x, in_secret)),
         _ => {}
     }
 }
@@ -675,7 +1097,9 @@ mod tests {
 
     #[test]
     fn secrets_are_hashed_everywhere_they_hold_values() {
-        let h = |s: &str| format!("sha256:{}", sha256_hex(s.as_bytes()));
+        let key = Key([7; 32]);
+        let h = |s: &str| key.mac(s);
+        let redact = |kind: &str, v: Value| key.redact(kind, v);
         let merge = json!({"data": {"password": "c2VjcmV0"}, "stringData": {"token": "t"},
             "metadata": {"labels": {"a": "b"}, "annotations": {LAST_APPLIED: "{\"data\":1}"}}});
         let r = redact("Secret", merge);
@@ -712,6 +1136,18 @@ mod tests {
         assert_eq!(list["items"][1]["data"]["k"], json!("v"));
         let cm = json!({"data": {"k": "v"}});
         assert_eq!(redact("ConfigMap", cm.clone()), cm);
+    }
+
+    #[test]
+    fn keyed_hashes_depend_on_the_key_and_hide_the_plain_digest() {
+        let (a, b) = (Key([1; 32]), Key([2; 32]));
+        let plain = sha256_hex(b"hunter2");
+        assert_ne!(a.mac("hunter2"), b.mac("hunter2"));
+        assert_eq!(a.mac("hunter2"), a.mac("hunter2"));
+        assert!(a.mac("hunter2").starts_with("hmac-sha256:"));
+        assert!(!a.mac("hunter2").contains(&plain));
+        assert_eq!(Key::parse(&"ab".repeat(32)).map(|k| k.0), Some([0xab; 32]));
+        assert!(Key::parse("xy").is_none());
     }
 
     #[test]

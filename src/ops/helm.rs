@@ -645,7 +645,7 @@ fn request(s: &Step, live: Option<&Value>) -> Call {
 fn diff_lines(before: Option<&Value>, after: &Value) -> Vec<String> {
     let yaml = |v: &Value| {
         let kind = v.get("kind").and_then(Value::as_str).unwrap_or("");
-        super::yaml_of(&super::audit::redact(kind, diff_view(v)))
+        super::yaml_of(&super::audit::Key::ephemeral().redact(kind, diff_view(v)))
     };
     let before = before.map(yaml).unwrap_or_default();
     super::changed_lines(&before, &yaml(after))

@@ -55,23 +55,6 @@ pub fn verb(op: &Op) -> &'static str {
     }
 }
 
-/// Deletes, and changes that can take a service down, ask for the context's name on a
-/// protected context.
-pub fn destructive(op: &Op) -> bool {
-    matches!(
-        op,
-        Op::Delete { .. }
-            | Op::Stop
-            | Op::Scale { .. }
-            | Op::Drain(_)
-            | Op::Rollback { .. }
-            | Op::Apply { .. }
-            | Op::Taint { .. }
-            | Op::Helm { .. }
-            | Op::Restore { .. }
-    )
-}
-
 /// One line saying what the op does to an object: "scale to 3", "delete (background)".
 pub fn describe(op: &Op) -> String {
     match op {

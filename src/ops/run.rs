@@ -1,9 +1,11 @@
 //! Carries out one batch on the clusters: per target, the object is read again and checked
-//! to be the one the user picked (uid), the calls are planned from it and sent (each with
-//! its own precondition), and the audit record is written and synced before the result is
-//! reported. Targets run concurrently, so a slow cluster does not hold up the others.
+//! to be the one the user picked (uid), the calls are planned from it, the audit **intent**
+//! (what will be sent, Secret values keyed-hashed) is written and synced, the calls are sent
+//! (each with its own precondition), and the **outcome** record, naming the intent, is
+//! written before the result is reported. An intent that cannot be written blocks the change.
+//! Targets run concurrently, so a slow cluster does not hold up the others.
 
-use super::audit::{self, AuditLog, Record};
+use super::audit::{self, AuditLog, Key, Record};
 use super::call::{self, Call};
 use super::{drain, helm, plan};
 use crate::kinds::document::diff_view;
@@ -97,55 +99,18 @@ impl Done {
     }
 }
 
-async fn one(batch: &Batch, op: &Op, job: Job) -> Result<Outcome, String> {
-    let log = match &batch.audit {
-        Ok(log) => log.clone(),
-        Err(e) => return Err(format!("not changed: {e}")),
-    };
-    // A log that cannot take the record blocks the change rather than losing the record.
-    if let Err(e) = log.check() {
-        return Err(format!(
-            "not changed: the audit log {} cannot be written: {e}",
-            log.path().display()
-        ));
-    }
-    let obj = &job.target.obj;
-    let done = match &job.target.decision {
-        Decision::Refused(why) => Done {
-            result: "refused",
-            ..Done::failed(why.clone(), None)
-        },
-        Decision::Denied(why) => Done {
-            result: "denied",
-            ..Done::failed(why.clone(), None)
-        },
-        Decision::Go => match (op, &job.client) {
-            // Every object of a restore is audited on its own, as it is sent.
-            (Op::Restore { plan, archive }, Some(client)) => {
-                return restore(batch, &log, &job, client, plan, archive).await;
-            }
-            (Op::Session { detail, .. }, _) => Done {
-                result: "ok",
-                error: None,
-                rv_before: None,
-                rv_after: None,
-                change: Some(json!({ "session": detail })),
-                summary: "started".into(),
-                object: None,
-            },
-            (_, None) => Done::failed("not connected".into(), None),
-            (op, Some(client)) => send(batch, op, obj, client).await,
-        },
-    };
-    let record = Record {
+/// A record of `job` with who, where, what and when; the caller says what came of it.
+pub fn record_of(batch_id: &str, op: &Op, job_target: &Target, server: &str) -> Record {
+    let obj = &job_target.obj;
+    Record {
         time: jiff::Timestamp::now().to_string(),
         user: audit::os_user(),
         host: audit::host_name(),
-        identity: job.target.identity.clone(),
+        identity: job_target.identity.clone(),
         context: obj.context.clone(),
-        server: job.server.clone(),
+        server: server.to_string(),
         action: plan::verb(op).to_string(),
-        batch: batch.id.clone(),
+        batch: batch_id.to_string(),
         target: audit::Target {
             group: obj.res.group.clone(),
             version: obj.version.clone(),
@@ -154,24 +119,141 @@ async fn one(batch: &Batch, op: &Op, job: Job) -> Result<Outcome, String> {
             name: obj.name.clone(),
             uid: obj.uid.clone(),
         },
-        rv_before: done.rv_before.clone(),
-        rv_after: done.rv_after.clone(),
-        change: mark_dry_run(done.change, batch.dry_run).map(|c| audit::redact(&obj.kind, c)),
-        result: done.result.into(),
-        error: done.error.clone(),
         ..Record::default()
-    };
-    let log2 = log.clone();
-    let written = tokio::task::spawn_blocking(move || log2.append(record))
+    }
+}
+
+/// Appends off the async threads (the write is synced).
+pub async fn append(log: &Arc<AuditLog>, record: Record) -> std::io::Result<Record> {
+    let log = log.clone();
+    tokio::task::spawn_blocking(move || log.append(record))
         .await
         .map_err(|e| std::io::Error::other(e.to_string()))
-        .and_then(|r| r);
-    if let Err(e) = written {
+        .and_then(|r| r)
+}
+
+/// Writes the intent record before anything is sent: its hash, or why nothing may be sent
+/// ("the audit log … cannot be written: …").
+pub async fn intend(log: &Arc<AuditLog>, record: Record, change: Value) -> Result<String, String> {
+    let kind = record.target.kind.clone();
+    let record = Record {
+        time: jiff::Timestamp::now().to_string(),
+        result: audit::INTENT.into(),
+        change: Some(log.key().redact(&kind, change)),
+        ..record
+    };
+    match append(log, record).await {
+        Ok(stored) => Ok(stored.hash),
+        Err(e) => {
+            tracing::error!("audit log {}: {e}", log.path().display());
+            Err(format!(
+                "the audit log {} cannot be written: {e}",
+                log.path().display()
+            ))
+        }
+    }
+}
+
+async fn one(batch: &Batch, op: &Op, job: Job) -> Result<Outcome, String> {
+    let log = match &batch.audit {
+        Ok(log) => log.clone(),
+        Err(e) => return Err(format!("not changed: {e}")),
+    };
+    let record = record_of(&batch.id, op, &job.target, &job.server);
+    let obj = &job.target.obj;
+    // What sends nothing is one record.
+    let client = match (&job.target.decision, &job.client) {
+        (Decision::Refused(why), _) => {
+            let done = Done {
+                result: "refused",
+                ..Done::failed(why.clone(), None)
+            };
+            return finish(batch, &log, record, None, done).await;
+        }
+        (Decision::Denied(why), _) => {
+            let done = Done {
+                result: "denied",
+                ..Done::failed(why.clone(), None)
+            };
+            return finish(batch, &log, record, None, done).await;
+        }
+        (Decision::Go, None) => {
+            let done = Done::failed(crate::model::msg::not_connected().message, None);
+            return finish(batch, &log, record, None, done).await;
+        }
+        (Decision::Go, Some(client)) => client,
+    };
+    match op {
+        // Every object of a restore is audited on its own, as it is sent, under one intent.
+        Op::Restore { plan, archive } => {
+            return restore(batch, &log, &job, client, plan, archive).await;
+        }
+        // The session opens once its intent is written; its outcome is written when it ends.
+        Op::Session { detail, .. } => {
+            let intent = intend(&log, record, json!({ "session": detail })).await?;
+            return Ok(Outcome {
+                summary: "started".into(),
+                rv_before: None,
+                rv_after: None,
+                object: None,
+                intent: Some(intent),
+            });
+        }
+        _ => {}
+    }
+    let prepared = match prepare(op, obj, client).await {
+        Ok(p) => p,
+        Err(done) => return finish(batch, &log, record, None, done).await,
+    };
+    // A dry run changes nothing: it needs no intent.
+    let intent = if batch.dry_run {
+        None
+    } else {
+        let planned = Record {
+            rv_before: prepared.rv_before.clone(),
+            ..record.clone()
+        };
+        let intent = intend(&log, planned, prepared.intent(op)).await;
+        Some(intent.map_err(|e| format!("not changed: {e}"))?)
+    };
+    let done = match op {
+        Op::Drain(opts) => drain_node(batch, obj, client, opts, prepared.rv_before).await,
+        Op::Helm { op, .. } => helm_release(batch, obj, client, *op, prepared.rv_before).await,
+        op => send(batch, op, client, prepared, &log.key()).await,
+    };
+    finish(batch, &log, record, intent, done).await
+}
+
+/// Writes the outcome (naming its intent, if one was written) and reports it.
+async fn finish(
+    batch: &Batch,
+    log: &Arc<AuditLog>,
+    record: Record,
+    intent: Option<String>,
+    done: Done,
+) -> Result<Outcome, String> {
+    let kind = record.target.kind.clone();
+    let key = log.key();
+    let record = Record {
+        time: jiff::Timestamp::now().to_string(),
+        rv_before: done.rv_before.clone(),
+        rv_after: done.rv_after.clone(),
+        change: mark_dry_run(done.change, batch.dry_run).map(|c| key.redact(&kind, c)),
+        result: done.result.into(),
+        error: done.error.clone(),
+        intent: intent.clone(),
+        ..record
+    };
+    if let Err(e) = append(log, record).await {
         tracing::error!("audit log {}: {e}", log.path().display());
-        let what = if done.result == "ok" {
-            "changed, but the audit record could not be written"
-        } else {
-            "the audit record could not be written"
+        let what = match (done.result, &intent) {
+            ("ok", Some(_)) => {
+                "changed, but its outcome could not be recorded (the log reads \"outcome unknown\")"
+            }
+            (_, Some(_)) => {
+                "failed, and its outcome could not be recorded (the log reads \"outcome unknown\")"
+            }
+            _ => "the audit record could not be written",
         };
         return Err(format!("{what}: {e}"));
     }
@@ -182,6 +264,7 @@ async fn one(batch: &Batch, op: &Op, job: Job) -> Result<Outcome, String> {
             rv_before: done.rv_before,
             rv_after: done.rv_after,
             object: done.object,
+            intent,
         }),
     }
 }
@@ -204,9 +287,10 @@ async fn restore(
         batch: batch.id.clone(),
         context: job.target.obj.context.clone(),
         server: job.server.clone(),
+        identity: job.target.identity.clone(),
         archive: archive.to_string(),
     };
-    let applied = crate::backup::restore::apply(client, plan, &audit).await;
+    let applied = crate::backup::restore::apply(client, plan, &audit).await?;
     let failed: Vec<String> = applied
         .iter()
         .filter_map(|a| a.result.as_ref().err().map(|e| format!("{}: {e}", a.title)))
@@ -222,9 +306,39 @@ async fn restore(
             rv_before: None,
             rv_after: None,
             object: None,
+            intent: None,
         })
     } else {
         Err(format!("{summary} — {}", failed.join("; ")))
+    }
+}
+
+/// How a session (shell, attach, exec, port-forward) ended: the outcome of the intent written
+/// before it opened.
+pub async fn session_ended(
+    log: Result<Arc<AuditLog>, String>,
+    record: Record,
+    intent: String,
+    result: Result<String, String>,
+) {
+    let log = match log {
+        Ok(log) => log,
+        Err(e) => return tracing::error!("session outcome not recorded: {e}"),
+    };
+    let (result, summary, error) = match result {
+        Ok(summary) => ("ok", summary, None),
+        Err(e) => ("failed", String::new(), Some(e)),
+    };
+    let record = Record {
+        time: jiff::Timestamp::now().to_string(),
+        change: Some(json!({ "session": summary })),
+        result: result.into(),
+        error,
+        intent: Some(intent),
+        ..record
+    };
+    if let Err(e) = append(&log, record).await {
+        tracing::error!("audit log {}: session outcome: {e}", log.path().display());
     }
 }
 
@@ -264,49 +378,81 @@ fn failure(e: &ApiError) -> String {
     }
 }
 
-async fn send(batch: &Batch, op: &Op, obj: &ObjectRef, client: &kube::Client) -> Done {
-    // Read the object as it is now: the plan is computed from it, and it must still be the
-    // one the user picked.
-    let current = if matches!(op, Op::Create { .. } | Op::Restore { .. }) {
+/// The object as it is now and the calls planned from it; nothing sent yet.
+struct Prepared {
+    current: Value,
+    rv_before: Option<String>,
+    calls: Vec<Call>,
+}
+
+impl Prepared {
+    /// What the intent record says will be sent.
+    fn intent(&self, op: &Op) -> Value {
+        let mut intent = json!({ "op": plan::describe(op) });
+        if let Op::Drain(opts) = op {
+            intent["options"] = json!({
+                "grace": opts.grace,
+                "timeout_secs": opts.timeout_secs,
+                "delete_emptydir_data": opts.delete_emptydir_data,
+                "force": opts.force,
+            });
+        }
+        if !self.calls.is_empty() {
+            intent["calls"] = calls_of(&self.calls);
+        }
+        intent
+    }
+}
+
+/// Reads the object as it is now — the plan is computed from it, and it must still be the
+/// one the user picked — and plans the calls (a drain and a Helm op plan their own).
+async fn prepare(op: &Op, obj: &ObjectRef, client: &kube::Client) -> Result<Prepared, Done> {
+    let current = if matches!(op, Op::Create { .. }) {
         Value::Null
     } else {
         match crate::cluster::fetch::get(client, &obj.path()).await {
             Ok(v) => v,
-            Err(e) => return Done::failed(failure(&e), None),
+            Err(e) => return Err(Done::failed(failure(&e), None)),
         }
     };
     let rv_before = rv(&current);
     if !current.is_null()
         && current.pointer("/metadata/uid").and_then(Value::as_str) != Some(&obj.uid)
     {
-        return Done::failed(REPLACED.into(), rv_before);
+        return Err(Done::failed(REPLACED.into(), rv_before));
     }
-    if let Op::Drain(opts) = op {
-        return drain_node(batch, obj, client, opts, rv_before).await;
-    }
-    if let Op::Helm { op, .. } = op {
-        return helm_release(batch, obj, client, *op, rv_before).await;
-    }
-    let now = jiff::Timestamp::now().to_string();
-    let suffix = random_suffix();
-    let calls = match plan::plan(op, obj, &current, &now, &suffix) {
-        Ok(c) => c,
-        Err(e) => return Done::failed(e, rv_before),
+    let calls = match op {
+        Op::Drain(_) | Op::Helm { .. } => Vec::new(),
+        op => {
+            let now = jiff::Timestamp::now().to_string();
+            match plan::plan(op, obj, &current, &now, &random_suffix()) {
+                Ok(c) => c,
+                Err(e) => return Err(Done::failed(e, rv_before)),
+            }
+        }
     };
+    Ok(Prepared {
+        current,
+        rv_before,
+        calls,
+    })
+}
+
+async fn send(batch: &Batch, op: &Op, client: &kube::Client, p: Prepared, key: &Key) -> Done {
     let mut last = Value::Null;
-    for c in &calls {
+    for c in &p.calls {
         match call::send(client, c, batch.dry_run).await {
             Ok(v) => last = v,
-            Err(e) => return Done::failed(failure(&e), rv_before),
+            Err(e) => return Done::failed(failure(&e), p.rv_before),
         }
     }
-    let change = change_of(op, &calls, &current, &last);
+    let change = change_of(op, &p.calls, &p.current, &last, key);
     let summary = summary(op, &last, batch.dry_run);
     Done {
         result: if batch.dry_run { "dry-run" } else { "ok" },
         error: None,
         rv_after: if batch.dry_run { None } else { rv(&last) },
-        rv_before,
+        rv_before: p.rv_before,
         change: Some(change),
         summary,
         object: Some(last),
@@ -402,14 +548,20 @@ fn random_suffix() -> String {
 
 /// What the audit record keeps of the change: the patch, the delete options, the created
 /// object — or, for a whole-object write, the lines that changed.
-fn change_of(op: &Op, calls: &[Call], current: &Value, after: &Value) -> Value {
+fn change_of(op: &Op, calls: &[Call], current: &Value, after: &Value, key: &Key) -> Value {
     if let Op::Apply { .. } = op {
         let kind = current.get("kind").and_then(Value::as_str).unwrap_or("");
-        let before = super::yaml_of(&audit::redact(kind, diff_view(current)));
-        let after = super::yaml_of(&audit::redact(kind, diff_view(after)));
+        let before = super::yaml_of(&key.redact(kind, diff_view(current)));
+        let after = super::yaml_of(&key.redact(kind, diff_view(after)));
         return json!({ "diff": super::changed_lines(&before, &after) });
     }
-    let calls: Vec<Value> = calls
+    json!({ "calls": calls_of(calls) })
+}
+
+/// The calls as a record keeps them: paths, patches, delete options and created objects; a
+/// whole-object write by its path only.
+fn calls_of(calls: &[Call]) -> Value {
+    calls
         .iter()
         .map(|c| match c {
             Call::Patch { path, patch } => {
@@ -420,8 +572,7 @@ fn change_of(op: &Op, calls: &[Call], current: &Value, after: &Value) -> Value {
             Call::Replace { path, .. } => json!({"replace": path}),
             Call::Apply { path, force, .. } => json!({"apply": path, "force": force}),
         })
-        .collect();
-    json!({ "calls": calls })
+        .collect()
 }
 
 fn summary(op: &Op, after: &Value, dry_run: bool) -> String {

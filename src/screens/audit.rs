@@ -17,6 +17,9 @@ use std::time::SystemTime;
 
 pub const MODE: &str = "audit";
 
+/// The RESULT of an intent no outcome answers: flotilla stopped after writing it.
+const OUTCOME_UNKNOWN: &str = "outcome unknown";
+
 /// What the last read of the log found.
 enum Verdict {
     Intact,
@@ -44,7 +47,8 @@ struct Entry {
 }
 
 impl Entry {
-    fn new(number: usize, record: Record) -> Self {
+    /// `unknown`: an intent no outcome answers.
+    fn new(number: usize, record: Record, unknown: bool) -> Self {
         let t = &record.target;
         let target = match t.namespace.as_str() {
             "" => format!("{} {}", t.kind, t.name),
@@ -53,7 +57,11 @@ impl Entry {
         let mut e = Entry {
             number,
             time: human::parse_time(&record.time),
-            result: clean(&record.result),
+            result: if unknown {
+                OUTCOME_UNKNOWN.to_string()
+            } else {
+                clean(&record.result)
+            },
             action: clean(&record.action),
             context: clean(&record.context),
             target: clean(&target),
@@ -117,10 +125,14 @@ impl AuditScreen {
         self.stamp = stamp(&self.path);
         match audit::read_verified(&self.path) {
             Ok((records, verdict)) => {
+                let unknown: std::collections::HashSet<usize> = audit::unanswered(&records)
+                    .iter()
+                    .map(|u| u.record)
+                    .collect();
                 self.entries = records
                     .into_iter()
                     .rev()
-                    .map(|(n, r)| Entry::new(n, r))
+                    .map(|(n, r)| Entry::new(n, r, unknown.contains(&n)))
                     .collect();
                 self.verdict = match verdict {
                     Ok(_) => Verdict::Intact,
@@ -145,6 +157,20 @@ impl AuditScreen {
     }
 
     fn chain(&self) -> String {
+        let unknown = self
+            .entries
+            .iter()
+            .filter(|e| e.result == OUTCOME_UNKNOWN)
+            .count();
+        let chain = self.chain_verdict();
+        match unknown {
+            0 => chain,
+            1 => format!("{chain} · 1 outcome unknown"),
+            n => format!("{chain} · {n} outcomes unknown"),
+        }
+    }
+
+    fn chain_verdict(&self) -> String {
         match &self.verdict {
             Verdict::Intact => "chain ok".into(),
             Verdict::Broken(b) if b.record > 0 => format!("chain BROKEN at record {}", b.record),
@@ -219,6 +245,11 @@ impl Screen for AuditScreen {
         true
     }
 
+    fn opened(&mut self, ctx: &mut Ctx) {
+        // Changes whose outcome is unknown are seen here: the header stops saying so.
+        ctx.request(super::Request::AuditSeen);
+    }
+
     fn refresh(&mut self, ctx: &mut Ctx) {
         if ctx.now != self.looked {
             self.looked = ctx.now;
@@ -246,7 +277,7 @@ impl Screen for AuditScreen {
         let chain = self.chain();
         if !chain.is_empty() {
             let slot = match self.verdict {
-                Verdict::Intact => "title",
+                Verdict::Intact if chain == self.chain_verdict() => "title",
                 _ => "row-error",
             };
             title.push(Span::styled(format!("{chain} "), theme.get(slot)));
@@ -286,8 +317,8 @@ impl Screen for AuditScreen {
             .map(|(i, e)| {
                 let result_slot = match e.result.as_str() {
                     "ok" => "cluster-ok",
-                    "failed" | "denied" => "row-error",
-                    "refused" | "dry-run" => "row-done",
+                    "failed" | "denied" | OUTCOME_UNKNOWN => "row-error",
+                    "refused" | "dry-run" | "intent" | "acknowledged" => "row-done",
                     _ => "base",
                 };
                 let time = e
@@ -320,7 +351,7 @@ impl Screen for AuditScreen {
         };
         let widths = [
             Constraint::Length(6),
-            Constraint::Length(7),
+            fit(7, 15, |e| &e.result),
             fit(6, 16, |e| &e.action),
             fit(7, 24, |e| &e.context),
             Constraint::Fill(1),

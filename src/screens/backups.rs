@@ -272,7 +272,6 @@ impl BackupsScreen {
                 targets: vec![target],
                 dry_run: false,
             },
-            confirmed: false,
         });
     }
 }

@@ -221,7 +221,6 @@ pub enum Request {
     },
     Forward {
         cluster: ClusterId,
-        context: String,
         target: ForwardTarget,
         /// What the user forwards to (`Service shop/web`).
         what: String,
@@ -229,6 +228,9 @@ pub enum Request {
         local: std::net::SocketAddr,
     },
     StopForward(u64),
+    /// The user has seen the audit log: changes whose outcome is unknown are acknowledged
+    /// (recorded, and no longer said in the header).
+    AuditSeen,
     /// What the identity may do (asked of the server unless known), so actions it may not
     /// are shown disabled with the reason.
     Access {
@@ -256,12 +258,12 @@ pub enum Request {
         body: serde_json::Value,
     },
     /// Change clusters: the app checks read-only mode and permissions, asks for confirmation
-    /// (unless `confirmed`: the screen already showed what will change), sends it and audits
-    /// it. One `Answer::Mutated` comes back per target, in `mutation.targets` order.
+    /// (always, as its policy says: a screen that showed the change first cannot skip it),
+    /// sends it and audits it. One `Answer::Mutated` comes back per target, in
+    /// `mutation.targets` order.
     Mutate {
         tag: u64,
         mutation: Mutation,
-        confirmed: bool,
     },
     /// Mark the object, or unmark it if marked.
     Mark(ObjectRef),

@@ -128,7 +128,6 @@ impl RevisionsScreen {
                         targets: vec![self.obj.clone()],
                         dry_run: false,
                     },
-                    confirmed: false,
                 });
             }
             Err(e) => ctx.error(format!("{}: {e}", self.obj)),
@@ -485,7 +484,6 @@ mod tests {
             Request::Mutate {
                 tag: ROLLBACK,
                 mutation,
-                confirmed: false,
             },
         ] = out.as_slice()
         else {
@@ -506,6 +504,7 @@ mod tests {
                 rv_before: None,
                 rv_after: None,
                 object: None,
+                intent: None,
             });
             s.answered(ROLLBACK, Answer::Mutated { index: 0, result }, ctx);
         });

@@ -138,12 +138,43 @@ fn width_of(spans: &[Span]) -> usize {
     spans.iter().map(|s| s.content.chars().count()).sum()
 }
 
+/// One line under the clusters while the audit log needs the user: changes are blocked
+/// (the log is not as flotilla left it), or changes of an earlier run have no outcome.
+fn audit_line(app: &App, width: usize) -> Option<Vec<Span<'static>>> {
+    let theme = &app.config.theme;
+    let audit = &app.audit;
+    let text = match (&audit.blocked, audit.unknown.as_slice()) {
+        (Some(why), _) => format!("✖ audit: {why}"),
+        (None, []) => return None,
+        (None, [one]) => format!(
+            "⚠ audit: outcome unknown (flotilla stopped mid-change): {} at {} — :audit",
+            one.what, one.time
+        ),
+        (None, many) => format!(
+            "⚠ audit: {} changes with outcome unknown (flotilla stopped mid-change), newest {} at {} — :audit",
+            many.len(),
+            many[many.len() - 1].what,
+            many[many.len() - 1].time
+        ),
+    };
+    let style = if audit.blocked.is_some() {
+        "flash-error"
+    } else {
+        "row-warn"
+    };
+    Some(truncate(
+        vec![Span::styled(crate::text::clean(&text), theme.get(style))],
+        width,
+    ))
+}
+
 pub fn height(app: &App, width: u16) -> u16 {
     let w = usize::from(width.max(1));
+    let audit = u16::from(audit_line(app, w).is_some());
     if app.store.clusters.len() >= SUMMARY_FROM {
-        return 1;
+        return 1 + audit;
     }
-    (width_of(&full(app)).div_ceil(w)).clamp(1, 3) as u16
+    (width_of(&full(app)).div_ceil(w)).clamp(1, 3) as u16 + audit
 }
 
 pub fn draw(f: &mut Frame, area: Rect, app: &App) {
@@ -153,6 +184,16 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
     } else {
         full(app)
     };
+    let mut area = area;
+    if let Some(line) = audit_line(app, width) {
+        let below = Rect {
+            y: area.y + area.height.saturating_sub(1),
+            height: 1.min(area.height),
+            ..area
+        };
+        area.height = area.height.saturating_sub(1);
+        f.render_widget(Paragraph::new(Line::from(line)), below);
+    }
     f.render_widget(
         Paragraph::new(Line::from(spans)).wrap(Wrap { trim: false }),
         area,

@@ -322,7 +322,6 @@ impl CreateScreen {
                 targets,
                 dry_run: true,
             },
-            confirmed: true,
         });
     }
 
@@ -405,7 +404,6 @@ impl CreateScreen {
                 targets,
                 dry_run: false,
             },
-            confirmed: true,
         });
     }
 

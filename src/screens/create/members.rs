@@ -219,7 +219,6 @@ impl MembersScreen {
                 targets,
                 dry_run: false,
             },
-            confirmed: false,
         });
     }
 
@@ -239,7 +238,6 @@ impl MembersScreen {
                 targets: vec![m.target.clone()],
                 dry_run: false,
             },
-            confirmed: false,
         });
     }
 }

@@ -135,7 +135,6 @@ impl SetKeyScreen {
                     targets: vec![target],
                     dry_run: false,
                 },
-                confirmed: false,
             });
         }
     }

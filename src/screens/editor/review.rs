@@ -127,11 +127,7 @@ impl Review {
                 .collect(),
             dry_run,
         };
-        ctx.request(Request::Mutate {
-            tag,
-            mutation,
-            confirmed: true,
-        });
+        ctx.request(Request::Mutate { tag, mutation });
     }
 
     fn diff_of(&self, i: usize, after: &Value) -> Diff {

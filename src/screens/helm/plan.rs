@@ -193,7 +193,6 @@ impl PlanScreen {
                 targets: self.targets.clone(),
                 dry_run: false,
             },
-            confirmed: false,
         });
     }
 }
@@ -218,7 +217,6 @@ impl Screen for PlanScreen {
                 targets: self.targets.clone(),
                 dry_run: true,
             },
-            confirmed: true,
         });
     }
 

@@ -532,7 +532,6 @@ fn submit(op: Op, targets: Vec<ObjectRef>, ctx: &mut Ctx) {
             targets,
             dry_run: false,
         },
-        confirmed: false,
     });
 }
 

@@ -290,7 +290,6 @@ fn forward_request(obj: &ObjectRef, object: &Value, fields: &[String]) -> Result
     };
     Ok(Request::Forward {
         cluster: obj.cluster,
-        context: obj.context.clone(),
         target,
         what: obj.short(),
         remote_port,

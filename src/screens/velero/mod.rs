@@ -353,7 +353,6 @@ impl VeleroScreen {
                 targets: vec![target],
                 dry_run: false,
             },
-            confirmed: false,
         });
     }
 

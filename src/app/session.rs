@@ -1,0 +1,281 @@
+//! Sessions in pods — a shell, attach, `:exec`, a port-forward — are changes: they pass the
+//! same decision (read-only mode, permissions) and confirmation policy as any other change,
+//! then an audit intent is written and synced before the session opens (when it cannot be,
+//! the session does not open and the screen says why), and an outcome when it ends.
+
+use super::mutate::APP_LAYER;
+use super::{App, Deliver, Layer};
+use crate::modal::Modal;
+use crate::model::msg::ApiError;
+use crate::model::op::{Decision, Op, Outcome, Target};
+use crate::model::{ClusterId, Effect, ExecTarget, ForwardTarget, ObjectRef, ResKey};
+use crate::screens::Answer;
+use crate::screens::forwards::Forward;
+
+/// What opens once the session's intent is written.
+pub(super) enum Start {
+    Exec {
+        screen: u64,
+        tag: u64,
+        target: ExecTarget,
+        argv: Vec<String>,
+    },
+    Shell {
+        screen: u64,
+        tag: u64,
+        target: ExecTarget,
+        attach: bool,
+    },
+    Forward {
+        target: ForwardTarget,
+        what: String,
+        remote_port: u16,
+        local: std::net::SocketAddr,
+    },
+}
+
+/// A session on its way: decided, maybe confirmed, its intent not yet written.
+pub(super) struct Session {
+    cluster: ClusterId,
+    target: Target,
+    op: Op,
+    start: Start,
+}
+
+/// An open session, whose outcome is written when it ends.
+pub(super) struct Open {
+    target: Target,
+    op: Op,
+    intent: String,
+}
+
+impl App {
+    /// A session of `kind` in pod `namespace/name` on `cluster`: refused (and audited) when
+    /// read-only mode or permissions say no, confirmed by typing the context's name on a
+    /// protected context, then opened once its intent is in the audit log.
+    pub(super) fn open_session(
+        &mut self,
+        cluster: ClusterId,
+        (namespace, name): (&str, &str),
+        (kind, detail): (&'static str, String),
+        start: Start,
+    ) {
+        let Some(slot) = self.store.clusters.get(cluster) else {
+            return self.session_failed(start, kind, "not connected".into());
+        };
+        let obj = ObjectRef {
+            context: slot.context.clone(),
+            cluster,
+            res: ResKey::core("pods"),
+            version: "v1".into(),
+            kind: "Pod".into(),
+            namespace: namespace.to_string(),
+            name: name.to_string(),
+            uid: String::new(),
+        };
+        let op = Op::Session { kind, detail };
+        let decision = self.decide(&op, &obj);
+        let held = match &decision {
+            Decision::Go => None,
+            Decision::Refused(why) | Decision::Denied(why) => Some(why.clone()),
+        };
+        let target = self.targets(vec![(obj, decision)]).remove(0);
+        if let Some(why) = held {
+            // Nothing opens; the attempt is still audited.
+            let ticket = self.next_id();
+            self.effects.push(Effect::Mutate {
+                ticket,
+                op,
+                dry_run: false,
+                targets: vec![target],
+            });
+            return self.session_failed(start, kind, format!("{kind} refused: {why}"));
+        }
+        let session = Session {
+            cluster,
+            target,
+            op,
+            start,
+        };
+        let context = session.target.obj.context.clone();
+        if !self.policy.protected(&context) {
+            return self.begin_session(session);
+        }
+        let what = match &session.op {
+            Op::Session { detail, .. } if !detail.is_empty() => format!(" ({detail})"),
+            _ => String::new(),
+        };
+        let modal = Modal::confirm_typed(
+            format!("Open a {kind} session?"),
+            vec![
+                format!("{kind} in {}{what}", session.target.obj),
+                String::new(),
+                format!("{context} is a protected context."),
+            ],
+            &context,
+        );
+        let id = self.next_id();
+        self.confirming_sessions.insert(id, session);
+        self.layers.push(Layer {
+            modal,
+            owner: APP_LAYER,
+            tag: id,
+        });
+    }
+
+    /// A confirmation of a session was answered.
+    pub(super) fn session_confirmed(&mut self, id: u64, confirmed: bool) -> bool {
+        let Some(session) = self.confirming_sessions.remove(&id) else {
+            return false;
+        };
+        if confirmed {
+            self.begin_session(session);
+        } else {
+            let kind = session_kind(&session.op);
+            self.session_failed(session.start, kind, format!("{kind} not opened"));
+        }
+        true
+    }
+
+    /// Asks for the intent to be written; the session opens when it is.
+    fn begin_session(&mut self, session: Session) {
+        let ticket = self.next_id();
+        self.effects.push(Effect::Mutate {
+            ticket,
+            op: session.op.clone(),
+            dry_run: false,
+            targets: vec![session.target.clone()],
+        });
+        self.sessions.insert(ticket, session);
+    }
+
+    /// The intent of a session was written (or not); true when `ticket` was a session's.
+    pub(super) fn session_intent(&mut self, ticket: u64, result: Result<Outcome, String>) -> bool {
+        let Some(session) = self.sessions.remove(&ticket) else {
+            return false;
+        };
+        let kind = session_kind(&session.op);
+        let intent = match result.map(|o| o.intent) {
+            Ok(Some(intent)) => intent,
+            Ok(None) => {
+                let why = format!("{kind} not opened: no audit intent was written (a bug)");
+                self.session_failed(session.start, kind, why);
+                return true;
+            }
+            Err(e) => {
+                self.session_failed(session.start, kind, format!("{kind} not opened: {e}"));
+                return true;
+            }
+        };
+        let open = Open {
+            target: session.target,
+            op: session.op,
+            intent,
+        };
+        let cluster = session.cluster;
+        match session.start {
+            Start::Exec {
+                screen,
+                tag,
+                target,
+                argv,
+            } => {
+                let ticket = self.ticket(screen, tag, Deliver::OnStack);
+                self.open_sessions.insert(ticket, open);
+                self.effects.push(Effect::Exec {
+                    ticket,
+                    cluster,
+                    target,
+                    argv,
+                });
+            }
+            Start::Shell {
+                screen,
+                tag,
+                target,
+                attach,
+            } => {
+                let ticket = self.ticket(screen, tag, Deliver::OnStack);
+                let context = open.target.obj.context.clone();
+                self.open_sessions.insert(ticket, open);
+                self.effects.push(Effect::Shell {
+                    ticket,
+                    cluster,
+                    context,
+                    target,
+                    attach,
+                    command: self.config.settings.shell.clone(),
+                });
+            }
+            Start::Forward {
+                target,
+                what,
+                remote_port,
+                local,
+            } => {
+                let id = self.next_id();
+                let context = open.target.obj.context.clone();
+                self.shared.forwards.push(Forward::new(
+                    id,
+                    cluster,
+                    context,
+                    what,
+                    remote_port,
+                    local,
+                ));
+                self.open_sessions.insert(id, open);
+                self.effects.push(Effect::Forward {
+                    id,
+                    cluster,
+                    target,
+                    remote_port,
+                    local,
+                });
+            }
+        }
+        true
+    }
+
+    /// A session ended (a shell exited, a command answered, a forward stopped): its outcome
+    /// goes to the audit log, naming its intent. `key` is the ticket (exec, shell) or the
+    /// forward's id.
+    pub(super) fn session_ended(&mut self, key: u64, result: Result<String, String>) {
+        if let Some(open) = self.open_sessions.remove(&key) {
+            self.effects.push(Effect::SessionEnded {
+                target: open.target,
+                op: open.op,
+                intent: open.intent,
+                result,
+            });
+        }
+    }
+
+    /// Says why a session did not open, to the screen that asked (or in the footer).
+    fn session_failed(&mut self, start: Start, kind: &str, why: String) {
+        self.flash_error(why.clone());
+        match start {
+            Start::Exec { screen, tag, .. } => {
+                let answer = Answer::Exec(Err(ApiError {
+                    code: 0,
+                    message: why,
+                }));
+                self.with_screen(screen, |s, ctx| s.answered(tag, answer, ctx));
+            }
+            Start::Shell { screen, tag, .. } => {
+                self.with_screen(screen, |s, ctx| {
+                    s.answered(tag, Answer::Done(Err(why)), ctx)
+                });
+            }
+            Start::Forward { .. } => {
+                tracing::info!("{kind} not opened: {why}");
+            }
+        }
+    }
+}
+
+fn session_kind(op: &Op) -> &'static str {
+    match op {
+        Op::Session { kind, .. } => kind,
+        _ => "session",
+    }
+}
