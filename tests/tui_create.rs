@@ -136,6 +136,18 @@ async fn until_phase(h: &mut Harness, want: Phase) {
     );
 }
 
+/// Enter creates what the list shows, once the app's confirmation is answered: a screen
+/// that showed the objects cannot skip it.
+fn create_confirmed(h: &mut Harness) {
+    h.key(KeyCode::Enter);
+    let screen = h.screen(200, 50);
+    assert!(
+        screen.contains("Create ") && screen.contains('?'),
+        "the app asks first:\n{screen}"
+    );
+    h.key(KeyCode::Char('y'));
+}
+
 /// Closes what is left on top (the progress layer of a batch of many).
 fn close_layers(h: &mut Harness) {
     for _ in 0..5 {
@@ -201,7 +213,7 @@ async fn namespace_with_quota_and_limits_on_two_clusters_then_members() {
         "{}",
         h.screen(200, 50)
     );
-    h.key(KeyCode::Enter);
+    create_confirmed(&mut h);
     until_phase(&mut h, Phase::Done).await;
     close_layers(&mut h);
     assert!(
@@ -322,7 +334,7 @@ async fn configmap_and_masked_secret_created_updated_deleted() {
         file.display()
     ));
     until_phase(&mut h, Phase::Ready).await;
-    h.key(KeyCode::Enter);
+    create_confirmed(&mut h);
     until_phase(&mut h, Phase::Done).await;
     let cm = get_json(&tb, "dev", &["-n", &ns, "configmap", "cfg"]);
     assert_eq!(cm["data"]["a"], "1", "{cm}");
@@ -346,7 +358,7 @@ async fn configmap_and_masked_secret_created_updated_deleted() {
         !screen.contains(&value) && !screen.contains(&b64(&value)),
         "{screen}"
     );
-    h.key(KeyCode::Enter);
+    create_confirmed(&mut h);
     until_phase(&mut h, Phase::Done).await;
     let secret = get_json(&tb, "dev", &["-n", &ns, "secret", "creds"]);
     assert_eq!(secret["data"]["password"], b64(&value), "{secret}");
@@ -524,7 +536,7 @@ async fn a_yaml_import_is_created_in_dependency_order() {
         "{:#?}",
         items(&h)
     );
-    h.key(KeyCode::Enter);
+    create_confirmed(&mut h);
     until_phase(&mut h, Phase::Done).await;
     close_layers(&mut h);
     assert!(
@@ -610,7 +622,7 @@ async fn pasted_yaml_is_checked_then_created() {
     ));
     ctrl(&mut h, 's');
     until_phase(&mut h, Phase::Ready).await;
-    h.key(KeyCode::Enter);
+    create_confirmed(&mut h);
     until_phase(&mut h, Phase::Done).await;
     let cm = get_json(&tb, "dev", &["-n", &ns, "configmap", "pasted"]);
     assert_eq!(cm["data"]["from"], "paste", "{cm}");

@@ -85,6 +85,20 @@ fn find(h: &mut Harness, pattern: &str) {
     h.key(KeyCode::Enter);
 }
 
+/// Enter applies what the review showed, once the app's confirmation is answered (one per
+/// batch: the edited cluster, then the others): the review cannot skip it.
+fn apply_confirmed(h: &mut Harness) {
+    h.key(KeyCode::Enter);
+    let mut asked = 0;
+    while h.app.modals().next().is_some() {
+        let screen = h.screen(160, 40);
+        assert!(screen.contains("Apply "), "the app asks first:\n{screen}");
+        h.key(KeyCode::Char('y'));
+        asked += 1;
+    }
+    assert!(asked > 0, "no confirmation:\n{}", h.screen(160, 40));
+}
+
 fn flash(h: &Harness) -> String {
     h.app
         .flash
@@ -146,7 +160,7 @@ async fn replicas_edited_in_app_after_the_dry_run_diff() {
         "1",
         "a dry run only"
     );
-    h.key(KeyCode::Enter);
+    apply_confirmed(&mut h);
     let applied = h
         .pump_until(WAIT, |h| flash(h).contains("edited on dev"))
         .await;
@@ -266,7 +280,7 @@ async fn a_secret_is_edited_decoded_and_saved_encoded() {
         })
         .await;
     assert!(reviewed, "{}", h.screen(160, 40));
-    h.key(KeyCode::Enter);
+    apply_confirmed(&mut h);
     let applied = h
         .pump_until(WAIT, |h| flash(h).contains("edited on dev"))
         .await;
@@ -298,7 +312,7 @@ async fn the_external_editor_takes_the_same_way() {
         .pump_until(WAIT, |h| !h.lines_with(&["+   replicas: 2"]).is_empty())
         .await;
     assert!(reviewed, "{}", h.screen(160, 40));
-    h.key(KeyCode::Enter);
+    apply_confirmed(&mut h);
     let applied = h
         .pump_until(WAIT, |h| flash(h).contains("edited on dev"))
         .await;
@@ -389,7 +403,7 @@ async fn an_edit_is_also_applied_to_the_same_object_on_another_cluster() {
         "1",
         "dry runs only"
     );
-    h.key(KeyCode::Enter);
+    apply_confirmed(&mut h);
     let applied = h
         .pump_until(WAIT, |h| flash(h).contains("also on staging"))
         .await;

@@ -66,6 +66,7 @@ pub fn open(args: &str, ctx: &mut Ctx) -> Result<Box<dyn Screen>, String> {
         cursor: 0,
         generation: 0,
         note: None,
+        before_apply: Vec::new(),
     };
     match a.what {
         What::Namespace {
@@ -179,6 +180,8 @@ pub struct CreateScreen {
     generation: u64,
     /// What went wrong outside any document (the paste does not parse).
     note: Option<String>,
+    /// The items' states before Enter, for when the app's confirmation is declined.
+    before_apply: Vec<State>,
 }
 
 impl CreateScreen {
@@ -386,6 +389,7 @@ impl CreateScreen {
     }
 
     fn apply(&mut self, ctx: &mut Ctx) {
+        self.before_apply = self.items.iter().map(|i| i.state.clone()).collect();
         let (mut targets, mut objects) = (Vec::new(), Vec::new());
         for it in &mut self.items {
             if let Some(t) = &it.target {
@@ -396,7 +400,6 @@ impl CreateScreen {
         }
         self.waiting = targets.len();
         self.phase = Phase::Applying;
-        // The list showed every object and where; the dry run passed.
         ctx.request(Request::Mutate {
             tag: tag(self.generation, APPLY),
             mutation: Mutation {
@@ -557,6 +560,15 @@ impl Screen for CreateScreen {
             }
             (APPLY, Answer::Mutated { index, result }) => {
                 self.applied(index, result.map(|o| o.summary))
+            }
+            // The app's confirmation was declined: nothing was sent, Enter may ask again.
+            (APPLY, Answer::Modal(ModalResult::Cancelled)) => {
+                let before = std::mem::take(&mut self.before_apply);
+                for (it, state) in self.items.iter_mut().zip(before) {
+                    it.state = state;
+                }
+                self.waiting = 0;
+                self.phase = Phase::Ready;
             }
             (KEYS_FORM, Answer::Modal(ModalResult::Submitted(v))) => {
                 let keys: Vec<String> = v

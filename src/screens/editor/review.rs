@@ -338,6 +338,17 @@ impl Review {
                     self.ask_force(ctx);
                 }
             }
+            // The app's confirmation was declined: nothing was sent.
+            (tags::APPLY, Answer::Modal(ModalResult::Cancelled)) => {
+                self.targets[0].applied = Some(Err("not applied: not confirmed".into()));
+                return self.all_applied();
+            }
+            (tags::ALSO_APPLY, Answer::Modal(ModalResult::Cancelled)) => {
+                for &i in &self.batch {
+                    self.targets[i].applied = Some(Err("not applied: not confirmed".into()));
+                }
+                return self.all_applied();
+            }
             (tags::APPLY, Answer::Mutated { result, .. }) => {
                 self.targets[0].applied = Some(result);
                 return self.all_applied();
