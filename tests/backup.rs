@@ -261,13 +261,14 @@ fn a_deleted_namespace_comes_back_equal_to_the_original_from_its_archive() {
     for (o, w) in first.iter().zip(&was) {
         assert_eq!(&mapped(o, &map), w);
     }
-    // Every object created was audited as one batch, ok.
+    // Every object created was audited as one batch, ok, under the intent written first,
+    // which the restore's closing record answers.
     let records = restores_in_audit(&dir, &tb);
     let last_batch = records.last().expect("restore records")["batch"].clone();
-    let batch: Vec<&Value> = records
+    let (whole, batch): (Vec<&Value>, Vec<&Value>) = records
         .iter()
         .filter(|r| r["batch"] == last_batch)
-        .collect();
+        .partition(|r| r["target"]["kind"] == "Archive");
     assert_eq!(
         batch.len(),
         was.len() - 1,
@@ -277,6 +278,15 @@ fn a_deleted_namespace_comes_back_equal_to_the_original_from_its_archive() {
         batch
             .iter()
             .all(|r| r["result"] == "ok" && r["context"] == "dev")
+    );
+    let results: Vec<&Value> = whole.iter().map(|r| &r["result"]).collect();
+    assert_eq!(results, ["intent", "ok"], "{whole:#?}");
+    let intent = &whole[0]["hash"];
+    assert!(
+        batch
+            .iter()
+            .chain([&whole[1]])
+            .all(|r| r["intent"] == *intent)
     );
     assert!(
         dir.ok(&tb, &["audit", "verify", s(&dir.path("audit.jsonl"))])

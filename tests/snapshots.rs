@@ -175,8 +175,26 @@ fn port_forwards_list() {
             crossterm::event::KeyCode::Enter,
         )));
         for e in fx {
-            if let Effect::Forward { id, local, .. } = e {
-                forward = Some((id, local));
+            // The forward starts once its audit intent is written, not before.
+            assert!(!matches!(e, Effect::Forward { .. }), "before its intent");
+            if let Effect::Mutate { ticket, .. } = e {
+                let written = Ok(flotilla::model::op::Outcome {
+                    summary: "started".into(),
+                    rv_before: None,
+                    rv_after: None,
+                    object: None,
+                    intent: Some("0".repeat(64)),
+                });
+                let fx = app.update(Input::Msg(Msg::Mutated {
+                    ticket,
+                    index: 0,
+                    result: written,
+                }));
+                for e in fx {
+                    if let Effect::Forward { id, local, .. } = e {
+                        forward = Some((id, local));
+                    }
+                }
             }
         }
     }

@@ -268,28 +268,43 @@ async fn until_flash(h: &mut Harness, needle: &str) -> String {
     text
 }
 
-/// Exactly one record of `action` on dev for `name`, with `result`.
+/// Exactly one attempt of `action` on dev for `name`, with `result`; when something
+/// was sent, its intent was written first and the outcome names it.
 fn one_record(h: &Harness, action: &str, name: &str, result: &str) -> Record {
     let all = h.audit_records();
-    let found: Vec<&Record> = all
+    let (intents, found): (Vec<&Record>, Vec<&Record>) = all
         .iter()
         .filter(|r| r.action == action && r.context == CONTEXT && r.target.name == name)
-        .collect();
+        .partition(|r| r.result == audit::INTENT);
     assert_eq!(
         found.len(),
         1,
         "one {action} record for {name} on {CONTEXT}: {all:#?}"
     );
     assert_eq!(found[0].result, result, "{:#?}", found[0]);
+    match &found[0].intent {
+        Some(hash) => assert!(
+            intents.len() == 1 && intents[0].hash == *hash,
+            "the outcome names the one intent written before it: {all:#?}"
+        ),
+        None => assert!(intents.is_empty(), "an intent without an outcome: {all:#?}"),
+    }
     found[0].clone()
 }
 
-/// The audit log holds `n` records and its hash chain checks.
+/// The audit log holds `n` attempts (each an outcome, after its intent when something was
+/// sent), every intent is answered, and its hash chain checks.
 fn verified(h: &Harness, n: usize) {
     let records = h.audit_records();
-    assert_eq!(records.len(), n, "{records:#?}");
+    let outcomes = records.iter().filter(|r| r.result != audit::INTENT).count();
+    assert_eq!(outcomes, n, "{records:#?}");
+    let numbered: Vec<(usize, Record)> = records.iter().cloned().enumerate().collect();
+    assert!(
+        audit::unanswered(&numbered).is_empty(),
+        "every intent has its outcome: {records:#?}"
+    );
     match audit::verify(&h.audit) {
-        Ok(count) => assert_eq!(count, n, "verify counts every record"),
+        Ok(count) => assert_eq!(count, records.len(), "verify counts every record"),
         Err(e) => panic!("audit chain broken: {e}"),
     }
 }

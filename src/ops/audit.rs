@@ -242,10 +242,10 @@ impl Drop for FileLock<'_> {
     }
 }
 
-/// The reason appends stop when the chain or the head file does not hold.
+/// What is said of a log that refuses appends: what to do first, then why.
 fn blocked_by(path: &Path, broken: &Broken) -> String {
     format!(
-        "the audit log {} is not as flotilla left it ({broken}); changes are blocked until `flotilla audit rotate` starts a new log",
+        "changes are blocked until `flotilla audit rotate` starts a new log: {broken} ({})",
         path.display()
     )
 }

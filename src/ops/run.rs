@@ -155,9 +155,10 @@ pub async fn intend(log: &Arc<AuditLog>, record: Record, change: Value) -> Resul
 }
 
 async fn one(batch: &Batch, op: &Op, job: Job) -> Result<Outcome, String> {
-    let log = match &batch.audit {
-        Ok(log) => log.clone(),
-        Err(e) => return Err(format!("not changed: {e}")),
+    let log = match (&batch.audit, op) {
+        (Ok(log), _) => log.clone(),
+        (Err(e), Op::Session { .. }) => return Err(e.clone()),
+        (Err(e), _) => return Err(format!("not changed: {e}")),
     };
     let record = record_of(&batch.id, op, &job.target, &job.server);
     let obj = &job.target.obj;

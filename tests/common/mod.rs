@@ -30,7 +30,7 @@ pub fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-fn required() -> bool {
+pub fn required() -> bool {
     matches!(
         std::env::var("FLOTILLA_TESTBED_REQUIRED").as_deref(),
         Ok("1") | Ok("true")

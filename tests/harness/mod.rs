@@ -13,7 +13,7 @@ use flotilla::executor::Executor;
 use flotilla::model::{Action, Effect, Msg};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc::UnboundedReceiver;
 
@@ -49,7 +49,16 @@ impl Harness {
         Harness::with_config(kubeconfig_path, contexts, config())
     }
 
+    /// A harness whose changes are audited to `audit` (a log the test set up or broke).
+    pub fn with_audit_log(kubeconfig_path: &Path, contexts: &[&str], audit: PathBuf) -> Harness {
+        Harness::build(kubeconfig_path, contexts, config(), audit)
+    }
+
     pub fn with_config(kubeconfig_path: &Path, contexts: &[&str], config: Config) -> Harness {
+        Harness::build(kubeconfig_path, contexts, config, audit_path())
+    }
+
+    fn build(kubeconfig_path: &Path, contexts: &[&str], config: Config, audit: PathBuf) -> Harness {
         let _ = rustls::crypto::ring::default_provider().install_default();
         let mut loaded =
             kubeconfig::load(&[kubeconfig_path.to_path_buf()]).expect("kubeconfig loads");
@@ -62,7 +71,6 @@ impl Harness {
         let live: Vec<String> = contexts.iter().map(|s| s.to_string()).collect();
         let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
         let app = App::new(loaded.contexts, &live, config);
-        let audit = audit_path();
         let mut h = Harness {
             app,
             executor: Executor::new(loaded.config, tx).with_audit_log(audit.clone()),
