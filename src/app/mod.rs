@@ -88,9 +88,12 @@ pub struct App {
     batches: HashMap<u64, mutate::Batch>,
     /// Sessions waiting for their confirmation, by layer tag; for their audit intent, by
     /// ticket; and open ones, by ticket (exec, shell) or forward id.
-    confirming_sessions: HashMap<u64, session::Session>,
+    confirming_sessions: HashMap<u64, Vec<session::Session>>,
     sessions: HashMap<u64, session::Session>,
     open_sessions: HashMap<u64, session::Open>,
+    /// `:exec` runs (screen, context) confirmed on a protected context: their other pods go
+    /// without asking again.
+    exec_confirmed: std::collections::HashSet<(u64, String)>,
     /// What the audit log holds that the header must say (changes blocked, outcomes unknown).
     pub audit: crate::model::AuditState,
     /// Triage notifications (`[notify]`), app-wide rather than only while `:triage` is open.
@@ -124,6 +127,7 @@ impl App {
             confirming_sessions: HashMap::new(),
             sessions: HashMap::new(),
             open_sessions: HashMap::new(),
+            exec_confirmed: Default::default(),
             audit: crate::model::AuditState::default(),
             notify,
         };

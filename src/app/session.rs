@@ -101,6 +101,21 @@ impl App {
         if !self.policy.protected(&context) {
             return self.begin_session(session);
         }
+        // One `:exec` over marked pods asks once per context: its pods' requests come one by
+        // one, as their objects are read.
+        if let Some(run) = &exec_run(&session) {
+            if self.exec_confirmed.contains(run) {
+                return self.begin_session(session);
+            }
+            let waiting = self.confirming_sessions.values_mut().find(|waiting| {
+                waiting
+                    .first()
+                    .is_some_and(|w| exec_run(w).as_ref() == Some(run))
+            });
+            if let Some(waiting) = waiting {
+                return waiting.push(session);
+            }
+        }
         let what = match &session.op {
             Op::Session { detail, .. } if !detail.is_empty() => format!(" ({detail})"),
             _ => String::new(),
@@ -115,7 +130,7 @@ impl App {
             &context,
         );
         let id = self.next_id();
-        self.confirming_sessions.insert(id, session);
+        self.confirming_sessions.insert(id, vec![session]);
         self.layers.push(Layer {
             modal,
             owner: APP_LAYER,
@@ -123,16 +138,21 @@ impl App {
         });
     }
 
-    /// A confirmation of a session was answered.
+    /// A confirmation of sessions was answered.
     pub(super) fn session_confirmed(&mut self, id: u64, confirmed: bool) -> bool {
-        let Some(session) = self.confirming_sessions.remove(&id) else {
+        let Some(sessions) = self.confirming_sessions.remove(&id) else {
             return false;
         };
-        if confirmed {
+        for session in sessions {
+            if !confirmed {
+                let kind = session_kind(&session.op);
+                self.session_failed(session.start, kind, format!("{kind} not opened"));
+                continue;
+            }
+            if let Some(run) = exec_run(&session) {
+                self.exec_confirmed.insert(run);
+            }
             self.begin_session(session);
-        } else {
-            let kind = session_kind(&session.op);
-            self.session_failed(session.start, kind, format!("{kind} not opened"));
         }
         true
     }
@@ -270,6 +290,14 @@ impl App {
                 tracing::info!("{kind} not opened: {why}");
             }
         }
+    }
+}
+
+/// The `:exec` run a session belongs to: its screen and context.
+fn exec_run(session: &Session) -> Option<(u64, String)> {
+    match &session.start {
+        Start::Exec { screen, .. } => Some((*screen, session.target.obj.context.clone())),
+        _ => None,
     }
 }
 
