@@ -308,7 +308,7 @@ async fn a_secret_value_is_never_in_the_log_not_even_as_its_hash() {
     h.key(KeyCode::Enter);
     h.key(KeyCode::Char('y'));
     let created = h
-        .pump_until(WAIT, |h| {
+        .pump_until(WAIT, |_| {
             audit::read(&log).is_ok_and(|r| r.iter().any(|r| r.result == "ok"))
         })
         .await;
