@@ -581,7 +581,7 @@ fn draw_plan(f: &mut Frame, area: Rect, ctx: &DrawCtx, p: &Planned) {
     };
     let title = format!(
         " restore {} into {}: {}{state} ",
-        p.archive,
+        crate::text::clean(&p.archive),
         p.context,
         p.plan.summary()
     );
