@@ -14,7 +14,7 @@ MAX_LINES = 5000  # bound the file: rewrite the tail when it grows past this
 # The label (on the object) that makes the webhook deny a change: "deny" always,
 # "deny-unless-dry-run" only a real one. Evictions are denied whatever the pod.
 LABEL = "flotilla.dev/hostile-webhook"
-DENIAL = "HOSTILE-WEBHOOK " + CORPUS
+DENIAL = "HOSTILE-WEBHOOK" + CORPUS
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
