@@ -1,6 +1,6 @@
 use clap::Parser;
 use flotilla::app::App;
-use flotilla::cli::{Cli, Command};
+use flotilla::cli::{self, Cli, Command};
 use flotilla::cluster::{credentials, kubeconfig};
 use flotilla::executor::Executor;
 use std::process::ExitCode;
@@ -43,7 +43,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let mode = match &cli.subcommand {
         // Audit tools run without the TUI, the runtime or the log file.
-        Some(Command::Audit { action }) => return flotilla::cli::run(action),
+        Some(Command::Audit { action }) => return cli::run(action),
         Some(Command::Watch(w)) => {
             let mode = Mode::Watch {
                 notify: w.notify,
@@ -72,14 +72,14 @@ fn main() -> ExitCode {
 enum Mode {
     Tui,
     Watch { notify: bool, for_secs: Option<u64> },
-    Inspect(flotilla::cli::inspect::InspectArgs),
-    Backup(flotilla::cli::backup::BackupCommand),
+    Inspect(cli::inspect::InspectArgs),
+    Backup(cli::backup::BackupCommand),
 }
 
 fn start(cli: Cli, mode: Mode) -> ExitCode {
     let _guard = init_logging(&cli);
     if let Err(e) = color_eyre::install() {
-        eprintln!("flotilla: {e}");
+        cli::eprint(&format!("flotilla: {e}\n"));
     }
     let _ = rustls::crypto::ring::default_provider().install_default();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -88,14 +88,16 @@ fn start(cli: Cli, mode: Mode) -> ExitCode {
     {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("flotilla: cannot start the runtime: {e}");
+            cli::eprint(&format!("flotilla: cannot start the runtime: {e}\n"));
             return ExitCode::FAILURE;
         }
     };
     match runtime.block_on(run(cli, mode)) {
         Ok(()) => ExitCode::SUCCESS,
-        Err(Failure::User(msg)) => flotilla::cli::user_error(&msg),
+        Err(Failure::User(msg)) => cli::user_error(&msg),
         Err(Failure::Bug(report)) => {
+            // color-eyre's own colours around flotilla's own error chain (terminal I/O):
+            // nothing remote to sanitize, and the colours are the point.
             eprintln!("{report:?}");
             ExitCode::FAILURE
         }
@@ -110,8 +112,7 @@ async fn run(cli: Cli, mode: Mode) -> Result<(), Failure> {
     if let Mode::Backup(action) = &mode
         && action.targets().is_none()
     {
-        return flotilla::cli::backup::run_local(action, &config.settings.backup)
-            .map_err(Failure::User);
+        return cli::backup::run_local(action, &config.settings.backup).map_err(Failure::User);
     }
     let watch = match mode {
         Mode::Tui | Mode::Inspect(_) | Mode::Backup(_) => None,
@@ -158,29 +159,25 @@ async fn run(cli: Cli, mode: Mode) -> Result<(), Failure> {
     let live = kubeconfig::select(&loaded, &patterns, cli.all_contexts).map_err(Failure::User)?;
     tracing::info!("starting with contexts {live:?}");
     if let Mode::Inspect(args) = &mode {
-        for p in &loaded.problems {
-            eprintln!("flotilla: kubeconfig: {p}");
-        }
+        say_problems(&loaded.problems);
         let settings = &config.settings.inspect;
-        return flotilla::cli::inspect::run(loaded.config, &live, settings, args)
+        return cli::inspect::run(loaded.config, &live, settings, args)
             .await
             .map_err(Failure::User);
     }
     if let Mode::Backup(action) = &mode {
-        for p in &loaded.problems {
-            eprintln!("flotilla: kubeconfig: {p}");
-        }
+        say_problems(&loaded.problems);
         let mut policy = flotilla::app::mutate::Policy::from_settings(&config.settings);
         if cli.read_only {
             policy.make_read_only();
         }
-        let guard = flotilla::cli::backup::Guard {
+        let guard = cli::backup::Guard {
             read_only: &|c| policy.read_only(c),
             protected: &|c| policy.protected(c),
             audit_log: flotilla::ops::audit::path_for(&config.settings),
         };
         let settings = &config.settings.backup;
-        return flotilla::cli::backup::run(loaded.config, &live, settings, &guard, action)
+        return cli::backup::run(loaded.config, &live, settings, &guard, action)
             .await
             .map_err(Failure::User);
     }
@@ -200,9 +197,7 @@ async fn run(cli: Cli, mode: Mode) -> Result<(), Failure> {
     debug_panic();
     let executor = Executor::new(loaded.config, tx).with_audit_log(audit_log);
     if let Some((plan, for_secs)) = watch {
-        for p in &loaded.problems {
-            eprintln!("flotilla: kubeconfig: {p}");
-        }
+        say_problems(&loaded.problems);
         return flotilla::notify::headless::run(app, executor, rx, &plan, for_secs)
             .await
             .map_err(Failure::User);
@@ -210,6 +205,14 @@ async fn run(cli: Cli, mode: Mode) -> Result<(), Failure> {
     flotilla::tui::run(app, executor, rx)
         .await
         .map_err(Failure::Bug)
+}
+
+/// Kubeconfig problems on stderr, one line each (the file's text, sanitized), for the
+/// subcommands that have no header to show them in.
+fn say_problems(problems: &[String]) {
+    for p in problems {
+        cli::eprint(&format!("flotilla: kubeconfig: {p}\n"));
+    }
 }
 
 /// Debug builds only: `FLOTILLA_DEBUG_PANIC=<ms>` panics in a background task after that

@@ -389,6 +389,14 @@ impl Modal {
                 (p.title.as_str(), help)
             }
         };
+        // Titles and lines hold object names, servers' messages and files' words: sanitized
+        // here, for every layer, whoever built them.
+        for span in lines.iter_mut().flat_map(|l| l.spans.iter_mut()) {
+            if let std::borrow::Cow::Owned(clean) = crate::text::sanitize(&span.content) {
+                span.content = clean.into();
+            }
+        }
+        let title = crate::text::sanitize(title);
         lines.push(Line::styled(help, hint));
         let width = lines
             .iter()

@@ -1,7 +1,9 @@
 //! Text from a cluster is hostile until proven otherwise: a pod can put escape sequences in its
-//! name, an event message or a log line. Everything remote goes through `sanitize` before it is
-//! stored for drawing, so no remote byte can drive the operator's terminal, and no invisible
-//! character (bidi overrides, zero-width spaces) can make one name look like another.
+//! name, an event message or a log line; so can an archive, a webhook's answer or a file.
+//! Everything remote goes through `sanitize` before it is stored for drawing, and the CLI
+//! sanitizes every line it prints (`clean_text`), so no remote byte can drive the operator's
+//! terminal, and no invisible character (bidi overrides, zero-width spaces) can make one name
+//! look like another.
 
 use std::borrow::Cow;
 
@@ -92,6 +94,16 @@ pub fn clean_lines(s: &str) -> Vec<String> {
     s.lines().map(clean).collect()
 }
 
+/// Multi-line text for a terminal that prints it as it is (the CLI): every line sanitized,
+/// the line breaks kept.
+pub fn clean_text(s: &str) -> Cow<'_, str> {
+    if !s.chars().any(|c| c != '\n' && is_control(c)) {
+        return Cow::Borrowed(s);
+    }
+    let lines: Vec<Cow<'_, str>> = s.split('\n').map(sanitize).collect();
+    Cow::Owned(lines.join("\n"))
+}
+
 /// Whether `text` holds every word of a lowercase `filter` (in any order, any case): the
 /// `/` filter of the fleet, triage and top lists.
 pub fn has_words(filter: &str, text: &str) -> bool {
@@ -122,6 +134,15 @@ mod tests {
         assert_eq!(sanitize("a\u{1b}]0;title\u{1b}\\b"), "ab");
         assert_eq!(sanitize("x\u{7}\u{8}y\tz\r"), "xy z");
         assert_eq!(sanitize("bell\u{9b}31m"), "bell31m");
+    }
+
+    #[test]
+    fn clean_text_keeps_line_breaks_and_nothing_else() {
+        assert!(matches!(clean_text("a\nb\n"), Cow::Borrowed("a\nb\n")));
+        assert_eq!(
+            clean_text("a\u{1b}]0;t\u{7}\r\n\u{9b}b\u{202E}\n\tc"),
+            "a\nb\n c"
+        );
     }
 
     #[test]

@@ -50,27 +50,48 @@ check_no_downloads() {
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
-# Log files, exec dir, helper server, kwok config.
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# Log files, exec dir, the webhook's certificate, helper server, kwok config.
 prepare_workdir() {
   mkdir -p "$WORK/logs" "$WORK/exec"
-  [[ -f $WORK/logs/app.log ]] || python3 "$TB_SRC/gen-logs.py" "$WORK/logs"
+  [[ -f $WORK/logs/app.log && -f $WORK/logs/hostile.log ]] || python3 "$TB_SRC/gen-logs.py" "$WORK/logs"
   [[ -f $WORK/helper.port ]] || free_port >"$WORK/helper.port"
+  [[ -f $WORK/webhook.port ]] || free_port >"$WORK/webhook.port"
+  webhook_tls
   start_helper
   render_kwokctl_config
   render_kwok_config "$(cat "$WORK/helper.port")"
 }
 
+# The admission webhook the helper serves (HTTPS, 127.0.0.1): a self-signed certificate,
+# which is also the caBundle the seed registers it with.
+webhook_tls() {
+  local dir=$WORK/webhook
+  [[ -f $dir/tls.crt && -f $dir/tls.key ]] && return 0
+  mkdir -p "$dir"
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 3650 \
+    -subj /CN=flotilla-testbed-webhook -addext subjectAltName=IP:127.0.0.1 \
+    -keyout "$dir/tls.key" -out "$dir/tls.crt" >>"$WORK/logs/openssl.log" 2>&1 ||
+    die "openssl could not make the webhook's certificate (see $WORK/logs/openssl.log)"
+  chmod 600 "$dir/tls.key"
+}
+
 start_helper() {
-  local port; port=$(cat "$WORK/helper.port")
-  if [[ -f $WORK/helper.pid ]] && pid_alive "$(cat "$WORK/helper.pid")"; then return 0; fi
+  local port wport; port=$(cat "$WORK/helper.port"); wport=$(cat "$WORK/webhook.port")
+  if [[ -f $WORK/helper.pid ]] && pid_alive "$(cat "$WORK/helper.pid")"; then
+    port_open "$wport" && return 0
+    stop_helper   # started before it served the webhook: start the one that does
+  fi
   (cd "$WORK" && exec setsid python3 "$TB_SRC/helper.py" "$port" "$WORK/logs/web-live.log" \
+    "$wport" "$WORK/webhook/tls.crt" "$WORK/webhook/tls.key" \
     >>"$WORK/logs/helper.log" 2>&1 </dev/null) &
   echo $! >"$WORK/helper.pid"
   for _ in $(seq 50); do
-    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && return 0
+    port_open "$port" && port_open "$wport" && return 0
     sleep 0.1
   done
-  die "helper server did not start on 127.0.0.1:$port (see $WORK/logs/helper.log)"
+  die "helper server did not start on 127.0.0.1:$port and :$wport (see $WORK/logs/helper.log)"
 }
 
 stop_helper() {

@@ -6,7 +6,8 @@ ASSETS=$REPO/assets/testbed
 # when the seed changed (re-applying would otherwise add Deployment revisions on every `up`).
 seed_hash() {
   cat "$ASSETS"/common/*.yaml "$ASSETS"/templates/*.yaml "$ASSETS"/clusters/*/* \
-    "$TB_SRC/seed.sh" <(cd "$ASSETS/charts" && find . -type f | sort | xargs cat) | sha256sum | cut -c1-16
+    "$TB_SRC/seed.sh" <(cd "$ASSETS/charts" && find . -type f | sort | xargs cat) \
+    "$WORK/webhook.port" "$WORK/webhook/tls.crt" | sha256sum | cut -c1-16
 }
 
 # Substitute ${KEY} placeholders from values.env (plus CLUSTER, K8S_VERSION and extra KEY=VALUE args).
@@ -25,7 +26,9 @@ render_seed() {
   values=$ASSETS/clusters/$name/values.env
   [[ -f $values ]] || values=$ASSETS/clusters/dev/values.env   # any other name: dev's shape
   rm -rf "$out"; mkdir -p "$out"
-  local common=("CLUSTER=$name" "K8S_VERSION=$K8S_VERSION")
+  local common=("CLUSTER=$name" "K8S_VERSION=$K8S_VERSION"
+    "WEBHOOK_URL=https://127.0.0.1:$(cat "$WORK/webhook.port")/validate"
+    "WEBHOOK_CA_BUNDLE=$(base64 -w0 <"$WORK/webhook/tls.crt")")
   for f in "$ASSETS"/common/*.yaml; do render "$f" "$values" "${common[@]}" >"$out/$(basename "$f")"; done
   nodes=$(sed -n 's/^NODES=//p' "$values")
   for ((i = 0; i < nodes; i++)); do

@@ -6,7 +6,7 @@
 use super::archive::Stored;
 use super::clean::{clean, skip_reason};
 use super::{Manifest, Selection, Source, order, resource_name};
-use crate::cluster::connection::timed;
+use crate::cluster::connection::{short_error, timed};
 use crate::cluster::{discovery, fetch};
 use crate::kinds::selector::{LabelReq, parse_selector};
 use crate::model::ResourceInfo;
@@ -118,7 +118,7 @@ pub async fn collect(
     };
     let served = discovery::discover(client)
         .await
-        .map_err(|e| format!("{context}: discovery: {e}"))?;
+        .map_err(|e| format!("{context}: discovery: {}", short_error(&e)))?;
     let wanted = resources(&served, &selection.kinds)?;
 
     let mut manifest = Manifest {

@@ -11,6 +11,7 @@
 
 use super::clean::clean;
 use super::{Entry, order};
+use crate::cluster::connection::short_error;
 use crate::cluster::fetch;
 use crate::kinds::document::prepare;
 use crate::kinds::selector::LabelReq;
@@ -286,7 +287,7 @@ pub async fn plan(
 ) -> Result<Plan, String> {
     let served = crate::cluster::discovery::discover(client)
         .await
-        .map_err(|e| format!("{context}: discovery: {e}"))?;
+        .map_err(|e| format!("{context}: discovery: {}", short_error(&e)))?;
     let objects = selected(objects, opts);
     let docs: Vec<Value> = objects.iter().map(|(_, v)| v.clone()).collect();
     // Resources the restore itself defines (their CRDs are in the archive).

@@ -2,7 +2,7 @@
 //! list and inspect them, prune old ones, and restore one into a cluster with a plan first.
 //! Whatever is the user's to fix is an `Err` of one line (exit 2).
 
-use super::{Targets, print};
+use super::{Targets, eprint, print};
 use crate::backup::archive::{self, SecretsBy};
 use crate::backup::keys::{self, Opening, Sealing};
 use crate::backup::restore::{self, Action, Existing, Options, Plan};
@@ -248,9 +248,9 @@ async fn create(
         };
         let (manifest, size) = archive::write(&path, got.manifest, &got.objects, &sealing)?;
         for w in &manifest.warnings {
-            eprintln!("flotilla: warning: {w}");
+            eprint(&format!("flotilla: warning: {w}\n"));
         }
-        println!("{}", manifest.summary_line(&path, size));
+        print(&format!("{}\n", manifest.summary_line(&path, size)))?;
     }
     if shelved {
         prune(settings, false)?;
@@ -339,8 +339,9 @@ pub fn manifest_text(file: &Path, opened: &archive::Opened) -> String {
             out.push_str(&format!("  {w}\n"));
         }
     }
-    // An archive can come from anywhere; what its manifest says must not drive the terminal.
-    out.lines().map(|l| crate::text::clean(l) + "\n").collect()
+    // An archive can come from anywhere; what its manifest says must not drive the terminal
+    // (`:backups` shows these lines too).
+    crate::text::clean_text(&out).into_owned()
 }
 
 fn list(dir: &Path) -> Result<(), String> {
@@ -379,10 +380,10 @@ fn prune(settings: &BackupSettings, dry_run: bool) -> Result<usize, String> {
     let gone = shelf::to_prune(&shelf, settings, jiff::Timestamp::now());
     for p in &gone {
         if dry_run {
-            println!("would remove {}", p.display());
+            print(&format!("would remove {}\n", p.display()))?;
         } else {
             std::fs::remove_file(p).map_err(|e| format!("{}: {e}", p.display()))?;
-            println!("removed {} (retention)", p.display());
+            print(&format!("removed {} (retention)\n", p.display()))?;
         }
     }
     Ok(gone.len())
@@ -568,8 +569,7 @@ fn confirm(plan: &Plan, context: &str, protected: bool, yes: bool) -> Result<(),
             "yes".to_string(),
         )
     };
-    eprint!("{ask}");
-    let _ = std::io::stderr().flush();
+    eprint(&ask);
     let mut answer = String::new();
     std::io::stdin()
         .read_line(&mut answer)

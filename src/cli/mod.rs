@@ -1,11 +1,14 @@
 //! Command-line interface: the TUI's flags, the `audit` subcommands that run without it,
 //! `watch`, the notifying engine without a terminal, and `inspect`, the fleet's report.
+//! Everything the CLI says goes through `print` or `eprint`, which sanitize every line: what
+//! it prints comes from clusters, archives, webhooks and files.
 
 pub mod backup;
 pub mod inspect;
 
 use crate::ops::audit;
 use clap::{Parser, Subcommand};
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -194,8 +197,9 @@ pub fn run(action: &AuditCommand) -> ExitCode {
     }
 }
 
+/// A user error: one sanitized line on stderr, exit 2.
 pub fn user_error(msg: &str) -> ExitCode {
-    eprintln!("flotilla: {}", crate::text::one_line(msg));
+    eprint(&format!("flotilla: {}\n", crate::text::one_line(msg)));
     ExitCode::from(2)
 }
 
@@ -206,34 +210,31 @@ fn verify(path: &Path) -> ExitCode {
     };
     let code = match verdict {
         Ok(intact) => {
-            println!(
-                "audit log ok: {} records ({})",
+            let _ = print(&format!(
+                "audit log ok: {} records ({})\n",
                 intact.records,
                 path.display()
-            );
+            ));
             if intact.head_behind > 0 {
-                eprintln!(
-                    "warning: the head file is {} record(s) behind (flotilla stopped between writing a record and its head; the next change brings it up to date)",
+                eprint(&format!(
+                    "warning: the head file is {} record(s) behind (flotilla stopped between writing a record and its head; the next change brings it up to date)\n",
                     intact.head_behind
-                );
+                ));
             }
             ExitCode::SUCCESS
         }
         Err(broken) => {
-            eprintln!(
-                "audit log broken: {}",
-                crate::text::one_line(&broken.to_string())
-            );
+            eprint(&format!("audit log broken: {broken}\n"));
             ExitCode::from(1)
         }
     };
     for u in audit::unanswered(&records) {
-        eprintln!(
-            "warning: record {}: outcome unknown: {} at {} (flotilla stopped after writing its intent; check the cluster)",
+        eprint(&format!(
+            "warning: record {}: outcome unknown: {} at {} (flotilla stopped after writing its intent; check the cluster)\n",
             u.record,
             crate::text::one_line(&audit::describe(&u.intent)),
             crate::text::one_line(&u.intent.time),
-        );
+        ));
     }
     code
 }
@@ -248,21 +249,32 @@ fn rotate(path: &Path) -> ExitCode {
                     crate::text::one_line(&b.to_string())
                 ),
             };
-            println!(
-                "new audit log at {}; the old one is {} ({verdict})",
+            let _ = print(&format!(
+                "new audit log at {}; the old one is {} ({verdict})\n",
                 path.display(),
                 rotated.old.display()
-            );
+            ));
             ExitCode::SUCCESS
         }
         Err(e) => user_error(&format!("cannot rotate {}: {e}", path.display())),
     }
 }
 
+/// The records exactly as stored when stdout is a file or a pipe (their hashes still check
+/// there). On a terminal, the characters that could drive it or hide text (C1 controls, bidi
+/// controls, zero-width characters; JSON already escapes C0 ones such as ESC) are shown as
+/// JSON `\u` escapes: the same records, readable, and harmless.
 fn export(path: &Path, since: Option<jiff::Timestamp>) -> ExitCode {
     let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::new(stdout.lock());
-    match audit::export(path, since, &mut out) {
+    let on_terminal = stdout.is_terminal();
+    let buffered = std::io::BufWriter::new(stdout.lock());
+    let written = if on_terminal {
+        audit::export(path, since, &mut EscapedLines::new(buffered))
+    } else {
+        let mut out = buffered;
+        audit::export(path, since, &mut out)
+    };
+    match written {
         Ok(_) => ExitCode::SUCCESS,
         // `| head`: the reader had enough.
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
@@ -270,12 +282,108 @@ fn export(path: &Path, since: Option<jiff::Timestamp>) -> ExitCode {
     }
 }
 
-/// Writes to stdout; a reader that stopped (`| head`) is not an error.
+/// A JSON-lines writer for a terminal: each complete line goes out with its control and
+/// invisible characters as `\u` escapes (inside a JSON string, the same value).
+struct EscapedLines<W: Write> {
+    out: W,
+    line: Vec<u8>,
+}
+
+impl<W: Write> EscapedLines<W> {
+    fn new(out: W) -> Self {
+        EscapedLines {
+            out,
+            line: Vec::new(),
+        }
+    }
+
+    fn emit(&mut self) -> std::io::Result<()> {
+        let text = String::from_utf8_lossy(&self.line);
+        let escaped = escape_json_controls(&text);
+        self.out.write_all(escaped.as_bytes())?;
+        self.line.clear();
+        Ok(())
+    }
+}
+
+impl<W: Write> Write for EscapedLines<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        for &b in buf {
+            self.line.push(b);
+            if b == b'\n' {
+                self.emit()?;
+            }
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        if !self.line.is_empty() {
+            self.emit()?;
+        }
+        self.out.flush()
+    }
+}
+
+/// `\u` escapes for the characters `text::sanitize` would strip, line breaks kept.
+fn escape_json_controls(line: &str) -> std::borrow::Cow<'_, str> {
+    let unsafe_char = |c: char| c != '\n' && (c.is_control() || crate::text::is_invisible(c));
+    if !line.chars().any(unsafe_char) {
+        return std::borrow::Cow::Borrowed(line);
+    }
+    let mut out = String::with_capacity(line.len() + 16);
+    for c in line.chars() {
+        if unsafe_char(c) {
+            out.push_str(&format!("\\u{:04x}", u32::from(c)));
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// Writes to stdout, every line sanitized (`text::clean_text`): what the CLI prints comes
+/// from clusters, archives, webhooks and files. A reader that stopped (`| head`) is not an
+/// error.
 pub fn print(text: &str) -> Result<(), String> {
-    use std::io::Write;
     let mut out = std::io::stdout().lock();
-    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+    match write_clean(&mut out, text) {
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(format!("stdout: {e}")),
         _ => Ok(()),
+    }
+}
+
+/// Writes to stderr (warnings, progress, prompts), every line sanitized; a failed write has
+/// nowhere to be reported.
+pub fn eprint(text: &str) {
+    let _ = write_clean(&mut std::io::stderr().lock(), text);
+}
+
+fn write_clean(out: &mut dyn Write, text: &str) -> std::io::Result<()> {
+    out.write_all(crate::text::clean_text(text).as_bytes())?;
+    out.flush()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_export_on_a_terminal_escapes_what_could_drive_it_and_keeps_the_json() {
+        let stored = "{\"error\":\"denied: \u{9b}2J\u{202E}nimda\u{200B}\\u001b]0;t\\u0007\"}\n";
+        let mut shown = EscapedLines::new(Vec::new());
+        // In pieces, as a buffered writer may hand them over, the last line unterminated.
+        for piece in [&stored[..7], &stored[7..], "{\"a\":\"\u{2066}\"}"] {
+            shown.write_all(piece.as_bytes()).unwrap();
+        }
+        shown.flush().unwrap();
+        let text = String::from_utf8(shown.out).unwrap();
+        assert_eq!(
+            text,
+            "{\"error\":\"denied: \\u009b2J\\u202enimda\\u200b\\u001b]0;t\\u0007\"}\n{\"a\":\"\\u2066\"}"
+        );
+        let first: serde_json::Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
+        let original: serde_json::Value = serde_json::from_str(stored.trim_end()).unwrap();
+        assert_eq!(first, original, "the same record");
     }
 }

@@ -1,10 +1,12 @@
 //! `flotilla watch --notify`: the app without a terminal (for tmux on a jump host or a
 //! systemd unit). The same loop as the TUI's (messages in, effects out, ticks), with the
-//! notifications sent here so that each one can be reported on stdout.
+//! notifications sent here so that each one can be reported on stdout (sanitized, as all the
+//! CLI prints).
 
 use super::sender::{Report, Sender};
 use super::{Plan, Watch, redact};
 use crate::app::{App, Input};
+use crate::cli::{eprint, print};
 use crate::executor::Executor;
 use crate::model::{Effect, Msg};
 use std::time::Duration;
@@ -22,11 +24,23 @@ fn stamp() -> String {
         .unwrap_or_default()
 }
 
+/// What was sent on stdout, what failed (with the webhook's answer) on stderr; both hold a
+/// cluster's and a webhook's text, so they go out sanitized.
 fn report(r: Report) {
     match r.result {
-        Ok(_) => println!("{} sent {}: {}", stamp(), r.hook, r.summary),
-        Err(why) => eprintln!("{} failed {}: {}: {why}", stamp(), r.hook, r.summary),
+        Ok(_) => say(&format!("{} sent {}: {}", stamp(), r.hook, r.summary)),
+        Err(why) => eprint(&format!(
+            "{} failed {}: {}: {why}\n",
+            stamp(),
+            r.hook,
+            r.summary
+        )),
     }
+}
+
+/// One line on stdout; a closed stdout ends nothing here (the notifications still go out).
+fn say(line: &str) {
+    let _ = print(&format!("{line}\n"));
 }
 
 /// Runs until SIGINT or SIGTERM (or `for_secs`), then returns. Errors are the user's
@@ -52,12 +66,12 @@ pub async fn run(
         .iter()
         .map(|h| format!("{} ({})", h.name, redact(&h.url)))
         .collect();
-    println!(
+    say(&format!(
         "{} watching {} for {}",
         stamp(),
         contexts.join(", "),
         hooks.join(", ")
-    );
+    ));
     let (tx, mut reports) = tokio::sync::mpsc::unbounded_channel();
     let mut sender = Sender::with_reports(tx);
     let mut carry = |effects: Vec<Effect>, sender: &mut Sender| {
@@ -97,10 +111,10 @@ pub async fn run(
             _ = ticks.tick() => {
                 carry(app.update(Input::Tick), &mut sender);
                 for (context, open) in app.notify.as_mut().map(Watch::take_ready).unwrap_or_default() {
-                    println!(
+                    say(&format!(
                         "{} ready {context}: {open} problem(s) already open, not sent; notifying changes",
                         stamp()
-                    );
+                    ));
                 }
             }
             Some(r) = reports.recv() => report(r),

@@ -8,6 +8,7 @@ use crate::cluster::connection::timed;
 use crate::cluster::fetch::{get, list_all};
 use crate::model::msg::ApiError;
 use crate::model::op::{DrainOpts, Patch, PatchKind};
+use crate::text::one_line;
 use futures::StreamExt;
 use kube::Client;
 use kube::core::Status;
@@ -350,11 +351,23 @@ async fn post_eviction(
     timed(async {
         match client.request::<Value>(req).await {
             Ok(_) => Ok(Ok(())),
-            Err(kube::Error::Api(status)) => Ok(Err(status)),
+            Err(kube::Error::Api(status)) => Ok(Err(cleaned(status))),
             Err(e) => Err(e),
         }
     })
     .await
+}
+
+/// The refusal with its messages made one sanitized line each: they become progress lines,
+/// the report and the audit record, and an admission webhook can put anything in them.
+fn cleaned(mut status: Box<Status>) -> Box<Status> {
+    status.message = one_line(&status.message);
+    if let Some(details) = status.details.as_mut() {
+        for cause in &mut details.causes {
+            cause.message = one_line(&cause.message);
+        }
+    }
+    status
 }
 
 fn has_cause(status: &Status, reason: &str) -> bool {
@@ -596,6 +609,25 @@ mod tests {
         );
         let busy = status(429, vec![]);
         assert!(!blocked_by(&busy).contains("PodDisruptionBudget"));
+    }
+
+    #[test]
+    fn a_refusal_from_a_webhook_cannot_drive_the_terminal() {
+        let mut s = status(
+            403,
+            vec![StatusCause {
+                reason: "DisruptionBudget".into(),
+                message: "The disruption budget \u{1b}]0;owned\u{7}web needs\n2".into(),
+                field: String::new(),
+            }],
+        );
+        s.message = "admission webhook denied: \u{1b}[?1049l\u{202E}gone\u{9b}2J".into();
+        let s = cleaned(Box::new(s));
+        assert_eq!(s.message, "admission webhook denied: gone2J");
+        assert_eq!(
+            s.details.unwrap().causes[0].message,
+            "The disruption budget web needs 2"
+        );
     }
 
     #[test]

@@ -276,10 +276,11 @@ impl BackupsScreen {
     }
 }
 
+/// The archive's file name, sanitized: anyone who can write to the directory names it.
 fn file_name(a: &Shelved) -> String {
     a.path
         .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
+        .map(|n| crate::text::clean(&n.to_string_lossy()))
         .unwrap_or_default()
 }
 
@@ -504,7 +505,9 @@ impl BackupsScreen {
             };
             let cells = match &a.manifest {
                 Ok(m) => vec![
-                    m.created.split('.').next().unwrap_or("").replace('T', " "),
+                    crate::text::clean(
+                        &m.created.split('.').next().unwrap_or("").replace('T', " "),
+                    ),
                     crate::text::clean(&m.cluster.context),
                     crate::text::clean(&m.selection.namespaces.join(",")),
                     m.objects.len().to_string(),
@@ -577,7 +580,7 @@ fn draw_plan(f: &mut Frame, area: Rect, ctx: &DrawCtx, p: &Planned) {
     };
     let title = format!(
         " restore {} into {}: {}{state} ",
-        p.archive,
+        crate::text::clean(&p.archive),
         p.context,
         p.plan.summary()
     );

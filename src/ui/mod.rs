@@ -77,7 +77,10 @@ fn footer(f: &mut Frame, area: Rect, app: &App) {
             FlashLevel::Error => "flash-error",
             FlashLevel::Info => "flash-info",
         };
-        Line::from(Span::styled(flash.text.clone(), theme.get(slot)))
+        // The one line every screen reports through, often with a server's or a file's
+        // words in it: sanitized here, whoever built it.
+        let text = crate::text::sanitize(&flash.text).into_owned();
+        Line::from(Span::styled(text, theme.get(slot)))
     } else {
         Line::from(Span::styled(hints(app), theme.get("hint")))
     };
