@@ -187,8 +187,8 @@ const ROWS: &[Row] = &[
     Row { name: "ctrl-l: roll back on the revisions screen",
         op: || Op::Rollback { revision: 1, patch: Patch { kind: PatchKind::Json, body: Value::Null } },
         steps: &[DEPLOY, Select("web"), Ctrl('l'),
-            Until("both revisions", |h, _| {
-                h.screen(200, 60).contains("2 (current)") && !h.lines_with(&["│1 "]).is_empty()
+            Until("the revisions", |h, _| {
+                !h.lines_with(&["(current)"]).is_empty() && !h.lines_with(&["│1 "]).is_empty()
             }),
             Key(KeyCode::Down), ENTER] },
     Row { name: "menu: autoscale an HPA", op: || Op::Autoscale { min: None, max: 1, cpu_percent: None },
