@@ -604,8 +604,8 @@ fn key(item: &Value) -> String {
     )
 }
 
-/// The object as a change would show in it: without its status and the fields every write
-/// (or none) moves.
+/// The object as a change would show in it: without its status (the controllers' to write)
+/// and the bookkeeping every write moves (resourceVersion, managedFields).
 fn without_status(mut item: Value) -> Value {
     if let Some(o) = item.as_object_mut() {
         o.remove("status");
