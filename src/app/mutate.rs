@@ -497,4 +497,87 @@ mod tests {
         p.make_read_only();
         assert!(p.read_only("dev") && p.all_read_only());
     }
+
+    /// `ops`, after checking that each is of the variant written beside it. One arm per
+    /// variant and no wildcard: a variant added to `Op` does not compile here until it is
+    /// given an op.
+    macro_rules! one_of_each {
+        ($($variant:pat => $op:expr),* $(,)?) => {{
+            fn exhaustive(op: &Op) {
+                match op {
+                    $($variant => {})*
+                }
+            }
+            let ops = vec![$($op),*];
+            $(assert!(matches!($op, $variant), "{} is not {}", plan::verb(&$op), stringify!($variant));)*
+            ops.iter().for_each(exhaustive);
+            ops
+        }};
+    }
+
+    /// On a protected context the confirmation of every op, whatever it is, asks for the
+    /// context's name; on another, a yes is enough.
+    #[test]
+    fn every_op_asks_for_the_name_of_a_protected_context() {
+        use crate::model::ResKey;
+        use crate::model::op::{DrainOpts, MetaField, Patch, PatchKind, Propagation};
+        let ops = one_of_each! {
+            Op::Delete { .. } => Op::Delete { propagation: Propagation::Background, grace: None, force: false },
+            Op::Scale { .. } => Op::Scale { replicas: 3 },
+            Op::Stop => Op::Stop,
+            Op::Start => Op::Start,
+            Op::Restart => Op::Restart,
+            Op::Pause => Op::Pause,
+            Op::Resume => Op::Resume,
+            Op::SetImage(_) => Op::SetImage(vec![("app".into(), "app:2".into())]),
+            Op::Meta { .. } => Op::Meta { field: MetaField::Labels, set: vec![("a".into(), "1".into())], remove: Vec::new() },
+            Op::Cordon => Op::Cordon,
+            Op::Uncordon => Op::Uncordon,
+            Op::Drain(_) => Op::Drain(DrainOpts::default()),
+            Op::Taint { .. } => Op::Taint { add: Vec::new(), remove: vec!["a".into()] },
+            Op::Trigger => Op::Trigger,
+            Op::Suspend(_) => Op::Suspend(true),
+            Op::Rollback { .. } => Op::Rollback { revision: 1, patch: Patch { kind: PatchKind::Merge, body: serde_json::json!({}) } },
+            Op::Strategy { .. } => Op::Strategy { max_surge: Some("1".into()), max_unavailable: None, partition: None },
+            Op::Autoscale { .. } => Op::Autoscale { min: Some(1), max: 3, cpu_percent: None },
+            Op::Apply { .. } => Op::Apply { object: serde_json::json!({}), server_side: false, force: false },
+            Op::Create { .. } => Op::Create { objects: vec![serde_json::json!({})] },
+            Op::Helm { .. } => Op::Helm { op: HelmOp::Uninstall { keep_history: false }, plan: Vec::new() },
+            Op::Restore { .. } => Op::Restore { plan: Default::default(), archive: "a.tar.gz".into() },
+            Op::Session { .. } => Op::Session { kind: "shell", detail: String::new() },
+        };
+        let policy = Policy::from_settings(&Settings {
+            protected_contexts: vec!["prod-*".into()],
+            ..Default::default()
+        });
+        for op in ops {
+            for (context, require) in [("prod-eu", Some("prod-eu")), ("dev", None)] {
+                let obj = ObjectRef {
+                    context: context.into(),
+                    cluster: ClusterId(1),
+                    res: ResKey::core("pods"),
+                    version: "v1".into(),
+                    kind: "Pod".into(),
+                    namespace: "shop".into(),
+                    name: "web-1".into(),
+                    uid: "u1".into(),
+                };
+                let m = Mutation {
+                    op: op.clone(),
+                    targets: vec![obj.clone()],
+                    dry_run: false,
+                };
+                let Modal::Confirm(c) = confirmation(&m, &[(obj, Decision::Go)], &policy) else {
+                    panic!("{} on {context}: not a confirmation", plan::verb(&op));
+                };
+                assert_eq!(
+                    c.require.as_deref(),
+                    require,
+                    "{} on {context}: {}",
+                    plan::verb(&op),
+                    c.title
+                );
+            }
+        }
+    }
 }
