@@ -1,6 +1,7 @@
 //! Carries out the app's network effects on tokio: a task per connection, a task per watch,
-//! one-off fetches. Every task only sends messages back; effects that need the terminal
-//! (clipboard, editor, quit) are handed back to the runner.
+//! one-off fetches, and the work on remote input too heavy for the UI thread (checking
+//! archives) on blocking threads. Every task only sends messages back;
+//! effects that need the terminal (clipboard, editor, quit) are handed back to the runner.
 
 use crate::cluster::{Clients, access, connection, exec, fetch, logs, watch::WatchTask};
 use crate::model::msg::ApiError;
@@ -309,6 +310,17 @@ impl Executor {
                         None => Err(not_connected().message),
                     };
                     let _ = tx.send(Msg::Inspected { ticket, result });
+                });
+            }
+            Effect::CheckArchive {
+                ticket,
+                path,
+                cancel,
+            } => {
+                let tx = self.tx.clone();
+                tokio::task::spawn_blocking(move || {
+                    let result = crate::backup::archive::check(&path, &cancel);
+                    let _ = tx.send(Msg::ArchiveChecked { ticket, result });
                 });
             }
             Effect::Access { cluster, checks } => {

@@ -193,6 +193,9 @@ impl App {
             Msg::Log { ticket, ev } => self.deliver(ticket, Answer::Log(ev)),
             Msg::Inspected { ticket, result } => self.deliver(ticket, Answer::Inspected(result)),
             Msg::BackedUp { ticket, result } => self.deliver(ticket, Answer::Backup(result)),
+            Msg::ArchiveChecked { ticket, result } => {
+                self.deliver(ticket, Answer::ArchiveChecked(result))
+            }
             Msg::Exec { ticket, result } => self.deliver(ticket, Answer::Exec(result)),
             Msg::Done { ticket, result } => self.deliver(ticket, Answer::Done(result)),
             Msg::Access { cluster, answers } => self.access_answers(cluster, answers),
@@ -541,6 +544,14 @@ impl App {
                         cluster,
                         context,
                         job,
+                    });
+                }
+                Request::CheckArchive { tag, path, cancel } => {
+                    let ticket = self.ticket(from, tag, Deliver::OnStack);
+                    self.effects.push(Effect::CheckArchive {
+                        ticket,
+                        path,
+                        cancel,
                     });
                 }
                 Request::Inspect { tag, cluster, opts } => {

@@ -104,6 +104,13 @@ pub enum Effect {
         context: String,
         opts: crate::inspect::Options,
     },
+    /// Check an archive against its manifest off the UI thread, a chunk at a time, until done
+    /// or cancelled; answered by `Msg::ArchiveChecked`.
+    CheckArchive {
+        ticket: u64,
+        path: std::path::PathBuf,
+        cancel: crate::backup::archive::Cancel,
+    },
     /// Ask the server what the identity may do (SelfSubjectAccessReview each); answered by
     /// `Msg::Access`.
     Access {

@@ -35,6 +35,11 @@ pub enum Msg {
         ticket: u64,
         result: Result<Box<crate::inspect::ClusterReport>, String>,
     },
+    /// The answer to `Effect::CheckArchive`.
+    ArchiveChecked {
+        ticket: u64,
+        result: Result<crate::backup::archive::Checked, String>,
+    },
     /// News of a log stream (`Effect::Logs`).
     Log {
         ticket: u64,

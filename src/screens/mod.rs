@@ -130,6 +130,8 @@ pub enum Answer {
     Inspected(Result<Box<crate::inspect::ClusterReport>, String>),
     /// A backup written or a restore planned (`Request::Backup`).
     Backup(Result<crate::backup::job::Done, String>),
+    /// An archive checked against its manifest (`Request::CheckArchive`).
+    ArchiveChecked(Result<crate::backup::archive::Checked, String>),
 }
 
 /// What outlives any one screen: marked rows and running port-forwards.
@@ -240,6 +242,13 @@ pub enum Request {
         tag: u64,
         cluster: ClusterId,
         job: crate::backup::job::Job,
+    },
+    /// Check an archive off the UI thread until done or `cancel`; answered as
+    /// `Answer::ArchiveChecked`.
+    CheckArchive {
+        tag: u64,
+        path: std::path::PathBuf,
+        cancel: crate::backup::archive::Cancel,
     },
     /// Inspect one cluster with these options; answered as `Answer::Inspected`.
     Inspect {
