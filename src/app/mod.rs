@@ -193,6 +193,7 @@ impl App {
             Msg::Log { ticket, ev } => self.deliver(ticket, Answer::Log(ev)),
             Msg::Inspected { ticket, result } => self.deliver(ticket, Answer::Inspected(result)),
             Msg::BackedUp { ticket, result } => self.deliver(ticket, Answer::Backup(result)),
+            Msg::ReleasesRead { ticket, result } => self.deliver(ticket, Answer::Releases(result)),
             Msg::ArchiveChecked { ticket, result } => {
                 self.deliver(ticket, Answer::ArchiveChecked(result))
             }
@@ -544,6 +545,21 @@ impl App {
                         cluster,
                         context,
                         job,
+                    });
+                }
+                Request::ReadReleases {
+                    tag,
+                    cluster,
+                    path,
+                    driver,
+                    deliver,
+                } => {
+                    let ticket = self.ticket(from, tag, deliver);
+                    self.effects.push(Effect::ReadReleases {
+                        ticket,
+                        cluster,
+                        path,
+                        driver,
                     });
                 }
                 Request::CheckArchive { tag, path, cancel } => {

@@ -35,6 +35,11 @@ pub enum Msg {
         ticket: u64,
         result: Result<Box<crate::inspect::ClusterReport>, String>,
     },
+    /// The answer to `Effect::ReadReleases`: every record, newest revision first.
+    ReleasesRead {
+        ticket: u64,
+        result: Result<Vec<crate::helm::record::Unpacked>, ApiError>,
+    },
     /// The answer to `Effect::CheckArchive`.
     ArchiveChecked {
         ticket: u64,
