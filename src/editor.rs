@@ -196,7 +196,10 @@ mod tests {
     fn stop_ends_a_running_editor_and_removes_its_file() {
         let _one = one_editor();
         let seen = std::env::temp_dir().join(format!("flotilla-edit-stop-{}", std::process::id()));
-        let editor = format!("sh -c 'echo \"$0\" > {}; exec sleep 600'", seen.display());
+        let editor = format!(
+            "sh -c 'echo \"$0\" > {}; exec sleep 60 >/dev/null 2>&1'",
+            seen.display()
+        );
         let editing = std::thread::spawn(move || edit_with(&editor, "secret.yaml", "hunter2\n"));
         let start = Instant::now();
         let path = loop {
