@@ -354,7 +354,7 @@ impl Executor {
             } => {
                 let tx = self.tx.clone();
                 tokio::task::spawn_blocking(move || {
-                    let result = crate::backup::archive::check(&path, &cancel);
+                    let result = crate::backup::archive::check(&path, &cancel).map(Box::new);
                     let _ = tx.send(Msg::ArchiveChecked { ticket, result });
                 });
             }

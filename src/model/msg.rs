@@ -43,7 +43,7 @@ pub enum Msg {
     /// The answer to `Effect::CheckArchive`.
     ArchiveChecked {
         ticket: u64,
-        result: Result<crate::backup::archive::Checked, String>,
+        result: Result<Box<crate::backup::archive::Checked>, String>,
     },
     /// News of a log stream (`Effect::Logs`).
     Log {

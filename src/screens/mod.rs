@@ -133,7 +133,7 @@ pub enum Answer {
     /// Helm release records read and decoded (`Request::ReadReleases`), newest first.
     Releases(Result<Vec<crate::helm::record::Unpacked>, ApiError>),
     /// An archive checked against its manifest (`Request::CheckArchive`).
-    ArchiveChecked(Result<crate::backup::archive::Checked, String>),
+    ArchiveChecked(Result<Box<crate::backup::archive::Checked>, String>),
 }
 
 /// What outlives any one screen: marked rows and running port-forwards.
