@@ -264,8 +264,9 @@ async fn gzip_bombs_in_a_releases_records_read_too_large_and_memory_stays_bounde
         &json!({"apiVersion": "v1", "kind": "List", "items": records}),
     );
     tb.kubectl_ok("dev", &["create", "-f", &list.display().to_string()]);
-    // From here on the peak is the reading's, not the planting's.
-    std::fs::write("/proc/self/clear_refs", "5").expect("reset the peak memory");
+    // From here on the peak is the reading's, not the planting's (where the kernel lets a
+    // process reset it; the planting's few hundred MiB stay far below the bound otherwise).
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
     let before = peak_memory();
 
     let mut h = Harness::new(&tb.kubeconfig, &["dev"]);
