@@ -233,7 +233,8 @@ impl Meter {
 
 /// A `serde_json::Value` built while its memory is counted, stopped as soon as the meter runs
 /// out: a record of `[0,0,0,…]` would otherwise take 32 times its text in memory. Counted are
-/// each value's slot, the bytes of strings and keys, and each object entry's own keep.
+/// each value's slot, the bytes of strings and keys, and each object entry's own keep: what
+/// the values hold, give or take the room growing arrays keep spare.
 struct Metered<'m>(&'m Meter);
 
 const SLOT: usize = std::mem::size_of::<Value>();
@@ -308,8 +309,7 @@ impl<'de> Visitor<'de> for Metered<'_> {
 /// One record as read: what its labels say, and its release or why that is not shown.
 #[derive(Debug)]
 pub struct Unpacked {
-    /// The storage object (`sh.helm.release.v1.web.v3`).
-    pub object: String,
+    /// The `version` label (else what the object's name says).
     pub revision: i64,
     /// The `status` label.
     pub status: String,
@@ -357,41 +357,30 @@ fn read_within(answer: Value, driver: Driver, budget: &Budget) -> Vec<Unpacked> 
             .and_then(Value::as_str)
             .map(str::to_string)
     };
-    let mut records: Vec<(Unpacked, Value)> = items
+    let revision = |item: &Value| {
+        label(item, "version")
+            .and_then(|v| v.parse().ok())
+            .or_else(|| {
+                let name = item.pointer("/metadata/name").and_then(Value::as_str)?;
+                release_of(name).map(|(_, v)| v)
+            })
+            .unwrap_or(0)
+    };
+    let mut items: Vec<(i64, Value)> = items.into_iter().map(|i| (revision(&i), i)).collect();
+    items.sort_by_key(|(revision, _)| std::cmp::Reverse(*revision));
+    items
         .into_iter()
-        .map(|item| {
-            let object = item
-                .pointer("/metadata/name")
-                .and_then(Value::as_str)
-                .unwrap_or("?")
-                .to_string();
-            let revision = label(&item, "version")
-                .and_then(|v| v.parse().ok())
-                .or_else(|| release_of(&object).map(|(_, v)| v))
-                .unwrap_or(0);
-            let updated = label(&item, "modifiedAt")
+        .map(|(revision, item)| Unpacked {
+            revision,
+            status: label(&item, "status").unwrap_or_default(),
+            updated: label(&item, "modifiedAt")
                 .and_then(|t| t.parse().ok())
                 .or_else(|| {
                     item.pointer("/metadata/creationTimestamp")
                         .and_then(Value::as_str)
                         .and_then(crate::human::parse_time)
-                });
-            let record = Unpacked {
-                object,
-                revision,
-                status: label(&item, "status").unwrap_or_default(),
-                updated,
-                release: Err(Unread::TooLarge),
-            };
-            (record, item)
-        })
-        .collect();
-    records.sort_by_key(|(r, _)| std::cmp::Reverse(r.revision));
-    records
-        .into_iter()
-        .map(|(mut record, item)| {
-            record.release = decode_within(&item, driver, budget);
-            record
+                }),
+            release: decode_within(&item, driver, budget),
         })
         .collect()
 }
