@@ -1,9 +1,10 @@
 //! Carries out the app's network effects on tokio: a task per connection, a task per watch,
-//! one-off fetches. Every task only sends messages back; effects that need the terminal
-//! (clipboard, editor, quit) are handed back to the runner.
+//! one-off fetches, and the work on remote input too heavy for the UI thread (decoding Helm
+//! records, checking archives) on blocking threads. Every task only sends messages back;
+//! effects that need the terminal (clipboard, editor, quit) are handed back to the runner.
 
 use crate::cluster::{Clients, access, connection, exec, fetch, logs, watch::WatchTask};
-use crate::model::msg::not_connected;
+use crate::model::msg::{ApiError, not_connected};
 use crate::model::{ClusterId, Effect, ForwardEvent, Msg};
 use crate::ops::audit::AuditLog;
 use crate::ops::run;
@@ -27,6 +28,8 @@ pub struct Executor {
     audit: Option<Result<Arc<AuditLog>, String>>,
     /// Webhook posts; started at the first notification.
     notify: crate::notify::Sender,
+    /// Turns at decoding Helm records: one at a time, so their memory does not add up.
+    decoding: Arc<tokio::sync::Semaphore>,
 }
 
 /// Output an `:exec` keeps per container.
@@ -46,6 +49,7 @@ impl Executor {
             audit_path: crate::ops::audit::default_path(),
             audit: None,
             notify: crate::notify::Sender::default(),
+            decoding: Arc::new(tokio::sync::Semaphore::new(1)),
         }
     }
 
@@ -299,6 +303,49 @@ impl Executor {
                         None => Err(not_connected().message),
                     };
                     let _ = tx.send(Msg::Inspected { ticket, result });
+                });
+            }
+            Effect::ReadReleases {
+                ticket,
+                cluster,
+                path,
+                driver,
+            } => {
+                let client = self.clients.get(cluster);
+                let decoding = self.decoding.clone();
+                let tx = self.tx.clone();
+                tokio::spawn(async move {
+                    let answer = match client {
+                        Some(c) => fetch::get(&c, &path).await,
+                        None => Err(not_connected()),
+                    };
+                    let result = match answer {
+                        Ok(answer) => {
+                            // One decode at a time: each may hold a budget's worth of memory.
+                            let _turn = decoding.acquire().await;
+                            tokio::task::spawn_blocking(move || {
+                                crate::helm::record::read(answer, driver)
+                            })
+                            .await
+                            .map_err(|e| ApiError {
+                                code: 0,
+                                message: format!("decoding stopped: {e}"),
+                            })
+                        }
+                        Err(e) => Err(e),
+                    };
+                    let _ = tx.send(Msg::ReleasesRead { ticket, result });
+                });
+            }
+            Effect::CheckArchive {
+                ticket,
+                path,
+                cancel,
+            } => {
+                let tx = self.tx.clone();
+                tokio::task::spawn_blocking(move || {
+                    let result = crate::backup::archive::check(&path, &cancel).map(Box::new);
+                    let _ = tx.send(Msg::ArchiveChecked { ticket, result });
                 });
             }
             Effect::Access { cluster, checks } => {

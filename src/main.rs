@@ -3,7 +3,9 @@ use flotilla::app::App;
 use flotilla::cli::{self, Cli, Command};
 use flotilla::cluster::{credentials, kubeconfig};
 use flotilla::executor::Executor;
+use flotilla::tui::Ended;
 use std::process::ExitCode;
+use std::time::Duration;
 
 fn init_logging(cli: &Cli) -> Option<tracing_appender::non_blocking::WorkerGuard> {
     let path = cli.log_file.clone().or_else(|| {
@@ -77,7 +79,7 @@ enum Mode {
 }
 
 fn start(cli: Cli, mode: Mode) -> ExitCode {
-    let _guard = init_logging(&cli);
+    let log = init_logging(&cli);
     if let Err(e) = color_eyre::install() {
         cli::eprint(&format!("flotilla: {e}\n"));
     }
@@ -92,8 +94,16 @@ fn start(cli: Cli, mode: Mode) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(run(cli, mode)) {
-        Ok(()) => ExitCode::SUCCESS,
+    let result = runtime.block_on(run(cli, mode));
+    // A blocking thread that does not end (a child that ignores its signal) must not hold the
+    // exit up.
+    runtime.shutdown_timeout(Duration::from_millis(500));
+    match result {
+        Ok(Ended::Quit) => ExitCode::SUCCESS,
+        Ok(Ended::Signal(signal)) => {
+            drop(log);
+            end_by(signal)
+        }
         Err(Failure::User(msg)) => cli::user_error(&msg),
         Err(Failure::Bug(report)) => {
             // color-eyre's own colours around flotilla's own error chain (terminal I/O):
@@ -104,7 +114,21 @@ fn start(cli: Cli, mode: Mode) -> ExitCode {
     }
 }
 
-async fn run(cli: Cli, mode: Mode) -> Result<(), Failure> {
+/// Ends the process by `signal`, as it would have ended without a handler, once everything is
+/// cleaned up: its parent (a shell, ssh, systemd) sees that a signal ended flotilla.
+fn end_by(signal: libc::c_int) -> ExitCode {
+    // SAFETY: gives one signal its default action back and raises it; the runtime that
+    // handled it is gone.
+    unsafe {
+        libc::signal(signal, libc::SIG_DFL);
+        libc::raise(signal);
+    }
+    // Not reached for SIGTERM, SIGHUP and SIGINT, whose default action ends the process; the
+    // shell's way of saying it otherwise.
+    ExitCode::from(128u8.saturating_add(u8::try_from(signal).unwrap_or(0)))
+}
+
+async fn run(cli: Cli, mode: Mode) -> Result<Ended, Failure> {
     let modes = flotilla::screens::modes();
     let config = flotilla::config::load(cli.theme.as_deref(), &modes)
         .map_err(|e| Failure::User(format!("configuration: {e}")))?;
@@ -112,7 +136,9 @@ async fn run(cli: Cli, mode: Mode) -> Result<(), Failure> {
     if let Mode::Backup(action) = &mode
         && action.targets().is_none()
     {
-        return cli::backup::run_local(action, &config.settings.backup).map_err(Failure::User);
+        return cli::backup::run_local(action, &config.settings.backup)
+            .map(|()| Ended::Quit)
+            .map_err(Failure::User);
     }
     let watch = match mode {
         Mode::Tui | Mode::Inspect(_) | Mode::Backup(_) => None,
@@ -163,6 +189,7 @@ async fn run(cli: Cli, mode: Mode) -> Result<(), Failure> {
         let settings = &config.settings.inspect;
         return cli::inspect::run(loaded.config, &live, settings, args)
             .await
+            .map(|()| Ended::Quit)
             .map_err(Failure::User);
     }
     if let Mode::Backup(action) = &mode {
@@ -179,6 +206,7 @@ async fn run(cli: Cli, mode: Mode) -> Result<(), Failure> {
         let settings = &config.settings.backup;
         return cli::backup::run(loaded.config, &live, settings, &guard, action)
             .await
+            .map(|()| Ended::Quit)
             .map_err(Failure::User);
     }
 
@@ -200,6 +228,7 @@ async fn run(cli: Cli, mode: Mode) -> Result<(), Failure> {
         say_problems(&loaded.problems);
         return flotilla::notify::headless::run(app, executor, rx, &plan, for_secs)
             .await
+            .map(|()| Ended::Quit)
             .map_err(Failure::User);
     }
     flotilla::tui::run(app, executor, rx)
@@ -216,16 +245,20 @@ fn say_problems(problems: &[String]) {
 }
 
 /// Debug builds only: `FLOTILLA_DEBUG_PANIC=<ms>` panics in a background task after that
-/// long, so the terminal tests can prove a panic anywhere restores the terminal and ends
-/// flotilla.
+/// long, `FLOTILLA_DEBUG_PANIC=<path>` once that file exists, so the terminal tests can prove
+/// a panic anywhere (during an edit too) restores the terminal and ends flotilla.
 fn debug_panic() {
     #[cfg(debug_assertions)]
-    if let Some(ms) = std::env::var("FLOTILLA_DEBUG_PANIC")
-        .ok()
-        .and_then(|v| v.parse::<u64>().ok())
-    {
+    if let Some(when) = std::env::var_os("FLOTILLA_DEBUG_PANIC") {
         tokio::spawn(async move {
-            tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
+            match when.to_str().and_then(|v| v.parse::<u64>().ok()) {
+                Some(ms) => tokio::time::sleep(Duration::from_millis(ms)).await,
+                None => {
+                    while !std::path::Path::new(&when).exists() {
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                    }
+                }
+            }
             panic!("FLOTILLA_DEBUG_PANIC: a background task panicked on purpose");
         });
     }

@@ -3,9 +3,10 @@
 //!
 //! The caller has left the alternate screen and raw mode and dropped its crossterm
 //! `EventStream`; [`run`] puts the terminal in raw mode for the session and always leaves it
-//! cooked again. Our stdin is read on a blocking thread that polls fd 0 and checks a stop flag,
-//! because tokio's stdin thread cannot be cancelled and would swallow the first key the TUI
-//! reads afterwards.
+//! cooked again. Our stdin is read on a blocking thread that polls fd 0 and checks a stop flag
+//! (set when the session ends, or is cancelled because flotilla is ending), because tokio's
+//! stdin thread cannot be cancelled and would swallow the first key the TUI reads afterwards,
+//! or hold flotilla's exit until a key is pressed.
 //!
 //! When stdin or stdout is not a terminal (tests, pipes) the session runs without a TTY, like
 //! `kubectl exec -i`: no raw mode, no resize, the remote stderr goes to our stderr.
@@ -209,12 +210,22 @@ struct Ended {
     restore: bool,
 }
 
+/// Stops the stdin thread when dropped: when the session ends, and when it is cancelled
+/// (flotilla ending on a signal) too.
+struct StopReader(Arc<AtomicBool>);
+
+impl Drop for StopReader {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+}
+
 /// Copies the streams until the remote side ends, then stops the stdin thread.
 async fn pump(mut proc: AttachedProcess, attach: bool, crlf: bool) -> Ended {
-    let stop = Arc::new(AtomicBool::new(false));
+    let stop = StopReader(Arc::new(AtomicBool::new(false)));
     let (tx, mut rx) = mpsc::channel::<Vec<u8>>(16);
     let reader = {
-        let stop = stop.clone();
+        let stop = stop.0.clone();
         tokio::task::spawn_blocking(move || read_stdin(&stop, &tx))
     };
     let mut remote_in = proc.stdin();
@@ -278,7 +289,7 @@ async fn pump(mut proc: AttachedProcess, attach: bool, crlf: bool) -> Ended {
             }
         }
     }
-    stop.store(true, Ordering::SeqCst);
+    drop(stop);
     // The thread may be waiting to hand over a chunk: closing the channel releases it.
     drop(rx);
     let _ = reader.await;

@@ -1,7 +1,10 @@
 //! The terminal and the event loop. The terminal is restored on normal exit, error, panic
 //! (in any task: a panic ends flotilla, it never leaves a UI drawing on a restored terminal),
-//! SIGTERM, SIGHUP (SSH hangup) and SIGINT. It can be handed to a child — `$EDITOR` now, exec
-//! shells next — and taken back exactly as it was.
+//! SIGTERM, SIGHUP (SSH hangup) and SIGINT. It can be handed to a child — `$EDITOR`, a shell
+//! in a container — and taken back exactly as it was. A signal that ends flotilla while a
+//! child has the terminal ends the child first (the session is closed, the editor stopped and
+//! its file removed), then restores the terminal to the modes it had when flotilla started,
+//! whatever the child left.
 
 use crate::app::{App, Input};
 use crate::executor::Executor;
@@ -18,6 +21,7 @@ use futures::StreamExt;
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
 use std::io::{Stdout, stdout};
+use std::sync::OnceLock;
 use std::time::Duration;
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc::UnboundedReceiver;
@@ -25,9 +29,28 @@ use tokio::task::JoinHandle;
 
 type Term = Terminal<CrosstermBackend<Stdout>>;
 
-/// Gives the terminal back to the shell: cooked mode, main screen, no mouse, cursor shown.
+/// How long an editor gets to end on SIGTERM before it is killed, when flotilla must end.
+const EDITOR_GRACE: Duration = Duration::from_millis(800);
+
+/// The terminal's modes when flotilla started: what it gets back, whatever a child that was
+/// killed (an editor in raw mode) left it in.
+static ORIGINAL: OnceLock<libc::termios> = OnceLock::new();
+
+/// How the event loop ended: the user quit, or a signal (its number) asked flotilla to end.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ended {
+    Quit,
+    Signal(libc::c_int),
+}
+
+/// Gives the terminal back to the shell: the modes it had when flotilla started (cooked),
+/// main screen, no mouse, cursor shown.
 pub fn restore() {
     let _ = disable_raw_mode();
+    if let Some(t) = ORIGINAL.get() {
+        // SAFETY: tcsetattr(3) on stdin with a termios tcgetattr(3) filled in.
+        unsafe { libc::tcsetattr(libc::STDIN_FILENO, libc::TCSANOW, t) };
+    }
     let _ = execute!(
         stdout(),
         DisableMouseCapture,
@@ -37,7 +60,22 @@ pub fn restore() {
     );
 }
 
+/// The terminal's modes now, if stdin is a terminal.
+fn modes() -> Option<libc::termios> {
+    // SAFETY: a zeroed termios is a valid value to be overwritten by tcgetattr(3), which only
+    // writes into the struct we own.
+    unsafe {
+        let mut t: libc::termios = std::mem::zeroed();
+        (libc::tcgetattr(libc::STDIN_FILENO, &mut t) == 0).then_some(t)
+    }
+}
+
 fn enter() -> std::io::Result<()> {
+    if ORIGINAL.get().is_none()
+        && let Some(t) = modes()
+    {
+        let _ = ORIGINAL.set(t);
+    }
     enable_raw_mode()?;
     if let Err(e) = execute!(
         stdout(),
@@ -51,11 +89,12 @@ fn enter() -> std::io::Result<()> {
     Ok(())
 }
 
-/// A panic anywhere — the UI task, a watch, a credential plugin's thread — restores the
-/// terminal, prints the report, and ends the process.
+/// A panic anywhere — the UI task, a watch, a credential plugin's thread — ends a running
+/// editor (removing its file), restores the terminal, prints the report, and ends the process.
 fn install_panic_hook() {
     let prev = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
+        crate::editor::stop(EDITOR_GRACE);
         restore();
         tracing::error!("panic: {info}");
         prev(info);
@@ -79,11 +118,12 @@ struct Runner {
     handover: Option<Handover>,
 }
 
+/// Runs the TUI until the user quits or a signal ends it (which of the two it was).
 pub async fn run(
     app: App,
     executor: Executor,
     mut rx: UnboundedReceiver<Msg>,
-) -> color_eyre::Result<()> {
+) -> color_eyre::Result<Ended> {
     install_panic_hook();
     enter()?;
     let term = match Terminal::new(CrosstermBackend::new(stdout())) {
@@ -100,6 +140,7 @@ pub async fn run(
         handover: None,
     };
     let result = runner.event_loop(app, &mut rx).await;
+    runner.end_handover().await;
     restore();
     result
 }
@@ -131,7 +172,7 @@ impl Runner {
         &mut self,
         mut app: App,
         rx: &mut UnboundedReceiver<Msg>,
-    ) -> color_eyre::Result<()> {
+    ) -> color_eyre::Result<Ended> {
         let mut sigterm = signal(SignalKind::terminate())?;
         let mut sighup = signal(SignalKind::hangup())?;
         let mut sigint = signal(SignalKind::interrupt())?;
@@ -143,7 +184,7 @@ impl Runner {
         let mut dirty = true;
         let first = app.update(Input::Tick);
         if self.carry_out(first)? {
-            return Ok(());
+            return Ok(Ended::Quit);
         }
         loop {
             let next_frame = last_draw + frame;
@@ -159,7 +200,7 @@ impl Runner {
                         }
                     }
                     Some(Err(e)) => return Err(e.into()),
-                    None => return Ok(()),
+                    None => return Ok(Ended::Quit),
                 },
                 Some(msg) = rx.recv() => {
                     // Drain what is queued, then draw once.
@@ -184,18 +225,18 @@ impl Runner {
                     dirty = false;
                     fx
                 }
-                _ = sigterm.recv() => return Ok(()),
-                _ = sighup.recv() => return Ok(()),
+                _ = sigterm.recv() => return Ok(Ended::Signal(libc::SIGTERM)),
+                _ = sighup.recv() => return Ok(Ended::Signal(libc::SIGHUP)),
                 // ctrl-c in the editor reaches us too: it is the editor's while it runs.
                 _ = sigint.recv() => {
                     if self.handover.is_none() {
-                        return Ok(());
+                        return Ok(Ended::Signal(libc::SIGINT));
                     }
                     Vec::new()
                 }
             };
             if self.carry_out(effects)? {
-                return Ok(());
+                return Ok(Ended::Quit);
             }
         }
     }
@@ -263,6 +304,22 @@ impl Runner {
             shell,
             child,
         });
+    }
+
+    /// Ends the child that has the terminal, if one has, because flotilla is ending: a shell
+    /// session is closed (its stdin thread stops with it), the editor is stopped and its file
+    /// removed.
+    async fn end_handover(&mut self) {
+        let Some(h) = self.handover.take() else {
+            return;
+        };
+        if h.shell {
+            h.child.abort();
+        } else {
+            crate::editor::stop(EDITOR_GRACE);
+        }
+        // The session's or the editor's thread is done, or nearly: it no longer holds the exit.
+        let _ = tokio::time::timeout(Duration::from_millis(500), h.child).await;
     }
 
     fn take_back(&mut self) -> std::io::Result<()> {

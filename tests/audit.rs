@@ -1,10 +1,12 @@
 //! The audit log on real files: the chain survives concurrent appends, every kind of
 //! tampering is named by `verify`, and the `flotilla audit` commands report it. No cluster.
 
+mod common;
+
+use common::Isolated;
 use flotilla::ops::audit::{self, AuditLog, Record, Target};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::Arc;
 
 /// A fresh directory of its own under the temp dir, removed when dropped.
@@ -394,10 +396,8 @@ fn intents_without_an_outcome_are_named() {
 }
 
 fn flotilla(args: &[&str], env_log: Option<&Path>, config: &Path) -> (i32, String, String) {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_flotilla"));
-    cmd.args(args)
-        .env("FLOTILLA_CONFIG_DIR", config)
-        .env_remove("FLOTILLA_AUDIT_LOG");
+    let mut cmd = Isolated::at(config).command();
+    cmd.args(args).env_remove("FLOTILLA_AUDIT_LOG");
     if let Some(p) = env_log {
         cmd.env("FLOTILLA_AUDIT_LOG", p);
     }

@@ -6,16 +6,14 @@
 
 mod common;
 
-use common::Testbed;
+use common::{Isolated, Testbed};
 use flotilla::backup::archive::{self, SecretsBy};
 use flotilla::backup::keys;
 use flotilla::backup::restore::{mapped, parse_namespace_map};
 use serde_json::Value;
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-const BIN: &str = env!("CARGO_BIN_EXE_flotilla");
+use std::process::Output;
 
 /// The test's own directory: config, state (audit log), archives, keys.
 struct Dir(PathBuf);
@@ -35,15 +33,12 @@ impl Dir {
     }
 
     fn run(&self, tb: &Testbed, args: &[&str]) -> Output {
-        Command::new(BIN)
+        // Its own config, state and audit log (audit.jsonl here); no passphrase from outside.
+        Isolated::at(&self.0)
+            .command()
             .arg("--kubeconfig")
             .arg(&tb.kubeconfig)
             .args(args)
-            .env("FLOTILLA_CONFIG_DIR", &self.0)
-            .env("XDG_STATE_HOME", &self.0)
-            .env("FLOTILLA_AUDIT_LOG", self.path("audit.jsonl"))
-            .env_remove("KUBECONFIG")
-            .env_remove(keys::PASSPHRASE_ENV)
             .output()
             .expect("run flotilla")
     }

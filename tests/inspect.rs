@@ -7,12 +7,12 @@
 
 mod common;
 
+use common::Isolated;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 use std::time::{Duration, Instant};
 
-const BIN: &str = env!("CARGO_BIN_EXE_flotilla");
 const ALL: [&str; 3] = ["dev", "staging", "prod"];
 
 /// A config dir of the test's own, with `config` as its config.toml.
@@ -25,15 +25,12 @@ fn config_dir(name: &str, config: &str) -> PathBuf {
 }
 
 fn inspect(kubeconfigs: &[&Path], config: &Path, args: &[&str]) -> Output {
-    let mut cmd = Command::new(BIN);
+    let mut cmd = Isolated::at(config).command();
     for k in kubeconfigs {
         cmd.arg("--kubeconfig").arg(k);
     }
     cmd.arg("inspect")
         .args(args)
-        .env("FLOTILLA_CONFIG_DIR", config)
-        .env("XDG_STATE_HOME", config)
-        .env_remove("KUBECONFIG")
         .output()
         .expect("run flotilla inspect")
 }

@@ -5,16 +5,15 @@
 
 mod common;
 
+use common::Isolated;
 use serde_json::Value;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
-
-const BIN: &str = env!("CARGO_BIN_EXE_flotilla");
 
 /// A config dir of the test's own.
 fn config_dir(name: &str, config: &str) -> PathBuf {
@@ -105,8 +104,8 @@ struct Watch {
 
 impl Watch {
     fn start(dir: &Path, args: &[&str]) -> Watch {
-        let mut child = Command::new(BIN)
-            .env("FLOTILLA_CONFIG_DIR", dir)
+        let mut child = Isolated::at(dir)
+            .command()
             .args(args)
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
@@ -160,8 +159,8 @@ impl Drop for Watch {
 fn without_a_webhook_watch_says_so_and_exits_2() {
     let dir = config_dir("none", "");
     let log = dir.join("flotilla.log");
-    let out = Command::new(BIN)
-        .env("FLOTILLA_CONFIG_DIR", &dir)
+    let out = Isolated::at(&dir)
+        .command()
         .args(["watch", "--notify", "--log-file", &log.to_string_lossy()])
         .output()
         .expect("run flotilla");
@@ -179,8 +178,8 @@ fn a_bad_webhook_is_one_line_naming_it_without_its_token() {
          url = \"https://oapi.dingtalk.com/robot/send?access_token=SECRET\"\n",
     );
     let log = dir.join("flotilla.log");
-    let out = Command::new(BIN)
-        .env("FLOTILLA_CONFIG_DIR", &dir)
+    let out = Isolated::at(&dir)
+        .command()
         .args(["watch", "--notify", "--log-file", &log.to_string_lossy()])
         .output()
         .expect("run flotilla");

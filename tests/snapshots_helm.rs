@@ -6,7 +6,7 @@ mod harness;
 use flotilla::app::{App, Input};
 use flotilla::cluster::table::{self, WireRow};
 use flotilla::helm::record::{self, Driver};
-use flotilla::model::{Action, ClusterId, Effect, Fetched, Msg, ResKey, Row, WatchEvent};
+use flotilla::model::{Action, ClusterId, Effect, Msg, ResKey, Row, WatchEvent};
 use harness::synthetic;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -129,8 +129,8 @@ fn secrets_event(app: &mut App, cluster: ClusterId, ev: WatchEvent) -> Vec<Effec
     }))
 }
 
-/// Answers record fetches (one object, or a release's records) from `REVISIONS`, and the
-/// fetches those answers lead to.
+/// Answers record reads (one object, or a release's records) from `REVISIONS`, decoded as the
+/// executor decodes them, and the reads those answers lead to.
 fn answer(app: &mut App, effects: Vec<Effect>) {
     let by_path: HashMap<(&str, String), &Rev> = REVISIONS
         .iter()
@@ -143,11 +143,11 @@ fn answer(app: &mut App, effects: Vec<Effect>) {
     while !pending.is_empty() {
         let mut next = Vec::new();
         for e in pending {
-            let Effect::Fetch {
+            let Effect::ReadReleases {
                 ticket,
                 cluster,
                 path,
-                ..
+                driver,
             } = e
             else {
                 continue;
@@ -171,11 +171,8 @@ fn answer(app: &mut App, effects: Vec<Effect>) {
                     json!({"kind": "SecretList", "items": items})
                 }
             };
-            let result = Ok(Fetched {
-                object,
-                events: Vec::new(),
-            });
-            next.extend(app.update(Input::Msg(Msg::Fetched { ticket, result })));
+            let result = Ok(record::read(object, driver));
+            next.extend(app.update(Input::Msg(Msg::ReleasesRead { ticket, result })));
         }
         pending = next;
     }

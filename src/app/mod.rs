@@ -214,6 +214,10 @@ impl App {
             Msg::Log { ticket, ev } => self.deliver(ticket, Answer::Log(ev)),
             Msg::Inspected { ticket, result } => self.deliver(ticket, Answer::Inspected(result)),
             Msg::BackedUp { ticket, result } => self.deliver(ticket, Answer::Backup(result)),
+            Msg::ReleasesRead { ticket, result } => self.deliver(ticket, Answer::Releases(result)),
+            Msg::ArchiveChecked { ticket, result } => {
+                self.deliver(ticket, Answer::ArchiveChecked(result))
+            }
             Msg::Exec { ticket, result } => {
                 let ended = match &result {
                     Ok(out) => Ok(match out.exit_code {
@@ -549,6 +553,29 @@ impl App {
                         cluster,
                         context,
                         job,
+                    });
+                }
+                Request::ReadReleases {
+                    tag,
+                    cluster,
+                    path,
+                    driver,
+                    deliver,
+                } => {
+                    let ticket = self.ticket(from, tag, deliver);
+                    self.effects.push(Effect::ReadReleases {
+                        ticket,
+                        cluster,
+                        path,
+                        driver,
+                    });
+                }
+                Request::CheckArchive { tag, path, cancel } => {
+                    let ticket = self.ticket(from, tag, Deliver::OnStack);
+                    self.effects.push(Effect::CheckArchive {
+                        ticket,
+                        path,
+                        cancel,
                     });
                 }
                 Request::Inspect { tag, cluster, opts } => {

@@ -2,7 +2,8 @@
 //! read back and checked against its manifest, and only then renamed into place: a reader
 //! sees a whole, checked archive or none. Reading checks everything the manifest claims (every
 //! file there, none more, each with its SHA-256) before any object is handed out, so a
-//! damaged archive restores nothing.
+//! damaged archive restores nothing. `check` reads the same way without keeping the files, a
+//! chunk at a time, and stops when it is cancelled.
 
 use super::keys::{Opening, Sealing};
 use super::{Encryption, Entry, FORMAT, Manifest, resource_name};
@@ -11,10 +12,13 @@ use flate2::Compression;
 use flate2::read::GzDecoder;
 use flate2::write::GzEncoder;
 use serde_json::Value;
-use std::collections::BTreeMap;
+use sha2::{Digest, Sha256};
+use std::collections::{BTreeMap, HashSet};
 use std::io::Read;
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 pub const MANIFEST: &str = "manifest.json";
 pub const SECRETS: &str = "secrets.yaml.age";
@@ -115,7 +119,8 @@ pub fn write(
     let written =
         pack(file, &files, mtime).map_err(|e| cleanup(format!("{}: {e}", path.display())))?;
     // Read back what is on disk, as a restore would, before it takes the final name.
-    let again = open(&tmp).map_err(|e| cleanup(format!("the archive did not read back: {e}")))?;
+    let again = check(&tmp, &Cancel::default())
+        .map_err(|e| cleanup(format!("the archive did not read back: {e}")))?;
     if again.manifest != manifest {
         return Err(cleanup("the archive did not read back as written".into()));
     }
@@ -228,13 +233,67 @@ fn read_manifest<R: Read>(path: &Path, mut entry: tar::Entry<'_, R>) -> Result<M
     Ok(m)
 }
 
-/// Reads the whole archive and checks it against its manifest.
-pub fn open(path: &Path) -> Result<Opened, String> {
-    read_whole(path).map_err(|e| crate::text::one_line(&e))
+/// Stops a read of an archive from another thread: the reader looks at it between chunks.
+#[derive(Clone, Debug, Default)]
+pub struct Cancel(Arc<AtomicBool>);
+
+impl Cancel {
+    pub fn cancel(&self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
+
+    pub fn cancelled(&self) -> bool {
+        self.0.load(Ordering::Relaxed)
+    }
 }
 
-fn read_whole(path: &Path) -> Result<Opened, String> {
+impl PartialEq for Cancel {
+    fn eq(&self, other: &Cancel) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+/// An archive checked against its manifest, its files not kept.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Checked {
+    pub manifest: Manifest,
+    /// The archive's size on disk.
+    pub size: u64,
+}
+
+/// Reads the whole archive and checks it against its manifest.
+pub fn open(path: &Path) -> Result<Opened, String> {
+    let mut files = BTreeMap::new();
+    let checked = read_checked(path, &Cancel::default(), Some(&mut files))
+        .map_err(|e| crate::text::one_line(&e))?;
+    Ok(Opened {
+        manifest: checked.manifest,
+        files,
+        size: checked.size,
+    })
+}
+
+/// Checks every file of the archive against its manifest as `open` does, keeping none of
+/// them: it reads the archive once, a chunk at a time, so what it holds is the manifest
+/// whatever the archive unpacks to. Soon after `cancel` is set it stops reading, with an
+/// error.
+pub fn check(path: &Path, cancel: &Cancel) -> Result<Checked, String> {
+    read_checked(path, cancel, None).map_err(|e| crate::text::one_line(&e))
+}
+
+/// What is read between two looks at the cancel flag.
+const CHUNK: usize = 64 << 10;
+
+/// Reads the archive, checking each file against the manifest as it comes (none twice, none
+/// it does not name, each with its checksum), and at the end that none is missing. With
+/// `keep`, the files' bytes go there.
+fn read_checked(
+    path: &Path,
+    cancel: &Cancel,
+    mut keep: Option<&mut BTreeMap<String, Vec<u8>>>,
+) -> Result<Checked, String> {
     let damaged = |why: String| format!("{} is damaged: {why}", path.display());
+    let stopped = || format!("stopped reading {}", path.display());
     let file = std::fs::File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
     let size = file.metadata().map(|m| m.len()).unwrap_or(0);
     let mut tar = tar::Archive::new(GzDecoder::new(file));
@@ -246,9 +305,14 @@ fn read_whole(path: &Path) -> Result<Opened, String> {
         .ok_or_else(|| format!("{} is empty", path.display()))?
         .map_err(|e| format!("{} is not a flotilla backup ({e})", path.display()))?;
     let manifest = read_manifest(path, first)?;
-    let mut files = BTreeMap::new();
+    let mut expected = expected_files(&manifest).map_err(damaged)?;
+    let mut seen: HashSet<String> = HashSet::new();
     let mut total = 0u64;
+    let mut buf = vec![0u8; CHUNK];
     for entry in entries {
+        if cancel.cancelled() {
+            return Err(stopped());
+        }
         let mut entry = entry.map_err(|e| damaged(e.to_string()))?;
         let name = entry
             .path()
@@ -262,30 +326,64 @@ fn read_whole(path: &Path) -> Result<Opened, String> {
         if total > MAX_TOTAL {
             return Err(damaged("it unpacks to more than 4 GiB".into()));
         }
-        let mut bytes = Vec::with_capacity(entry.size() as usize);
-        entry
-            .read_to_end(&mut bytes)
-            .map_err(|e| damaged(format!("{name}: {e}")))?;
-        if files.insert(name.clone(), bytes).is_some() {
-            return Err(damaged(format!("{name} is in it twice")));
+        let Some(sum) = expected.remove(&name) else {
+            return Err(damaged(match seen.contains(&name) {
+                true => format!("{name} is in it twice"),
+                false => format!("{name} is not in its manifest"),
+            }));
+        };
+        let mut hash = Sha256::new();
+        let mut bytes = keep
+            .is_some()
+            .then(|| Vec::with_capacity(entry.size() as usize));
+        loop {
+            if cancel.cancelled() {
+                return Err(stopped());
+            }
+            let n = match entry.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(damaged(format!("{name}: {e}"))),
+            };
+            hash.update(&buf[..n]);
+            if let Some(b) = bytes.as_mut() {
+                b.extend_from_slice(&buf[..n]);
+            }
+        }
+        let got: String = hash.finalize().iter().map(|b| format!("{b:02x}")).collect();
+        if got != sum {
+            return Err(damaged(format!("{name} does not match its checksum")));
+        }
+        if let (Some(files), Some(bytes)) = (keep.as_deref_mut(), bytes) {
+            files.insert(name.clone(), bytes);
+        }
+        seen.insert(name);
+    }
+    if let Some(missing) = expected.keys().next() {
+        return Err(damaged(format!("{missing} is missing")));
+    }
+    // The gzip trailer (CRC and length) is read only at the very end of the stream; whatever
+    // follows the tar's end is read through too, a chunk at a time.
+    let mut rest = tar.into_inner();
+    loop {
+        if cancel.cancelled() {
+            return Err(stopped());
+        }
+        match rest.read(&mut buf) {
+            Ok(0) => break,
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(damaged(e.to_string())),
         }
     }
-    // The gzip trailer (CRC and length) is read only at the very end of the stream.
-    let mut rest = Vec::new();
-    tar.into_inner()
-        .read_to_end(&mut rest)
-        .map_err(|e| damaged(e.to_string()))?;
-    check(&manifest, &files).map_err(damaged)?;
-    Ok(Opened {
-        manifest,
-        files,
-        size,
-    })
+    Ok(Checked { manifest, size })
 }
 
-/// Every file the manifest names is there with its checksum, and nothing else is.
-fn check(m: &Manifest, files: &BTreeMap<String, Vec<u8>>) -> Result<(), String> {
-    let mut named = 0;
+/// Every file the manifest names, with its checksum: one per object that has a file, and the
+/// sealed Secrets' file.
+fn expected_files(m: &Manifest) -> Result<BTreeMap<String, String>, String> {
+    let mut files = BTreeMap::new();
     for e in &m.objects {
         let (Some(p), Some(sum)) = (&e.path, &e.sha256) else {
             if e.is_secret() && m.secrets.encryption != Encryption::None {
@@ -293,32 +391,15 @@ fn check(m: &Manifest, files: &BTreeMap<String, Vec<u8>>) -> Result<(), String> 
             }
             return Err(format!("{} has no file", e.title()));
         };
-        let bytes = files.get(p).ok_or_else(|| format!("{p} is missing"))?;
-        if sha256_hex(bytes) != *sum {
-            return Err(format!("{p} does not match its checksum"));
+        if files.insert(p.clone(), sum.clone()).is_some() {
+            return Err(format!("{p} is named twice in its manifest"));
         }
-        named += 1;
     }
     if m.secrets.encryption != Encryption::None {
-        let bytes = files
-            .get(SECRETS)
-            .ok_or_else(|| format!("{SECRETS} is missing"))?;
-        if Some(sha256_hex(bytes)) != m.secrets.sha256 {
-            return Err(format!("{SECRETS} does not match its checksum"));
-        }
-        named += 1;
+        let sum = m.secrets.sha256.clone().unwrap_or_default();
+        files.insert(SECRETS.to_string(), sum);
     }
-    if files.len() != named {
-        let extra = files
-            .keys()
-            .find(|k| {
-                k.as_str() != SECRETS && !m.objects.iter().any(|e| e.path.as_deref() == Some(k))
-            })
-            .cloned()
-            .unwrap_or_default();
-        return Err(format!("{extra} is not in its manifest"));
-    }
-    Ok(())
+    Ok(files)
 }
 
 /// How a restore treats the archive's Secrets.
@@ -491,6 +572,11 @@ mod tests {
                     assert!(open(&bad).is_ok(), "byte {at}: nothing changed");
                     continue;
                 }
+                assert_eq!(
+                    check(&bad, &Cancel::default()).err().is_some(),
+                    open(&bad).is_err(),
+                    "byte {at}: check and open agree"
+                );
                 let Err(e) = open(&bad) else {
                     panic!("byte {at} ^ {flip:#x} changed the archive unnoticed");
                 };
@@ -505,6 +591,19 @@ mod tests {
         assert!(e.contains("missing.tar.gz"), "{e}");
         std::fs::write(&bad, b"hello").unwrap();
         assert!(open(&bad).unwrap_err().contains("not a flotilla backup"));
+    }
+
+    #[test]
+    fn a_check_reads_what_was_written_and_stops_when_cancelled() {
+        let dir = scratch("check");
+        let path = dir.join("b.tar.gz");
+        let (m, size) = write(&path, Manifest::default(), &objects(), &Sealing::Plain).unwrap();
+        let checked = check(&path, &Cancel::default()).unwrap();
+        assert_eq!(checked, Checked { manifest: m, size });
+        let cancel = Cancel::default();
+        cancel.cancel();
+        let e = check(&path, &cancel).unwrap_err();
+        assert!(e.starts_with("stopped reading"), "{e}");
     }
 
     #[test]

@@ -259,24 +259,24 @@ async fn create(
 }
 
 fn inspect(file: &Path, json: bool) -> Result<(), String> {
-    let opened = archive::open(file)?;
+    let checked = archive::check(file, &archive::Cancel::default())?;
     if json {
-        let text =
-            serde_json::to_string_pretty(&opened.manifest).map_err(|e| format!("manifest: {e}"))?;
+        let text = serde_json::to_string_pretty(&checked.manifest)
+            .map_err(|e| format!("manifest: {e}"))?;
         return print(&format!("{text}\n"));
     }
-    print(&manifest_text(file, &opened))
+    print(&manifest_text(file, &checked))
 }
 
 /// The manifest as `flotilla backup inspect` and `:backups` show it, sanitized.
-pub fn manifest_text(file: &Path, opened: &archive::Opened) -> String {
-    let m = &opened.manifest;
+pub fn manifest_text(file: &Path, checked: &archive::Checked) -> String {
+    let m = &checked.manifest;
     let mut out = String::new();
     let line = |out: &mut String, k: &str, v: &str| out.push_str(&format!("{k:<12}{v}\n"));
     line(
         &mut out,
         "archive",
-        &format!("{} ({})", file.display(), crate::human::bytes(opened.size)),
+        &format!("{} ({})", file.display(), crate::human::bytes(checked.size)),
     );
     line(&mut out, "format", &m.format);
     line(
@@ -596,7 +596,8 @@ mod tests {
         m.selection.namespaces = vec!["shop\u{1b}]0;owned\u{7}".into()];
         m.warnings = vec!["pods in shop: \u{1b}[2Jcleared".into()];
         archive::write(&path, m, &[], &Sealing::Plain).unwrap();
-        let text = manifest_text(&path, &archive::open(&path).unwrap());
+        let checked = archive::check(&path, &archive::Cancel::default()).unwrap();
+        let text = manifest_text(&path, &checked);
         assert!(
             !text.contains('\u{1b}') && !text.contains('\u{7}'),
             "{text:?}"

@@ -3,18 +3,30 @@
 //! `sh.helm.release.v1.<release>.v<revision>`, labelled owner/name/status/version, whose
 //! `data.release` is base64(gzip(JSON)). A Secret's `data` is base64 on the wire too, so a
 //! Secret's payload is decoded twice. Written by hand: no Rust crate reads Helm's storage.
+//!
+//! A record is remote input that can be a gzip bomb: what it inflates to and what its JSON
+//! takes in memory once parsed are both capped, and the records of one read (a release's
+//! history) share one memory budget, spent newest revision first. What does not fit reads
+//! "record too large".
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use flate2::Compression;
 use flate2::read::GzDecoder;
 use flate2::write::GzEncoder;
+use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
-use std::io::{Read, Write};
+use std::cell::Cell;
+use std::io::{Read as _, Write};
 
-/// Helm's own cap on a record (a Secret holds at most 1 MiB); a payload that inflates past
-/// this many bytes is refused rather than held in memory.
+/// Far above what Helm writes (a Secret holds at most 1 MiB, compressed): what one record may
+/// inflate to, and what its release may take in memory once parsed.
 const MAX_JSON: u64 = 64 << 20;
+/// What the releases of one read (every record of a release) may take in memory together.
+pub const BUDGET: u64 = 256 << 20;
+/// JSON without padding takes at most this many bytes of text for each byte it parses into (a
+/// `\uXXXX` escape): a record longer than that times what is left cannot fit.
+const TEXT_PER_BYTE: u64 = 8;
 const GZIP_MAGIC: &[u8] = &[0x1f, 0x8b, 0x08];
 
 /// Where a release's records live.
@@ -91,41 +103,286 @@ pub fn storage_object(
     Ok(obj)
 }
 
+/// Why a record's release is not shown.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Unread {
+    /// It inflates, or would take in memory, more than is left for it.
+    TooLarge,
+    /// It is not a release record Helm could have written (why).
+    Invalid(String),
+}
+
+impl std::fmt::Display for Unread {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Unread::TooLarge => f.write_str("record too large"),
+            Unread::Invalid(why) => f.write_str(why),
+        }
+    }
+}
+
 /// The release (Helm's JSON) a storage object holds.
 pub fn decode(storage: &Value) -> Result<Value, String> {
     let driver = Driver::of(storage).ok_or("not a Secret or ConfigMap")?;
+    decode_within(storage, driver, &Budget::new(MAX_JSON)).map_err(|e| match e {
+        Unread::TooLarge => format!(
+            "record too large: it inflates past {} MiB, or would take more memory than that",
+            MAX_JSON >> 20
+        ),
+        Unread::Invalid(why) => why,
+    })
+}
+
+/// What the records of one read may still take: memory for the releases kept, and bytes to
+/// inflate (a refused bomb costs its inflating too).
+struct Budget {
+    memory: Cell<u64>,
+    inflating: Cell<u64>,
+}
+
+impl Budget {
+    /// Four times the memory may be inflated: a namespace of gzip bombs costs one thread
+    /// seconds, not minutes.
+    fn new(memory: u64) -> Budget {
+        Budget {
+            memory: Cell::new(memory),
+            inflating: Cell::new(memory.saturating_mul(4)),
+        }
+    }
+}
+
+/// The release a record of `driver` holds, if it fits in what is left of `budget`; what it
+/// takes is spent from it.
+fn decode_within(storage: &Value, driver: Driver, budget: &Budget) -> Result<Value, Unread> {
+    let invalid = Unread::Invalid;
     let data = storage
         .pointer("/data/release")
         .and_then(Value::as_str)
-        .ok_or("no data.release")?;
+        .ok_or_else(|| invalid("no data.release".into()))?;
     let mut text = STANDARD
         .decode(data.trim())
-        .map_err(|e| format!("data.release is not base64: {e}"))?;
+        .map_err(|e| invalid(format!("data.release is not base64: {e}")))?;
     if driver == Driver::Secret {
         text = STANDARD
             .decode(text.trim_ascii())
-            .map_err(|e| format!("the release is not base64: {e}"))?;
+            .map_err(|e| invalid(format!("the release is not base64: {e}")))?;
     }
+    let memory = budget.memory.get().min(MAX_JSON);
+    let cap = memory
+        .saturating_mul(TEXT_PER_BYTE)
+        .min(MAX_JSON)
+        .min(budget.inflating.get());
     // Records written before Helm compressed them are plain JSON.
     let json = if text.starts_with(GZIP_MAGIC) {
         let mut out = Vec::new();
-        GzDecoder::new(text.as_slice())
-            .take(MAX_JSON + 1)
-            .read_to_end(&mut out)
-            .map_err(|e| format!("the release does not inflate: {e}"))?;
-        if out.len() as u64 > MAX_JSON {
-            return Err(format!("the release inflates past {} MiB", MAX_JSON >> 20));
-        }
+        let inflated = GzDecoder::new(text.as_slice())
+            .take(cap + 1)
+            .read_to_end(&mut out);
+        let spent = budget.inflating.get().saturating_sub(out.len() as u64);
+        budget.inflating.set(spent);
+        inflated.map_err(|e| invalid(format!("the release does not inflate: {e}")))?;
         out
     } else {
         text
     };
-    let release: Value =
-        serde_json::from_slice(&json).map_err(|e| format!("the release is not JSON: {e}"))?;
-    if !release.is_object() {
-        return Err("the release is not a JSON object".into());
+    if json.len() as u64 > cap {
+        return Err(Unread::TooLarge);
     }
+    let meter = Meter {
+        left: Cell::new(memory),
+        over: Cell::new(false),
+    };
+    let mut de = serde_json::Deserializer::from_slice(&json);
+    let release = Metered(&meter)
+        .deserialize(&mut de)
+        .and_then(|v| de.end().map(|()| v))
+        .map_err(|e| match meter.over.get() {
+            true => Unread::TooLarge,
+            false => invalid(format!("the release is not JSON: {e}")),
+        })?;
+    if !release.is_object() {
+        return Err(invalid("the release is not a JSON object".into()));
+    }
+    budget
+        .memory
+        .set(budget.memory.get() - (memory - meter.left.get()));
     Ok(release)
+}
+
+/// What a JSON value being built may still take in memory; `over` once it wanted more.
+struct Meter {
+    left: Cell<u64>,
+    over: Cell<bool>,
+}
+
+impl Meter {
+    fn charge<E: de::Error>(&self, bytes: usize) -> Result<(), E> {
+        let bytes = bytes as u64;
+        match self.left.get().checked_sub(bytes) {
+            Some(left) => {
+                self.left.set(left);
+                Ok(())
+            }
+            None => {
+                self.over.set(true);
+                Err(E::custom("record too large"))
+            }
+        }
+    }
+}
+
+/// A `serde_json::Value` built while its memory is counted, stopped as soon as the meter runs
+/// out: a record of `[0,0,0,…]` would otherwise take 32 times its text in memory. Counted are
+/// each value's slot, the bytes of strings and keys, and each object entry's own keep: what
+/// the values hold, give or take the room growing arrays keep spare.
+struct Metered<'m>(&'m Meter);
+
+const SLOT: usize = std::mem::size_of::<Value>();
+const ENTRY: usize = std::mem::size_of::<String>() + 16;
+
+impl<'de> DeserializeSeed<'de> for Metered<'_> {
+    type Value = Value;
+
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Metered<'_> {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("JSON")
+    }
+
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Value, E> {
+        self.0.charge(SLOT)?;
+        Ok(Value::Bool(v))
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Value, E> {
+        self.0.charge(SLOT)?;
+        Ok(Value::from(v))
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Value, E> {
+        self.0.charge(SLOT)?;
+        Ok(Value::from(v))
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Value, E> {
+        self.0.charge(SLOT)?;
+        Ok(serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number))
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Value, E> {
+        self.0.charge(SLOT + v.len())?;
+        Ok(Value::String(v.to_string()))
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Value, E> {
+        self.0.charge(SLOT)?;
+        Ok(Value::Null)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        self.0.charge::<A::Error>(SLOT)?;
+        let mut items = Vec::new();
+        while let Some(v) = seq.next_element_seed(Metered(self.0))? {
+            items.push(v);
+        }
+        Ok(Value::Array(items))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        self.0.charge::<A::Error>(SLOT)?;
+        let mut out = serde_json::Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            self.0.charge::<A::Error>(ENTRY + key.len())?;
+            let v = map.next_value_seed(Metered(self.0))?;
+            out.insert(key, v);
+        }
+        Ok(Value::Object(out))
+    }
+}
+
+/// One record as read: what its labels say, and its release or why that is not shown.
+#[derive(Debug)]
+pub struct Unpacked {
+    /// The `version` label (else what the object's name says).
+    pub revision: i64,
+    /// The `status` label.
+    pub status: String,
+    /// Seconds since the epoch: the `modifiedAt` label, else the object's creation.
+    pub updated: Option<i64>,
+    pub release: Result<Value, Unread>,
+}
+
+impl Unpacked {
+    /// The revision as `helm history` lists it; a record that is not read says why in its
+    /// description, with what its labels tell.
+    pub fn summary(&self) -> Summary {
+        match &self.release {
+            Ok(release) => Summary::of(release),
+            Err(why) => Summary {
+                revision: self.revision,
+                status: crate::text::clean(&self.status),
+                chart: String::new(),
+                chart_version: String::new(),
+                app_version: String::new(),
+                description: crate::text::clean(&why.to_string()),
+                updated: self.updated,
+            },
+        }
+    }
+}
+
+/// The records `answer` holds — one storage object of `driver`, or a list of them as the
+/// server answers a list — decoded newest revision first within [`BUDGET`]: once it is spent,
+/// older records read as too large. CPU work on remote input: not for the UI thread.
+pub fn read(answer: Value, driver: Driver) -> Vec<Unpacked> {
+    read_within(answer, driver, &Budget::new(BUDGET))
+}
+
+fn read_within(answer: Value, driver: Driver, budget: &Budget) -> Vec<Unpacked> {
+    let items = match answer {
+        Value::Object(mut o) if o.contains_key("items") => match o.remove("items") {
+            Some(Value::Array(items)) => items,
+            _ => Vec::new(),
+        },
+        one => vec![one],
+    };
+    let label = |item: &Value, k: &str| {
+        item.pointer(&format!("/metadata/labels/{k}"))
+            .and_then(Value::as_str)
+            .map(str::to_string)
+    };
+    let revision = |item: &Value| {
+        label(item, "version")
+            .and_then(|v| v.parse().ok())
+            .or_else(|| {
+                let name = item.pointer("/metadata/name").and_then(Value::as_str)?;
+                release_of(name).map(|(_, v)| v)
+            })
+            .unwrap_or(0)
+    };
+    let mut items: Vec<(i64, Value)> = items.into_iter().map(|i| (revision(&i), i)).collect();
+    items.sort_by_key(|(revision, _)| std::cmp::Reverse(*revision));
+    items
+        .into_iter()
+        .map(|(revision, item)| Unpacked {
+            revision,
+            status: label(&item, "status").unwrap_or_default(),
+            updated: label(&item, "modifiedAt")
+                .and_then(|t| t.parse().ok())
+                .or_else(|| {
+                    item.pointer("/metadata/creationTimestamp")
+                        .and_then(Value::as_str)
+                        .and_then(crate::human::parse_time)
+                }),
+            release: decode_within(&item, driver, budget),
+        })
+        .collect()
 }
 
 /// `data.release` for a record holding `release`, as the driver stores it (the inverse of
@@ -315,6 +572,59 @@ mod tests {
         let err = decode(&storage(Driver::Secret, not_json)).unwrap_err();
         assert!(err.contains("not JSON"), "{err}");
         assert!(decode(&json!({"kind": "Pod"})).is_err());
+    }
+
+    fn gzipped(json: &str) -> Vec<u8> {
+        let mut gz = GzEncoder::new(Vec::new(), Compression::fast());
+        gz.write_all(json.as_bytes()).unwrap();
+        gz.finish().unwrap()
+    }
+
+    #[test]
+    fn a_record_that_parses_into_more_memory_than_allowed_is_too_large() {
+        // Three million zeros: 6 MB of JSON, 96 MiB once parsed into values.
+        let mut json = String::from(r#"{"name":"bomb","version":2,"config":{"pad":["#);
+        json.push_str(&"0,".repeat(3_000_000));
+        json.push_str("0]}}");
+        let data = STANDARD.encode(STANDARD.encode(gzipped(&json)));
+        let err = decode(&storage(Driver::Secret, data)).unwrap_err();
+        assert!(err.starts_with("record too large"), "{err}");
+        // As much of it in text is refused before it is parsed.
+        let mut padded = String::from(r#"{"name":"bomb","version":2}"#);
+        padded.push_str(&" ".repeat(65 << 20));
+        let data = STANDARD.encode(gzipped(&padded));
+        let err = decode(&storage(Driver::ConfigMap, data)).unwrap_err();
+        assert!(err.starts_with("record too large"), "{err}");
+    }
+
+    #[test]
+    fn a_read_spends_its_budget_on_the_newest_revisions_first() {
+        let item = |revision: i64| {
+            let mut r = release();
+            r["version"] = json!(revision);
+            r["config"] = json!({"pad": "x".repeat(300 << 10)});
+            json!({
+                "metadata": {"name": object_name("frontend", revision),
+                             "labels": {"status": "superseded", "version": revision.to_string(),
+                                        "modifiedAt": "1764583200"}},
+                "data": {"release": encode(&r, Driver::Secret).unwrap()},
+            })
+        };
+        let list = json!({"kind": "SecretList", "items": [item(2), item(4), item(1), item(3)]});
+        let read = read_within(list, Driver::Secret, &Budget::new(1 << 20));
+        let revisions: Vec<i64> = read.iter().map(|r| r.revision).collect();
+        assert_eq!(revisions, [4, 3, 2, 1]);
+        for r in &read[..3] {
+            let release = r.release.as_ref().expect("fits");
+            assert_eq!(release["version"], json!(r.revision));
+        }
+        assert_eq!(read[3].release, Err(Unread::TooLarge));
+        let s = read[3].summary();
+        assert_eq!(
+            (s.revision, s.status.as_str(), s.description.as_str()),
+            (1, "superseded", "record too large")
+        );
+        assert_eq!(s.updated, Some(1764583200));
     }
 
     #[test]

@@ -104,6 +104,21 @@ pub enum Effect {
         context: String,
         opts: crate::inspect::Options,
     },
+    /// GET Helm release records (one storage object, or a list of a release's) and decode them
+    /// off the UI thread, within a memory budget; answered by `Msg::ReleasesRead`.
+    ReadReleases {
+        ticket: u64,
+        cluster: ClusterId,
+        path: String,
+        driver: crate::helm::record::Driver,
+    },
+    /// Check an archive against its manifest off the UI thread, a chunk at a time, until done
+    /// or cancelled; answered by `Msg::ArchiveChecked`.
+    CheckArchive {
+        ticket: u64,
+        path: std::path::PathBuf,
+        cancel: crate::backup::archive::Cancel,
+    },
     /// Ask the server what the identity may do (SelfSubjectAccessReview each); answered by
     /// `Msg::Access`.
     Access {

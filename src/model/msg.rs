@@ -35,6 +35,16 @@ pub enum Msg {
         ticket: u64,
         result: Result<Box<crate::inspect::ClusterReport>, String>,
     },
+    /// The answer to `Effect::ReadReleases`: every record, newest revision first.
+    ReleasesRead {
+        ticket: u64,
+        result: Result<Vec<crate::helm::record::Unpacked>, ApiError>,
+    },
+    /// The answer to `Effect::CheckArchive`.
+    ArchiveChecked {
+        ticket: u64,
+        result: Result<Box<crate::backup::archive::Checked>, String>,
+    },
     /// News of a log stream (`Effect::Logs`).
     Log {
         ticket: u64,

@@ -3,9 +3,11 @@
 //! mapping, what to do with objects that differ), then the plan (every object with its
 //! action, the diff of the selected one), then enter carries it out through the change path
 //! (read-only mode, confirmation, audit). `:backup NS… [@CTX]` backs namespaces (or the
-//! marked ones) up first and lands here.
+//! marked ones) up first and lands here. Enter checks the selected archive against its
+//! manifest off the UI thread, keeping none of its files; Esc (or leaving) stops the reading.
 
 use super::{Answer, Ctx, DrawCtx, Request, Screen};
+use crate::backup::archive::Cancel;
 use crate::backup::job::{Done, Job};
 use crate::backup::restore::{self, Existing, Options, Plan};
 use crate::backup::shelf::{self, Shelved};
@@ -26,6 +28,22 @@ const PLAN: u64 = 2;
 const APPLY: u64 = 3;
 /// Tags of backups being written: this plus their number.
 const BACKUP: u64 = 100;
+/// Tags of archive checks: this plus their number.
+const CHECK: u64 = 1 << 32;
+
+/// An archive being checked; dropped (Esc, another Enter, the screen left) it stops the
+/// reading.
+struct Checking {
+    tag: u64,
+    path: std::path::PathBuf,
+    cancel: Cancel,
+}
+
+impl Drop for Checking {
+    fn drop(&mut self) {
+        self.cancel.cancel();
+    }
+}
 
 /// A plan on screen, and what carrying it out came to.
 struct Planned {
@@ -51,6 +69,9 @@ pub struct BackupsScreen {
     started: u64,
     running: usize,
     planned: Option<Planned>,
+    checking: Option<Checking>,
+    /// Archive checks asked for so far.
+    checks: u64,
 }
 
 /// `:backups`: the shelf.
@@ -148,6 +169,8 @@ impl BackupsScreen {
             started: 0,
             running: 0,
             planned: None,
+            checking: None,
+            checks: 0,
         };
         s.reload(ctx);
         s
@@ -235,6 +258,20 @@ impl BackupsScreen {
         });
     }
 
+    /// Checks the archive off the UI thread; its manifest is shown when that is done.
+    fn check(&mut self, path: std::path::PathBuf, ctx: &mut Ctx) {
+        self.checks += 1;
+        let tag = CHECK + self.checks;
+        let cancel = Cancel::default();
+        ctx.request(Request::CheckArchive {
+            tag,
+            path: path.clone(),
+            cancel: cancel.clone(),
+        });
+        // A check still running is stopped as this one replaces it.
+        self.checking = Some(Checking { tag, path, cancel });
+    }
+
     fn carry_out(&mut self, ctx: &mut Ctx) {
         let Some(p) = &mut self.planned else { return };
         if p.applying || p.result.is_some() {
@@ -317,6 +354,12 @@ impl Screen for BackupsScreen {
                 (Action::Enter, "carry it out"),
                 (Action::Back, "back to the archives"),
             ]
+        } else if self.checking.is_some() {
+            &[
+                (Action::Back, "stop checking"),
+                (Action::Enter, "manifest"),
+                (Action::Filter, "filter"),
+            ]
         } else {
             &[
                 (Action::Restore, "restore"),
@@ -368,6 +411,13 @@ impl Screen for BackupsScreen {
             }
             return true;
         }
+        if *action == Action::Back
+            && let Some(c) = self.checking.take()
+        {
+            let path = c.path.display().to_string();
+            ctx.info(format!("stopped checking {}", crate::text::clean(&path)));
+            return true;
+        }
         let n = self.shown().len();
         if let Some(to) = super::moved(action, self.cursor, n) {
             self.cursor = to;
@@ -377,17 +427,7 @@ impl Screen for BackupsScreen {
             Action::Restore => self.restore_form(ctx),
             Action::Rerun => self.reload(ctx),
             Action::Enter => match self.shown().get(self.cursor).map(|a| a.path.clone()) {
-                Some(path) => {
-                    let lines = match crate::backup::archive::open(&path) {
-                        Ok(o) => crate::cli::backup::manifest_text(&path, &o)
-                            .lines()
-                            .map(str::to_string)
-                            .collect(),
-                        Err(e) => vec![e],
-                    };
-                    let title = format!("backup {}", path.display());
-                    ctx.push(Box::new(super::text::TextScreen::lines(title, lines)));
-                }
+                Some(path) => self.check(path, ctx),
                 None => ctx.error("no archive selected"),
             },
             _ => return false,
@@ -418,6 +458,22 @@ impl Screen for BackupsScreen {
                     Ok(Done::Created { .. }) => {}
                     Err(e) => ctx.error(format!("restore: {e}")),
                 }
+            }
+            (t, Answer::ArchiveChecked(result))
+                if self.checking.as_ref().is_some_and(|c| c.tag == t) =>
+            {
+                let Some(c) = self.checking.take() else {
+                    return;
+                };
+                let lines = match result {
+                    Ok(checked) => crate::cli::backup::manifest_text(&c.path, &checked)
+                        .lines()
+                        .map(str::to_string)
+                        .collect(),
+                    Err(e) => vec![e],
+                };
+                let title = format!("backup {}", c.path.display());
+                ctx.push(Box::new(super::text::TextScreen::lines(title, lines)));
             }
             (APPLY, Answer::Mutated { result, .. }) => {
                 if let Some(p) = &mut self.planned {
@@ -465,9 +521,14 @@ impl BackupsScreen {
     fn draw_shelf(&self, f: &mut Frame, area: Rect, ctx: &DrawCtx) {
         let theme = &ctx.config.theme;
         let shown = self.shown();
+        let checking = self.checking.as_ref().map(|c| {
+            let name = c.path.file_name().unwrap_or_default().to_string_lossy();
+            format!("checking {}… (esc stops)", crate::text::clean(&name))
+        });
         let busy = self
             .busy
-            .as_deref()
+            .clone()
+            .or(checking)
             .map(|b| format!(" — {b}"))
             .unwrap_or_default();
         let dir = ctx.config.settings.backup.dir();

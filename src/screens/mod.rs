@@ -130,6 +130,10 @@ pub enum Answer {
     Inspected(Result<Box<crate::inspect::ClusterReport>, String>),
     /// A backup written or a restore planned (`Request::Backup`).
     Backup(Result<crate::backup::job::Done, String>),
+    /// Helm release records read and decoded (`Request::ReadReleases`), newest first.
+    Releases(Result<Vec<crate::helm::record::Unpacked>, ApiError>),
+    /// An archive checked against its manifest (`Request::CheckArchive`).
+    ArchiveChecked(Result<Box<crate::backup::archive::Checked>, String>),
 }
 
 /// What outlives any one screen: marked rows and running port-forwards.
@@ -242,6 +246,22 @@ pub enum Request {
         tag: u64,
         cluster: ClusterId,
         job: crate::backup::job::Job,
+    },
+    /// Read Helm release records at `path` and decode them off the UI thread; answered as
+    /// `Answer::Releases`.
+    ReadReleases {
+        tag: u64,
+        cluster: ClusterId,
+        path: String,
+        driver: crate::helm::record::Driver,
+        deliver: Deliver,
+    },
+    /// Check an archive off the UI thread until done or `cancel`; answered as
+    /// `Answer::ArchiveChecked`.
+    CheckArchive {
+        tag: u64,
+        path: std::path::PathBuf,
+        cancel: crate::backup::archive::Cancel,
     },
     /// Inspect one cluster with these options; answered as `Answer::Inspected`.
     Inspect {

@@ -347,3 +347,95 @@ impl Drop for Scratch {
         let _ = tb.kubectl(self.context, &args);
     }
 }
+
+/// Directories of a test's own for the flotilla binary it runs, so that no run reads the
+/// user's config.toml or keymap, or writes to their audit log, log file or backup directory:
+/// `FLOTILLA_CONFIG_DIR` is the root (a test writes its config.toml there), the audit log is
+/// `audit.jsonl` in it, and HOME and the XDG directories (where the state dir, the log and
+/// the backups go by default) are under it. Settings from the test's own environment that
+/// flotilla reads (KUBECONFIG, VISUAL, EDITOR, every FLOTILLA_ variable) are not passed on.
+pub struct Isolated {
+    pub root: PathBuf,
+}
+
+impl Isolated {
+    /// A fresh, empty root under the temp dir, named for the test.
+    pub fn new(name: &str) -> Isolated {
+        let root = std::env::temp_dir().join(format!("flotilla-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        std::fs::create_dir_all(&root).expect("the test's own directory");
+        Isolated { root }
+    }
+
+    /// An existing directory as the root (its config.toml, if any, is the one read).
+    pub fn at(root: &Path) -> Isolated {
+        Isolated {
+            root: root.to_path_buf(),
+        }
+    }
+
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.root.join(name)
+    }
+
+    /// flotilla's state dir under this root (its log, default backup directory).
+    pub fn state_dir(&self) -> PathBuf {
+        self.path("xdg/state/flotilla")
+    }
+
+    /// What flotilla is run with.
+    pub fn vars(&self) -> Vec<(&'static str, PathBuf)> {
+        vec![
+            ("HOME", self.path("home")),
+            ("XDG_CONFIG_HOME", self.path("xdg/config")),
+            ("XDG_STATE_HOME", self.path("xdg/state")),
+            ("XDG_DATA_HOME", self.path("xdg/data")),
+            ("XDG_CACHE_HOME", self.path("xdg/cache")),
+            ("FLOTILLA_CONFIG_DIR", self.root.clone()),
+            ("FLOTILLA_AUDIT_LOG", self.path("audit.jsonl")),
+        ]
+    }
+
+    /// What flotilla is run without.
+    pub fn unset() -> Vec<String> {
+        let mut names: Vec<String> = ["KUBECONFIG", "VISUAL", "EDITOR"]
+            .map(String::from)
+            .to_vec();
+        names.extend(
+            std::env::vars_os()
+                .filter_map(|(k, _)| k.into_string().ok())
+                .filter(|k| k.starts_with("FLOTILLA_")),
+        );
+        names
+    }
+
+    /// The flotilla binary, to run in this isolation.
+    pub fn command(&self) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_flotilla"));
+        for name in Isolated::unset() {
+            cmd.env_remove(name);
+        }
+        cmd.envs(self.vars());
+        cmd
+    }
+
+    /// The same as a shell command line (`env -u … HOME=… flotilla`), with `extra` variables
+    /// set too, for a tmux pane: tmux does not hand the client's environment to a session,
+    /// and a session's own (`new-session -e`) cannot unset what the server inherited.
+    pub fn shell_command(&self, extra: &[(&str, &str)]) -> String {
+        let quote = |s: &str| format!("'{}'", s.replace('\'', r"'\''"));
+        let mut line = String::from("env");
+        for name in Isolated::unset() {
+            line.push_str(&format!(" -u {name}"));
+        }
+        for (k, v) in self.vars() {
+            line.push_str(&format!(" {k}={}", quote(&v.display().to_string())));
+        }
+        for (k, v) in extra {
+            line.push_str(&format!(" {k}={}", quote(v)));
+        }
+        line.push(' ');
+        line.push_str(&quote(env!("CARGO_BIN_EXE_flotilla")));
+        line
+    }
+}

@@ -28,6 +28,9 @@ pub struct Harness {
     pub quit: bool,
     /// This harness's own audit log (every change the app makes is recorded here).
     pub audit: std::path::PathBuf,
+    /// The longest one `update` took (the app's and the executor's part): how long the UI
+    /// thread was busy at once.
+    pub slowest: Duration,
 }
 
 /// A fresh audit log path per harness: tests run in parallel and each reads its own records.
@@ -79,6 +82,7 @@ impl Harness {
             copied: Vec::new(),
             editor: None,
             quit: false,
+            slowest: Duration::ZERO,
         };
         h.update(Input::Tick);
         h
@@ -86,6 +90,7 @@ impl Harness {
 
     /// Applies input and carries out the effects, as the terminal loop does.
     pub fn update(&mut self, input: Input) {
+        let start = Instant::now();
         let mut effects = self.app.update(input);
         while !effects.is_empty() {
             let mut next = Vec::new();
@@ -104,6 +109,7 @@ impl Harness {
             }
             effects = next;
         }
+        self.slowest = self.slowest.max(start.elapsed());
     }
 
     /// The audit records written so far.

@@ -1,7 +1,9 @@
 //! A release's revision history, as `helm history` lists it, read again whenever one of its
-//! records changes. From a revision: its values, manifest, notes and hooks; `D` diffs the
-//! marked revision (or the one before) against the highlighted one: values and manifest;
-//! `r` plans a rollback to the highlighted revision.
+//! records changes. The records are decoded off the UI thread within a memory budget, newest
+//! first; a record that does not fit (or cannot be read) is listed with what its labels say
+//! and why. From a revision: its values, manifest, notes and hooks; `D` diffs the marked
+//! revision (or the one before) against the highlighted one: values and manifest; `r` plans a
+//! rollback to the highlighted revision.
 
 use super::parts;
 use crate::helm::record::{self, Summary};
@@ -9,7 +11,7 @@ use crate::helm::releases::{self, Release};
 use crate::model::Action;
 use crate::model::op::HelmOp;
 use crate::screens::diff::{ObjectDiff, Side};
-use crate::screens::{Answer, Ctx, Deliver, DrawCtx, Need, Screen};
+use crate::screens::{Answer, Ctx, Deliver, DrawCtx, Need, Request, Screen};
 use crate::ui::grid::{self, Grid, GridRow, Width};
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -20,7 +22,8 @@ const LIST: u64 = 1;
 
 pub struct Revision {
     pub summary: Summary,
-    pub release: Value,
+    /// `None` when the record is not read; its summary's description says why.
+    pub release: Option<Value>,
 }
 
 pub struct HistoryScreen {
@@ -46,12 +49,15 @@ fn signature(r: &Release) -> Vec<(String, String)> {
 
 /// What a diff compares of a revision: its user values, then its manifest.
 fn compared(r: &Revision) -> Vec<String> {
+    let Some(release) = &r.release else {
+        return vec![format!("# {}", r.summary.description)];
+    };
     let mut lines = vec!["# values".to_string()];
     lines.extend(crate::text::clean_lines(&record::yaml(
-        &record::user_values(&r.release),
+        &record::user_values(release),
     )));
     lines.push("# manifest".into());
-    lines.extend(crate::text::clean_lines(record::manifest(&r.release)));
+    lines.extend(crate::text::clean_lines(record::manifest(release)));
     lines
 }
 
@@ -81,13 +87,13 @@ impl HistoryScreen {
     }
 
     fn read(&mut self, ctx: &mut Ctx) {
-        ctx.fetch(
-            LIST,
-            self.release.cluster,
-            self.release.records_path(),
-            None,
-            Deliver::OnStack,
-        );
+        ctx.request(Request::ReadReleases {
+            tag: LIST,
+            cluster: self.release.cluster,
+            path: self.release.records_path(),
+            driver: self.release.driver,
+            deliver: Deliver::OnStack,
+        });
         self.waiting = true;
         self.read_for = Some(signature(&self.release));
     }
@@ -198,52 +204,41 @@ impl Screen for HistoryScreen {
         if tag != LIST {
             return;
         }
-        let Answer::Fetched(result) = answer else {
+        let Answer::Releases(result) = answer else {
             return;
         };
         self.waiting = false;
-        let list = match result {
-            Ok(f) => f.object,
+        let read = match result {
+            Ok(read) => read,
             Err(e) => {
                 self.status = crate::text::clean(&format!("cannot read the records: {e}"));
                 return;
             }
         };
-        let mut unreadable = Vec::new();
-        let mut revisions: Vec<Revision> = Vec::new();
-        for item in list
-            .get("items")
-            .and_then(Value::as_array)
+        let unread: Vec<String> = read
+            .iter()
+            .filter_map(|r| {
+                let why = r.release.as_ref().err()?;
+                Some(format!("revision {}: {why}", r.revision))
+            })
+            .collect();
+        let revisions: Vec<Revision> = read
             .into_iter()
-            .flatten()
-        {
-            let name = item
-                .pointer("/metadata/name")
-                .and_then(Value::as_str)
-                .unwrap_or("?");
-            // A List's items carry no kind; the driver says what they are.
-            let mut item = item.clone();
-            item["kind"] = Value::String(self.release.driver.kind().into());
-            match record::decode(&item) {
-                Ok(release) => revisions.push(Revision {
-                    summary: Summary::of(&release),
-                    release,
-                }),
-                Err(e) => unreadable.push(format!("{name}: {e}")),
-            }
-        }
-        revisions.sort_by_key(|r| std::cmp::Reverse(r.summary.revision));
+            .map(|r| Revision {
+                summary: r.summary(),
+                release: r.release.ok(),
+            })
+            .collect();
         let at = self.revisions.get(self.cursor).map(|r| r.summary.revision);
         self.revisions = revisions;
         self.cursor = at
             .and_then(|n| self.revisions.iter().position(|r| r.summary.revision == n))
             .unwrap_or(0);
-        self.status = if unreadable.is_empty() {
-            String::new()
-        } else {
-            crate::text::clean(&format!("unreadable: {}", unreadable.join("; ")))
+        self.status = match unread.is_empty() {
+            true => String::new(),
+            false => crate::text::clean(&format!("not read: {}", unread.join("; "))),
         };
-        if self.revisions.is_empty() && unreadable.is_empty() {
+        if self.revisions.is_empty() {
             self.status = format!("{} has no records", self.what());
         }
     }
@@ -260,13 +255,16 @@ impl Screen for HistoryScreen {
             | Action::Notes
             | Action::Hooks
             | Action::Objects => {
-                if let Some(r) = self.revisions.get(self.cursor)
-                    && let Some(s) = parts::screen(
-                        &r.release,
-                        self.release.cluster,
-                        &self.release.context,
-                        action,
-                    )
+                let Some(r) = self.revisions.get(self.cursor) else {
+                    return true;
+                };
+                let Some(release) = &r.release else {
+                    let s = &r.summary;
+                    ctx.error(format!("revision {}: {}", s.revision, s.description));
+                    return true;
+                };
+                if let Some(s) =
+                    parts::screen(release, self.release.cluster, &self.release.context, action)
                 {
                     ctx.push(s);
                 }
@@ -321,6 +319,8 @@ impl Screen for HistoryScreen {
                 let s = &r.summary;
                 let slot = if self.marked == Some(s.revision) {
                     "row-marked"
+                } else if r.release.is_none() {
+                    "row-error"
                 } else {
                     super::status_slot(&s.status)
                 };

@@ -13,8 +13,8 @@ mod plan;
 pub use history::HistoryScreen;
 pub use plan::PlanScreen;
 
-use super::{Answer, Ctx, Deliver, DrawCtx, Need, Screen};
-use crate::helm::record::{self, Summary};
+use super::{Answer, Ctx, Deliver, DrawCtx, Need, Request, Screen};
+use crate::helm::record::{self, Summary, Unread};
 use crate::helm::releases::{self, Release};
 use crate::model::op::HelmOp;
 use crate::model::{Action, ClusterId};
@@ -111,7 +111,7 @@ pub struct HelmScreen {
     fold: bool,
     built: Option<Vec<(ClusterId, u64)>>,
     /// By (cluster, record uid): what its payload says, or why it could not be read.
-    decoded: HashMap<(ClusterId, String), Result<Decoded, String>>,
+    decoded: HashMap<(ClusterId, String), Result<Decoded, Unread>>,
     asked: HashMap<u64, (ClusterId, String)>,
     next_tag: u64,
     /// Stuck pending records are older than this (the triage threshold).
@@ -134,7 +134,7 @@ impl HelmScreen {
         &self.lines
     }
 
-    pub fn decoded(&self, r: &Release) -> Option<&Result<Decoded, String>> {
+    pub fn decoded(&self, r: &Release) -> Option<&Result<Decoded, Unread>> {
         self.decoded.get(&(r.cluster, r.newest().uid.clone()))
     }
 
@@ -246,16 +246,22 @@ impl HelmScreen {
         for r in &self.releases {
             let key = (r.cluster, r.newest().uid.clone());
             if !self.decoded.contains_key(&key) && !asking.contains(&key) {
-                wanted.push((key, r.storage(r.newest()).path()));
+                wanted.push((key, r.storage(r.newest()).path(), r.driver));
             }
             if wanted.len() + self.asked.len() >= IN_FLIGHT {
                 break;
             }
         }
-        for (key, path) in wanted {
+        for (key, path, driver) in wanted {
             self.next_tag += 1;
             let tag = RECORD_TAGS + self.next_tag;
-            ctx.fetch(tag, key.0, path, None, Deliver::OnStack);
+            ctx.request(Request::ReadReleases {
+                tag,
+                cluster: key.0,
+                path,
+                driver,
+                deliver: Deliver::OnStack,
+            });
             self.asked.insert(tag, key);
         }
     }
@@ -280,6 +286,7 @@ impl HelmScreen {
     fn chart_cells(&self, r: &Release) -> (String, String) {
         match self.decoded(r) {
             Some(Ok(d)) => (d.summary.chart_ref(), d.summary.app_version.clone()),
+            Some(Err(e @ Unread::TooLarge)) => (e.to_string(), String::new()),
             Some(Err(_)) => ("<unreadable>".into(), String::new()),
             None => ("…".into(), String::new()),
         }
@@ -432,12 +439,13 @@ impl Screen for HelmScreen {
             }
             return;
         }
-        let (Some(key), Answer::Fetched(result)) = (self.asked.remove(&tag), answer) else {
+        let (Some(key), Answer::Releases(result)) = (self.asked.remove(&tag), answer) else {
             return;
         };
-        let decoded = match result {
-            Ok(f) => record::decode(&f.object).map(|r| Decoded::of(&r)),
-            Err(e) => Err(e.to_string()),
+        let decoded = match result.map(|read| read.into_iter().next()) {
+            Ok(Some(r)) => r.release.map(|release| Decoded::of(&release)),
+            Ok(None) => Err(Unread::Invalid("no record".into())),
+            Err(e) => Err(Unread::Invalid(e.to_string())),
         };
         self.decoded.insert(key, decoded);
         if !self.filter.is_empty() {

@@ -2,7 +2,7 @@
 //! manifest, notes, hooks — each as a scrolling text. Remote text is cleaned line by line.
 
 use super::super::text::TextScreen;
-use super::super::{Answer, Ctx, Deliver, Screen};
+use super::super::{Answer, Ctx, Deliver, Request, Screen};
 use super::objects::ObjectsScreen;
 use crate::helm::record;
 use crate::helm::releases::{Record, Release};
@@ -76,8 +76,13 @@ pub fn screen(
 /// Reads the record, to show the part when it arrives (`answered`).
 pub fn ask(release: &Release, rec: &Record, action: &Action, ctx: &mut Ctx) {
     if let Some(tag) = tag(action) {
-        let path = release.storage(rec).path();
-        ctx.fetch(tag, release.cluster, path, None, Deliver::OnTop);
+        ctx.request(Request::ReadReleases {
+            tag,
+            cluster: release.cluster,
+            path: release.storage(rec).path(),
+            driver: release.driver,
+            deliver: Deliver::OnTop,
+        });
     }
 }
 
@@ -92,16 +97,17 @@ const ACTIONS: [Action; 6] = [
 
 /// The record `ask` asked for: decoded and shown.
 pub fn answered(tag: u64, answer: Answer, cluster: ClusterId, context: &str, ctx: &mut Ctx) {
-    let Answer::Fetched(result) = answer else {
+    let Answer::Releases(result) = answer else {
         return;
     };
     let Some(action) = ACTIONS.iter().find(|a| self::tag(a) == Some(tag)) else {
         return;
     };
-    match result
-        .map_err(|e| e.to_string())
-        .and_then(|f| record::decode(&f.object))
-    {
+    let read = result.map_err(|e| e.to_string()).and_then(|read| {
+        let record = read.into_iter().next().ok_or("no record")?;
+        record.release.map_err(|e| e.to_string())
+    });
+    match read {
         Ok(release) => {
             if let Some(s) = screen(&release, cluster, context, action) {
                 ctx.push(s);
