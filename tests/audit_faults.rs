@@ -268,7 +268,8 @@ async fn a_log_cut_short_blocks_changes_and_the_header_says_so() {
         std::fs::read_to_string(&log).expect("read").lines().count(),
         2
     );
-    let verify = Command::new(env!("CARGO_BIN_EXE_flotilla"))
+    let verify = common::Isolated::new("audit-cut-verify")
+        .command()
         .args(["audit", "verify"])
         .arg(&log)
         .output()
@@ -469,13 +470,14 @@ impl Drop for Blocked<'_> {
     }
 }
 
-fn flotilla_in_tmux(kubeconfig: &Path, state: &Path, marker: &str) -> String {
+/// flotilla on dev's nodes in its own config and state (its log is `iso`'s audit.jsonl), as
+/// a tmux pane's command line; `--log-file` under `iso` marks its command line.
+fn flotilla_in_tmux(kubeconfig: &Path, iso: &common::Isolated) -> String {
     format!(
-        "env HOME={home} XDG_CONFIG_HOME={home}/config XDG_STATE_HOME={home}/state FLOTILLA_AUDIT_LOG={log} TERM=xterm-256color {bin} --kubeconfig {kc} --context dev --log-file {home}/{marker}.log -c 'nodes'",
-        home = state.display(),
-        log = state.join("audit.jsonl").display(),
-        bin = env!("CARGO_BIN_EXE_flotilla"),
-        kc = kubeconfig.display(),
+        "{} --kubeconfig '{}' --context dev --log-file '{}' -c nodes",
+        iso.shell_command(&[("TERM", "xterm-256color")]),
+        kubeconfig.display(),
+        iso.path("flotilla.log").display(),
     )
 }
 
@@ -483,11 +485,10 @@ fn flotilla_in_tmux(kubeconfig: &Path, state: &Path, marker: &str) -> String {
 async fn flotilla_killed_mid_drain_leaves_an_intent_whose_outcome_is_unknown() {
     let Some(tb) = common::testbed() else { return };
     let blocked = Blocked::new(&tb, 3);
-    let state = std::env::temp_dir().join(format!("flotilla-audit-kill-{}", std::process::id()));
-    std::fs::create_dir_all(&state).expect("state dir");
-    let log = state.join("audit.jsonl");
-    let marker = format!("kill-{}", std::process::id());
-    let t = Tmux::start("kill", &flotilla_in_tmux(&tb.kubeconfig, &state, &marker));
+    let iso = common::Isolated::new("audit-kill");
+    let log = iso.path("audit.jsonl");
+    let marker = iso.path("flotilla.log").display().to_string();
+    let t = Tmux::start("kill", &flotilla_in_tmux(&tb.kubeconfig, &iso));
     let s = t.wait_for(&blocked.node, WAIT);
     assert!(s.contains(&blocked.node), "{s}");
     t.keys(&["/", &blocked.node, "Enter"]);
@@ -529,9 +530,9 @@ async fn flotilla_killed_mid_drain_leaves_an_intent_whose_outcome_is_unknown() {
     let open = audit::unanswered(&audit::read_verified(&log).expect("read").0);
     assert_eq!(open.len(), 1, "no outcome for the drain: {records:#?}");
 
-    let verify = Command::new(env!("CARGO_BIN_EXE_flotilla"))
+    let verify = iso
+        .command()
         .args(["audit", "verify"])
-        .arg(&log)
         .output()
         .expect("verify");
     let err = String::from_utf8_lossy(&verify.stderr);
@@ -547,10 +548,7 @@ async fn flotilla_killed_mid_drain_leaves_an_intent_whose_outcome_is_unknown() {
 
     // The next start says so in the header, until :audit has been looked at.
     drop(t);
-    let t = Tmux::start(
-        "restart",
-        &flotilla_in_tmux(&tb.kubeconfig, &state, &marker),
-    );
+    let t = Tmux::start("restart", &flotilla_in_tmux(&tb.kubeconfig, &iso));
     let s = t.wait_for("outcome unknown", WAIT);
     assert!(
         s.contains("audit: outcome unknown") && s.contains(&blocked.node),
@@ -576,5 +574,5 @@ async fn flotilla_killed_mid_drain_leaves_an_intent_whose_outcome_is_unknown() {
     assert!(audit::unanswered(&acknowledged)[0].acknowledged);
     drop(t);
     tb.kubectl_ok("dev", &["uncordon", &blocked.node]);
-    let _ = std::fs::remove_dir_all(&state);
+    let _ = std::fs::remove_dir_all(&iso.root);
 }
