@@ -561,15 +561,13 @@ impl App {
                 Request::Review {
                     tag,
                     cluster,
-                    path,
-                    body,
+                    namespace,
                 } => {
                     let ticket = self.ticket(from, tag, Deliver::OnStack);
                     self.effects.push(Effect::Review {
                         ticket,
                         cluster,
-                        path,
-                        body,
+                        namespace,
                     });
                 }
             }

@@ -247,13 +247,12 @@ pub enum Request {
         cluster: ClusterId,
         opts: crate::inspect::Options,
     },
-    /// A review the server answers without storing anything (what may I do here);
-    /// answered as `Answer::Fetched`.
+    /// What the identity may do in a namespace (SelfSubjectRulesReview: the server answers
+    /// it without storing anything); answered as `Answer::Fetched`.
     Review {
         tag: u64,
         cluster: ClusterId,
-        path: String,
-        body: serde_json::Value,
+        namespace: String,
     },
     /// Change clusters: the app checks read-only mode and permissions, asks for confirmation
     /// (unless `confirmed`: the screen already showed what will change), sends it and audits
