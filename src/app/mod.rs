@@ -528,7 +528,11 @@ impl App {
                 Request::Access { cluster, checks } => {
                     self.plan_access(checks.into_iter().map(|c| (cluster, c)).collect())
                 }
-                Request::Backup { tag, cluster, job } => {
+                Request::Backup {
+                    tag,
+                    cluster,
+                    mut job,
+                } => {
                     let ticket = self.ticket(from, tag, Deliver::OnStack);
                     let context = self
                         .store
@@ -536,6 +540,13 @@ impl App {
                         .get(cluster)
                         .map(|s| s.context.clone())
                         .unwrap_or_default();
+                    // Read-only mode sends no write, dry runs included: a restore planned
+                    // there reads only.
+                    if let crate::backup::job::Job::Plan { opts, .. } = &mut job
+                        && self.policy.read_only(&context)
+                    {
+                        opts.dry_run = crate::backup::restore::DryRun::Client;
+                    }
                     self.effects.push(Effect::Backup {
                         ticket,
                         cluster,
