@@ -172,7 +172,7 @@ impl Plan {
         };
         match self.dry_run {
             DryRun::Server => said,
-            DryRun::Client => format!("{said} (read-only mode: compared here, no dry run)"),
+            DryRun::Client => format!("{said} (read-only: compared here, no dry run)"),
         }
     }
 
