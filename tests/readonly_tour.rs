@@ -894,6 +894,20 @@ async fn read_only_mode_sends_no_write_the_apiserver_sees() {
         tour.h.pump_until(Duration::from_secs(2), |_| false).await;
         tour.back_to(1);
     }
+    // :can-i posts the one review a screen may ask for; its answer is on screen.
+    tour.h.command(&format!("can-i {ns}"));
+    let answered = tour
+        .h
+        .pump_until(WAIT, |h| {
+            let s = h.screen(200, 60);
+            s.contains(&format!("{AUDITED} as {marker}"))
+                && !s.contains("(asking…)")
+                && !s.contains("(error")
+                && !s.contains("No rules.")
+        })
+        .await;
+    assert!(answered, ":can-i answered\n{}", tour.screen());
+    tour.back_to(1);
     // Every entry of every kind's actions menu.
     let mut actions = 0;
     for (command, name) in [
