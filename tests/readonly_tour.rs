@@ -324,7 +324,7 @@ fn change_for(form: &str) -> &'static str {
 /// ended without a refusal (the apiserver's log is checked first, then these).
 struct Tour {
     h: Harness,
-    refused: usize,
+    refused: Vec<String>,
     missed: Vec<String>,
 }
 
@@ -411,7 +411,7 @@ impl Tour {
             .await;
         let said = self.flash();
         if refused && (said.contains(REFUSAL) || self.screen().contains(REFUSAL)) {
-            self.refused += 1;
+            self.refused.push(step.to_string());
         } else {
             self.missed.push(format!("{step}: {said}"));
         }
@@ -884,7 +884,7 @@ async fn read_only_mode_sends_no_write_the_apiserver_sees() {
     assert!(h.header().contains("READ-ONLY"), "{}", h.header());
     let mut tour = Tour {
         h,
-        refused: 0,
+        refused: Vec::new(),
         missed: Vec::new(),
     };
 
@@ -966,7 +966,12 @@ async fn read_only_mode_sends_no_write_the_apiserver_sees() {
         }
     }
     println!(
-        "read-only tour: {actions} menu actions, {refused} steps refused; flotilla sent {} requests to {AUDITED}, by verb {by_verb:?}, of them reviews {reviews:?}",
+        "read-only tour: {} steps refused ({actions} from actions menus): {}",
+        refused.len(),
+        refused.join("; ")
+    );
+    println!(
+        "read-only tour: flotilla sent {} requests to {AUDITED}, by verb {by_verb:?}, of them reviews {reviews:?}",
         logged.len()
     );
     assert!(
