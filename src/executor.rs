@@ -249,15 +249,13 @@ impl Executor {
             Effect::Review {
                 ticket,
                 cluster,
-                path,
-                body,
+                namespace,
             } => {
                 let client = self.clients.get(cluster);
                 let tx = self.tx.clone();
                 tokio::spawn(async move {
-                    let call = crate::ops::call::Call::Create { path, body };
                     let result = match client {
-                        Some(c) => crate::ops::call::send(&c, &call, false).await,
+                        Some(c) => access::rules(&c, &namespace).await,
                         None => Err(not_connected()),
                     }
                     .map(|object| crate::model::Fetched {

@@ -4,6 +4,10 @@
 //! the `store` and to the `screens`, and returns `model::Effect`s → the `executor` (network)
 //! and `tui` (terminal) carry them out. `ui` draws the app, reading only.
 
+/// What every request flotilla sends says it is (`User-Agent`), to clusters and webhooks
+/// alike: an apiserver's audit log tells flotilla's requests apart by it.
+pub const USER_AGENT: &str = concat!("flotilla/", env!("CARGO_PKG_VERSION"));
+
 pub mod app;
 pub mod backup;
 pub mod cli;

@@ -101,15 +101,27 @@ stop_helper() {
   rm -f "$WORK/helper.pid"
 }
 
+# The audited cluster's kwokctl flags: the policy, and a rotated log (blocking writes, so an
+# event is in the file when its request returns; at most 2 × 64 MB, the oldest dropped).
+audit_flags() {   # <name>
+  [[ $1 == "$AUDITED_CLUSTER" ]] || return 0
+  printf '%s\n' --kube-audit-policy "$TB_SRC/kwok/audit-policy.yaml" \
+    --extra-args kube-apiserver=audit-log-maxsize=64 --extra-args kube-apiserver=audit-log-maxbackup=1
+}
+
 # Create the cluster, or start it if it exists but is stopped.
 ensure_cluster() {
-  local name=$1 t0 logf=$WORK/logs/kwokctl-$1.log
+  local name=$1 t0 logf=$WORK/logs/kwokctl-$1.log audit
   t0=$(now_ms)
+  mapfile -t audit < <(audit_flags "$name")
   if cluster_exists "$name"; then
     local c all=1 cs=(etcd kube-apiserver kube-controller-manager kube-scheduler kwok-controller)
     if has_metrics_server "$name"; then cs+=(metrics-server)
     elif [[ ${TB_METRICS_SERVER:-1} != 0 ]]; then
       log "$name: created without metrics-server (kubectl top fails); tb down + tb up recreates it"
+    fi
+    if ((${#audit[@]})) && ! has_audit_log "$name"; then
+      log "$name: created without an audit log (tests/readonly_tour.rs needs it); tb down + tb up recreates it"
     fi
     for c in "${cs[@]}"; do
       component_running "$name" "$c" || all=0
@@ -121,7 +133,7 @@ ensure_cluster() {
     rm -rf "$(cluster_dir "$name")"   # a half-created cluster (no kwok.yaml) from an earlier failure
     log "$name: creating cluster"
     "$BIN/kwokctl" --name "$name" create cluster -c "$WORK/kwokctl.yaml" -c "$WORK/kwok-config.yaml" \
-      --kubeconfig "$WORK/kwokctl-$name.kubeconfig" --wait 2m >>"$logf" 2>&1 ||
+      "${audit[@]}" --kubeconfig "$WORK/kwokctl-$name.kubeconfig" --wait 2m >>"$logf" 2>&1 ||
       die "$name: create failed (see $logf)"
   fi
   wait_ready "$name" 120 || die "$name: apiserver not ready (see $logf)"

@@ -18,6 +18,10 @@ WORK=$REPO/target/testbed
 KCFG=$WORK/kubeconfig                 # the one kubeconfig users and tests see (contexts dev/staging/prod)
 VIEWER_KCFG=$WORK/kubeconfig-viewer   # <cluster>-viewer contexts (ServiceAccount token, RBAC-limited)
 DEFAULT_CLUSTERS=(dev staging prod)
+# The cluster whose apiserver logs every request (kwok/audit-policy.yaml) to
+# clusters/<name>/logs/audit.log. dev: no test stops or freezes it, and with the fewest nodes
+# it has the least background traffic, so its log grows slowest.
+AUDITED_CLUSTER=dev
 
 export KWOK_WORKDIR=$WORK
 # kwokctl merges its contexts into $KUBECONFIG; keep that away from ~/.kube/config.
@@ -64,6 +68,8 @@ have_binaries() {
     -x $HELM && -x $HELM4 ]]
 }
 
+# Whether <cluster>'s apiserver writes an audit log (clusters created before it did do not).
+has_audit_log() { grep -q -- '--audit-policy-file=' "$(cluster_dir "$1")/kwok.yaml" 2>/dev/null; }
 # Clusters created before metrics-server was part of the testbed have no such component.
 # (kwok.yaml lists a component's binary only when it runs; patches name it either way.)
 has_metrics_server() { grep -q '^  binary: .*/bin/metrics-server$' "$(cluster_dir "$1")/kwok.yaml" 2>/dev/null; }

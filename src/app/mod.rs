@@ -540,7 +540,11 @@ impl App {
                 Request::Access { cluster, checks } => {
                     self.plan_access(checks.into_iter().map(|c| (cluster, c)).collect())
                 }
-                Request::Backup { tag, cluster, job } => {
+                Request::Backup {
+                    tag,
+                    cluster,
+                    mut job,
+                } => {
                     let ticket = self.ticket(from, tag, Deliver::OnStack);
                     let context = self
                         .store
@@ -548,6 +552,13 @@ impl App {
                         .get(cluster)
                         .map(|s| s.context.clone())
                         .unwrap_or_default();
+                    // Read-only mode sends no write, dry runs included: a restore planned
+                    // there reads only.
+                    if let crate::backup::job::Job::Plan { opts, .. } = &mut job
+                        && self.policy.read_only(&context)
+                    {
+                        opts.dry_run = crate::backup::restore::DryRun::Client;
+                    }
                     self.effects.push(Effect::Backup {
                         ticket,
                         cluster,
@@ -596,15 +607,13 @@ impl App {
                 Request::Review {
                     tag,
                     cluster,
-                    path,
-                    body,
+                    namespace,
                 } => {
                     let ticket = self.ticket(from, tag, Deliver::OnStack);
                     self.effects.push(Effect::Review {
                         ticket,
                         cluster,
-                        path,
-                        body,
+                        namespace,
                     });
                 }
             }

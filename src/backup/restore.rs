@@ -1,7 +1,8 @@
 //! Restoring an archive into a cluster: first a plan that says, for every object, what
 //! would happen (create, unchanged, update with its diff, skip, conflict, refused), each
-//! checked by a server-side dry run against the target; then, once confirmed, the changes in
-//! dependency order, every one audited before it is reported.
+//! checked by a server-side dry run against the target — or, in read-only mode, which sends
+//! no write of any kind, from reads alone; then, once confirmed, the changes in dependency
+//! order, every one audited before it is reported.
 //!
 //! Existing objects are left alone unless the user asked for `update`: then each gets a
 //! merge patch from its cleaned live self to the archive's version (as Velero's `update`
@@ -43,12 +44,25 @@ pub enum Existing {
     Update,
 }
 
+/// How a plan checks what it says, as kubectl's `--dry-run=server` and `--dry-run=client`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum DryRun {
+    /// Every create and update is sent as a server-side dry run (`dryRun=All`): the server's
+    /// validation, admission and defaults decide.
+    #[default]
+    Server,
+    /// Reads only (read-only mode sends no write, dry runs included): the live objects are
+    /// compared with the archive's here; what only the server could refuse is not known.
+    Client,
+}
+
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Options {
     /// Source namespace → target namespace.
     pub namespace_map: BTreeMap<String, String>,
     pub selector: Vec<LabelReq>,
     pub existing: Existing,
+    pub dry_run: DryRun,
 }
 
 /// What a restore would do to one object.
@@ -131,6 +145,7 @@ impl Step {
 pub struct Plan {
     pub context: String,
     pub steps: Vec<Step>,
+    pub dry_run: DryRun,
 }
 
 impl Plan {
@@ -152,10 +167,14 @@ impl Plan {
             .iter()
             .filter_map(|w| n.get(w).map(|c| format!("{c} {w}")))
             .collect();
-        if parts.is_empty() {
+        let said = if parts.is_empty() {
             "nothing to restore".into()
         } else {
             parts.join(", ")
+        };
+        match self.dry_run {
+            DryRun::Server => said,
+            DryRun::Client => format!("{said} (read-only: compared here, no dry run)"),
         }
     }
 
@@ -370,9 +389,8 @@ pub async fn plan(
             let client = client.clone();
             let live = live.get(&key(s)).cloned();
             let in_new_ns = new_namespaces.contains(&s.namespace);
-            let existing = opts.existing;
             let step = s.clone();
-            async move { (i, judge(&client, &step, live, in_new_ns, existing).await) }
+            async move { (i, judge(&client, &step, live, in_new_ns, opts).await) }
         })
         .collect();
     let mut judged = futures::stream::iter(checks).buffer_unordered(PARALLEL);
@@ -389,6 +407,7 @@ pub async fn plan(
     Ok(Plan {
         context: context.into(),
         steps,
+        dry_run: opts.dry_run,
     })
 }
 
@@ -503,10 +522,13 @@ async fn judge(
     step: &Step,
     live: Option<Value>,
     in_new_ns: bool,
-    existing: Existing,
+    opts: &Options,
 ) -> Judged {
     let Some(mut live) = live else {
-        return judge_create(client, step, in_new_ns).await;
+        return match opts.dry_run {
+            DryRun::Server => judge_create(client, step, in_new_ns).await,
+            DryRun::Client => Judged::new(Action::Create),
+        };
     };
     // List items come without their type.
     for k in ["apiVersion", "kind"] {
@@ -534,15 +556,21 @@ async fn judge(
     }
     // No resourceVersion guard on the dry run: a controller writing status meanwhile is no
     // reason to call the object conflicting. The apply checks the object is still as seen.
-    let update = update_call(step, &current, None);
-    let after = match call::send_as(client, &update, true, MANAGER).await {
-        Ok(after) => clean(&after),
-        Err(e) => return with_rv(Action::Conflict(first_line(&e.message))),
+    let after = match opts.dry_run {
+        DryRun::Server => {
+            let update = update_call(step, &current, None);
+            match call::send_as(client, &update, true, MANAGER).await {
+                Ok(after) => clean(&after),
+                Err(e) => return with_rv(Action::Conflict(first_line(&e.message))),
+            }
+        }
+        // What the server would make of the same patch, worked out here.
+        DryRun::Client => merge_patched(&current, &update_patch(step, &current)),
     };
     if after == current {
         return with_rv(Action::Unchanged);
     }
-    let action = match existing {
+    let action = match opts.existing {
         Existing::Update => Action::Update,
         Existing::Skip => {
             Action::Skip("it differs; --existing update would restore the archive's version".into())
@@ -580,16 +608,42 @@ async fn judge_create(client: &Client, step: &Step, in_new_ns: bool) -> Judged {
     }
 }
 
+/// `target` with a JSON merge patch applied (RFC 7386), as the server applies one: a null
+/// removes the field, an object is merged key by key, anything else replaces.
+fn merge_patched(target: &Value, patch: &Value) -> Value {
+    let Value::Object(fields) = patch else {
+        return patch.clone();
+    };
+    let mut out = match target {
+        Value::Object(t) => t.clone(),
+        _ => serde_json::Map::new(),
+    };
+    for (k, v) in fields {
+        if v.is_null() {
+            out.remove(k);
+        } else {
+            let merged = merge_patched(out.get(k).unwrap_or(&Value::Null), v);
+            out.insert(k.clone(), merged);
+        }
+    }
+    Value::Object(out)
+}
+
 /// A JSON merge patch from the live object to the archive's, both cleaned: what the owner
 /// wrote becomes the archive's version (fields it lacks are removed), what the cluster
-/// filled in (a clusterIP, a bound volume) is not touched. Refused if the object changed
-/// since `rv`, when given.
-fn update_call(step: &Step, current: &Value, rv: Option<&str>) -> Call {
-    let mut body = Value::Object(crate::helm::change::three_way(
+/// filled in (a clusterIP, a bound volume) is not touched.
+fn update_patch(step: &Step, current: &Value) -> Value {
+    Value::Object(crate::helm::change::three_way(
         Some(current),
         &step.object,
         Some(current),
-    ));
+    ))
+}
+
+/// The update as it is sent: `update_patch`, refused if the object changed since `rv`, when
+/// given.
+fn update_call(step: &Step, current: &Value, rv: Option<&str>) -> Call {
+    let mut body = update_patch(step, current);
     if let Some(rv) = rv {
         body["metadata"]["resourceVersion"] = Value::String(rv.into());
     }
@@ -881,6 +935,71 @@ mod tests {
         for bad in ["shop", "shop=", "shop=Shop", "a=b,a=c"] {
             assert!(parse_namespace_map(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn a_merge_patch_applied_here_removes_nulls_and_merges_objects() {
+        let target = json!({"a": 1, "b": {"c": 2, "d": 3}, "e": [1, 2]});
+        let patch = json!({"a": null, "b": {"c": 5}, "e": [3], "f": {"g": null, "h": 1}});
+        assert_eq!(
+            merge_patched(&target, &patch),
+            json!({"b": {"c": 5, "d": 3}, "e": [3], "f": {"h": 1}})
+        );
+    }
+
+    /// Read-only mode's plan judges from the live object alone. The client here reaches
+    /// nothing (nobody listens on the discard port), so any request would have turned the
+    /// object into a conflict — as it does for the server-side plan at the end.
+    #[tokio::test]
+    async fn a_plan_in_read_only_mode_judges_without_asking_the_server() {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let config = kube::Config::new("http://127.0.0.1:9".parse().unwrap());
+        let client = Client::try_from(config).unwrap();
+        let cm = |value: &str| {
+            json!({"apiVersion": "v1", "kind": "ConfigMap",
+                "metadata": {"name": "web", "namespace": "shop"}, "data": {"mode": value}})
+        };
+        let step = Step {
+            title: "configmaps shop/web".into(),
+            group: String::new(),
+            version: "v1".into(),
+            plural: "configmaps".into(),
+            kind: "ConfigMap".into(),
+            namespace: "shop".into(),
+            name: "web".into(),
+            object: cm("archived"),
+            action: Action::Create,
+            diff: Vec::new(),
+            live_rv: None,
+            seen: None,
+            note: None,
+        };
+        let mut live = cm("live");
+        live["metadata"]["uid"] = json!("u1");
+        live["metadata"]["resourceVersion"] = json!("42");
+        let reads_only = |existing| Options {
+            existing,
+            dry_run: DryRun::Client,
+            ..Options::default()
+        };
+
+        let (skip, update) = (reads_only(Existing::Skip), reads_only(Existing::Update));
+        let j = judge(&client, &step, None, false, &skip).await;
+        assert_eq!(j.action, Action::Create);
+        let j = judge(&client, &step, Some(live.clone()), false, &update).await;
+        assert_eq!(j.action, Action::Update);
+        assert_eq!(j.live_rv.as_deref(), Some("42"));
+        assert_eq!(j.diff, ["-   mode: live", "+   mode: archived"]);
+        let j = judge(&client, &step, Some(live.clone()), false, &skip).await;
+        assert!(matches!(j.action, Action::Skip(_)), "{:?}", j.action);
+        let mut same = cm("archived");
+        same["metadata"]["uid"] = json!("u1");
+        let j = judge(&client, &step, Some(same), false, &skip).await;
+        assert_eq!(j.action, Action::Unchanged);
+
+        let server = Options::default();
+        let j = judge(&client, &step, Some(live), false, &server).await;
+        assert!(matches!(j.action, Action::Conflict(_)), "{:?}", j.action);
     }
 
     #[test]

@@ -5,7 +5,7 @@
 use super::{Targets, eprint, print};
 use crate::backup::archive::{self, SecretsBy};
 use crate::backup::keys::{self, Opening, Sealing};
-use crate::backup::restore::{self, Action, Existing, Options, Plan};
+use crate::backup::restore::{self, Action, DryRun, Existing, Options, Plan};
 use crate::backup::shelf::{self, BackupSettings};
 use crate::backup::{Encryption, Manifest, Selection, collect};
 use crate::cluster::connection;
@@ -27,7 +27,8 @@ pub enum BackupCommand {
     /// Back up namespaces of a cluster (or several: one archive each) to an archive.
     Create(CreateArgs),
     /// Restore an archive into a cluster: a plan first (every object checked by a
-    /// server-side dry run), then confirmation, then the changes in dependency order.
+    /// server-side dry run; in read-only mode by reads alone), then confirmation, then the
+    /// changes in dependency order.
     Restore(RestoreArgs),
     /// Print an archive's manifest after checking every file against it.
     Inspect {
@@ -119,7 +120,7 @@ pub struct RestoreArgs {
     /// Restore without the archive's Secrets.
     #[arg(long)]
     pub skip_secrets: bool,
-    /// Print the plan and stop.
+    /// Print the plan and stop (in read-only mode, the only restore allowed).
     #[arg(long)]
     pub dry_run: bool,
     /// Do not ask before changing the cluster (for scripts).
@@ -422,7 +423,8 @@ async fn restore(
     args: &RestoreArgs,
 ) -> Result<(), String> {
     // Everything that can be refused without the cluster is, before it is contacted.
-    if (guard.read_only)(context) && !args.dry_run {
+    let read_only = (guard.read_only)(context);
+    if read_only && !args.dry_run {
         return Err(format!(
             "read-only mode: {context} accepts no changes in this session (--dry-run shows the plan)"
         ));
@@ -455,6 +457,12 @@ async fn restore(
             None => Vec::new(),
         },
         existing: args.existing,
+        // Read-only mode sends no write, dry runs included: its plan reads only.
+        dry_run: if read_only {
+            DryRun::Client
+        } else {
+            DryRun::Server
+        },
     };
     let client = connection::build_client(context, kubeconfig.clone())
         .await

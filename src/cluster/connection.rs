@@ -204,6 +204,12 @@ pub(crate) async fn build_client(context: &str, kubeconfig: Kubeconfig) -> Resul
     config.connect_timeout = Some(Duration::from_secs(5));
     // Interactive actions must not sit in 15 silent retries against an overloaded server.
     config.default_retry = false;
+    // kube sets no User-Agent of its own (hyper neither), so this is the one every request,
+    // exec and port-forward upgrades included, carries.
+    config.headers.push((
+        http::header::USER_AGENT,
+        http::HeaderValue::from_static(crate::USER_AGENT),
+    ));
     // Exec credential plugins run synchronously inside client construction, each under the
     // guard's own deadline (see `credentials`); this is the last resort above them.
     let built = tokio::task::spawn_blocking(move || Client::try_from(config));
@@ -250,11 +256,8 @@ async fn readyz(client: &Client) -> Result<(), String> {
 async fn whoami(client: &Client) -> Option<String> {
     let body =
         serde_json::json!({"apiVersion": "authentication.k8s.io/v1", "kind": "SelfSubjectReview"});
-    let req = http::Request::post("/apis/authentication.k8s.io/v1/selfsubjectreviews")
-        .header(http::header::CONTENT_TYPE, "application/json")
-        .body(serde_json::to_vec(&body).ok()?)
-        .ok()?;
-    let v: serde_json::Value = timed(client.request(req)).await.ok()?;
+    let path = "/apis/authentication.k8s.io/v1/selfsubjectreviews";
+    let v = super::access::ask(client, path, &body).await.ok()?;
     v.pointer("/status/userInfo/username")
         .and_then(|u| u.as_str())
         .map(crate::text::clean)
@@ -275,4 +278,65 @@ pub fn short_error(e: &kube::Error) -> String {
     }
     let msg = cause.to_string();
     crate::text::clean(msg.lines().next().unwrap_or(&msg))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    /// The request head one connection to a plain-HTTP stand-in for an apiserver carried,
+    /// answered with a version.
+    async fn one_request_head() -> (String, tokio::task::JoinHandle<String>) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let head = tokio::spawn(async move {
+            let (mut s, _) = listener.accept().await.unwrap();
+            let mut got = Vec::new();
+            let mut buf = [0u8; 4096];
+            while !got.windows(4).any(|w| w == b"\r\n\r\n") {
+                let n = s.read(&mut buf).await.unwrap();
+                if n == 0 {
+                    break;
+                }
+                got.extend_from_slice(&buf[..n]);
+            }
+            let body = r#"{"major":"1","minor":"36","gitVersion":"v1.36.3","gitCommit":"","gitTreeState":"","buildDate":"","goVersion":"","compiler":"","platform":""}"#;
+            let reply = format!(
+                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                body.len()
+            );
+            s.write_all(reply.as_bytes()).await.unwrap();
+            String::from_utf8_lossy(&got).into_owned()
+        });
+        (url, head)
+    }
+
+    #[tokio::test]
+    async fn every_request_names_flotilla_once_as_its_user_agent() {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let (url, head) = one_request_head().await;
+        let kubeconfig = Kubeconfig::from_yaml(&format!(
+            "apiVersion: v1\nkind: Config\ncurrent-context: c\n\
+             clusters: [{{name: c, cluster: {{server: '{url}'}}}}]\n\
+             users: [{{name: u, user: {{token: t}}}}]\n\
+             contexts: [{{name: c, context: {{cluster: c, user: u}}}}]\n"
+        ))
+        .unwrap();
+        let client = build_client("c", kubeconfig).await.unwrap();
+        let version = client.apiserver_version().await.unwrap();
+        assert_eq!(version.git_version, "v1.36.3");
+        let head = head.await.unwrap();
+        let agents: Vec<&str> = head
+            .lines()
+            .filter_map(|l| l.split_once(':'))
+            .filter(|(name, _)| name.eq_ignore_ascii_case("user-agent"))
+            .map(|(_, value)| value.trim())
+            .collect();
+        assert_eq!(
+            agents,
+            [concat!("flotilla/", env!("CARGO_PKG_VERSION"))],
+            "{head}"
+        );
+    }
 }

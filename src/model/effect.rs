@@ -81,13 +81,13 @@ pub enum Effect {
         path: std::path::PathBuf,
         text: String,
     },
-    /// POST a review (SelfSubjectRulesReview…): the server computes an answer and stores
-    /// nothing. Answered by `Msg::Fetched`.
+    /// Ask the server what the identity may do in a namespace (SelfSubjectRulesReview: it
+    /// computes an answer and stores nothing, so read-only mode allows it; nothing else can
+    /// be posted this way). Answered by `Msg::Fetched`.
     Review {
         ticket: u64,
         cluster: ClusterId,
-        path: String,
-        body: serde_json::Value,
+        namespace: String,
     },
     /// Back up, or plan a restore, on one cluster; answered by `Msg::BackedUp`.
     Backup {

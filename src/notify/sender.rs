@@ -201,10 +201,7 @@ fn chain(e: &dyn std::error::Error) -> String {
 async fn post(http: &Http, o: &Outgoing) -> Result<(), Failure> {
     let request = http::Request::post(o.url.as_str())
         .header(http::header::CONTENT_TYPE, "application/json")
-        .header(
-            http::header::USER_AGENT,
-            concat!("flotilla/", env!("CARGO_PKG_VERSION")),
-        )
+        .header(http::header::USER_AGENT, crate::USER_AGENT)
         .body(Full::new(Bytes::from(o.body.clone())))
         .map_err(|e| Failure::Refused(format!("cannot build the request: {e}")))?;
     let response = http

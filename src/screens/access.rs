@@ -9,7 +9,7 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::text::Line;
 use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table};
-use serde_json::{Value, json};
+use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 
 pub const MODE: &str = "access";
@@ -80,12 +80,7 @@ impl AccessScreen {
             ctx.request(Request::Review {
                 tag: i as u64,
                 cluster: c.cluster,
-                path: "/apis/authorization.k8s.io/v1/selfsubjectrulesreviews".into(),
-                body: json!({
-                    "apiVersion": "authorization.k8s.io/v1",
-                    "kind": "SelfSubjectRulesReview",
-                    "spec": {"namespace": self.namespace},
-                }),
+                namespace: self.namespace.clone(),
             });
         }
     }

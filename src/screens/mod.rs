@@ -269,13 +269,12 @@ pub enum Request {
         cluster: ClusterId,
         opts: crate::inspect::Options,
     },
-    /// A review the server answers without storing anything (what may I do here);
-    /// answered as `Answer::Fetched`.
+    /// What the identity may do in a namespace (SelfSubjectRulesReview: the server answers
+    /// it without storing anything); answered as `Answer::Fetched`.
     Review {
         tag: u64,
         cluster: ClusterId,
-        path: String,
-        body: serde_json::Value,
+        namespace: String,
     },
     /// Change clusters: the app checks read-only mode and permissions, asks for confirmation
     /// (always, as its policy says: a screen that showed the change first cannot skip it),

@@ -2,7 +2,7 @@
 //! (`testbed/tb up`: contexts `dev`, `staging`, `prod` in `target/testbed/kubeconfig`).
 //!
 //! - Locally, when no testbed is running, [`testbed()`] returns `None` and the test returns early
-//!   (it prints "skipping: testbed not running").
+//!   (it prints "skipping: testbed not usable (why)").
 //! - With `FLOTILLA_TESTBED_REQUIRED=1` (set by `testbed/tb test` under CI) a missing or
 //!   unreachable testbed is a test failure.
 #![allow(dead_code)] // each test binary uses a different subset
@@ -67,15 +67,20 @@ pub fn testbed() -> Option<Testbed> {
             String::from_utf8_lossy(&out.stderr).trim()
         ))
     };
-    let problem = problem.unwrap_or_default();
+    skip_unless_required(problem.unwrap_or_default());
+    None
+}
+
+/// A testbed test that cannot run (`problem` says why) skips, and says so; under
+/// `FLOTILLA_TESTBED_REQUIRED=1` it fails instead.
+pub fn skip_unless_required(problem: String) {
     if required() {
         panic!(
             "FLOTILLA_TESTBED_REQUIRED=1 but the testbed is not usable: {problem} (run testbed/tb up)"
         );
     }
-    eprintln!("skipping: testbed not running ({problem}); start it with testbed/tb up");
+    eprintln!("skipping: testbed not usable ({problem}); start it with testbed/tb up");
     note_skip(problem);
-    None
 }
 
 static SKIPPED: AtomicUsize = AtomicUsize::new(0);
