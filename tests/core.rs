@@ -204,13 +204,20 @@ fn describing_a_vanished_object_says_so_instead_of_showing_another() {
     app.update(Input::Msg(Msg::Fetched {
         ticket,
         result: Ok(Fetched {
-            object: serde_json::json!({"kind": "Pod", "metadata": {"name": "p30", "uid": "someone-else"}}),
+            object: serde_json::json!({"kind": "Pod", "metadata": {"name": "p30", "uid": "someone-else"},
+                "spec": {"nodeName": "impostor-node"}}),
             events: vec![],
         }),
     }));
     let s = screen(&mut app);
-    assert!(s.contains("Pod dev/shop/p30 no longer exists"), "{s}");
-    assert!(!s.contains("someone-else\n"), "{s}");
+    assert!(
+        s.contains(
+            "Pod dev/shop/p30 no longer exists: another object of that name (uid someone-else) took its place."
+        ),
+        "{s}"
+    );
+    // The other object is not described in its place.
+    assert!(!s.contains("impostor-node"), "{s}");
 }
 
 #[test]
@@ -286,7 +293,12 @@ fn a_drill_down_that_answers_after_the_user_moved_on_is_dropped() {
     let depth = app.depth();
     deployment_answer(&mut app, ticket);
     assert_eq!(app.depth(), depth, "nothing pushed over help");
-    assert!(screen(&mut app).contains("help"));
+    // Help itself is drawn, not only the hint bar's "help".
+    let s = screen(&mut app);
+    assert!(
+        s.contains("flotilla — many Kubernetes clusters, one screen"),
+        "{s}"
+    );
     // Without moving on, the same answer drills down.
     press(&mut app, Action::Back);
     let ticket = fetched(&press(&mut app, Action::Enter)).expect("a fetch");
