@@ -2,7 +2,7 @@
 //! one-off fetches. Every task only sends messages back; effects that need the terminal
 //! (clipboard, editor, quit) are handed back to the runner.
 
-use crate::cluster::{Clients, access, connection, exec, fetch, logs, watch::WatchTask};
+use crate::cluster::{Clients, access, connection, exec, fetch, logs, watch};
 use crate::model::msg::ApiError;
 use crate::model::{ClusterId, Effect, ForwardEvent, Msg};
 use crate::ops::audit::AuditLog;
@@ -133,13 +133,14 @@ impl Executor {
                     tracing::warn!("watch of {} asked for {cluster} without a client", res.key);
                     return None;
                 };
-                let task = WatchTask {
+                let task = watch::WatchTask {
                     client,
                     cluster,
                     generation,
                     res,
                     fallback_namespace,
                     tx: self.tx.clone(),
+                    liveness: watch::LIVENESS,
                 }
                 .spawn();
                 self.watches.insert((cluster, generation), task);

@@ -379,6 +379,23 @@ fn unreachable_clusters_rows_are_marked_stale() {
     assert!(!screen(&mut app).contains("stale"));
 }
 
+#[test]
+fn a_degraded_clusters_reason_is_said_once_in_triage() {
+    let mut app = shop();
+    let dev = synthetic::id(&app, "dev");
+    let why = "watch silent for 75s, then watch: no answer within 10s";
+    synthetic::pods_event(&mut app, dev, WatchEvent::Failed(why.into()));
+    press(&mut app, Action::Run("triage".into()));
+    let s = screen(&mut app);
+    let row: Vec<&str> = s.lines().filter(|l| l.contains("cluster/dev")).collect();
+    assert_eq!(row.len(), 1, "{s}");
+    assert!(row[0].contains("degraded"), "{s}");
+    // The detail under the list (the header says it too): the state, then the reason, once.
+    let body = s.lines().skip(1).collect::<Vec<_>>().join("\n");
+    assert!(body.contains(&format!("degraded: pods: {why}")), "{s}");
+    assert_eq!(body.matches("watch silent for 75s").count(), 1, "{s}");
+}
+
 /// A screen of the test's own: adding one needs nothing but the trait.
 struct Drain {
     log: Vec<String>,
