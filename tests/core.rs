@@ -483,3 +483,23 @@ fn a_screen_of_its_own_drives_a_progress_layer_from_its_answers() {
     assert!(s.contains("progress closed: Confirmed"), "{s}");
     assert!(!s.contains("2/2"), "the layer is gone:\n{s}");
 }
+
+#[test]
+fn an_audit_log_that_cannot_be_read_is_never_taken_for_one_without_records() {
+    let dir = std::env::temp_dir().join(format!("flotilla-core-audit-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("dir");
+    let missing = dir.join("audit.jsonl");
+    // No log yet: nothing was written, which a "no record" check accepts…
+    assert!(harness::audit_records_so_far(&missing).is_empty());
+    // …and a check that expects records does not.
+    let expected = std::panic::catch_unwind(|| harness::audit_records(&missing));
+    assert!(expected.is_err(), "a missing log read as {expected:?}");
+    // A log that exists and cannot be read (a directory in its place) fails either check.
+    let unreadable = dir.join("unreadable.jsonl");
+    std::fs::create_dir(&unreadable).expect("dir");
+    for read in [harness::audit_records, harness::audit_records_so_far] {
+        let got = std::panic::catch_unwind(|| read(&unreadable));
+        assert!(got.is_err(), "an unreadable log read as {got:?}");
+    }
+}

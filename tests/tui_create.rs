@@ -582,12 +582,24 @@ async fn an_import_with_an_invalid_document_creates_nothing_and_names_it() {
         !exists(&tb, "dev", &["namespace", &ns]),
         "nothing was applied"
     );
-    assert!(
-        h.audit_records()
-            .iter()
-            .all(|r| r.result == "dry-run" || r.result == "failed"),
-        "{:#?}",
-        h.audit_records()
+    // The dry runs are audited, the refused document as failed; Enter added nothing.
+    let audited: Vec<String> = h
+        .audit_records()
+        .iter()
+        .map(|r| {
+            format!(
+                "{} {} {} {}",
+                r.action, r.target.kind, r.target.name, r.result
+            )
+        })
+        .collect();
+    assert_eq!(
+        audited,
+        [
+            format!("create Namespace {ns} dry-run"),
+            "create ConfigMap settings dry-run".into(),
+            "create Deployment web failed".into(),
+        ]
     );
 }
 

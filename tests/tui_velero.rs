@@ -320,12 +320,12 @@ async fn a_backup_from_the_form_is_created_on_the_server() {
     // The audit log has it; the list shows it, as no server picked it up: New.
     let ok = h
         .pump_until(WAIT, |h| {
-            h.audit_records()
+            h.audit_records_so_far()
                 .iter()
                 .any(|r| r.action == "create" && r.result == "ok")
         })
         .await;
-    assert!(ok, "{:#?}", h.audit_records());
+    assert!(ok, "{:#?}", h.audit_records_so_far());
     let shown = h
         .pump_until(WAIT, |h| !rows(h, &["Backup", &name, "New"]).is_empty())
         .await;
