@@ -151,12 +151,8 @@ async fn seeded_workloads_exist_and_vary_between_clusters() {
         let scratch = pvcs.get("scratch").await.unwrap();
         assert_eq!(scratch.status.unwrap().phase.as_deref(), Some("Pending"));
     }
-    web_replicas.dedup();
-    assert_eq!(
-        web_replicas.len(),
-        CLUSTERS.len(),
-        "web replicas differ per cluster"
-    );
+    // As each cluster's values.env seeds them (dev, staging, prod): one count per cluster.
+    assert_eq!(web_replicas, [2, 3, 5], "shop/web replicas");
 }
 
 #[tokio::test]
