@@ -503,3 +503,23 @@ fn an_audit_log_that_cannot_be_read_is_never_taken_for_one_without_records() {
         assert!(got.is_err(), "an unreadable log read as {got:?}");
     }
 }
+
+#[test]
+fn a_cluster_without_metrics_server_says_so_once_in_top() {
+    let mut app = shop();
+    let dev = synthetic::id(&app, "dev");
+    app.update(Input::Msg(Msg::Cluster {
+        cluster: dev,
+        ev: ClusterEvent::Usage(Err(
+            "n/a: the cluster serves no metrics.k8s.io (metrics-server)".into(),
+        )),
+    }));
+    press(&mut app, Action::Run("top".into()));
+    let s = screen(&mut app);
+    assert_eq!(
+        s.matches("dev: n/a: the cluster serves no metrics.k8s.io")
+            .count(),
+        1,
+        "{s}"
+    );
+}
