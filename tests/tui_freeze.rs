@@ -18,29 +18,6 @@ const VICTIM: &str = "staging";
 /// second for a loaded machine.
 const STALE_WITHIN: Duration = Duration::from_secs(7);
 
-/// Pods this test made; deleted however the test ends.
-struct Made<'a>(&'a common::Testbed, Vec<(&'static str, String)>);
-
-impl Drop for Made<'_> {
-    fn drop(&mut self) {
-        for (ctx, name) in &self.1 {
-            let _ = self.0.kubectl(
-                ctx,
-                &[
-                    "-n",
-                    "shop",
-                    "delete",
-                    "pod",
-                    name,
-                    "--grace-period=0",
-                    "--force",
-                    "--wait=false",
-                ],
-            );
-        }
-    }
-}
-
 /// Thaws the victim even when an assertion fails, so later tests find it running.
 struct Thaw<'a>(&'a common::Testbed, bool);
 
@@ -109,14 +86,15 @@ async fn frozen_apiserver_turns_stale_and_comes_back_exact() {
     let doomed = format!("doomed-{}", std::process::id());
     let probe = format!("while-frozen-{}", std::process::id());
     let born = format!("after-thaw-{}", std::process::id());
-    let _made = Made(
-        &tb,
-        vec![
-            (VICTIM, doomed.clone()),
-            ("dev", probe.clone()),
-            (VICTIM, born.clone()),
-        ],
-    );
+    // Pods this test makes, deleted however it ends (declared before the thaw guard, so that
+    // they are deleted after it thaws the victim).
+    let mut made = common::Cleanup::new(&tb);
+    for (context, pod) in [(VICTIM, &doomed), ("dev", &probe), (VICTIM, &born)] {
+        made.delete(
+            context,
+            &["-n", "shop", "pod", pod, "--grace-period=0", "--force"],
+        );
+    }
     tb.kubectl_ok(
         VICTIM,
         &[
