@@ -3,7 +3,7 @@
 //! records, checking archives) on blocking threads. Every task only sends messages back;
 //! effects that need the terminal (clipboard, editor, quit) are handed back to the runner.
 
-use crate::cluster::{Clients, access, connection, exec, fetch, logs, watch::WatchTask};
+use crate::cluster::{Clients, access, connection, exec, fetch, logs, watch};
 use crate::model::msg::{ApiError, not_connected};
 use crate::model::{ClusterId, Effect, ForwardEvent, Msg};
 use crate::ops::audit::AuditLog;
@@ -130,13 +130,14 @@ impl Executor {
                     tracing::warn!("watch of {} asked for {cluster} without a client", res.key);
                     return None;
                 };
-                let task = WatchTask {
+                let task = watch::WatchTask {
                     client,
                     cluster,
                     generation,
                     res,
                     fallback_namespace,
                     tx: self.tx.clone(),
+                    liveness: watch::LIVENESS,
                 }
                 .spawn();
                 self.watches.insert((cluster, generation), task);

@@ -16,6 +16,7 @@ pub mod cluster;
 pub mod config;
 pub mod editor;
 pub mod executor;
+pub mod files;
 pub mod forward;
 pub mod helm;
 pub mod human;

@@ -3,21 +3,25 @@ use flotilla::app::App;
 use flotilla::cli::{self, Cli, Command};
 use flotilla::cluster::{credentials, kubeconfig};
 use flotilla::executor::Executor;
+use flotilla::files;
 use flotilla::tui::Ended;
 use std::process::ExitCode;
 use std::time::Duration;
 
 fn init_logging(cli: &Cli) -> Option<tracing_appender::non_blocking::WorkerGuard> {
-    let path = cli.log_file.clone().or_else(|| {
-        directories::ProjectDirs::from("", "", "flotilla")
-            .map(|d| d.state_dir().unwrap_or(d.cache_dir()).join("flotilla.log"))
-    })?;
-    std::fs::create_dir_all(path.parent()?).ok()?;
-    let file = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(&path)
-        .ok()?;
+    let path = match &cli.log_file {
+        Some(path) => {
+            files::create_private_dir(path.parent()?).ok()?;
+            path.clone()
+        }
+        None => {
+            let dirs = directories::ProjectDirs::from("", "", "flotilla")?;
+            let state = dirs.state_dir().unwrap_or(dirs.cache_dir());
+            files::own_private_dir(state).ok()?;
+            state.join("flotilla.log")
+        }
+    };
+    let file = files::append_private(&path).ok()?;
     let (writer, guard) = tracing_appender::non_blocking(file);
     let filter = tracing_subscriber::EnvFilter::try_from_env("FLOTILLA_LOG").unwrap_or_else(|_| {
         tracing_subscriber::EnvFilter::new("info,kube=warn,hyper=warn,tower=warn")

@@ -417,14 +417,14 @@ impl Drop for Tmux {
 /// A kwok node of the test's own (tainted: nothing else lands on it) with `pods` pods on it
 /// that a PodDisruptionBudget keeps from being evicted, so a drain of it waits; the node and
 /// namespace go when dropped.
-struct Blocked<'a> {
-    tb: &'a Testbed,
+struct Blocked {
     node: String,
-    ns: common::Scratch,
+    ns: String,
+    _cleanup: common::Cleanup,
 }
 
-impl<'a> Blocked<'a> {
-    fn new(tb: &'a Testbed, pods: usize) -> Blocked<'a> {
+impl Blocked {
+    fn new(tb: &Testbed, pods: usize) -> Blocked {
         let node = format!("audit-drain-{}", std::process::id());
         let manifest = std::env::temp_dir().join(format!("{node}.yaml"));
         std::fs::write(
@@ -434,13 +434,19 @@ impl<'a> Blocked<'a> {
             ),
         )
         .expect("node manifest");
+        let mut cleanup = common::Cleanup::new(tb);
         tb.kubectl_ok("dev", &["apply", "-f", &manifest.to_string_lossy()]);
+        cleanup.delete("dev", &["node", &node]);
         let _ = std::fs::remove_file(&manifest);
-        let ns = common::Scratch::new(tb, "dev", node.clone());
-        let b = Blocked { tb, node, ns };
+        cleanup.namespace("dev", &node);
+        let b = Blocked {
+            ns: node.clone(),
+            node,
+            _cleanup: cleanup,
+        };
         let deploy = format!(
             "apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: held, namespace: {ns}}}\nspec:\n  replicas: {pods}\n  selector: {{matchLabels: {{app: held}}}}\n  template:\n    metadata: {{labels: {{app: held}}}}\n    spec:\n      nodeName: {node}\n      containers: [{{name: app, image: registry.example.com/held:1}}]\n---\napiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata: {{name: held, namespace: {ns}}}\nspec:\n  minAvailable: {pods}\n  selector: {{matchLabels: {{app: held}}}}\n",
-            ns = b.ns.name,
+            ns = b.ns,
             node = b.node,
         );
         let path = std::env::temp_dir().join(format!("{}-held.yaml", b.node));
@@ -451,7 +457,7 @@ impl<'a> Blocked<'a> {
             "dev",
             &[
                 "-n",
-                &b.ns.name,
+                &b.ns,
                 "rollout",
                 "status",
                 "deploy/held",
@@ -459,14 +465,6 @@ impl<'a> Blocked<'a> {
             ],
         );
         b
-    }
-}
-
-impl Drop for Blocked<'_> {
-    fn drop(&mut self) {
-        let _ = self
-            .tb
-            .kubectl("dev", &["delete", "node", &self.node, "--wait=false"]);
     }
 }
 
@@ -573,6 +571,5 @@ async fn flotilla_killed_mid_drain_leaves_an_intent_whose_outcome_is_unknown() {
     let acknowledged = audit::read_verified(&log).expect("read").0;
     assert!(audit::unanswered(&acknowledged)[0].acknowledged);
     drop(t);
-    tb.kubectl_ok("dev", &["uncordon", &blocked.node]);
     let _ = std::fs::remove_dir_all(&iso.root);
 }

@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{Isolated, Testbed};
+use common::{Cleanup, Isolated, Testbed};
 use flotilla::backup::archive::{self, SecretsBy};
 use flotilla::backup::keys;
 use flotilla::backup::restore::{mapped, parse_namespace_map};
@@ -74,19 +74,6 @@ impl Dir {
     }
 }
 
-/// Namespaces a test makes on a cluster, deleted when it ends (passed or not).
-struct Made<'a> {
-    tb: &'a Testbed,
-    context: &'static str,
-    names: Vec<String>,
-}
-
-impl Drop for Made<'_> {
-    fn drop(&mut self) {
-        self.tb.delete_namespaces(self.context, &self.names);
-    }
-}
-
 fn s(p: &Path) -> &str {
     p.to_str().expect("utf-8 path")
 }
@@ -126,11 +113,7 @@ fn a_deleted_namespace_comes_back_equal_to_the_original_from_its_archive() {
     let key = dir.path("key.txt");
     let pid = std::process::id();
     let (shop, data) = (format!("rt-shop-{pid}"), format!("rt-data-{pid}"));
-    let _made = Made {
-        tb: &tb,
-        context: "dev",
-        names: vec![shop.clone(), data.clone()],
-    };
+    let _made = Cleanup::namespaces(&tb, "dev", &[&shop, &data]);
     let original = dir.path("original.tar.gz");
     dir.ok(
         &tb,
@@ -297,11 +280,7 @@ fn restoring_into_another_cluster_maps_namespaces_and_a_changed_object_is_planne
     let key = dir.path("key.txt");
     let pid = std::process::id();
     let (shop, data) = (format!("xc-shop-{pid}"), format!("xc-data-{pid}"));
-    let _made = Made {
-        tb: &tb,
-        context: "staging",
-        names: vec![shop.clone(), data.clone()],
-    };
+    let _made = Cleanup::namespaces(&tb, "staging", &[&shop, &data]);
     let file = dir.path("dev.tar.gz");
     dir.ok(
         &tb,
@@ -556,11 +535,7 @@ fn secrets_cannot_be_read_without_the_key_and_a_damaged_archive_restores_nothing
     );
 
     let target = format!("sealed-{}", std::process::id());
-    let _made = Made {
-        tb: &tb,
-        context: "staging",
-        names: vec![target.clone()],
-    };
+    let _made = Cleanup::namespaces(&tb, "staging", &[&target]);
     let map = format!("shop={target}");
     let restore = |file: &Path, extra: &[&str]| {
         let mut args = vec![

@@ -204,13 +204,20 @@ fn describing_a_vanished_object_says_so_instead_of_showing_another() {
     app.update(Input::Msg(Msg::Fetched {
         ticket,
         result: Ok(Fetched {
-            object: serde_json::json!({"kind": "Pod", "metadata": {"name": "p30", "uid": "someone-else"}}),
+            object: serde_json::json!({"kind": "Pod", "metadata": {"name": "p30", "uid": "someone-else"},
+                "spec": {"nodeName": "impostor-node"}}),
             events: vec![],
         }),
     }));
     let s = screen(&mut app);
-    assert!(s.contains("Pod dev/shop/p30 no longer exists"), "{s}");
-    assert!(!s.contains("someone-else\n"), "{s}");
+    assert!(
+        s.contains(
+            "Pod dev/shop/p30 no longer exists: another object of that name (uid someone-else) took its place."
+        ),
+        "{s}"
+    );
+    // The other object is not described in its place.
+    assert!(!s.contains("impostor-node"), "{s}");
 }
 
 #[test]
@@ -286,7 +293,12 @@ fn a_drill_down_that_answers_after_the_user_moved_on_is_dropped() {
     let depth = app.depth();
     deployment_answer(&mut app, ticket);
     assert_eq!(app.depth(), depth, "nothing pushed over help");
-    assert!(screen(&mut app).contains("help"));
+    // Help itself is drawn, not only the hint bar's "help".
+    let s = screen(&mut app);
+    assert!(
+        s.contains("flotilla — many Kubernetes clusters, one screen"),
+        "{s}"
+    );
     // Without moving on, the same answer drills down.
     press(&mut app, Action::Back);
     let ticket = fetched(&press(&mut app, Action::Enter)).expect("a fetch");
@@ -365,6 +377,23 @@ fn unreachable_clusters_rows_are_marked_stale() {
         ev: ClusterEvent::Health(flotilla::model::Health::Ok),
     }));
     assert!(!screen(&mut app).contains("stale"));
+}
+
+#[test]
+fn a_degraded_clusters_reason_is_said_once_in_triage() {
+    let mut app = shop();
+    let dev = synthetic::id(&app, "dev");
+    let why = "watch silent for 75s, then watch: no answer within 10s";
+    synthetic::pods_event(&mut app, dev, WatchEvent::Failed(why.into()));
+    press(&mut app, Action::Run("triage".into()));
+    let s = screen(&mut app);
+    let row: Vec<&str> = s.lines().filter(|l| l.contains("cluster/dev")).collect();
+    assert_eq!(row.len(), 1, "{s}");
+    assert!(row[0].contains("degraded"), "{s}");
+    // The detail under the list (the header says it too): the state, then the reason, once.
+    let body = s.lines().skip(1).collect::<Vec<_>>().join("\n");
+    assert!(body.contains(&format!("degraded: pods: {why}")), "{s}");
+    assert_eq!(body.matches("watch silent for 75s").count(), 1, "{s}");
 }
 
 /// A screen of the test's own: adding one needs nothing but the trait.
@@ -453,4 +482,44 @@ fn a_screen_of_its_own_drives_a_progress_layer_from_its_answers() {
     let s = screen(&mut app);
     assert!(s.contains("progress closed: Confirmed"), "{s}");
     assert!(!s.contains("2/2"), "the layer is gone:\n{s}");
+}
+
+#[test]
+fn an_audit_log_that_cannot_be_read_is_never_taken_for_one_without_records() {
+    let dir = std::env::temp_dir().join(format!("flotilla-core-audit-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("dir");
+    let missing = dir.join("audit.jsonl");
+    // No log yet: nothing was written, which a "no record" check accepts…
+    assert!(harness::audit_records_so_far(&missing).is_empty());
+    // …and a check that expects records does not.
+    let expected = std::panic::catch_unwind(|| harness::audit_records(&missing));
+    assert!(expected.is_err(), "a missing log read as {expected:?}");
+    // A log that exists and cannot be read (a directory in its place) fails either check.
+    let unreadable = dir.join("unreadable.jsonl");
+    std::fs::create_dir(&unreadable).expect("dir");
+    for read in [harness::audit_records, harness::audit_records_so_far] {
+        let got = std::panic::catch_unwind(|| read(&unreadable));
+        assert!(got.is_err(), "an unreadable log read as {got:?}");
+    }
+}
+
+#[test]
+fn a_cluster_without_metrics_server_says_so_once_in_top() {
+    let mut app = shop();
+    let dev = synthetic::id(&app, "dev");
+    app.update(Input::Msg(Msg::Cluster {
+        cluster: dev,
+        ev: ClusterEvent::Usage(Err(
+            "n/a: the cluster serves no metrics.k8s.io (metrics-server)".into(),
+        )),
+    }));
+    press(&mut app, Action::Run("top".into()));
+    let s = screen(&mut app);
+    assert_eq!(
+        s.matches("dev: n/a: the cluster serves no metrics.k8s.io")
+            .count(),
+        1,
+        "{s}"
+    );
 }

@@ -137,19 +137,16 @@ fn unique(test: &str) -> String {
 
 /// Namespaces, nodes and scratch directories of a test, removed (namespaces waited for) when
 /// it ends.
-struct Planted<'a> {
-    tb: &'a Testbed,
-    namespaces: Vec<String>,
-    nodes: Vec<String>,
+struct Planted {
+    /// The namespaces and nodes made on the cluster, deleted and waited for at the end.
+    cleanup: common::Cleanup,
     dirs: Vec<PathBuf>,
 }
 
-impl<'a> Planted<'a> {
-    fn new(tb: &'a Testbed) -> Self {
+impl Planted {
+    fn new(tb: &Testbed) -> Self {
         Planted {
-            tb,
-            namespaces: Vec::new(),
-            nodes: Vec::new(),
+            cleanup: common::Cleanup::new(tb),
             dirs: Vec::new(),
         }
     }
@@ -165,20 +162,17 @@ impl<'a> Planted<'a> {
     }
 
     fn namespace(&mut self, ns: &str) {
-        self.tb.kubectl_ok(CONTEXT, &["create", "namespace", ns]);
-        self.namespaces.push(ns.to_string());
+        self.cleanup.namespace(CONTEXT, ns);
+    }
+
+    /// A node made by the test, deleted at the end.
+    fn node(&mut self, node: &str) {
+        self.cleanup.delete(CONTEXT, &["node", node]);
     }
 }
 
-impl Drop for Planted<'_> {
+impl Drop for Planted {
     fn drop(&mut self) {
-        self.tb.delete_namespaces(CONTEXT, &self.namespaces);
-        for n in &self.nodes {
-            let _ = self.tb.kubectl(
-                CONTEXT,
-                &["delete", "node", n, "--ignore-not-found", "--wait=false"],
-            );
-        }
         for d in &self.dirs {
             let _ = std::fs::remove_dir_all(d);
         }
@@ -615,7 +609,7 @@ async fn a_drain_denied_by_a_webhook_is_reported_clean() {
             }
         }),
     );
-    planted.nodes.push(node.clone());
+    planted.node(&node);
     planted.namespace(&ns);
     guarded(&tb, &ns);
     kubectl_file(

@@ -10,13 +10,13 @@ use flotilla::cluster::exec::{self, ExecTarget};
 use flotilla::forward::{self, Event, Spec, Target};
 use flotilla::shell::{self, Session};
 use k8s_openapi::api::apps::v1::Deployment;
-use k8s_openapi::api::core::v1::{Namespace, Pod};
+use k8s_openapi::api::core::v1::Pod;
 use kube::api::{Api, ListParams, PostParams};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::mpsc::{UnboundedReceiver, unbounded_channel};
 
-use common::{Testbed, eventually, testbed};
+use common::{Scratch, Testbed, eventually, testbed};
 
 const WAIT: Duration = Duration::from_secs(60);
 
@@ -732,42 +732,13 @@ async fn forward_to_a_pod_carries_http_both_ways() {
     handle.abort();
 }
 
-/// A namespace of our own in a cluster, deleted when the test ends, failed or not.
-struct TempNamespace {
-    tb: Testbed,
-    context: &'static str,
-    name: String,
-}
-
-impl Drop for TempNamespace {
-    fn drop(&mut self) {
-        let _ = self.tb.kubectl(
-            self.context,
-            &["delete", "namespace", &self.name, "--wait=false"],
-        );
-    }
-}
-
 #[tokio::test]
 async fn selector_forward_follows_the_deployment_to_a_new_pod() {
     let Some(tb) = testbed() else { return };
     let context = "staging";
     let client = tb.client(context).await;
-    let ns = format!("pf-test-{:08x}", fastrand::u32(..));
-    let namespaces: Api<Namespace> = Api::all(client.clone());
-    let namespace: Namespace =
-        serde_json::from_value(serde_json::json!({"metadata": {"name": ns}})).expect("ns");
-    namespaces
-        .create(&PostParams::default(), &namespace)
-        .await
-        .expect("create the namespace");
-    let _cleanup = TempNamespace {
-        tb: Testbed {
-            kubeconfig: tb.kubeconfig.clone(),
-        },
-        context,
-        name: ns.clone(),
-    };
+    let scratch = Scratch::new(&tb, context, format!("pf-test-{:08x}", fastrand::u32(..)));
+    let ns = scratch.name.clone();
     // On the kwok nodes like the seeded workloads (the cordoned node has no pool label).
     let deployment: Deployment = serde_json::from_value(serde_json::json!({
         "metadata": {"name": "pf", "namespace": ns, "labels": {"app": "pf"}},

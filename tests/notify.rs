@@ -123,6 +123,16 @@ impl Watch {
         Watch { child, lines }
     }
 
+    /// How many lines hold `text`.
+    fn lines_with(&self, text: &str) -> usize {
+        self.lines
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|l| l.contains(text))
+            .count()
+    }
+
     fn has_line(&self, words: &[&str]) -> bool {
         self.lines
             .lock()
@@ -270,10 +280,36 @@ async fn a_new_failure_is_sent_once_and_its_end_once() {
         "{:?}",
         got.lock().unwrap()
     );
-    assert!(
-        watch.has_line(&["sent test:", "staging pod", "flaky CrashLoopBackOff"])
-            || watch.has_line(&["sent test:", "new problem"]),
-        "a line on stdout per message"
+    // A line on stdout per message: the message that carried the failure names it, or, when it
+    // went in a batch with others, says how many new problems the batch held.
+    let bodies: Vec<Value> = got
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|(_, b)| serde_json::from_str(b).expect("the body is JSON"))
+        .collect();
+    let carried = bodies
+        .iter()
+        .find(|b| {
+            let held = b["events"]
+                .as_array()
+                .cloned()
+                .unwrap_or_else(|| vec![(*b).clone()]);
+            !about(&held, "problem", &ns.name, "pod/flaky").is_empty()
+        })
+        .expect("the message that carried the failure");
+    let line = match carried["events"].as_array() {
+        Some(batch) => {
+            let new = batch.iter().filter(|e| e["event"] == "problem").count();
+            format!("sent test: {new} new problem")
+        }
+        None => format!("sent test: staging pod {}/flaky CrashLoopBackOff", ns.name),
+    };
+    assert!(watch.has_line(&[&line]), "{line:?} on stdout");
+    assert_eq!(
+        watch.lines_with("sent test:"),
+        bodies.len(),
+        "a line per message"
     );
 
     tb.kubectl_ok(

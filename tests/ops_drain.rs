@@ -3,7 +3,6 @@
 //! counts is what the server holds afterwards. Skips locally without a testbed; fails under CI.
 mod common;
 
-use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -17,49 +16,13 @@ use kube::api::{ListParams, Patch, PatchParams, PostParams};
 use kube::config::{KubeConfigOptions, Kubeconfig};
 use serde_json::json;
 
-use common::{Testbed, eventually, testbed};
+use common::{Cleanup, Testbed, eventually, testbed};
 
 // dev: the fault tests stop staging's and prod's apiservers.
 const CONTEXT: &str = "dev";
 const WAIT: Duration = Duration::from_secs(60);
 /// Marks the test node so nothing else is scheduled there; the test's pods tolerate it.
 const TAINT: &str = "flotilla.dev/drain-test";
-
-/// Deletes the namespace (waiting, so kwok still finishes its pods), then the node, when the
-/// test ends, failed or not.
-struct Cleanup {
-    kubeconfig: PathBuf,
-    namespace: String,
-    node: String,
-}
-
-impl Drop for Cleanup {
-    fn drop(&mut self) {
-        let tb = Testbed {
-            kubeconfig: self.kubeconfig.clone(),
-        };
-        let _ = tb.kubectl(
-            CONTEXT,
-            &[
-                "delete",
-                "namespace",
-                &self.namespace,
-                "--ignore-not-found",
-                "--timeout=60s",
-            ],
-        );
-        let _ = tb.kubectl(
-            CONTEXT,
-            &[
-                "delete",
-                "node",
-                &self.node,
-                "--ignore-not-found",
-                "--wait=false",
-            ],
-        );
-    }
-}
 
 /// A client configured as the app's are: kube's default retry layer would sit on a budget's
 /// 429 for minutes inside a single request, where drain wants to retry (and report) itself.
@@ -157,11 +120,10 @@ async fn drain_cordons_respects_budgets_and_evicts() {
     let suffix = format!("{:08x}", fastrand::u32(..));
     let node = format!("drain-{suffix}");
     let ns = format!("drain-test-{suffix}");
-    let _cleanup = Cleanup {
-        kubeconfig: tb.kubeconfig.clone(),
-        namespace: ns.clone(),
-        node: node.clone(),
-    };
+    // The namespace goes first, while its node is there for kwok to finish its pods.
+    let mut cleanup = Cleanup::new(&tb);
+    cleanup.delete(CONTEXT, &["node", &node]);
+    cleanup.delete(CONTEXT, &["namespace", &ns]);
     let pp = PostParams::default();
 
     // No `flotilla.dev/pool` label: the seeded DaemonSet and workloads stay off this node.

@@ -69,17 +69,12 @@ struct Scratch {
     node: String,
     release: String,
     dir: PathBuf,
+    /// The namespaces (the release's too: Helm's records are Secrets in it) and the node.
+    _cleanup: common::Cleanup,
 }
 
 impl Drop for Scratch {
     fn drop(&mut self) {
-        // The release's namespace goes with it: Helm's records are Secrets in it.
-        self.tb
-            .delete_namespaces(AUDITED, &[self.ns.clone(), self.release.clone()]);
-        let _ = self.tb.kubectl(
-            AUDITED,
-            &["delete", "node", &self.node, "--ignore-not-found"],
-        );
         let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
@@ -90,17 +85,25 @@ impl Scratch {
         let dir = std::env::temp_dir().join(format!("flotilla-readonly-tour-{pid}"));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).expect("scratch dir");
-        let s = Scratch {
+        let (ns, node, release) = (
+            format!("ro-tour-{pid}"),
+            format!("ro-tour-node-{pid}"),
+            format!("ro-tour-release-{pid}"),
+        );
+        let mut cleanup = common::Cleanup::new(tb);
+        cleanup.delete(AUDITED, &["node", &node]);
+        cleanup.delete(AUDITED, &["namespace", &release]);
+        cleanup.namespace(AUDITED, &ns);
+        Scratch {
             tb: Testbed {
                 kubeconfig: tb.kubeconfig.clone(),
             },
-            ns: format!("ro-tour-{pid}"),
-            node: format!("ro-tour-node-{pid}"),
-            release: format!("ro-tour-release-{pid}"),
+            ns,
+            node,
+            release,
             dir,
-        };
-        s.tb.kubectl_ok(AUDITED, &["create", "namespace", &s.ns]);
-        s
+            _cleanup: cleanup,
+        }
     }
 
     fn path(&self, name: &str) -> PathBuf {

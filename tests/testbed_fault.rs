@@ -9,6 +9,18 @@ use common::{eventually, testbed};
 
 const VICTIM: &str = "staging";
 
+/// Starts the victim's apiserver again however the test ends (an assertion failing while it
+/// is down included), so the test binaries after this one find it running.
+struct Restart<'a>(&'a common::Testbed, bool);
+
+impl Drop for Restart<'_> {
+    fn drop(&mut self) {
+        if !self.1 {
+            self.0.start_apiserver(VICTIM);
+        }
+    }
+}
+
 #[tokio::test]
 async fn client_recovers_after_apiserver_restart() {
     let Some(tb) = testbed() else { return };
@@ -20,6 +32,7 @@ async fn client_recovers_after_apiserver_restart() {
         .expect("victim up before the stop");
 
     tb.stop_apiserver(VICTIM);
+    let mut restart = Restart(&tb, false);
     let result = tokio::time::timeout(Duration::from_secs(20), victim.apiserver_version()).await;
     assert!(
         !matches!(result, Ok(Ok(_))),
@@ -31,6 +44,7 @@ async fn client_recovers_after_apiserver_restart() {
         .expect("dev unaffected while staging is down");
 
     tb.start_apiserver(VICTIM);
+    restart.1 = true;
     let version = eventually(
         Duration::from_secs(60),
         "the old client to work again",

@@ -7,7 +7,7 @@ mod common;
 mod harness;
 
 use age::secrecy::ExposeSecret;
-use common::Testbed;
+use common::Cleanup;
 use crossterm::event::KeyCode;
 use flotilla::model::Action;
 use flotilla::screens::backups::BackupsScreen;
@@ -33,14 +33,6 @@ fn config(name: &str, read_only: bool) -> (flotilla::config::Config, PathBuf) {
     config.settings.backup.identity_file = Some(key);
     config.settings.read_only = read_only;
     (config, dir)
-}
-
-struct Gone<'a>(&'a Testbed, Vec<String>);
-
-impl Drop for Gone<'_> {
-    fn drop(&mut self) {
-        self.0.delete_namespaces("staging", &self.1);
-    }
 }
 
 fn type_text(h: &mut Harness, text: &str) {
@@ -100,7 +92,7 @@ async fn a_backup_is_restored_into_another_cluster_from_the_plan() {
     let Some(tb) = common::testbed() else { return };
     let pid = std::process::id();
     let (shop, data) = (format!("tui-shop-{pid}"), format!("tui-data-{pid}"));
-    let _gone = Gone(&tb, vec![shop.clone(), data.clone()]);
+    let _gone = Cleanup::namespaces(&tb, "staging", &[&shop, &data]);
     let (config, _dir) = config("restore", false);
     let mut h = Harness::with_config(&tb.kubeconfig, &ALL, config);
     back_up_and_plan(&mut h, &format!("shop={shop},data={data}")).await;
@@ -170,7 +162,7 @@ async fn a_backup_is_restored_into_another_cluster_from_the_plan() {
 async fn read_only_mode_refuses_the_restore_and_creates_nothing() {
     let Some(tb) = common::testbed() else { return };
     let ns = format!("tui-ro-{}", std::process::id());
-    let _gone = Gone(&tb, vec![ns.clone()]);
+    let _gone = Cleanup::namespaces(&tb, "staging", &[&ns, &format!("{ns}-data")]);
     let (config, _dir) = config("readonly", true);
     let mut h = Harness::with_config(&tb.kubeconfig, &ALL, config);
     // Backing up reads only: read-only mode allows it.

@@ -8,7 +8,7 @@
 mod common;
 mod harness;
 
-use common::Testbed;
+use common::{Cleanup, Testbed};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use flotilla::app::Input;
 use flotilla::modal::Modal;
@@ -16,7 +16,6 @@ use flotilla::model::Action;
 use flotilla::ops::audit::{self, Record};
 use harness::Harness;
 use serde_json::{Value, json};
-use std::path::PathBuf;
 use std::time::Duration;
 
 const WAIT: Duration = Duration::from_secs(30);
@@ -28,50 +27,10 @@ fn unique(test: &str) -> String {
 
 // ---- the servers ----------------------------------------------------------------------------
 
-/// Deletes what a test created when it ends, passed or not (without waiting: the namespace
-/// controller and kwok finish the pods).
-struct Cleanup {
-    kubeconfig: PathBuf,
-    /// (context, kubectl args after `delete`)
-    items: Vec<(String, Vec<String>)>,
-}
-
-impl Cleanup {
-    fn new(tb: &Testbed) -> Cleanup {
-        Cleanup {
-            kubeconfig: tb.kubeconfig.clone(),
-            items: Vec::new(),
-        }
-    }
-
-    fn delete(&mut self, context: &str, what: &[&str]) {
-        self.items.push((
-            context.to_string(),
-            what.iter().map(|s| s.to_string()).collect(),
-        ));
-    }
-}
-
-impl Drop for Cleanup {
-    fn drop(&mut self) {
-        let tb = Testbed {
-            kubeconfig: self.kubeconfig.clone(),
-        };
-        // Last created, first deleted: a namespace before the node its pods run on.
-        for (context, what) in self.items.iter().rev() {
-            let mut args = vec!["delete"];
-            args.extend(what.iter().map(String::as_str));
-            args.extend(["--ignore-not-found", "--wait=false"]);
-            let _ = tb.kubectl(context, &args);
-        }
-    }
-}
-
 /// Creates namespace `ns` on each context (removed again by `cleanup`).
-fn namespace(tb: &Testbed, cleanup: &mut Cleanup, contexts: &[&str], ns: &str) {
+fn namespace(cleanup: &mut Cleanup, contexts: &[&str], ns: &str) {
     for c in contexts {
-        tb.kubectl_ok(c, &["create", "namespace", ns]);
-        cleanup.delete(c, &["namespace", ns]);
+        cleanup.namespace(c, ns);
     }
 }
 
@@ -318,7 +277,7 @@ async fn scale_marked_deployments_on_two_clusters_in_one_batch() {
     let Some(tb) = common::testbed() else { return };
     let ns = unique("scale");
     let mut cleanup = Cleanup::new(&tb);
-    namespace(&tb, &mut cleanup, &["dev", "staging"], &ns);
+    namespace(&mut cleanup, &["dev", "staging"], &ns);
     for c in ["dev", "staging"] {
         apply(
             &tb,
@@ -371,7 +330,7 @@ async fn stop_then_start_restores_the_replica_count() {
     let Some(tb) = common::testbed() else { return };
     let ns = unique("stop");
     let mut cleanup = Cleanup::new(&tb);
-    namespace(&tb, &mut cleanup, &["dev"], &ns);
+    namespace(&mut cleanup, &["dev"], &ns);
     apply(
         &tb,
         "dev",
@@ -414,7 +373,7 @@ async fn restart_pause_and_resume_a_deployment() {
     let Some(tb) = common::testbed() else { return };
     let ns = unique("restart");
     let mut cleanup = Cleanup::new(&tb);
-    namespace(&tb, &mut cleanup, &["dev"], &ns);
+    namespace(&mut cleanup, &["dev"], &ns);
     apply(
         &tb,
         "dev",
@@ -463,7 +422,7 @@ async fn set_image_changes_only_the_edited_container() {
     let Some(tb) = common::testbed() else { return };
     let ns = unique("image");
     let mut cleanup = Cleanup::new(&tb);
-    namespace(&tb, &mut cleanup, &["dev"], &ns);
+    namespace(&mut cleanup, &["dev"], &ns);
     let containers = [
         ("app", "registry.example.com/app:1"),
         ("sidecar", "registry.example.com/side:1"),
@@ -524,7 +483,7 @@ async fn labels_and_annotations_are_set_changed_and_removed() {
     let Some(tb) = common::testbed() else { return };
     let ns = unique("meta");
     let mut cleanup = Cleanup::new(&tb);
-    namespace(&tb, &mut cleanup, &["dev"], &ns);
+    namespace(&mut cleanup, &["dev"], &ns);
     apply(
         &tb,
         "dev",
@@ -591,7 +550,7 @@ async fn delete_a_deployment_and_kill_a_pod() {
     let Some(tb) = common::testbed() else { return };
     let ns = unique("delete");
     let mut cleanup = Cleanup::new(&tb);
-    namespace(&tb, &mut cleanup, &["dev"], &ns);
+    namespace(&mut cleanup, &["dev"], &ns);
     apply(
         &tb,
         "dev",
@@ -649,7 +608,7 @@ async fn cronjob_trigger_suspend_and_resume() {
     let Some(tb) = common::testbed() else { return };
     let ns = unique("cron");
     let mut cleanup = Cleanup::new(&tb);
-    namespace(&tb, &mut cleanup, &["dev"], &ns);
+    namespace(&mut cleanup, &["dev"], &ns);
     apply(
         &tb,
         "dev",
@@ -746,7 +705,7 @@ async fn node_taints_cordon_uncordon_and_drain() {
         }),
     );
     cleanup.delete("dev", &["node", &node]);
-    namespace(&tb, &mut cleanup, &["dev"], &ns);
+    namespace(&mut cleanup, &["dev"], &ns);
     let mut pinned = deployment(&ns, "pinned", 1, &[("app", "registry.example.com/app:1")]);
     pinned["spec"]["template"]["spec"]["nodeSelector"] = json!({"kubernetes.io/hostname": node});
     pinned["spec"]["template"]["spec"]["tolerations"] =
@@ -875,7 +834,7 @@ async fn autoscale_changes_min_and_max_of_an_hpa() {
     let Some(tb) = common::testbed() else { return };
     let ns = unique("hpa");
     let mut cleanup = Cleanup::new(&tb);
-    namespace(&tb, &mut cleanup, &["dev"], &ns);
+    namespace(&mut cleanup, &["dev"], &ns);
     apply(
         &tb,
         "dev",
@@ -945,7 +904,7 @@ async fn replaced_or_deleted_object_is_not_changed() {
     let Some(tb) = common::testbed() else { return };
     let ns = unique("stale");
     let mut cleanup = Cleanup::new(&tb);
-    namespace(&tb, &mut cleanup, &["dev"], &ns);
+    namespace(&mut cleanup, &["dev"], &ns);
     let phoenix = deployment(&ns, "phoenix", 1, &[("app", "registry.example.com/app:1")]);
     apply(&tb, "dev", phoenix.clone());
     apply(
@@ -1180,7 +1139,7 @@ async fn read_only_mode_refuses_every_change_and_session() {
     let Some(tb) = common::testbed() else { return };
     let ns = unique("readonly");
     let mut cleanup = Cleanup::new(&tb);
-    namespace(&tb, &mut cleanup, &["dev"], &ns);
+    namespace(&mut cleanup, &["dev"], &ns);
     apply(
         &tb,
         "dev",
@@ -1271,7 +1230,7 @@ async fn protected_context_delete_needs_its_name_typed() {
     let Some(tb) = common::testbed() else { return };
     let ns = unique("protected");
     let mut cleanup = Cleanup::new(&tb);
-    namespace(&tb, &mut cleanup, &["staging"], &ns);
+    namespace(&mut cleanup, &["staging"], &ns);
     apply(
         &tb,
         "staging",
@@ -1316,7 +1275,8 @@ async fn protected_context_delete_needs_its_name_typed() {
     // Nothing was sent meanwhile.
     h.pump_until(Duration::from_millis(300), |_| false).await;
     assert!(get(&tb, "staging", &args).is_some());
-    assert!(h.audit_records().is_empty(), "{:#?}", h.audit_records());
+    let so_far = h.audit_records_so_far();
+    assert!(so_far.is_empty(), "nothing audited: {so_far:#?}");
 
     typed(&mut h, "ing");
     h.key(KeyCode::Enter);

@@ -8,6 +8,7 @@ mod common;
 mod harness;
 
 use base64::Engine;
+use common::Cleanup;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use flotilla::app::Input;
 use flotilla::model::Action;
@@ -19,32 +20,6 @@ use serde_json::Value;
 use std::time::Duration;
 
 const WAIT: Duration = Duration::from_secs(45);
-
-/// Namespaces the test made (or may have made), deleted when it ends, passed or not.
-struct Cleanup<'a> {
-    tb: &'a common::Testbed,
-    contexts: Vec<&'static str>,
-    namespaces: Vec<String>,
-}
-
-impl Drop for Cleanup<'_> {
-    fn drop(&mut self) {
-        for c in &self.contexts {
-            for ns in &self.namespaces {
-                let _ = self.tb.kubectl(
-                    c,
-                    &[
-                        "delete",
-                        "namespace",
-                        ns,
-                        "--wait=false",
-                        "--ignore-not-found",
-                    ],
-                );
-            }
-        }
-    }
-}
 
 fn name(what: &str) -> String {
     format!("create-{what}-{}", std::process::id())
@@ -174,11 +149,8 @@ async fn until_modal(h: &mut Harness) {
 async fn namespace_with_quota_and_limits_on_two_clusters_then_members() {
     let Some(tb) = common::testbed() else { return };
     let ns = name("project");
-    let _cleanup = Cleanup {
-        tb: &tb,
-        contexts: vec!["dev", "staging"],
-        namespaces: vec![ns.clone()],
-    };
+    let mut cleanup = Cleanup::namespaces(&tb, "dev", &[&ns]);
+    cleanup.delete("staging", &["namespace", &ns]);
     let mut h = Harness::new(&tb.kubeconfig, &["dev", "staging"]);
     connected(&mut h, &["dev", "staging"]).await;
 
@@ -316,12 +288,8 @@ async fn namespace_with_quota_and_limits_on_two_clusters_then_members() {
 async fn configmap_and_masked_secret_created_updated_deleted() {
     let Some(tb) = common::testbed() else { return };
     let ns = name("data");
-    let _cleanup = Cleanup {
-        tb: &tb,
-        contexts: vec!["dev"],
-        namespaces: vec![ns.clone()],
-    };
-    tb.kubectl_ok("dev", &["create", "namespace", &ns]);
+    let mut cleanup = Cleanup::new(&tb);
+    cleanup.namespace("dev", &ns);
     let dir = std::env::temp_dir().join(format!("flotilla-create-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("tmp dir");
     let file = dir.join("app.properties");
@@ -511,11 +479,7 @@ metadata:
 async fn a_yaml_import_is_created_in_dependency_order() {
     let Some(tb) = common::testbed() else { return };
     let ns = name("import");
-    let _cleanup = Cleanup {
-        tb: &tb,
-        contexts: vec!["dev"],
-        namespaces: vec![ns.clone()],
-    };
+    let _cleanup = Cleanup::namespaces(&tb, "dev", &[&ns]);
     let path = write_yaml("good", &manifests(&ns, true));
     let mut h = Harness::new(&tb.kubeconfig, &["dev"]);
     connected(&mut h, &["dev"]).await;
@@ -562,11 +526,7 @@ async fn a_yaml_import_is_created_in_dependency_order() {
 async fn an_import_with_an_invalid_document_creates_nothing_and_names_it() {
     let Some(tb) = common::testbed() else { return };
     let ns = name("invalid");
-    let _cleanup = Cleanup {
-        tb: &tb,
-        contexts: vec!["dev"],
-        namespaces: vec![ns.clone()],
-    };
+    let _cleanup = Cleanup::namespaces(&tb, "dev", &[&ns]);
     let path = write_yaml("invalid", &manifests(&ns, false));
     let mut h = Harness::new(&tb.kubeconfig, &["dev"]);
     connected(&mut h, &["dev"]).await;
@@ -594,12 +554,24 @@ async fn an_import_with_an_invalid_document_creates_nothing_and_names_it() {
         !exists(&tb, "dev", &["namespace", &ns]),
         "nothing was applied"
     );
-    assert!(
-        h.audit_records()
-            .iter()
-            .all(|r| r.result == "dry-run" || r.result == "failed"),
-        "{:#?}",
-        h.audit_records()
+    // The dry runs are audited, the refused document as failed; Enter added nothing.
+    let audited: Vec<String> = h
+        .audit_records()
+        .iter()
+        .map(|r| {
+            format!(
+                "{} {} {} {}",
+                r.action, r.target.kind, r.target.name, r.result
+            )
+        })
+        .collect();
+    assert_eq!(
+        audited,
+        [
+            format!("create Namespace {ns} dry-run"),
+            "create ConfigMap settings dry-run".into(),
+            "create Deployment web failed".into(),
+        ]
     );
 }
 
@@ -607,12 +579,8 @@ async fn an_import_with_an_invalid_document_creates_nothing_and_names_it() {
 async fn pasted_yaml_is_checked_then_created() {
     let Some(tb) = common::testbed() else { return };
     let ns = name("paste");
-    let _cleanup = Cleanup {
-        tb: &tb,
-        contexts: vec!["dev"],
-        namespaces: vec![ns.clone()],
-    };
-    tb.kubectl_ok("dev", &["create", "namespace", &ns]);
+    let mut cleanup = Cleanup::new(&tb);
+    cleanup.namespace("dev", &ns);
     let mut h = Harness::new(&tb.kubeconfig, &["dev"]);
     connected(&mut h, &["dev"]).await;
     h.command(&format!("create -f - -n {ns}"));

@@ -20,13 +20,15 @@ const WAIT: Duration = Duration::from_secs(30);
 struct Scratch<'a> {
     tb: &'a common::Testbed,
     ns: String,
+    cleanup: common::Cleanup,
 }
 
 impl<'a> Scratch<'a> {
     fn new(tb: &'a common::Testbed, what: &str) -> Scratch<'a> {
         let ns = format!("edit-{what}-{}", std::process::id());
-        tb.kubectl_ok("dev", &["create", "namespace", &ns]);
-        Scratch { tb, ns }
+        let mut cleanup = common::Cleanup::new(tb);
+        cleanup.namespace("dev", &ns);
+        Scratch { tb, ns, cleanup }
     }
 
     fn kubectl(&self, args: &[&str]) -> String {
@@ -50,14 +52,6 @@ impl<'a> Scratch<'a> {
 
     fn jsonpath(&self, what: &str, path: &str) -> String {
         self.kubectl(&["get", what, "-o", &format!("jsonpath={path}")])
-    }
-}
-
-impl Drop for Scratch<'_> {
-    fn drop(&mut self) {
-        let _ = self
-            .tb
-            .kubectl("dev", &["delete", "namespace", &self.ns, "--wait=false"]);
     }
 }
 
@@ -323,11 +317,10 @@ async fn the_external_editor_takes_the_same_way() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_edit_is_also_applied_to_the_same_object_on_another_cluster() {
     let Some(tb) = common::testbed() else { return };
-    let s = Scratch::new(&tb, "fleet");
+    let mut s = Scratch::new(&tb, "fleet");
     s.deployment();
     // The same Deployment on staging, in a namespace of the same name.
-    tb.kubectl_ok("staging", &["create", "namespace", &s.ns]);
-    let _staging = StagingNamespace { tb: &tb, ns: &s.ns };
+    s.cleanup.namespace("staging", &s.ns);
     tb.kubectl_ok(
         "staging",
         &[
@@ -423,19 +416,6 @@ async fn an_edit_is_also_applied_to_the_same_object_on_another_cluster() {
         ),
         "3"
     );
-}
-
-struct StagingNamespace<'a> {
-    tb: &'a common::Testbed,
-    ns: &'a str,
-}
-
-impl Drop for StagingNamespace<'_> {
-    fn drop(&mut self) {
-        let _ = self
-            .tb
-            .kubectl("staging", &["delete", "namespace", self.ns, "--wait=false"]);
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

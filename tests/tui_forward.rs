@@ -16,18 +16,6 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 const WAIT: Duration = Duration::from_secs(60);
 
-struct Namespace<'a> {
-    tb: &'a common::Testbed,
-    name: String,
-}
-
-impl Drop for Namespace<'_> {
-    fn drop(&mut self) {
-        self.tb
-            .kubectl("dev", &["delete", "namespace", &self.name, "--wait=false"]);
-    }
-}
-
 async fn get(addr: SocketAddr, path: &str) -> Result<String, String> {
     let mut s = tokio::net::TcpStream::connect(addr)
         .await
@@ -63,11 +51,7 @@ fn forward_pod(h: &Harness) -> Option<String> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_forward_to_a_deployment_survives_its_pod_being_replaced() {
     let Some(tb) = common::testbed() else { return };
-    let ns = Namespace {
-        tb: &tb,
-        name: format!("pf-tui-{}", std::process::id()),
-    };
-    tb.kubectl_ok("dev", &["create", "namespace", &ns.name]);
+    let ns = common::Scratch::new(&tb, "dev", format!("pf-tui-{}", std::process::id()));
     tb.kubectl_ok(
         "dev",
         &[

@@ -115,17 +115,46 @@ async fn access_shows_each_subjects_roles_per_cluster_side_by_side() {
     refilter(&mut h, "developers");
     let devs = h.lines_with(&["Group", "developers", "cluster-wide"]);
     assert_eq!(devs.len(), 1, "{}", h.screen(220, 60));
-    let cells: Vec<&str> = devs[0].split_whitespace().collect();
+    let header = h.lines_with(&["KIND", "SUBJECT", "WHERE"]);
+    assert_eq!(header.len(), 1, "{}", h.screen(220, 60));
     assert_eq!(
-        cells[3..].join(" ").split(" - ").count(),
-        2,
+        cells(&header[0], &devs[0], &ALL),
+        ["write (edit)", "-", "-"],
         "write (edit) on dev, nothing elsewhere: {devs:?}"
     );
-    assert!(devs[0].contains("write (edit)"), "{devs:?}");
     refilter(&mut h, "lab/robot");
     let robot = h.lines_with(&["ServiceAccount", "lab/robot", "cluster-wide"]);
     assert_eq!(robot.len(), 1, "{}", h.screen(220, 60));
     assert_eq!(robot[0].matches("admin (cluster-admin)").count(), 3);
+}
+
+/// The cells of a table `row` under the `header`'s last columns, named `columns` in order: each
+/// runs to the next one's start, the last to the end of the line (counted in characters).
+fn cells(header: &str, row: &str, columns: &[&str]) -> Vec<String> {
+    let starts: Vec<usize> = columns
+        .iter()
+        .map(|name| {
+            let at = header
+                .find(&format!(" {name} "))
+                .unwrap_or_else(|| panic!("no column {name} in {header:?}"));
+            header[..=at].chars().count()
+        })
+        .collect();
+    let row: Vec<char> = row.chars().collect();
+    starts
+        .iter()
+        .enumerate()
+        .map(|(i, &from)| {
+            let to = starts
+                .get(i + 1)
+                .map_or(row.len(), |&next| next.min(row.len()));
+            row[from.min(to)..to]
+                .iter()
+                .collect::<String>()
+                .trim_matches(|c: char| c.is_whitespace() || c == '│')
+                .to_string()
+        })
+        .collect()
 }
 
 /// Replaces the filter (the prompt opens with the current one).

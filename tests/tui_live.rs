@@ -53,6 +53,12 @@ async fn merged_pod_list_shows_both_clusters_with_kubectl_status() {
 async fn created_pod_appears_and_deleted_pod_disappears_without_input() {
     let Some(tb) = common::testbed() else { return };
     let name = format!("live-{}", std::process::id());
+    // Gone however the test ends, should it fail before deleting the pod itself.
+    let mut made = common::Cleanup::new(&tb);
+    made.delete(
+        "staging",
+        &["-n", "shop", "pod", &name, "--grace-period=0", "--force"],
+    );
     let mut h = Harness::new(&tb.kubeconfig, &["dev", "staging"]);
     h.command("pods shop");
     assert!(

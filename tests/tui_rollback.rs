@@ -398,7 +398,8 @@ async fn deployment_rolls_back_to_revision_one_from_its_revisions_screen() {
 
     enter_on_current(&mut h, &what, 3);
     h.pump_until(Duration::from_millis(300), |_| false).await;
-    assert!(h.audit_records().is_empty(), "{:#?}", h.audit_records());
+    let so_far = h.audit_records_so_far();
+    assert!(so_far.is_empty(), "nothing audited: {so_far:#?}");
     let now = get(&tb, ns, "deployment/web");
     assert_eq!(
         text(&now, "/metadata/generation"),
@@ -550,7 +551,8 @@ async fn statefulset_rolls_back_to_revision_one_from_its_revisions_screen() {
     )
     .await;
     enter_on_current(&mut h, &what, 3);
-    assert!(h.audit_records().is_empty(), "{:#?}", h.audit_records());
+    let so_far = h.audit_records_so_far();
+    assert!(so_far.is_empty(), "nothing audited: {so_far:#?}");
 
     h.key(KeyCode::Char('G'));
     assert!(highlighted(&mut h).starts_with("1 "));

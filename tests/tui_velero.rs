@@ -7,6 +7,7 @@
 mod common;
 mod harness;
 
+use common::Cleanup;
 use crossterm::event::KeyCode;
 use flotilla::modal::Modal;
 use flotilla::screens::velero::VeleroScreen;
@@ -126,23 +127,6 @@ async fn until_created(tb: &common::Testbed, ctx: &str, what: &str) -> Value {
         }
         assert!(start.elapsed() < WAIT, "{what} created on {ctx}");
         tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-}
-
-/// Deletes what a test created, even when it fails halfway.
-struct Cleanup<'a> {
-    tb: &'a common::Testbed,
-    ctx: &'static str,
-    objects: Vec<String>,
-}
-
-impl Drop for Cleanup<'_> {
-    fn drop(&mut self) {
-        for o in &self.objects {
-            let _ = self
-                .tb
-                .kubectl(self.ctx, &["-n", NS, "delete", o, "--ignore-not-found"]);
-        }
     }
 }
 
@@ -287,11 +271,8 @@ async fn a_backup_from_the_form_is_created_on_the_server() {
     let Some(tb) = common::testbed() else { return };
     let ctx = "dev";
     let name = unique("form");
-    let _clean = Cleanup {
-        tb: &tb,
-        ctx,
-        objects: vec![format!("backup/{name}")],
-    };
+    let mut clean = Cleanup::new(&tb);
+    clean.delete(ctx, &["-n", NS, &format!("backup/{name}")]);
     let mut h = velero(&tb, &[ctx], false).await;
     h.key(KeyCode::Char('b'));
     let title = form_title(&h).unwrap_or_else(|| panic!("a form:\n{}", h.screen(200, 50)));
@@ -320,12 +301,12 @@ async fn a_backup_from_the_form_is_created_on_the_server() {
     // The audit log has it; the list shows it, as no server picked it up: New.
     let ok = h
         .pump_until(WAIT, |h| {
-            h.audit_records()
+            h.audit_records_so_far()
                 .iter()
                 .any(|r| r.action == "create" && r.result == "ok")
         })
         .await;
-    assert!(ok, "{:#?}", h.audit_records());
+    assert!(ok, "{:#?}", h.audit_records_so_far());
     let shown = h
         .pump_until(WAIT, |h| !rows(h, &["Backup", &name, "New"]).is_empty())
         .await;
@@ -337,11 +318,8 @@ async fn a_restore_of_the_selected_backup_maps_namespaces() {
     let Some(tb) = common::testbed() else { return };
     let ctx = "staging";
     let name = unique("restore");
-    let _clean = Cleanup {
-        tb: &tb,
-        ctx,
-        objects: vec![format!("restore/{name}")],
-    };
+    let mut clean = Cleanup::new(&tb);
+    clean.delete(ctx, &["-n", NS, &format!("restore/{name}")]);
     let mut h = velero(&tb, &[ctx], false).await;
     // Backups are listed before Restores: the Backup is the first row the filter leaves.
     filter(&mut h, "daily-shop-20250601020000");
@@ -377,11 +355,7 @@ async fn a_schedule_backs_up_now_with_its_template_and_label() {
     let Some(tb) = common::testbed() else { return };
     let ctx = "prod";
     let before = scheduled(&tb, ctx);
-    let mut clean = Cleanup {
-        tb: &tb,
-        ctx,
-        objects: Vec::new(),
-    };
+    let mut clean = Cleanup::new(&tb);
     let mut h = velero(&tb, &[ctx], false).await;
     filter(&mut h, "cron daily-shop");
     h.key(KeyCode::Char('t'));
@@ -398,7 +372,9 @@ async fn a_schedule_backs_up_now_with_its_template_and_label() {
         assert!(start.elapsed() < WAIT, "a new backup of daily-shop");
         tokio::time::sleep(Duration::from_millis(200)).await;
     };
-    clean.objects = new.iter().map(|n| format!("backup/{n}")).collect();
+    for n in &new {
+        clean.delete(ctx, &["-n", NS, &format!("backup/{n}")]);
+    }
     assert_eq!(new.len(), 1, "{new:?}");
     // <schedule>-YYYYMMDDhhmmss, as `velero backup create --from-schedule` names it.
     let stamp = new[0].strip_prefix("daily-shop-").unwrap_or_default();

@@ -19,17 +19,30 @@ pub(super) const APP_LAYER: u64 = u64::MAX;
 #[derive(Debug, Default)]
 pub struct Policy {
     all_read_only: bool,
-    read_only: Vec<glob::Pattern>,
-    protected: Vec<glob::Pattern>,
+    read_only: Vec<ContextPattern>,
+    protected: Vec<ContextPattern>,
 }
 
-/// Names or globs; a name that is not a valid glob matches itself only.
-fn patterns<'a>(names: impl Iterator<Item = &'a String>) -> Vec<glob::Pattern> {
+/// A context named in the settings: its name literally, then as a glob. `prod[1]` is a real
+/// context name (the glob alone would match `prod1` only), and a name that is not a valid glob
+/// is still itself.
+#[derive(Debug)]
+struct ContextPattern {
+    name: String,
+    glob: Option<glob::Pattern>,
+}
+
+impl ContextPattern {
+    fn matches(&self, context: &str) -> bool {
+        self.name == context || self.glob.as_ref().is_some_and(|g| g.matches(context))
+    }
+}
+
+fn patterns<'a>(names: impl Iterator<Item = &'a String>) -> Vec<ContextPattern> {
     names
-        .map(|n| {
-            glob::Pattern::new(n)
-                .or_else(|_| glob::Pattern::new(&glob::Pattern::escape(n)))
-                .unwrap_or_default()
+        .map(|n| ContextPattern {
+            name: n.clone(),
+            glob: glob::Pattern::new(n).ok(),
         })
         .collect()
 }
@@ -579,5 +592,21 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn a_context_name_matches_itself_before_it_is_taken_as_a_glob() {
+        let s = Settings {
+            read_only_contexts: vec!["prod[1]".into(), "dr-[".into()],
+            protected_contexts: vec!["eu-*[a]".into()],
+            ..Default::default()
+        };
+        let p = Policy::from_settings(&s);
+        // The names themselves, though as globs `prod[1]` means `prod1` and `dr-[` is invalid.
+        assert!(p.read_only("prod[1]") && p.read_only("dr-["));
+        assert!(p.protected("eu-*[a]"));
+        // Still globs as well.
+        assert!(p.read_only("prod1") && p.protected("eu-west-a"));
+        assert!(!p.read_only("prod") && !p.read_only("dr-") && !p.protected("eu-*[b]"));
     }
 }

@@ -15,7 +15,6 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashSet};
 use std::io::Read;
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -146,34 +145,12 @@ fn pack(file: std::fs::File, files: &[(String, Vec<u8>)], mtime: u64) -> std::io
     Ok(file.metadata()?.len())
 }
 
-/// A new file beside `path`, only for its owner.
+/// A new file beside `path`, only for its owner, in a directory created for its owner.
 fn temp_beside(path: &Path) -> Result<(PathBuf, std::fs::File), String> {
-    let name = path
-        .file_name()
-        .ok_or_else(|| format!("{}: not a file name", path.display()))?;
-    let dir = path.parent().filter(|d| !d.as_os_str().is_empty());
-    if let Some(dir) = dir {
-        std::fs::DirBuilder::new()
-            .recursive(true)
-            .mode(0o700)
-            .create(dir)
-            .map_err(|e| format!("{}: {e}", dir.display()))?;
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        crate::files::create_private_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     }
-    let mut tmp_name = std::ffi::OsString::from(".");
-    tmp_name.push(name);
-    tmp_name.push(format!(
-        ".{}-{:08x}.tmp",
-        std::process::id(),
-        fastrand::u32(..)
-    ));
-    let tmp = path.with_file_name(tmp_name);
-    let file = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(&tmp)
-        .map_err(|e| format!("{}: {e}", path.display()))?;
-    Ok((tmp, file))
+    crate::files::temp_beside(path).map_err(|e| format!("{}: {e}", path.display()))
 }
 
 /// An archive read and checked; objects come out of it on demand.

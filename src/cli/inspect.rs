@@ -6,6 +6,7 @@ use super::{Targets, print};
 use crate::cluster::{connection, survey};
 use crate::inspect::{self, ClusterReport, Options, Report, render};
 use kube::config::Kubeconfig;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 #[derive(clap::Args, Debug, Clone, PartialEq, Default)]
@@ -130,20 +131,17 @@ fn read_report(path: &Path) -> Result<Report, String> {
 }
 
 /// Writes beside the target and renames over it, so a reader (the next run's --diff, a web
-/// server) sees the old report or the new one, never a part.
+/// server) sees the old report or the new one, never a part. The file is the owner's only
+/// (0600): a report names every cluster's weak spots.
 fn write_whole(path: &Path, text: &str) -> Result<(), String> {
-    let name = path
-        .file_name()
-        .ok_or_else(|| format!("-o {}: not a file name", path.display()))?;
-    let mut tmp_name = std::ffi::OsString::from(".");
-    tmp_name.push(name);
-    tmp_name.push(".tmp");
-    let tmp = path.with_file_name(tmp_name);
-    std::fs::write(&tmp, text)
+    let failed = |e: std::io::Error| format!("-o {}: {e}", path.display());
+    let (tmp, mut file) = crate::files::temp_beside(path).map_err(failed)?;
+    file.write_all(text.as_bytes())
+        .and_then(|()| file.sync_all())
         .and_then(|()| std::fs::rename(&tmp, path))
         .map_err(|e| {
             let _ = std::fs::remove_file(&tmp);
-            format!("-o {}: {e}", path.display())
+            failed(e)
         })
 }
 
@@ -199,5 +197,22 @@ mod tests {
         assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 1);
         let e = write_whole(&dir.join("no/such/dir/r.txt"), "x").unwrap_err();
         assert!(e.starts_with("-o "), "{e}");
+    }
+
+    #[test]
+    fn the_report_file_is_private_and_written_through_no_planted_link() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = scratch("private");
+        let p = dir.join("r.txt");
+        // What an earlier flotilla wrote to first, made a link to someone else's file.
+        let victim = dir.join("victim");
+        std::fs::write(&victim, "mine").unwrap();
+        std::os::unix::fs::symlink(&victim, dir.join(".r.txt.tmp")).unwrap();
+        write_whole(&p, "report").unwrap();
+        assert_eq!(std::fs::read_to_string(&victim).unwrap(), "mine");
+        let meta = std::fs::symlink_metadata(&p).unwrap();
+        assert!(meta.is_file(), "a file of its own, not a link");
+        assert_eq!(meta.permissions().mode() & 0o777, 0o600);
+        assert_eq!(std::fs::read_to_string(&p).unwrap(), "report");
     }
 }

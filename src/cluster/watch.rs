@@ -2,9 +2,10 @@
 //! kube's `watcher` cannot send the Table Accept header, so this is a small loop of its own:
 //! paged LIST, then WATCH from the list's resourceVersion, re-watch when the stream ends,
 //! relist on 410 Gone, back off (with jitter) on errors and on streams that end at once.
-//! A watch that stays silent past its liveness deadline is treated as dead, even with its
-//! connection open: that is what a frozen server or a dropped load balancer looks like.
-//! It only sends messages.
+//! A watch that stays silent past its liveness deadline is opened again at once, even with its
+//! connection open. Only when that re-watch fails (a frozen server, a dropped load balancer) is
+//! the watch reported broken; one that opens was a quiet kind whose bookmark a busy server was
+//! late with. It only sends messages.
 
 use super::backoff::Backoff;
 use super::connection::short_error;
@@ -21,8 +22,8 @@ const PAGE: usize = 500;
 /// Server-side watch timeout; the server then ends the stream and we continue from where we are.
 const WATCH_SECONDS: u64 = 300;
 /// The apiserver sends watches that allow bookmarks one about every minute; a stream silent
-/// for longer than this is dead.
-const LIVENESS: Duration = Duration::from_secs(75);
+/// for longer than this is opened again.
+pub const LIVENESS: Duration = Duration::from_secs(75);
 /// How long opening a watch, or one page of a list, may take.
 const OPEN_TIMEOUT: Duration = Duration::from_secs(10);
 const PAGE_TIMEOUT: Duration = Duration::from_secs(30);
@@ -44,9 +45,8 @@ enum Outcome {
     Relist,
     /// A transient failure; try again after backing off.
     Retry(String),
-    /// Nothing arrived, not even a bookmark, within the liveness deadline; `heard` lines
-    /// (bookmarks too) arrived before that.
-    Silent { heard: usize },
+    /// Nothing arrived, not even a bookmark, within the liveness deadline.
+    Silent,
     /// Nobody listens any more.
     Closed,
 }
@@ -59,6 +59,8 @@ pub struct WatchTask {
     /// Where to fall back when a cluster-wide list is forbidden (the context's namespace).
     pub fallback_namespace: Option<String>,
     pub tx: UnboundedSender<Msg>,
+    /// How long a stream may stay silent before it is opened again ([`LIVENESS`]).
+    pub liveness: Duration,
 }
 
 impl WatchTask {
@@ -104,18 +106,22 @@ impl WatchTask {
             };
             let mut rv = rv;
             let mut broken = false;
-            // A quiet kind (nodes, CronJobs) can miss a bookmark on a busy server: the first
-            // silence only reconnects; it is reported when the reconnect fails or the new
-            // stream is silent too.
+            // A quiet kind (nodes, CronJobs) can miss a bookmark on a busy server: a silence
+            // only opens the watch again, and is reported with the reason when that fails.
             let mut silent = false;
             loop {
                 let opened = Instant::now();
                 match self
-                    .watch(namespace.as_deref(), &columns, &mut rv, &mut broken)
+                    .watch(
+                        namespace.as_deref(),
+                        &columns,
+                        &mut rv,
+                        &mut broken,
+                        &mut silent,
+                    )
                     .await
                 {
                     Outcome::Ended { events } => {
-                        silent &= events == 0;
                         if events == 0 && opened.elapsed() < QUICK_END {
                             tokio::time::sleep(backoff.next_wait()).await;
                         } else {
@@ -129,19 +135,11 @@ impl WatchTask {
                         }
                         break;
                     }
-                    Outcome::Silent { heard } if !silent || heard > 0 => silent = true,
-                    Outcome::Silent { .. } => {
-                        broken = true;
-                        let why = format!("watch silent for {}s", LIVENESS.as_secs());
-                        if !self.send(WatchEvent::Failed(why)) {
-                            return;
-                        }
-                        tokio::time::sleep(backoff.next_wait()).await;
-                    }
+                    Outcome::Silent => silent = true,
                     Outcome::Retry(why) => {
                         broken = true;
                         let why = if std::mem::take(&mut silent) {
-                            format!("watch silent for {}s, then {why}", LIVENESS.as_secs())
+                            format!("watch silent for {}s, then {why}", self.liveness.as_secs())
                         } else {
                             why
                         };
@@ -211,12 +209,16 @@ impl WatchTask {
         }
     }
 
+    /// One watch stream until it ends. `broken`: a failure was reported, so an open stream
+    /// says the watch is live again; `silent`: the stream before went silent, which an open
+    /// stream settles.
     async fn watch(
         &self,
         ns: Option<&str>,
         columns: &[Column],
         rv: &mut String,
         broken: &mut bool,
+        silent: &mut bool,
     ) -> Outcome {
         let path = self.res.list_path(ns);
         let query = format!(
@@ -239,16 +241,15 @@ impl WatchTask {
             Ok(Err(e)) if api_code(&e) == 410 => return Outcome::Relist,
             Ok(Err(e)) => return Outcome::Retry(short_error(&e)),
         };
+        *silent = false;
         if std::mem::take(broken) && !self.send(WatchEvent::Live) {
             return Outcome::Closed;
         }
         let mut lines = stream.lines();
         let mut events = 0;
-        // Anything heard, bookmarks included: the stream was alive before a silence.
-        let mut heard = 0;
         loop {
-            let line = match tokio::time::timeout(LIVENESS, lines.next()).await {
-                Err(_) => return Outcome::Silent { heard },
+            let line = match tokio::time::timeout(self.liveness, lines.next()).await {
+                Err(_) => return Outcome::Silent,
                 Ok(None) => return Outcome::Ended { events },
                 Ok(Some(Err(e))) => return Outcome::Retry(format!("watch: {e}")),
                 Ok(Some(Ok(line))) => line,
@@ -271,7 +272,6 @@ impl WatchTask {
                 .map(|o| o.metadata.resource_version.clone())
                 .filter(|v| !v.is_empty())
                 .unwrap_or_else(|| ev.object.metadata.resource_version.clone());
-            heard += 1;
             tracing::debug!(res = %self.res.key, kind = %ev.kind, rows = ev.object.rows.len(), "watch event");
             let sent = match ev.kind.as_str() {
                 "ADDED" | "MODIFIED" => {

@@ -450,14 +450,17 @@ fn since(arg: &str) -> Result<Since, String> {
         "tail" => Ok(Since::Tail),
         "all" => Ok(Since::All),
         d => {
-            let unit = match d.chars().last() {
+            // The unit is the last character, which may be any character the user typed.
+            let mut number = d.chars();
+            let unit = match number.next_back() {
                 Some('s') => 1,
                 Some('m') => 60,
                 Some('h') => 3600,
                 Some('d') => 86400,
                 _ => 0,
             };
-            d[..d.len().saturating_sub(1)]
+            number
+                .as_str()
                 .parse::<u32>()
                 .ok()
                 .and_then(|n| n.checked_mul(unit))
@@ -507,6 +510,12 @@ mod tests {
         );
         assert_eq!(Action::parse("since(all)"), Ok(Action::Since(Since::All)));
         assert!(Action::parse("since(soon)").is_err());
+        // A unit of more than one byte is refused, not cut in the middle.
+        assert_eq!(
+            Action::parse("since(5µ)"),
+            Err("since takes tail, all or a duration (5m), not \"5µ\"".into())
+        );
+        assert!(Action::parse("since(é)").is_err());
         assert!(Action::parse("favourite(12)").is_err());
         assert!(Action::parse("command()").is_err());
         assert!(Action::parse("explode").is_err());

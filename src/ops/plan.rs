@@ -607,9 +607,13 @@ fn job_from_cronjob(cron: &Value, obj: &ObjectRef, suffix: &str) -> Result<Value
     let template = cron
         .pointer("/spec/jobTemplate")
         .ok_or("the CronJob has no job template")?;
-    // Job names are at most 63 characters (they label their pods).
-    let mut base = obj.name.clone();
-    base.truncate(63 - "-manual-".len() - suffix.len());
+    // Job names are at most 63 characters (they label their pods). Counted in characters: the
+    // name came from the cluster, and a cut inside a character would panic.
+    let base: String = obj
+        .name
+        .chars()
+        .take(63 - "-manual-".len() - suffix.len())
+        .collect();
     let name = format!("{base}-manual-{suffix}");
     let mut annotations = template
         .pointer("/metadata/annotations")
@@ -748,6 +752,16 @@ mod tests {
         assert_eq!(job["metadata"]["name"], "web-manual-abc");
         assert_eq!(job["metadata"]["ownerReferences"][0]["uid"], "u-1");
         assert_eq!(calls[0].path(), "/apis/batch/v1/namespaces/shop/jobs");
+        // A long name is cut to fit 63 characters, and never inside a character.
+        let long = ObjectRef {
+            name: format!("{}é-nightly", "n".repeat(51)),
+            ..c
+        };
+        let calls = plan(&Op::Trigger, &long, &cron, "t", "abc").expect("trigger");
+        assert_eq!(
+            body(&calls[0])["metadata"]["name"],
+            format!("{}é-manual-abc", "n".repeat(51))
+        );
     }
 
     #[test]

@@ -116,7 +116,7 @@ impl TriageScreen {
         };
         let p = &line.problem;
         if p.rule == "cluster-unhealthy" {
-            ctx.info(format!("{}: {}", p.context, p.what));
+            ctx.info(format!("{}: {}: {}", p.context, p.what, p.message));
             return;
         }
         let view = if p.uid.is_empty() {

@@ -296,9 +296,9 @@ impl Engine {
             }
         }
         for slot in store.clusters.iter() {
-            let why = match store.health(slot.id) {
-                Health::Unreachable(w) | Health::Degraded(w) => w,
-                _ => continue,
+            let health = store.health(slot.id);
+            let (Health::Unreachable(why) | Health::Degraded(why)) = &health else {
+                continue;
             };
             let since = slot
                 .unreachable_since
@@ -312,11 +312,12 @@ impl Engine {
                 name: slot.context.clone(),
                 uid: String::new(),
                 rule: "cluster-unhealthy",
-                critical: matches!(store.health(slot.id), Health::Unreachable(_)),
-                what: format!("{}: {why}", store.health(slot.id).label()),
+                critical: matches!(health, Health::Unreachable(_)),
+                // The state is the problem, the reason its message, as for any object.
+                what: health.label().to_string(),
                 since,
                 count: 1,
-                message: why,
+                message: why.clone(),
                 resolved: None,
             };
             out.push((p.id(), Arc::new(p)));

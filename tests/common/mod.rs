@@ -212,20 +212,6 @@ impl Testbed {
         String::from_utf8(out.stdout).expect("utf-8 helm output")
     }
 
-    /// Deletes namespaces and waits until they are gone (what they hold, a crashing pod or a
-    /// RoleBinding, would otherwise show in the tests that run next).
-    pub fn delete_namespaces(&self, context: &str, names: &[String]) {
-        let mut args = vec![
-            "delete",
-            "namespace",
-            "--ignore-not-found",
-            "--wait=true",
-            "--timeout=120s",
-        ];
-        args.extend(names.iter().map(String::as_str));
-        let _ = self.kubectl(context, &args);
-    }
-
     /// Like [`Testbed::kubectl`] but panics on failure and returns stdout.
     pub fn kubectl_ok(&self, context: &str, args: &[&str]) -> String {
         let out = self.kubectl(context, args);
@@ -319,37 +305,100 @@ where
     }
 }
 
-/// A namespace of the test's own on `context`, deleted when the test ends, passed or not.
-pub struct Scratch {
+/// What a test made on the clusters, deleted when the guard drops — the test passed or not —
+/// and waited for until the server no longer has it: what a namespace holds (a crash-looping
+/// pod, a RoleBinding, a restored copy of `crasher`) would otherwise show in the counts of the
+/// tests that run next. Deleted last made first (a namespace before the node its pods run on).
+/// A deletion that does not finish fails the test.
+pub struct Cleanup {
     kubeconfig: PathBuf,
-    context: &'static str,
-    pub name: String,
+    /// (context, what to delete as kubectl words: `namespace x`, `node y`, `-n ns pod z`)
+    items: Vec<(String, Vec<String>)>,
 }
 
-impl Scratch {
-    pub fn new(tb: &Testbed, context: &'static str, name: String) -> Scratch {
-        tb.kubectl_ok(context, &["create", "namespace", &name]);
-        Scratch {
+impl Cleanup {
+    pub fn new(tb: &Testbed) -> Cleanup {
+        Cleanup {
             kubeconfig: tb.kubeconfig.clone(),
-            context,
-            name,
+            items: Vec::new(),
+        }
+    }
+
+    /// Namespaces the code under test may make on `context` (a restore, an import).
+    pub fn namespaces(tb: &Testbed, context: &str, names: &[&str]) -> Cleanup {
+        let mut cleanup = Cleanup::new(tb);
+        for name in names {
+            cleanup.delete(context, &["namespace", name]);
+        }
+        cleanup
+    }
+
+    /// Creates namespace `name` on `context`.
+    pub fn namespace(&mut self, context: &str, name: &str) {
+        self.testbed()
+            .kubectl_ok(context, &["create", "namespace", name]);
+        self.delete(context, &["namespace", name]);
+    }
+
+    /// Deletes `what` (kubectl words after `delete`) on `context` at the end, if it exists then.
+    pub fn delete(&mut self, context: &str, what: &[&str]) {
+        self.items.push((
+            context.to_string(),
+            what.iter().map(|w| w.to_string()).collect(),
+        ));
+    }
+
+    fn testbed(&self) -> Testbed {
+        Testbed {
+            kubeconfig: self.kubeconfig.clone(),
         }
     }
 }
 
-impl Drop for Scratch {
+impl Drop for Cleanup {
     fn drop(&mut self) {
-        let tb = Testbed {
-            kubeconfig: self.kubeconfig.clone(),
-        };
-        let args = [
-            "delete",
-            "namespace",
-            &self.name,
-            "--ignore-not-found",
-            "--wait=false",
-        ];
-        let _ = tb.kubectl(self.context, &args);
+        let tb = self.testbed();
+        let mut left = Vec::new();
+        for (context, what) in self.items.iter().rev() {
+            let mut args = vec!["delete"];
+            args.extend(what.iter().map(String::as_str));
+            args.extend(["--ignore-not-found", "--wait=true", "--timeout=120s"]);
+            let out = tb.kubectl(context, &args);
+            if !out.status.success() {
+                left.push(format!(
+                    "{context}: {}: {}",
+                    what.join(" "),
+                    String::from_utf8_lossy(&out.stderr).trim()
+                ));
+            }
+        }
+        if left.is_empty() {
+            return;
+        }
+        // Already failing: a second panic would abort the test binary.
+        if std::thread::panicking() {
+            eprintln!("cleanup left: {left:#?}");
+        } else {
+            panic!("cleanup left what later tests would see: {left:#?}");
+        }
+    }
+}
+
+/// A namespace of the test's own on `context`, deleted (and waited for) when the test ends,
+/// passed or not.
+pub struct Scratch {
+    pub name: String,
+    _cleanup: Cleanup,
+}
+
+impl Scratch {
+    pub fn new(tb: &Testbed, context: &str, name: String) -> Scratch {
+        let mut cleanup = Cleanup::new(tb);
+        cleanup.namespace(context, &name);
+        Scratch {
+            name,
+            _cleanup: cleanup,
+        }
     }
 }
 

@@ -11,6 +11,7 @@ use flotilla::cluster::{credentials, kubeconfig};
 use flotilla::config::Config;
 use flotilla::executor::Executor;
 use flotilla::model::{Action, Effect, Msg};
+use flotilla::ops::audit::Record;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use std::path::{Path, PathBuf};
@@ -112,9 +113,15 @@ impl Harness {
         self.slowest = self.slowest.max(start.elapsed());
     }
 
-    /// The audit records written so far.
-    pub fn audit_records(&self) -> Vec<flotilla::ops::audit::Record> {
-        flotilla::ops::audit::read(&self.audit).unwrap_or_default()
+    /// The audit records, where the test expects some: the log must exist and read.
+    pub fn audit_records(&self) -> Vec<Record> {
+        audit_records(&self.audit)
+    }
+
+    /// The audit records written so far, none while there is no log; one that cannot be
+    /// read fails the test.
+    pub fn audit_records_so_far(&self) -> Vec<Record> {
+        audit_records_so_far(&self.audit)
     }
 
     pub fn tick(&mut self) {
@@ -191,6 +198,27 @@ impl Harness {
             code,
             crossterm::event::KeyModifiers::NONE,
         )));
+    }
+}
+
+/// The records of the audit log at `path`, which must exist and read: a missing or unreadable
+/// log fails the test rather than read as one without records.
+pub fn audit_records(path: &Path) -> Vec<Record> {
+    match flotilla::ops::audit::read(path) {
+        Ok(records) => records,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            panic!("no audit log at {}: nothing was recorded", path.display())
+        }
+        Err(e) => panic!("the audit log {} cannot be read: {e}", path.display()),
+    }
+}
+
+/// The records of the audit log at `path` so far: none when it does not exist (the log is made
+/// at the first record), and a failed test when it exists but cannot be read.
+pub fn audit_records_so_far(path: &Path) -> Vec<Record> {
+    match std::fs::symlink_metadata(path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+        _ => audit_records(path),
     }
 }
 
