@@ -92,24 +92,10 @@ impl Drop for Tmpfs {
     }
 }
 
-fn typed(h: &mut Harness, text: &str) {
-    for c in text.chars() {
-        h.key(KeyCode::Char(c));
-    }
-}
-
-fn flash(h: &Harness) -> String {
-    h.app
-        .flash
-        .as_ref()
-        .map(|f| f.text.clone())
-        .unwrap_or_default()
-}
-
 async fn until_flash(h: &mut Harness, needle: &str) -> String {
-    let ok = h.pump_until(WAIT, |h| flash(h).contains(needle)).await;
+    let ok = h.pump_until(WAIT, |h| h.flash().contains(needle)).await;
     assert!(ok, "flash says {needle:?}:\n{}", h.screen(200, 50));
-    flash(h)
+    h.flash()
 }
 
 /// A Deployment `web` of one replica in `ns` on dev, rolled out.
@@ -158,7 +144,7 @@ async fn scale(h: &mut Harness, ns: &str, replicas: &str) {
     for _ in 0..10 {
         h.key(KeyCode::Backspace);
     }
-    typed(h, replicas);
+    h.typed(replicas);
     h.key(KeyCode::Enter);
     let asked = matches!(h.app.modals().last(), Some(Modal::Confirm(c)) if c.title.contains("Scale deployment/web?"));
     assert!(asked, "the confirmation:\n{}", h.screen(200, 50));
@@ -300,7 +286,7 @@ async fn a_secret_value_is_never_in_the_log_not_even_as_its_hash() {
         .pump_until(WAIT, |h| h.app.modals().next().is_some())
         .await;
     assert!(asked, "{}", h.screen(200, 50));
-    typed(&mut h, "hunter2");
+    h.typed("hunter2");
     h.key(KeyCode::Enter);
     let ready = h
         .pump_until(WAIT, |h| h.screen(200, 50).contains("enter creates"))

@@ -199,6 +199,22 @@ impl Harness {
             crossterm::event::KeyModifiers::NONE,
         )));
     }
+
+    /// Each character of `text` as a key.
+    pub fn typed(&mut self, text: &str) {
+        for c in text.chars() {
+            self.key(crossterm::event::KeyCode::Char(c));
+        }
+    }
+
+    /// The footer's message, "" when there is none.
+    pub fn flash(&self) -> String {
+        self.app
+            .flash
+            .as_ref()
+            .map(|f| f.text.clone())
+            .unwrap_or_default()
+    }
 }
 
 /// The records of the audit log at `path`, which must exist and read: a missing or unreadable
