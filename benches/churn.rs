@@ -9,7 +9,8 @@
 mod synthetic;
 
 use flotilla::app::Input;
-use flotilla::model::{Action, Msg, ResKey, WatchEvent};
+use flotilla::model::{Action, ResKey, WatchEvent};
+use flotilla::protocol::Msg;
 use flotilla::screens::table::TableScreen;
 use flotilla::screens::table::rows::MergedRows;
 use ratatui::Terminal;

@@ -4,10 +4,11 @@
 //! effects that need the terminal (clipboard, editor, quit) are handed back to the runner.
 
 use crate::cluster::{Clients, access, connection, exec, fetch, logs, watch};
-use crate::model::msg::{ApiError, not_connected};
-use crate::model::{ClusterId, Effect, ForwardEvent, Msg};
+use crate::model::{ApiError, not_connected};
+use crate::model::{ClusterId, ForwardEvent};
 use crate::ops::audit::AuditLog;
 use crate::ops::run;
+use crate::protocol::{Effect, Msg};
 use kube::config::Kubeconfig;
 use std::collections::HashMap;
 use std::sync::Arc;

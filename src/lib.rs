@@ -1,7 +1,7 @@
 //! flotilla: a terminal UI for operating many Kubernetes clusters at once.
 //!
-//! Data flows one way: `cluster` tasks send `model::Msg`s → `app::App::update` applies them to
-//! the `store` and to the `screens`, and returns `model::Effect`s → the `executor` (network)
+//! Data flows one way: `cluster` tasks send `protocol::Msg`s → `app::App::update` applies them to
+//! the `store` and to the `screens`, and returns `protocol::Effect`s → the `executor` (network)
 //! and `tui` (terminal) carry them out. `ui` draws the app, reading only.
 
 /// What every request flotilla sends says it is (`User-Agent`), to clusters and webhooks
@@ -24,9 +24,10 @@ pub mod inspect;
 pub mod kinds;
 pub mod logs;
 pub mod modal;
-pub mod model;
+pub use flotilla_model as model;
 pub mod notify;
 pub mod ops;
+pub mod protocol;
 pub mod rbac;
 pub mod screens;
 pub mod shell;

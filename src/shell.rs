@@ -193,7 +193,7 @@ fn not_found(message: &str, auto: bool, argv: &[String], container: &str) -> Str
 
 enum End {
     /// The remote side reported how it ended.
-    Status(Result<Option<i32>, crate::model::msg::ApiError>),
+    Status(Result<Option<i32>, crate::model::ApiError>),
     /// The streams closed without a status (attach to a process that ended, for one).
     Closed,
     /// Ctrl-] in an attach session.

@@ -8,7 +8,7 @@
 
 use crate::app::{App, Input};
 use crate::executor::Executor;
-use crate::model::{Effect, Msg};
+use crate::protocol::{Effect, Msg};
 use crossterm::event::{
     DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture, Event,
     EventStream,

@@ -6,7 +6,8 @@ mod harness;
 
 use crossterm::event::{KeyCode, KeyEvent};
 use flotilla::app::{App, Input};
-use flotilla::model::{Action, ApiError, ClusterEvent, Effect, Fetched, Msg, ResKey, WatchEvent};
+use flotilla::model::{Action, ApiError, ClusterEvent, Fetched, ResKey, WatchEvent};
+use flotilla::protocol::{Effect, Msg};
 use harness::{render, selected_line, synthetic};
 
 fn press(app: &mut App, a: Action) -> Vec<Effect> {

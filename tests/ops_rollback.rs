@@ -8,10 +8,10 @@ mod common;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use flotilla::model::object::ObjectRef;
-use flotilla::model::op::Patch;
 use flotilla::model::{ClusterId, ResKey};
 use flotilla::ops::call::{Call, send};
 use flotilla::ops::revisions::{self, Revision};
+use flotilla::protocol::op::Patch;
 use k8s_openapi::api::apps::v1::StatefulSet;
 use kube::Api;
 use kube::api::PostParams;

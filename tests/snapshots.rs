@@ -161,7 +161,8 @@ fn log_pane_paused_counts_new_lines() {
 
 #[test]
 fn port_forwards_list() {
-    use flotilla::model::{Effect, ForwardEvent, Msg};
+    use flotilla::model::ForwardEvent;
+    use flotilla::protocol::{Effect, Msg};
     let mut app = app();
     // shift-f on the first pod: its object is fetched, the form is filled in with defaults.
     let fx = app.update(Input::Action(Action::PortForward));
@@ -178,7 +179,7 @@ fn port_forwards_list() {
             // The forward starts once its audit intent is written, not before.
             assert!(!matches!(e, Effect::Forward { .. }), "before its intent");
             if let Effect::Mutate { ticket, .. } = e {
-                let written = Ok(flotilla::model::op::Outcome {
+                let written = Ok(flotilla::protocol::op::Outcome {
                     summary: "started".into(),
                     rv_before: None,
                     rv_after: None,
@@ -463,8 +464,8 @@ fn change_confirmation_names_objects_clusters_and_protection() {
 
 #[test]
 fn actions_menu_shows_what_is_not_allowed_and_why() {
-    use flotilla::model::Msg;
-    use flotilla::model::op::{Access, Check};
+    use flotilla::protocol::Msg;
+    use flotilla::protocol::op::{Access, Check};
     let mut app = app();
     app.update(Input::Action(Action::Down));
     let check = |verb: &'static str, ns: &str| Check {

@@ -4,7 +4,8 @@
 mod harness;
 
 use flotilla::app::{App, Input};
-use flotilla::model::{Action, Effect, Fetched, Msg};
+use flotilla::model::{Action, Fetched};
+use flotilla::protocol::{Effect, Msg};
 use flotilla::screens::diff::{ObjectDiff, SIDE_BY_SIDE, Side};
 use harness::synthetic;
 use ratatui::Terminal;

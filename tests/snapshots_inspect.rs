@@ -7,7 +7,8 @@ mod harness;
 use flotilla::app::{App, Input};
 use flotilla::inspect::silence::Silence;
 use flotilla::inspect::{InspectSettings, Kind, Options, Snapshot, inspect, kinds};
-use flotilla::model::{Action, Effect, Msg};
+use flotilla::model::Action;
+use flotilla::protocol::{Effect, Msg};
 use harness::synthetic;
 use serde_json::{Value, json};
 

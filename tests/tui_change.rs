@@ -1029,7 +1029,7 @@ async fn viewer_is_refused_by_the_server_and_then_before_sending() {
     h.command("pods shop");
     h.filter("web-");
     rows(&mut h, &["web-"], &["dev-viewer"]).await;
-    let delete_check = flotilla::model::op::Check {
+    let delete_check = flotilla::protocol::op::Check {
         verb: "delete",
         group: String::new(),
         resource: "pods".into(),
@@ -1073,7 +1073,7 @@ async fn viewer_is_refused_by_the_server_and_then_before_sending() {
     // The answers arrive: the menu says what is not allowed, and why.
     let ok = h
         .pump_until(WAIT, |h| {
-            matches!(answered(h), Some(flotilla::model::op::Access::Denied(_)))
+            matches!(answered(h), Some(flotilla::protocol::op::Access::Denied(_)))
         })
         .await;
     assert!(ok, "the server answers the access review");

@@ -7,7 +7,8 @@
 mod common;
 
 use flotilla::cluster::watch::WatchTask;
-use flotilla::model::{ClusterEvent, Health, Msg, ResKey, ResourceInfo, WatchEvent};
+use flotilla::model::{ClusterEvent, Health, ResKey, ResourceInfo, WatchEvent};
+use flotilla::protocol::Msg;
 use flotilla::store::Store;
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};

@@ -13,8 +13,9 @@ mod watches;
 use crate::config::Config;
 use crate::kinds::resource;
 use crate::modal::Modal;
-use crate::model::{ContextEntry, Effect, Msg, ResKey, ResourceInfo};
+use crate::model::{ContextEntry, ResKey, ResourceInfo};
 use crate::model::{ForwardEvent, ForwardTarget};
+use crate::protocol::{Effect, Msg};
 use crate::screens::table::TableScreen;
 use crate::screens::{
     Answer, Ctx, Deliver, DrawCtx, FlashLevel, Need, ProgressStep, Request, Screen, Shared,

@@ -6,9 +6,10 @@
 use super::{App, Layer};
 use crate::config::Settings;
 use crate::modal::{Modal, ModalResult};
-use crate::model::op::{Access, Check, Decision, HelmOp, Mutation, Op, Outcome, Target};
-use crate::model::{ClusterId, Effect, ObjectRef};
+use crate::model::{ClusterId, ObjectRef};
 use crate::ops::{catalog, plan};
+use crate::protocol::Effect;
+use crate::protocol::op::{Access, Check, Decision, HelmOp, Mutation, Op, Outcome, Target};
 use crate::screens::{Answer, FlashLevel};
 
 /// The owner of layers the app opens itself (confirmations, progress of a batch).
@@ -354,7 +355,7 @@ impl App {
 }
 
 /// The permissions `op` needs on `obj`.
-pub fn checks_of(op: &Op, obj: &ObjectRef) -> Vec<crate::model::op::Check> {
+pub fn checks_of(op: &Op, obj: &ObjectRef) -> Vec<crate::protocol::op::Check> {
     let check = |verb: &'static str, sub: &'static str| Check {
         verb,
         group: obj.res.group.clone(),
@@ -533,7 +534,7 @@ mod tests {
     #[test]
     fn every_op_asks_for_the_name_of_a_protected_context() {
         use crate::model::ResKey;
-        use crate::model::op::{DrainOpts, MetaField, Patch, PatchKind, Propagation};
+        use crate::protocol::op::{DrainOpts, MetaField, Patch, PatchKind, Propagation};
         let ops = one_of_each! {
             Op::Delete { .. } => Op::Delete { propagation: Propagation::Background, grace: None, force: false },
             Op::Scale { .. } => Op::Scale { replicas: 3 },

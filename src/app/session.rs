@@ -6,9 +6,10 @@
 use super::mutate::APP_LAYER;
 use super::{App, Deliver, Layer};
 use crate::modal::Modal;
-use crate::model::msg::ApiError;
-use crate::model::op::{Decision, Op, Outcome, Target};
-use crate::model::{ClusterId, Effect, ExecTarget, ForwardTarget, ObjectRef, ResKey};
+use crate::model::ApiError;
+use crate::model::{ClusterId, ExecTarget, ForwardTarget, ObjectRef, ResKey};
+use crate::protocol::Effect;
+use crate::protocol::op::{Decision, Op, Outcome, Target};
 use crate::screens::Answer;
 use crate::screens::forwards::Forward;
 

@@ -2,7 +2,8 @@
 //! Esc-ing back is instant, but a long session does not accumulate watches). The runner
 //! starts and stops the tasks; this only decides, and opens or closes the store's sheets.
 
-use crate::model::{ClusterId, Effect, ResKey, ResourceInfo};
+use crate::model::{ClusterId, ResKey, ResourceInfo};
+use crate::protocol::Effect;
 use crate::store::Store;
 use std::collections::HashMap;
 use std::time::{Duration, Instant};

@@ -4,8 +4,8 @@
 //! are the only POSTs flotilla sends that change nothing, so read-only mode allows them.
 
 use super::connection::timed;
-use crate::model::msg::ApiError;
-use crate::model::op::{Access, Check};
+use crate::model::ApiError;
+use crate::protocol::op::{Access, Check};
 use kube::Client;
 use serde_json::{Value, json};
 

@@ -3,7 +3,8 @@
 //! probing health. It only ever sends messages; it never touches UI state.
 
 use super::{Clients, discovery};
-use crate::model::{ApiError, ClusterEvent, ClusterId, Health, Msg};
+use crate::model::{ApiError, ClusterEvent, ClusterId, Health};
+use crate::protocol::Msg;
 use kube::config::{KubeConfigOptions, Kubeconfig};
 use kube::{Client, Config};
 use std::time::Duration;

@@ -3,7 +3,7 @@
 
 use super::connection::short_error;
 use super::watch::api_code;
-use crate::model::msg::ApiError;
+use crate::model::ApiError;
 use k8s_openapi::api::core::v1::Pod;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Status;
 use kube::api::{Api, AttachParams};

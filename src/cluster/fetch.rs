@@ -2,8 +2,8 @@
 //! describe the events about it.
 
 use super::connection::timed;
+use crate::model::ApiError;
 use crate::model::Fetched;
-use crate::model::msg::ApiError;
 use kube::Client;
 use serde_json::Value;
 

@@ -10,7 +10,8 @@
 use super::backoff::Backoff;
 use super::connection::short_error;
 use super::table::{self, WireTable};
-use crate::model::{ClusterId, Column, Msg, ResourceInfo, Row, WatchEvent};
+use crate::model::{ClusterId, Column, ResourceInfo, Row, WatchEvent};
+use crate::protocol::Msg;
 use futures::{AsyncBufReadExt, StreamExt};
 use kube::Client;
 use serde::Deserialize;

@@ -8,7 +8,7 @@ use super::{Plan, Watch, redact};
 use crate::app::{App, Input};
 use crate::cli::{eprint, print};
 use crate::executor::Executor;
-use crate::model::{Effect, Msg};
+use crate::protocol::{Effect, Msg};
 use std::time::Duration;
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc::UnboundedReceiver;

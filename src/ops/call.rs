@@ -1,8 +1,8 @@
 //! One HTTP request of a mutation, and sending it (optionally as a server-side dry run).
 
 use crate::cluster::connection::timed;
-use crate::model::msg::ApiError;
-use crate::model::op::Patch;
+use crate::model::ApiError;
+use crate::protocol::op::Patch;
 use kube::Client;
 use serde_json::Value;
 

@@ -2,8 +2,8 @@
 //! these (those the identity may not perform disabled, with the reason), keys are refused
 //! with the same reason, and the table asks the servers about exactly these checks.
 
-use crate::model::op::Check;
 use crate::model::{Action, ObjectRef};
+use crate::protocol::op::Check;
 
 pub struct Entry {
     pub action: Action,

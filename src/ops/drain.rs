@@ -6,8 +6,8 @@
 use super::call::{Call, send};
 use crate::cluster::connection::timed;
 use crate::cluster::fetch::{get, list_all};
-use crate::model::msg::ApiError;
-use crate::model::op::{DrainOpts, Patch, PatchKind};
+use crate::model::ApiError;
+use crate::protocol::op::{DrainOpts, Patch, PatchKind};
 use crate::text::one_line;
 use futures::StreamExt;
 use kube::Client;

@@ -13,10 +13,10 @@ use crate::helm::change::{self, Doing, Live, Placed, Step};
 use crate::helm::manifest;
 use crate::helm::record::{self, Driver};
 use crate::kinds::document::diff_view;
+use crate::model::ApiError;
 use crate::model::ObjectRef;
-use crate::model::msg::ApiError;
-use crate::model::op::{HelmOp, Patch, PatchKind};
 use crate::model::resource::api_prefix;
+use crate::protocol::op::{HelmOp, Patch, PatchKind};
 use serde_json::{Value, json};
 use std::collections::HashMap;
 

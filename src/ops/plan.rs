@@ -7,7 +7,7 @@
 
 use super::call::Call;
 use crate::model::ObjectRef;
-use crate::model::op::{HelmOp, MetaField, Op, Patch, PatchKind, Propagation, Taint};
+use crate::protocol::op::{HelmOp, MetaField, Op, Patch, PatchKind, Propagation, Taint};
 use serde_json::{Map, Value, json};
 
 /// The annotation `Op::Stop` keeps the replica count in, for `Op::Start`.

@@ -6,8 +6,8 @@
 //! fetches, the app sends the patch as an audited `Op::Rollback`.
 
 use crate::model::object::ObjectRef;
-use crate::model::op::{Patch, PatchKind};
 use crate::model::resource::api_prefix;
+use crate::protocol::op::{Patch, PatchKind};
 use serde_json::{Map, Value, json};
 
 const REVISION: &str = "deployment.kubernetes.io/revision";

@@ -9,9 +9,10 @@ use super::audit::{self, AuditLog, Key, Record};
 use super::call::{self, Call};
 use super::{drain, helm, plan};
 use crate::kinds::document::diff_view;
-use crate::model::msg::ApiError;
-use crate::model::op::{Decision, Op, Outcome, Target};
-use crate::model::{Msg, ObjectRef};
+use crate::model::ApiError;
+use crate::model::ObjectRef;
+use crate::protocol::Msg;
+use crate::protocol::op::{Decision, Op, Outcome, Target};
 use serde_json::{Value, json};
 use std::sync::Arc;
 use tokio::sync::mpsc::UnboundedSender;
@@ -179,7 +180,7 @@ async fn one(batch: &Batch, op: &Op, job: Job) -> Result<Outcome, String> {
             return finish(batch, &log, record, None, done).await;
         }
         (Decision::Go, None) => {
-            let done = Done::failed(crate::model::msg::not_connected().message, None);
+            let done = Done::failed(crate::model::not_connected().message, None);
             return finish(batch, &log, record, None, done).await;
         }
         (Decision::Go, Some(client)) => client,
@@ -464,7 +465,7 @@ async fn drain_node(
     batch: &Batch,
     obj: &ObjectRef,
     client: &kube::Client,
-    opts: &crate::model::op::DrainOpts,
+    opts: &crate::protocol::op::DrainOpts,
     rv_before: Option<String>,
 ) -> Done {
     if batch.dry_run {
@@ -514,7 +515,7 @@ async fn helm_release(
     batch: &Batch,
     obj: &ObjectRef,
     client: &kube::Client,
-    op: crate::model::op::HelmOp,
+    op: crate::protocol::op::HelmOp,
     rv_before: Option<String>,
 ) -> Done {
     let report = helm::run(client, obj, op, batch.dry_run).await;

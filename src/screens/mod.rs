@@ -30,12 +30,12 @@ pub mod velero;
 
 use crate::config::Config;
 use crate::modal::{Modal, ModalResult};
-use crate::model::msg::ApiError;
-use crate::model::op::{Check, Mutation, Outcome};
+use crate::model::ApiError;
 use crate::model::{
     Action, ClusterId, ContextEntry, ExecOutput, ExecTarget, Fetched, ForwardTarget, LogEvent,
     LogSpec, ObjectRef, ResKey, ResourceInfo,
 };
+use crate::protocol::op::{Check, Mutation, Outcome};
 use crate::store::Store;
 use forwards::Forward;
 use ratatui::Frame;

@@ -4,9 +4,9 @@
 //! (`Request::Mutate`: confirmation, permissions, audit); this screen only computes the patch.
 
 use super::{Answer, Ctx, Deliver, DrawCtx, Request, Screen};
-use crate::model::op::{Mutation, Op};
 use crate::model::{Action, ObjectRef};
 use crate::ops::revisions::{self, Revision};
+use crate::protocol::op::{Mutation, Op};
 use crate::text::sanitize;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Direction, Layout, Rect};
@@ -134,7 +134,7 @@ impl RevisionsScreen {
         }
     }
 
-    fn mutated(&mut self, result: Result<crate::model::op::Outcome, String>, ctx: &mut Ctx) {
+    fn mutated(&mut self, result: Result<crate::protocol::op::Outcome, String>, ctx: &mut Ctx) {
         let to = match self.rolling.take() {
             Some(n) => format!("revision {n}"),
             None => "a revision".into(),
@@ -338,8 +338,8 @@ impl Screen for RevisionsScreen {
 mod tests {
     use super::*;
     use crate::config::Config;
-    use crate::model::op::{Outcome, PatchKind};
     use crate::model::{ApiError, ClusterId, Fetched, ResKey};
+    use crate::protocol::op::{Outcome, PatchKind};
     use crate::screens::Shared;
     use crate::store::Store;
     use serde_json::json;

@@ -1,8 +1,8 @@
 //! The live connections: which contexts are connected, how each is doing, what it serves.
 //! Fed by the connection tasks' messages, read by the header, the views and the watch planner.
 
-use crate::model::op::{Access, Check};
 use crate::model::{ClusterEvent, ClusterId, Health, ResourceInfo};
+use crate::protocol::op::{Access, Check};
 use std::collections::{HashMap, VecDeque};
 use std::time::{Duration, Instant};
 

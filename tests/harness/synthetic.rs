@@ -5,9 +5,8 @@
 use flotilla::app::{App, Input};
 use flotilla::cluster::table::{self, WireRow};
 use flotilla::config::Config;
-use flotilla::model::{
-    ClusterEvent, ClusterId, Column, ContextEntry, Msg, ResKey, Row, WatchEvent,
-};
+use flotilla::model::{ClusterEvent, ClusterId, Column, ContextEntry, ResKey, Row, WatchEvent};
+use flotilla::protocol::Msg;
 
 pub fn pod_columns() -> Vec<Column> {
     let defs: Vec<table::WireColumn> = serde_json::from_value(serde_json::json!([
@@ -157,10 +156,11 @@ pub fn named_pod(cluster: &str, ns: &str, name: &str, status: &str) -> Row {
 /// run `containers`, and returns the log streams the pane opens then: (ticket, pod, container).
 pub fn answer_pod_fetches(
     app: &mut App,
-    effects: Vec<flotilla::model::Effect>,
+    effects: Vec<flotilla::protocol::Effect>,
     containers: &[&str],
 ) -> Vec<(u64, String, String)> {
-    use flotilla::model::{Effect, Fetched};
+    use flotilla::model::Fetched;
+    use flotilla::protocol::Effect;
     let mut streams = Vec::new();
     let mut pending = effects;
     while !pending.is_empty() {

@@ -10,10 +10,10 @@ use super::{
     APPLY, DRY_RUN, KEYS_FORM, MODE, VALUES_FORM, clusters, namespace_for, object_ref, served, tag,
 };
 use crate::modal::{Modal, ModalResult};
-use crate::model::op::{Mutation, Op};
 use crate::model::{Action, ClusterId, ObjectRef};
 use crate::ops::build::{self, Scope, What};
 use crate::ops::import::{self, Check};
+use crate::protocol::op::{Mutation, Op};
 use crate::screens::{Answer, Ctx, DrawCtx, Request, Screen};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Frame;

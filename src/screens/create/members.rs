@@ -5,9 +5,9 @@
 
 use super::{BIND, BIND_FORM, FETCH, MODE, UNBIND, clusters, object_ref, resource, tag};
 use crate::modal::{Modal, ModalResult};
-use crate::model::op::{Mutation, Op, Propagation};
 use crate::model::{Action, ClusterId, ObjectRef, ResourceInfo};
 use crate::ops::build;
+use crate::protocol::op::{Mutation, Op, Propagation};
 use crate::screens::{Answer, Ctx, DrawCtx, Request, Screen};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};

@@ -5,9 +5,9 @@
 
 use super::{FETCH, MODE, SET, VALUE_FORM, clusters, namespace_for, object_ref, resource, tag};
 use crate::modal::{Modal, ModalResult};
-use crate::model::op::{Mutation, Op};
 use crate::model::{Action, ClusterId};
 use crate::ops::build;
+use crate::protocol::op::{Mutation, Op};
 use crate::screens::{Answer, Ctx, DrawCtx, Request, Screen};
 use ratatui::Frame;
 use ratatui::layout::Rect;

@@ -6,8 +6,8 @@
 use super::tags;
 use crate::kinds::document;
 use crate::modal::{Modal, ModalResult};
-use crate::model::op::{Mutation, Op, Outcome};
 use crate::model::{ClusterId, ObjectRef};
+use crate::protocol::op::{Mutation, Op, Outcome};
 use crate::screens::{Answer, Ctx, Deliver, FlashLevel, Request};
 use serde_json::Value;
 

@@ -9,7 +9,7 @@ use super::parts;
 use crate::helm::record::{self, Summary};
 use crate::helm::releases::{self, Release};
 use crate::model::Action;
-use crate::model::op::HelmOp;
+use crate::protocol::op::HelmOp;
 use crate::screens::diff::{ObjectDiff, Side};
 use crate::screens::{Answer, Ctx, Deliver, DrawCtx, Need, Request, Screen};
 use crate::ui::grid::{self, Grid, GridRow, Width};

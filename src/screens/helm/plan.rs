@@ -5,8 +5,8 @@
 //! The screen then says what each release came to.
 
 use crate::helm::releases::Release;
-use crate::model::op::{HelmOp, Mutation, Op, Outcome};
 use crate::model::{Action, ObjectRef};
+use crate::protocol::op::{HelmOp, Mutation, Op, Outcome};
 use crate::screens::{Answer, Ctx, DrawCtx, Request, Screen};
 use crate::text::sanitize;
 use ratatui::Frame;

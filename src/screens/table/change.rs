@@ -4,9 +4,9 @@
 
 use super::TableScreen;
 use crate::modal::{Modal, ModalResult};
-use crate::model::op::{DrainOpts, MetaField, Mutation, Op, Propagation, Taint};
 use crate::model::{Action, ObjectRef};
 use crate::ops::{catalog, plan};
+use crate::protocol::op::{DrainOpts, MetaField, Mutation, Op, Propagation, Taint};
 use crate::screens::revisions::RevisionsScreen;
 use crate::screens::{Answer, Ctx, Deliver, Request};
 

@@ -17,9 +17,9 @@ pub use model::{
 use super::text::{TextKind, TextScreen};
 use super::{Answer, Ctx, Deliver, DrawCtx, Request, Screen};
 use crate::modal::{Modal, ModalResult};
-use crate::model::msg::ApiError;
-use crate::model::op::{Mutation, Op};
+use crate::model::ApiError;
 use crate::model::{Action, ClusterId, ObjectRef, ResKey};
+use crate::protocol::op::{Mutation, Op};
 use crate::text::clean;
 use crate::ui::grid::{self, Grid, GridRow, Width};
 use ratatui::Frame;

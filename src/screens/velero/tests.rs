@@ -190,9 +190,7 @@ fn backup_from_schedule_is_what_velero_makes() {
     assert!(backup_from_schedule(&json!({}), NOW).is_err());
 }
 
-fn cluster(
-    lists: [Option<Result<Vec<super::Item>, crate::model::msg::ApiError>>; 4],
-) -> super::Cluster {
+fn cluster(lists: [Option<Result<Vec<super::Item>, crate::model::ApiError>>; 4]) -> super::Cluster {
     super::Cluster {
         id: crate::model::ClusterId(0),
         context: "c".into(),
@@ -204,7 +202,7 @@ fn cluster(
 #[test]
 fn a_cluster_without_the_crds_is_a_note_and_a_failed_list_names_itself() {
     use super::Note;
-    use crate::model::msg::ApiError;
+    use crate::model::ApiError;
     let missing = || {
         Some(Err(ApiError {
             code: 404,

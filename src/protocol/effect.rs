@@ -2,10 +2,10 @@
 //! carries them out (network tasks on tokio, the terminal for the clipboard and the editor), so
 //! the app itself needs neither a runtime nor a terminal.
 
-use super::cluster::ClusterId;
 use super::op::{Check, Op, Target};
-use super::resource::ResourceInfo;
-use super::stream::{ExecTarget, ForwardTarget, LogSpec};
+use crate::model::ClusterId;
+use crate::model::ResourceInfo;
+use crate::model::{ExecTarget, ForwardTarget, LogSpec};
 
 #[derive(Debug, PartialEq)]
 pub enum Effect {

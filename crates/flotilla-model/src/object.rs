@@ -3,8 +3,8 @@
 //! again at that moment, and an object that vanished (or was replaced by another with the same
 //! name) is reported as gone, never swapped for a different one.
 
-use super::cluster::ClusterId;
-use super::resource::{ResKey, api_prefix};
+use crate::cluster::ClusterId;
+use crate::resource::{ResKey, api_prefix};
 use std::fmt;
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]

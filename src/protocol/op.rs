@@ -3,7 +3,7 @@
 //! these and goes one way: permission check → confirmation → request with preconditions →
 //! result → audit record (`ops`).
 
-use super::object::ObjectRef;
+use crate::model::ObjectRef;
 
 /// What to do to each target.
 #[derive(Clone, Debug, PartialEq)]
