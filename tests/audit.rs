@@ -353,7 +353,7 @@ fn secret_values_are_keyed_hashes_under_the_logs_own_key() {
         "{text}"
     );
     for plain in [b"hunter2".as_slice(), b"aHVudGVyMg==".as_slice()] {
-        let digest = audit::sha256_hex(plain);
+        let digest = flotilla::files::sha256_hex(plain);
         assert!(
             !text.contains(&digest),
             "a bare SHA-256 of the value is in the log: {text}"

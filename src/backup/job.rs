@@ -1,41 +1,14 @@
 //! Backup work the TUI asks for, carried out off the UI thread by the executor: a new
-//! archive in the backup directory, or a restore's plan. (The restore itself is an
-//! `Op::Restore` and takes the change path every mutation takes.)
+//! archive in the backup directory, or a restore's plan.
+
+pub use flotilla_core::backup::job::*;
 
 use super::archive::{self, SecretsBy};
 use super::keys::{self, Sealing};
-use super::restore::{self, Options, Plan};
+use super::restore::{self, Options};
 use super::shelf::{self, BackupSettings};
 use super::{Selection, collect};
 use std::path::{Path, PathBuf};
-
-#[derive(Clone, Debug, PartialEq)]
-pub enum Job {
-    /// Back these namespaces up into the backup directory (retention runs after).
-    Create {
-        selection: Selection,
-        settings: BackupSettings,
-    },
-    /// Plan restoring the archive into the cluster.
-    Plan {
-        file: PathBuf,
-        opts: Options,
-        settings: BackupSettings,
-    },
-}
-
-#[derive(Debug)]
-pub enum Done {
-    /// The new archive and the line that says what it holds.
-    Created {
-        path: PathBuf,
-        line: String,
-    },
-    Planned {
-        plan: Box<Plan>,
-        archive: String,
-    },
-}
 
 pub async fn run(
     client: &kube::Client,

@@ -7,7 +7,7 @@ use crate::ops::build;
 const MAX_FILE: u64 = 4 << 20;
 
 pub(super) fn read_file(path: &str) -> Result<Vec<u8>, String> {
-    let p = crate::config::expand_home(path);
+    let p = crate::files::expand_home(path);
     let meta = std::fs::metadata(&p).map_err(|e| format!("{path}: {e}"))?;
     if meta.len() > MAX_FILE {
         return Err(format!("{path}: larger than {} MiB", MAX_FILE >> 20));

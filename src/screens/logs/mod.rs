@@ -674,7 +674,7 @@ impl LogScreen {
                 }
                 ctx.request(Request::Save {
                     tag: SAVED,
-                    path: crate::config::expand_home(&path),
+                    path: crate::files::expand_home(&path),
                     text,
                 });
             }

@@ -61,7 +61,7 @@ fn is_control(c: char) -> bool {
 /// Bidirectional overrides and isolates (the "Trojan Source" characters), zero-width spaces and
 /// joiners, word joiners, invisible operators, the byte-order mark and the soft hyphen.
 /// (`logs::render`'s fast scan looks for their UTF-8 lead bytes: keep the two in step.)
-pub(crate) fn is_invisible(c: char) -> bool {
+pub fn is_invisible(c: char) -> bool {
     matches!(c,
         '\u{00AD}' | '\u{061C}' | '\u{180E}'
         | '\u{200B}'..='\u{200F}'

@@ -1,6 +1,7 @@
 //! Files and directories for their owner alone: flotilla's state directory (0700), its log
 //! (0600), and temporary files written beside their final name (`O_EXCL`, 0600, so an existing
-//! file or a symlink planted at that name is never written through).
+//! file or a symlink planted at that name is never written through); `~` expanded as the shell
+//! does; the SHA-256 every file check uses.
 
 use std::fs::{DirBuilder, File, OpenOptions, Permissions};
 use std::io;
@@ -64,6 +65,24 @@ pub fn temp_beside(path: &Path) -> io::Result<(PathBuf, File)> {
         .mode(0o600)
         .open(&tmp)?;
     Ok((tmp, file))
+}
+
+/// `~/x` (or `~`) as the shell reads it: in the home directory.
+pub fn expand_home(path: impl AsRef<Path>) -> PathBuf {
+    let path = path.as_ref();
+    match (path.strip_prefix("~"), directories::BaseDirs::new()) {
+        (Ok(rest), Some(home)) => home.home_dir().join(rest),
+        _ => path.to_path_buf(),
+    }
+}
+
+/// The SHA-256 of `bytes`, lowercase hex.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 #[cfg(test)]

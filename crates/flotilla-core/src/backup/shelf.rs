@@ -31,18 +31,16 @@ impl BackupSettings {
     pub fn dir(&self) -> PathBuf {
         self.dir
             .as_ref()
-            .map(crate::config::expand_home)
+            .map(crate::files::expand_home)
             .unwrap_or_else(default_dir)
     }
 
     pub fn identity_file(&self) -> Option<PathBuf> {
-        self.identity_file.as_ref().map(crate::config::expand_home)
+        self.identity_file.as_ref().map(crate::files::expand_home)
     }
 
     pub fn recipients_file(&self) -> Option<PathBuf> {
-        self.recipients_file
-            .as_ref()
-            .map(crate::config::expand_home)
+        self.recipients_file.as_ref().map(crate::files::expand_home)
     }
 }
 

@@ -464,7 +464,8 @@ mod tests {
     #[test]
     fn the_json_matches_its_schema() {
         let schema: Value =
-            serde_json::from_str(include_str!("../../docs/inspect-report.schema.json")).unwrap();
+            serde_json::from_str(include_str!("../../../../docs/inspect-report.schema.json"))
+                .unwrap();
         let r = sample();
         // Every list the schema describes has an entry to check.
         let c = &r.clusters;

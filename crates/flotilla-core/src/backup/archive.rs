@@ -7,7 +7,7 @@
 
 use super::keys::{Opening, Sealing};
 use super::{Encryption, Entry, FORMAT, Manifest, resource_name};
-use crate::ops::audit::sha256_hex;
+use crate::files::sha256_hex;
 use flate2::Compression;
 use flate2::read::GzDecoder;
 use flate2::write::GzEncoder;

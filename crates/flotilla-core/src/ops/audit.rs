@@ -17,11 +17,12 @@
 //!
 //! Record N is line N of the file, so `sed -n Np` finds what `verify` names.
 
+use crate::files::sha256_hex;
 use crate::model::{AuditState, UnknownOutcome};
 use hmac::{Hmac, KeyInit, Mac};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use sha2::{Digest, Sha256};
+use sha2::Sha256;
 use std::fs::{File, OpenOptions};
 use std::io::{self, BufRead, BufReader, Seek, SeekFrom, Write};
 use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt, PermissionsExt};
@@ -105,13 +106,6 @@ fn unseal(line: &str) -> Option<(String, &str)> {
     hex.bytes()
         .all(|b| b.is_ascii_hexdigit())
         .then(|| (format!("{body}{UNSEALED_TAIL}"), hex))
-}
-
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
 }
 
 /// The key Secret values are hashed under: HMAC-SHA-256, so a value cannot be found by
@@ -591,9 +585,9 @@ pub fn default_path() -> PathBuf {
 }
 
 /// The `audit-log` setting if set (a leading `~/` is the home dir), else `default_path()`.
-pub fn path_for(settings: &crate::config::Settings) -> PathBuf {
+pub fn path_for(settings: &crate::settings::Settings) -> PathBuf {
     match &settings.audit_log {
-        Some(p) => crate::config::expand_home(p),
+        Some(p) => crate::files::expand_home(p),
         None => default_path(),
     }
 }
