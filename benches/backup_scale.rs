@@ -228,7 +228,7 @@ async fn main() {
     let planned = t.elapsed();
     let audit = restore::Audit {
         log,
-        batch: flotilla::ops::run::batch_id(),
+        batch: flotilla::ops::record::batch_id(),
         context: CONTEXT.into(),
         server: String::new(),
         identity: None,

@@ -7,7 +7,7 @@ use crate::cluster::{Clients, access, connection, exec, fetch, logs, watch};
 use crate::model::{ApiError, not_connected};
 use crate::model::{ClusterId, ForwardEvent};
 use crate::ops::audit::AuditLog;
-use crate::ops::run;
+use crate::ops::{record, run};
 use crate::protocol::{Effect, Msg};
 use kube::config::Kubeconfig;
 use std::collections::HashMap;
@@ -176,7 +176,7 @@ impl Executor {
                 let Some(client) = self.clients.get(cluster) else {
                     let _ = tx.send(Msg::Log {
                         ticket,
-                        ev: crate::model::LogEvent::Ended("not connected".into()),
+                        ev: crate::model::LogEvent::Ended(not_connected().message),
                     });
                     return None;
                 };
@@ -217,7 +217,7 @@ impl Executor {
                 let Some(client) = self.clients.get(cluster) else {
                     let _ = tx.send(Msg::Forward {
                         id,
-                        ev: ForwardEvent::Stopped("not connected".into()),
+                        ev: ForwardEvent::Stopped(not_connected().message),
                     });
                     return None;
                 };
@@ -375,7 +375,7 @@ impl Executor {
                     .collect();
                 let batch = run::Batch {
                     ticket,
-                    id: run::batch_id(),
+                    id: record::batch_id(),
                     op,
                     dry_run,
                     audit: self.audit_log(),
@@ -390,8 +390,13 @@ impl Executor {
                 result,
             } => {
                 let server = self.server_of(&target.obj.context);
-                let record = run::record_of(&run::batch_id(), &op, &target, &server);
-                tokio::spawn(run::session_ended(self.audit_log(), record, intent, result));
+                let record = record::record_of(&record::batch_id(), &op, &target, &server);
+                tokio::spawn(record::session_ended(
+                    self.audit_log(),
+                    record,
+                    intent,
+                    result,
+                ));
             }
             Effect::ReadAudit => {
                 let (path, tx) = (self.audit_path.clone(), self.tx.clone());
@@ -413,7 +418,7 @@ impl Executor {
                             intent: Some(intent),
                             ..Default::default()
                         };
-                        if let Err(e) = run::append(&log, record).await {
+                        if let Err(e) = record::append(&log, record).await {
                             tracing::warn!("audit log: acknowledgement not recorded: {e}");
                             return;
                         }

@@ -7,7 +7,7 @@
 //! connections are open, their pods are checked every few seconds; a connection whose pod is
 //! going away is closed (the fake kubelet of a test cluster does not close it by itself).
 
-use crate::cluster::connection::{short_error, timed};
+use crate::cluster::request::{short_error, timed};
 use k8s_openapi::api::core::v1::Pod;
 use kube::api::{Api, ListParams};
 use serde_json::Value;

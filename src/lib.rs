@@ -14,7 +14,8 @@
 pub const USER_AGENT: &str = concat!("flotilla/", env!("CARGO_PKG_VERSION"));
 
 pub use flotilla_core::{
-    files, helm, human, inspect, kinds, model, protocol, rbac, settings, store, text, triage,
+    files, helm, human, inspect, kinds, model, protocol, quantity, rbac, settings, store, text,
+    triage,
 };
 
 pub mod app;

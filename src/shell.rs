@@ -11,8 +11,8 @@
 //! When stdin or stdout is not a terminal (tests, pipes) the session runs without a TTY, like
 //! `kubectl exec -i`: no raw mode, no resize, the remote stderr goes to our stderr.
 
-use crate::cluster::connection::{short_error, timed};
 use crate::cluster::exec::{ExecTarget, exit_code};
+use crate::cluster::request::{short_error, timed};
 use crate::text::clean;
 use k8s_openapi::api::core::v1::{Container, Pod};
 use kube::api::{Api, AttachParams, AttachedProcess, TerminalSize};

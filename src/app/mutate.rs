@@ -9,7 +9,7 @@ use crate::modal::{Modal, ModalResult};
 use crate::model::{ClusterId, ObjectRef};
 use crate::ops::{catalog, plan};
 use crate::protocol::Effect;
-use crate::protocol::op::{Access, Check, Decision, HelmOp, Mutation, Op, Outcome, Target};
+use crate::protocol::op::{Access, Check, Decision, Mutation, Op, Outcome, Target};
 use crate::screens::{Answer, FlashLevel};
 
 /// The owner of layers the app opens itself (confirmations, progress of a batch).
@@ -111,7 +111,7 @@ impl App {
                 obj.context
             ));
         }
-        for check in checks_of(op, obj) {
+        for check in catalog::checks_of(op, obj) {
             if let Some(why) = self
                 .store
                 .clusters
@@ -354,50 +354,6 @@ impl App {
     }
 }
 
-/// The permissions `op` needs on `obj`.
-pub fn checks_of(op: &Op, obj: &ObjectRef) -> Vec<crate::protocol::op::Check> {
-    let check = |verb: &'static str, sub: &'static str| Check {
-        verb,
-        group: obj.res.group.clone(),
-        resource: obj.res.plural.clone(),
-        subresource: sub,
-        namespace: obj.namespace.clone(),
-    };
-    match op {
-        Op::Delete { .. } => vec![check("delete", "")],
-        Op::Scale { .. } => vec![check("patch", "scale")],
-        Op::Apply { .. } => vec![check("update", "")],
-        Op::Create { .. } => vec![check("create", "")],
-        Op::Session { kind, .. } => {
-            let sub = match *kind {
-                "port-forward" => "portforward",
-                "attach" => "attach",
-                _ => "exec",
-            };
-            vec![check("create", sub)]
-        }
-        // The records are written; the objects' own permissions are the server's to check.
-        Op::Helm {
-            op: HelmOp::Rollback { .. },
-            ..
-        } => vec![check("create", ""), check("update", "")],
-        Op::Helm { .. } => vec![check("update", ""), check("delete", "")],
-        // Each object's permission is the server's to check; the plan's dry runs did.
-        Op::Restore { .. } => Vec::new(),
-        Op::Trigger | Op::Drain(_) => {
-            let action = if matches!(op, Op::Trigger) {
-                crate::model::Action::Trigger
-            } else {
-                crate::model::Action::Drain
-            };
-            catalog::entry(obj, &action)
-                .map(|e| e.checks)
-                .unwrap_or_default()
-        }
-        _ => vec![check("patch", "")],
-    }
-}
-
 /// The dialog before a change: what, on which objects in which clusters, what will be
 /// skipped and why; on a protected context the user types its name, whatever the change.
 fn confirmation(m: &Mutation, decisions: &[(ObjectRef, Decision)], policy: &Policy) -> Modal {
@@ -494,6 +450,7 @@ fn confirmation(m: &Mutation, decisions: &[(ObjectRef, Decision)], policy: &Poli
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::protocol::op::HelmOp;
 
     #[test]
     fn read_only_by_context_glob_and_fleet_and_for_good() {

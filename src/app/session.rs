@@ -62,7 +62,7 @@ impl App {
         start: Start,
     ) {
         let Some(slot) = self.store.clusters.get(cluster) else {
-            return self.session_failed(start, kind, "not connected".into());
+            return self.session_failed(start, kind, crate::model::not_connected().message);
         };
         let obj = ObjectRef {
             context: slot.context.clone(),

@@ -6,7 +6,7 @@
 use super::archive::Stored;
 use super::clean::{clean, skip_reason};
 use super::{Manifest, Selection, Source, order, resource_name};
-use crate::cluster::connection::{short_error, timed};
+use crate::cluster::request::{short_error, timed};
 use crate::cluster::{discovery, fetch};
 use crate::kinds::selector::{LabelReq, parse_selector};
 use crate::model::ResourceInfo;

@@ -7,13 +7,13 @@ pub use flotilla_core::backup::restore::*;
 
 use super::clean::clean;
 use super::{Entry, order};
-use crate::cluster::connection::short_error;
 use crate::cluster::fetch;
+use crate::cluster::request::short_error;
 use crate::model::ApiError;
 use crate::model::ResourceInfo;
 use crate::ops::audit::{self, AuditLog, Record};
 use crate::ops::call::{self, Call};
-use crate::ops::run;
+use crate::ops::record;
 use crate::ops::{changed_lines, import};
 use crate::protocol::op::{Patch, PatchKind};
 use crate::text::first_line;
@@ -425,7 +425,7 @@ pub async fn apply(client: &Client, plan: &Plan, audit: &Audit) -> Result<Vec<Ap
         .filter(|s| s.action.changes())
         .map(|s| format!("{} {}", s.action.word(), s.title))
         .collect();
-    let intent = run::intend(
+    let intent = record::intend(
         &audit.log,
         audit.record(audit.whole()),
         json!({ "archive": audit.archive, "plan": planned }),
@@ -445,7 +445,7 @@ pub async fn apply(client: &Client, plan: &Plan, audit: &Audit) -> Result<Vec<Ap
         intent: Some(intent),
         ..audit.record(audit.whole())
     };
-    if let Err(e) = run::append(&audit.log, closing).await {
+    if let Err(e) = record::append(&audit.log, closing).await {
         out.push(Applied {
             title: "audit log".into(),
             result: Err(format!(
@@ -572,7 +572,7 @@ async fn one(client: &Client, step: &Step, audit: &Audit, intent: &str) -> Appli
         intent: Some(intent.to_string()),
         ..audit.record(target)
     };
-    let result = match (run::append(&audit.log, record).await, result) {
+    let result = match (record::append(&audit.log, record).await, result) {
         (Ok(_), r) => r,
         (Err(e), Ok(_)) => Err(format!(
             "restored, but the audit record could not be written: {e}"

@@ -7,7 +7,7 @@ use crate::backup::archive::{self, SecretsBy};
 use crate::backup::keys::{self, Opening, Sealing};
 use crate::backup::restore::{self, Action, DryRun, Existing, Options, Plan};
 use crate::backup::shelf::{self, BackupSettings};
-use crate::backup::{Encryption, Manifest, Selection, collect};
+use crate::backup::{Manifest, Selection, collect};
 use crate::cluster::connection;
 use crate::cluster::kubeconfig::server_of;
 use crate::ops::audit::AuditLog;
@@ -266,83 +266,7 @@ fn inspect(file: &Path, json: bool) -> Result<(), String> {
             .map_err(|e| format!("manifest: {e}"))?;
         return print(&format!("{text}\n"));
     }
-    print(&manifest_text(file, &checked))
-}
-
-/// The manifest as `flotilla backup inspect` and `:backups` show it, sanitized.
-pub fn manifest_text(file: &Path, checked: &archive::Checked) -> String {
-    let m = &checked.manifest;
-    let mut out = String::new();
-    let line = |out: &mut String, k: &str, v: &str| out.push_str(&format!("{k:<12}{v}\n"));
-    line(
-        &mut out,
-        "archive",
-        &format!("{} ({})", file.display(), crate::human::bytes(checked.size)),
-    );
-    line(&mut out, "format", &m.format);
-    line(
-        &mut out,
-        "cluster",
-        &format!(
-            "{} ({}, {})",
-            m.cluster.context, m.cluster.server, m.cluster.version
-        ),
-    );
-    line(
-        &mut out,
-        "created",
-        &format!(
-            "{} (read in {:.1} s by flotilla {})",
-            m.created,
-            m.took_ms as f64 / 1000.0,
-            m.flotilla
-        ),
-    );
-    line(&mut out, "namespaces", &m.selection.namespaces.join(", "));
-    if !m.selection.objects.is_empty() {
-        line(&mut out, "objects", &m.selection.objects.join(", "));
-    }
-    if let Some(s) = &m.selection.selector {
-        line(&mut out, "selector", s);
-    }
-    if !m.selection.kinds.is_empty() {
-        line(&mut out, "kinds", &m.selection.kinds.join(", "));
-    }
-    let secrets = match m.secrets.encryption {
-        Encryption::None if m.secrets.count > 0 => "stored in plain text",
-        Encryption::None => "none",
-        Encryption::X25519 => "encrypted to age X25519 recipients",
-        Encryption::Passphrase => "encrypted with a passphrase (age scrypt)",
-    };
-    line(
-        &mut out,
-        "secrets",
-        &format!("{} ({secrets})", m.secrets.count),
-    );
-    line(
-        &mut out,
-        "checksums",
-        &format!("every file matches ({} objects)", m.objects.len()),
-    );
-    out.push_str("\nobjects\n");
-    for (resource, n) in &m.counts {
-        out.push_str(&format!("  {n:>6}  {resource}\n"));
-    }
-    if !m.skipped.is_empty() {
-        out.push_str("\nnot backed up\n");
-        for (why, n) in &m.skipped {
-            out.push_str(&format!("  {n:>6}  {why}\n"));
-        }
-    }
-    if !m.warnings.is_empty() {
-        out.push_str("\nwarnings\n");
-        for w in &m.warnings {
-            out.push_str(&format!("  {w}\n"));
-        }
-    }
-    // An archive can come from anywhere; what its manifest says must not drive the terminal
-    // (`:backups` shows these lines too).
-    crate::text::clean_text(&out).into_owned()
+    print(&archive::manifest_text(file, &checked))
 }
 
 fn list(dir: &Path) -> Result<(), String> {
@@ -485,7 +409,7 @@ async fn restore(
     })?;
     let audit = restore::Audit {
         log: Arc::new(log),
-        batch: crate::ops::run::batch_id(),
+        batch: crate::ops::record::batch_id(),
         context: context.into(),
         server: server_of(&kubeconfig, context),
         identity: None,
@@ -586,32 +510,4 @@ fn confirm(plan: &Plan, context: &str, protected: bool, yes: bool) -> Result<(),
         return Err("not confirmed; nothing was restored".into());
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::backup::Manifest;
-    use crate::backup::keys::Sealing;
-
-    #[test]
-    fn what_an_archive_says_cannot_drive_the_terminal() {
-        let dir = std::env::temp_dir().join(format!("flotilla-inspect-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join("b.tar.gz");
-        let mut m = Manifest::default();
-        m.selection.namespaces = vec!["shop\u{1b}]0;owned\u{7}".into()];
-        m.warnings = vec!["pods in shop: \u{1b}[2Jcleared".into()];
-        archive::write(&path, m, &[], &Sealing::Plain).unwrap();
-        let checked = archive::check(&path, &archive::Cancel::default()).unwrap();
-        let text = manifest_text(&path, &checked);
-        assert!(
-            !text.contains('\u{1b}') && !text.contains('\u{7}'),
-            "{text:?}"
-        );
-        assert!(text.contains("namespaces  shop\n"), "{text}");
-        assert!(text.contains("  pods in shop: cleared\n"), "{text}");
-        let _ = std::fs::remove_dir_all(&dir);
-    }
 }

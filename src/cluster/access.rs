@@ -3,7 +3,7 @@
 //! SelfSubjectRulesReview per namespace, and the SelfSubjectReview saying who we are. They
 //! are the only POSTs flotilla sends that change nothing, so read-only mode allows them.
 
-use super::connection::timed;
+use super::request::timed;
 use crate::model::ApiError;
 use crate::protocol::op::{Access, Check};
 use kube::Client;

@@ -2,8 +2,9 @@
 //! threads), reads the server version, discovers resources, asks who we are, then keeps
 //! probing health. It only ever sends messages; it never touches UI state.
 
+use super::request::{short_error, timed};
 use super::{Clients, discovery};
-use crate::model::{ApiError, ClusterEvent, ClusterId, Health};
+use crate::model::{ClusterEvent, ClusterId, Health};
 use crate::protocol::Msg;
 use kube::config::{KubeConfigOptions, Kubeconfig};
 use kube::{Client, Config};
@@ -12,7 +13,6 @@ use tokio::sync::mpsc::UnboundedSender;
 
 const PROBE_EVERY: Duration = Duration::from_secs(3);
 const PROBE_TIMEOUT: Duration = Duration::from_secs(3);
-const REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
 const REDISCOVER_EVERY: Duration = Duration::from_secs(120);
 const BUILD_TIMEOUT: Duration = Duration::from_secs(120);
 
@@ -124,7 +124,7 @@ impl<T> Drop for AbortOnDrop<T> {
 /// Sends the discovered resources and the resulting health; returns whether it worked and
 /// whether the cluster serves metrics.k8s.io.
 async fn rediscover(client: &Client, send: &impl Fn(ClusterEvent) -> bool) -> (bool, bool) {
-    match tokio::time::timeout(REQUEST_TIMEOUT, discovery::discover(client)).await {
+    match tokio::time::timeout(super::request::TIMEOUT, discovery::discover(client)).await {
         Ok(Ok(resources)) => {
             let metrics = super::metrics::served(&resources);
             if !metrics {
@@ -226,23 +226,6 @@ pub(crate) async fn build_client(context: &str, kubeconfig: Kubeconfig) -> Resul
     }
 }
 
-/// Runs one request with the standard timeout, its error as a one-line reason.
-/// The HTTP status (0 when the server did not answer) and a one-line reason.
-pub(crate) async fn timed<T>(
-    f: impl std::future::Future<Output = Result<T, kube::Error>>,
-) -> Result<T, ApiError> {
-    match tokio::time::timeout(REQUEST_TIMEOUT, f).await {
-        Ok(r) => r.map_err(|e| ApiError {
-            code: super::watch::api_code(&e),
-            message: short_error(&e),
-        }),
-        Err(_) => Err(ApiError {
-            code: 0,
-            message: format!("no answer within {}s", REQUEST_TIMEOUT.as_secs()),
-        }),
-    }
-}
-
 async fn readyz(client: &Client) -> Result<(), String> {
     let req = http::Request::get("/readyz")
         .body(Vec::new())
@@ -262,23 +245,6 @@ async fn whoami(client: &Client) -> Option<String> {
     v.pointer("/status/userInfo/username")
         .and_then(|u| u.as_str())
         .map(crate::text::clean)
-}
-
-/// A one-line reason fit for a badge: the API's message when there is one, else the
-/// innermost cause (e.g. "Connection refused").
-pub fn short_error(e: &kube::Error) -> String {
-    if let Some(plugin) = super::credentials::plugin_error(e) {
-        return plugin;
-    }
-    if let kube::Error::Api(s) = e {
-        return crate::text::clean(&format!("{} ({})", s.message, s.code));
-    }
-    let mut cause: &dyn std::error::Error = e;
-    while let Some(next) = cause.source() {
-        cause = next;
-    }
-    let msg = cause.to_string();
-    crate::text::clean(msg.lines().next().unwrap_or(&msg))
 }
 
 #[cfg(test)]

@@ -1,8 +1,8 @@
 //! One command in one container, no TTY, its output collected (the "run a command" action).
 //! Interactive sessions on the real terminal live in `crate::shell`.
 
-use super::connection::short_error;
-use super::watch::api_code;
+use super::request::api_code;
+use super::request::short_error;
 use crate::model::ApiError;
 use k8s_openapi::api::core::v1::Pod;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Status;

@@ -1,7 +1,7 @@
 //! One-off GETs: the full object behind a row (describe, YAML, drill-down selectors), and for
 //! describe the events about it.
 
-use super::connection::timed;
+use super::request::timed;
 use crate::model::ApiError;
 use crate::model::Fetched;
 use kube::Client;

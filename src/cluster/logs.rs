@@ -2,7 +2,7 @@
 //! the last line received when it ends or breaks, so that no line is lost or repeated.
 
 use super::backoff::Backoff;
-use super::connection::short_error;
+use super::request::short_error;
 use crate::model::{LogEvent, LogSpec, RawLine};
 use futures::AsyncBufReadExt;
 use k8s_openapi::api::core::v1::Pod;
@@ -91,7 +91,7 @@ pub async fn stream(client: kube::Client, spec: LogSpec, send: impl Fn(LogEvent)
         let reader = match opened {
             Ok(Ok(r)) => r,
             Ok(Err(e)) => {
-                let code = super::watch::api_code(&e);
+                let code = super::request::api_code(&e);
                 // Gone, forbidden, or no previous container: retrying will not change it.
                 if code == 404 || code == 403 || (code == 400 && spec.previous) {
                     send(LogEvent::Ended(short_error(&e)));

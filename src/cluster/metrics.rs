@@ -3,7 +3,7 @@
 //! health probe. A cluster without metrics-server says so once ("n/a"), not every poll.
 
 use crate::model::{ClusterEvent, Usage};
-use crate::triage::census::quantity;
+use crate::quantity;
 use kube::Client;
 use serde::Deserialize;
 use std::time::Duration;
@@ -57,8 +57,8 @@ struct NodeMetrics {
 
 fn amount(a: &Amount) -> (i64, i64) {
     (
-        quantity(&a.cpu, true).unwrap_or(0),
-        quantity(&a.memory, false).unwrap_or(0),
+        quantity::amount(&a.cpu, true).unwrap_or(0),
+        quantity::amount(&a.memory, false).unwrap_or(0),
     )
 }
 
@@ -75,7 +75,7 @@ async fn get<T: serde::de::DeserializeOwned>(client: &Client, path: &str) -> Res
         .map_err(|e| e.to_string())?;
     match tokio::time::timeout(TIMEOUT, client.request::<T>(req)).await {
         Ok(Ok(v)) => Ok(v),
-        Ok(Err(e)) => Err(super::connection::short_error(&e)),
+        Ok(Err(e)) => Err(super::request::short_error(&e)),
         Err(_) => Err(format!("no answer within {}s", TIMEOUT.as_secs())),
     }
 }

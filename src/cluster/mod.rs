@@ -11,6 +11,7 @@ pub mod fetch;
 pub mod kubeconfig;
 pub mod logs;
 pub mod metrics;
+pub mod request;
 pub mod survey;
 pub mod table;
 pub mod watch;

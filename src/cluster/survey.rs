@@ -3,8 +3,8 @@
 //! instances. A list that cannot be read (forbidden, not served) is recorded and its checks
 //! skip; only a server that does not answer at all fails the whole read.
 
-use super::connection::timed;
 use super::fetch::{get, list_all};
+use super::request::timed;
 use crate::inspect::{ClusterReport, Kind, Options, Snapshot, kinds};
 use futures::StreamExt;
 use kube::Client;

@@ -8,7 +8,7 @@
 //! late with. It only sends messages.
 
 use super::backoff::Backoff;
-use super::connection::short_error;
+use super::request::{api_code, short_error};
 use super::table::{self, WireTable};
 use crate::model::{ClusterId, Column, ResourceInfo, Row, WatchEvent};
 use crate::protocol::Msg;
@@ -324,11 +324,4 @@ fn request(path_and_query: &str, watch: bool) -> Result<http::Request<Vec<u8>>, 
         b = b.header(http::header::ACCEPT_ENCODING, "identity");
     }
     b.body(Vec::new()).map_err(|e| (0, e.to_string()))
-}
-
-pub(crate) fn api_code(e: &kube::Error) -> u16 {
-    match e {
-        kube::Error::Api(s) => s.code,
-        _ => 0,
-    }
 }

@@ -2,7 +2,7 @@
 
 pub use flotilla_core::ops::call::*;
 
-use crate::cluster::connection::timed;
+use crate::cluster::request::timed;
 use crate::model::ApiError;
 use kube::Client;
 use serde_json::Value;

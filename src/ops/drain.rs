@@ -4,8 +4,8 @@
 //! timeout), so it reports progress line by line and ends with what was and was not evicted.
 
 use super::call::{Call, send};
-use crate::cluster::connection::timed;
 use crate::cluster::fetch::{get, list_all};
+use crate::cluster::request::timed;
 use crate::model::ApiError;
 use crate::protocol::op::{DrainOpts, Patch, PatchKind};
 use crate::text::one_line;

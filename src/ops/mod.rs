@@ -9,4 +9,5 @@ pub use flotilla_core::ops::*;
 pub mod call;
 pub mod drain;
 pub mod helm;
+pub mod record;
 pub mod run;

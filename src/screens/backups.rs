@@ -466,7 +466,7 @@ impl Screen for BackupsScreen {
                     return;
                 };
                 let lines = match result {
-                    Ok(checked) => crate::cli::backup::manifest_text(&c.path, &checked)
+                    Ok(checked) => crate::backup::archive::manifest_text(&c.path, &checked)
                         .lines()
                         .map(str::to_string)
                         .collect(),

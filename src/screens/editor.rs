@@ -484,7 +484,7 @@ impl EditorScreen {
             .take(height)
             .map(|(i, raw)| {
                 let clean = crate::text::sanitize(raw);
-                let mut cells = flatten(&super::text::yaml_line(&clean, theme));
+                let mut cells = flatten(&super::yaml::line(&clean, theme));
                 let mut paint = |from: usize, to: usize, style: Style| {
                     for c in cells.iter_mut().take(to).skip(from) {
                         c.1 = c.1.patch(style);

@@ -5,6 +5,7 @@
 
 use super::table::TableScreen;
 use super::{Ctx, DrawCtx, Need, Screen};
+use crate::human::cores;
 use crate::model::{Action, ClusterId, ResKey};
 use crate::store::Store;
 use crate::triage::census::{self, Census, Counts};
@@ -43,16 +44,6 @@ fn bytes(n: i64) -> String {
         format!("{:.1}Ti", gi / 1024.0)
     } else {
         format!("{gi:.0}Gi")
-    }
-}
-
-fn cores(milli: i64) -> String {
-    if milli <= 0 {
-        "-".into()
-    } else if milli % 1000 == 0 {
-        (milli / 1000).to_string()
-    } else {
-        format!("{:.1}", milli as f64 / 1000.0)
     }
 }
 

@@ -97,7 +97,7 @@ impl InspectScreen {
                 .get(t.cluster)
                 .is_some_and(|s| s.connected);
             if !connected {
-                t.state = State::Failed("not connected".into());
+                t.state = State::Failed(crate::model::not_connected().message);
                 continue;
             }
             t.state = State::Running;

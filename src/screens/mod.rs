@@ -27,6 +27,7 @@ pub mod text;
 pub mod top;
 pub mod triage;
 pub mod velero;
+pub mod yaml;
 
 use crate::config::Config;
 use crate::modal::{Modal, ModalResult};

@@ -50,14 +50,6 @@ pub struct TopScreen {
     filter: String,
 }
 
-pub fn cores(milli: i64) -> String {
-    format!("{milli}m")
-}
-
-pub fn mebibytes(bytes: i64) -> String {
-    format!("{}Mi", bytes >> 20)
-}
-
 impl TopScreen {
     pub fn lines(&self) -> &[Line] {
         &self.lines
@@ -194,8 +186,8 @@ impl Screen for TopScreen {
                         l.context.clone(),
                         l.namespace.clone(),
                         l.name.clone(),
-                        cores(l.cpu),
-                        mebibytes(l.memory),
+                        crate::human::millicores(l.cpu),
+                        crate::human::mebibytes(l.memory),
                     ],
                     "row-ok",
                 )

@@ -100,6 +100,27 @@ pub fn bytes(n: u64) -> String {
     }
 }
 
+/// CPU as `kubectl top` writes it: `3800m`.
+pub fn millicores(milli: i64) -> String {
+    format!("{milli}m")
+}
+
+/// CPU as a capacity reads: whole cores (`4`), else one decimal (`3.8`); `-` for none.
+pub fn cores(milli: i64) -> String {
+    if milli <= 0 {
+        "-".into()
+    } else if milli % 1000 == 0 {
+        (milli / 1000).to_string()
+    } else {
+        format!("{:.1}", milli as f64 / 1000.0)
+    }
+}
+
+/// Memory as `kubectl top` writes it: whole mebibytes, `512Mi`.
+pub fn mebibytes(bytes: i64) -> String {
+    format!("{}Mi", bytes >> 20)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -16,6 +16,7 @@ pub mod kinds;
 pub mod notify;
 pub mod ops;
 pub mod protocol;
+pub mod quantity;
 pub mod rbac;
 pub mod settings;
 pub mod store;

@@ -1,5 +1,7 @@
-//! Resource quantities ("250m", "64Mi", "1e3"), enough to add requests up and print the sums
-//! the way `resource.Quantity.String()` does, so a node's allocated resources read as kubectl's.
+//! Resource quantities ("250m", "64Mi", "1e3"): the one parser flotilla has. Enough to add
+//! requests up and print the sums the way `resource.Quantity.String()` does (so a node's
+//! allocated resources read as kubectl's), to read usage as millicores and bytes, and to check
+//! what a user typed before it is sent.
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 enum Format {
@@ -78,17 +80,6 @@ impl Quantity {
         })
     }
 
-    /// The sum keeps the first operand's format, as `Quantity.Add` does.
-    pub fn add(self, other: Quantity) -> Quantity {
-        if self.nano == 0 && self == Quantity::default() {
-            return other;
-        }
-        Quantity {
-            nano: self.nano.saturating_add(other.nano),
-            format: self.format,
-        }
-    }
-
     pub fn max(self, other: Quantity) -> Quantity {
         if other.nano > self.nano { other } else { self }
     }
@@ -106,11 +97,30 @@ impl Quantity {
     pub fn value(&self) -> i128 {
         div_ceil(self.nano, NANO)
     }
+
+    pub fn is_negative(&self) -> bool {
+        self.nano < 0
+    }
 }
 
 fn div_ceil(a: i128, b: i128) -> i128 {
     let q = a / b;
     if a % b != 0 && a > 0 { q + 1 } else { q }
+}
+
+/// The sum keeps the first operand's format, as `Quantity.Add` does.
+impl std::ops::Add for Quantity {
+    type Output = Quantity;
+
+    fn add(self, other: Quantity) -> Quantity {
+        if self.nano == 0 && self == Quantity::default() {
+            return other;
+        }
+        Quantity {
+            nano: self.nano.saturating_add(other.nano),
+            format: self.format,
+        }
+    }
 }
 
 impl std::fmt::Display for Quantity {
@@ -169,9 +179,16 @@ pub fn percent(part: i128, whole: i128) -> i128 {
     ((part as f64 / whole as f64) * 100.0) as i128
 }
 
+/// `16`, `3800m` → millicores (`milli`); `64Gi`, `16342364Ki`, `8G`, `1e9` → bytes.
+pub fn amount(s: &str, milli: bool) -> Option<i64> {
+    let q = Quantity::parse(s)?;
+    i64::try_from(if milli { q.milli() } else { q.value() }).ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::ops::Add;
 
     fn q(s: &str) -> Quantity {
         Quantity::parse(s).expect(s)
@@ -208,5 +225,16 @@ mod tests {
         assert_eq!(q("1Gi").value(), 1 << 30);
         assert_eq!(percent(q("500m").milli(), q("2").milli()), 25);
         assert_eq!(percent(1, 0), 0);
+    }
+
+    #[test]
+    fn quantities() {
+        assert_eq!(amount("16", true), Some(16000));
+        assert_eq!(amount("3800m", true), Some(3800));
+        assert_eq!(amount("64Gi", false), Some(64 << 30));
+        assert_eq!(amount("16342364Ki", false), Some(16342364 * 1024));
+        assert_eq!(amount("1e3", false), Some(1000));
+        assert_eq!(amount("5000000n", true), Some(5));
+        assert_eq!(amount("lots", false), None);
     }
 }

@@ -48,9 +48,9 @@ fn usage_text(t: &TableScreen, row: &Row, usage: Option<&Usage>, memory: bool) -
         return "-".into();
     };
     let (used, text) = if memory {
-        (mem, crate::screens::top::mebibytes(mem))
+        (mem, crate::human::mebibytes(mem))
     } else {
-        (cpu, crate::screens::top::cores(cpu))
+        (cpu, crate::human::millicores(cpu))
     };
     let alloc = row
         .fact(if memory {
@@ -58,7 +58,7 @@ fn usage_text(t: &TableScreen, row: &Row, usage: Option<&Usage>, memory: bool) -
         } else {
             "allocatable/cpu"
         })
-        .and_then(|f| crate::triage::census::quantity(&f.value, !memory))
+        .and_then(|f| crate::quantity::amount(&f.value, !memory))
         .filter(|a| *a > 0);
     match alloc {
         Some(a) if node => format!("{text} {}%", used * 100 / a),

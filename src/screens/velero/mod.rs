@@ -417,7 +417,7 @@ impl VeleroScreen {
                 let (slot, text) = match c.note() {
                     Note::Listed => return None,
                     Note::Loading => ("row-done", "loading…".to_string()),
-                    Note::NotConnected => ("row-done", "not connected".to_string()),
+                    Note::NotConnected => ("row-done", crate::model::not_connected().message),
                     Note::Absent => (
                         "row-done",
                         "no Velero here (its CRDs, velero.io/v1, are not installed)".to_string(),

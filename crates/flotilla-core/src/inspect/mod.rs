@@ -7,6 +7,7 @@
 pub mod checks;
 mod examine;
 mod object;
+mod out;
 pub mod render;
 pub mod report;
 mod run;

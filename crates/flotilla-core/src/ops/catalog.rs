@@ -3,7 +3,7 @@
 //! with the same reason, and the table asks the servers about exactly these checks.
 
 use crate::model::{Action, ObjectRef};
-use crate::protocol::op::Check;
+use crate::protocol::op::{Check, HelmOp, Op};
 
 pub struct Entry {
     pub action: Action,
@@ -146,4 +146,39 @@ pub fn denial(identity: Option<&str>, check: &Check, why: &str) -> String {
         s.push_str(&format!(" ({why})"));
     }
     s
+}
+/// The permissions `op` needs on `obj`.
+pub fn checks_of(op: &Op, obj: &ObjectRef) -> Vec<Check> {
+    let check = |verb, sub| check(verb, obj, sub);
+    match op {
+        Op::Delete { .. } => vec![check("delete", "")],
+        Op::Scale { .. } => vec![check("patch", "scale")],
+        Op::Apply { .. } => vec![check("update", "")],
+        Op::Create { .. } => vec![check("create", "")],
+        Op::Session { kind, .. } => {
+            let sub = match *kind {
+                "port-forward" => "portforward",
+                "attach" => "attach",
+                _ => "exec",
+            };
+            vec![check("create", sub)]
+        }
+        // The records are written; the objects' own permissions are the server's to check.
+        Op::Helm {
+            op: HelmOp::Rollback { .. },
+            ..
+        } => vec![check("create", ""), check("update", "")],
+        Op::Helm { .. } => vec![check("update", ""), check("delete", "")],
+        // Each object's permission is the server's to check; the plan's dry runs did.
+        Op::Restore { .. } => Vec::new(),
+        Op::Trigger | Op::Drain(_) => {
+            let action = if matches!(op, Op::Trigger) {
+                Action::Trigger
+            } else {
+                Action::Drain
+            };
+            entry(obj, &action).map(|e| e.checks).unwrap_or_default()
+        }
+        _ => vec![check("patch", "")],
+    }
 }

@@ -96,7 +96,7 @@ impl Store {
     /// The badge: the connection's health, degraded when a watch of this cluster is failing.
     pub fn health(&self, id: ClusterId) -> Health {
         let Some(slot) = self.clusters.get(id) else {
-            return Health::Unreachable("not connected".into());
+            return Health::Unreachable(crate::model::not_connected().message);
         };
         if slot.health == Health::Ok {
             for (res, sheet) in self.sheets_of(id) {

@@ -5,6 +5,7 @@
 use super::follow::Follow;
 use super::rules::{RULES, cell};
 use crate::model::{ClusterId, ResKey, Row, RowHealth};
+use crate::quantity::amount;
 use crate::store::Store;
 use std::collections::{HashMap, VecDeque};
 
@@ -106,32 +107,6 @@ fn pod_class(columns: &[crate::model::Column], row: &Row) -> PodClass {
     }
 }
 
-/// `16`, `3800m` → millicores; `64Gi`, `16342364Ki`, `8G`, `1e9` → bytes.
-pub fn quantity(s: &str, milli: bool) -> Option<i64> {
-    let s = s.trim();
-    let split = s.find(|c: char| c.is_ascii_alphabetic()).unwrap_or(s.len());
-    let (num, unit) = s.split_at(split);
-    let n: f64 = num.parse().ok()?;
-    let scale: f64 = match unit {
-        "" => 1.0,
-        "n" => 1e-9,
-        "u" => 1e-6,
-        "m" => 0.001,
-        "k" => 1e3,
-        "M" => 1e6,
-        "G" => 1e9,
-        "T" => 1e12,
-        "Ki" => 1024.0,
-        "Mi" => 1024.0 * 1024.0,
-        "Gi" => 1024.0 * 1024.0 * 1024.0,
-        "Ti" => 1024.0f64.powi(4),
-        u if u.starts_with('e') => 10f64.powi(u[1..].parse().ok()?),
-        _ => return None,
-    };
-    let v = n * scale * if milli { 1000.0 } else { 1.0 };
-    Some(v.round() as i64)
-}
-
 impl Census {
     pub fn refresh(&mut self, store: &Store, th: &super::Thresholds, now: i64) {
         let unavailable: Vec<&super::rules::Rule> = RULES
@@ -172,10 +147,10 @@ impl Census {
                         Some(NodeInfo {
                             ready: fact("Ready") == Some("True"),
                             cpu_milli: fact("allocatable/cpu")
-                                .and_then(|q| quantity(q, true))
+                                .and_then(|q| amount(q, true))
                                 .unwrap_or(0),
                             memory: fact("allocatable/memory")
-                                .and_then(|q| quantity(q, false))
+                                .and_then(|q| amount(q, false))
                                 .unwrap_or(0),
                         })
                     },
@@ -264,17 +239,6 @@ pub fn sparkline(values: &[i64], width: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn quantities() {
-        assert_eq!(quantity("16", true), Some(16000));
-        assert_eq!(quantity("3800m", true), Some(3800));
-        assert_eq!(quantity("64Gi", false), Some(64 << 30));
-        assert_eq!(quantity("16342364Ki", false), Some(16342364 * 1024));
-        assert_eq!(quantity("1e3", false), Some(1000));
-        assert_eq!(quantity("5000000n", true), Some(5));
-        assert_eq!(quantity("lots", false), None);
-    }
 
     #[test]
     fn sparklines_scale_to_the_range() {

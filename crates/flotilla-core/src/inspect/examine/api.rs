@@ -5,7 +5,7 @@
 
 use super::Ctx;
 use crate::inspect::object::{bool_at, list, str_at};
-use crate::inspect::run::{Out, Place};
+use crate::inspect::out::{Out, Place};
 use crate::inspect::snapshot::Kind;
 use std::collections::BTreeMap;
 

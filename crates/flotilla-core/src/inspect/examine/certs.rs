@@ -5,7 +5,7 @@
 use super::Ctx;
 use crate::human::age;
 use crate::inspect::object::{day, str_at};
-use crate::inspect::run::{Out, Place};
+use crate::inspect::out::{Out, Place};
 use crate::inspect::snapshot::{Kind, TLS_CERT};
 use base64::Engine;
 use serde_json::Value;

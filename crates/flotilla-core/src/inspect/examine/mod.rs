@@ -13,7 +13,7 @@ mod unused;
 mod workloads;
 
 use super::object::PodSpecAt;
-use super::run::Out;
+use super::out::Out;
 use super::settings::Options;
 use super::snapshot::Snapshot;
 

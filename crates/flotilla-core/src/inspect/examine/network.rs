@@ -2,7 +2,7 @@
 
 use super::Ctx;
 use crate::inspect::object::{labels, list, name, namespace, selects, str_at};
-use crate::inspect::run::{Out, Place};
+use crate::inspect::out::{Out, Place};
 use crate::inspect::snapshot::{Kind, Snapshot};
 use crate::kinds::selector::selector_of;
 use crate::model::Row;

@@ -2,7 +2,7 @@
 
 use super::Ctx;
 use crate::inspect::object::{bool_at, condition, int_at, name, str_at};
-use crate::inspect::run::{Out, Place};
+use crate::inspect::out::{Out, Place};
 use crate::inspect::snapshot::Kind;
 use serde_json::Value;
 use std::collections::HashMap;

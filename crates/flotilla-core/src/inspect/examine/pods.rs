@@ -5,7 +5,7 @@ use super::Ctx;
 use crate::inspect::object::{
     Container, bool_at, controller, entry_name, int_at, list, namespace, per_container, str_at,
 };
-use crate::inspect::run::{Out, Place};
+use crate::inspect::out::{Out, Place};
 use crate::inspect::snapshot::{Kind, Snapshot};
 use serde_json::Value;
 use std::collections::HashMap;

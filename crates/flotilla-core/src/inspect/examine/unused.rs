@@ -9,7 +9,7 @@
 
 use super::Ctx;
 use crate::inspect::object::{containers, entry_name, list, name, namespace, str_at};
-use crate::inspect::run::{Out, Place};
+use crate::inspect::out::{Out, Place};
 use crate::inspect::snapshot::Kind;
 use serde_json::Value;
 use std::collections::HashSet;

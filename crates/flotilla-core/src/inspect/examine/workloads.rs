@@ -2,7 +2,7 @@
 
 use super::Ctx;
 use crate::inspect::object::{condition, int_at, labels, namespace, selects, str_at};
-use crate::inspect::run::{Out, Place};
+use crate::inspect::out::{Out, Place};
 use crate::inspect::snapshot::Kind;
 use crate::kinds::selector::{LabelReq, selector_of};
 use serde_json::Value;

@@ -1,8 +1,8 @@
 //! HorizontalPodAutoscalers (kubectl's `describeHorizontalPodAutoscalerV2`, and V1 for the
 //! older API): each metric's current value against its target, and why it cannot scale.
 
-use super::quantity::Quantity;
 use super::table::{Writer, annotations, arr, conditions, int, labels, obj, s, scalar, time};
+use crate::quantity::Quantity;
 use serde_json::Value;
 
 fn quantity(v: &Value, ptr: &str) -> Option<String> {

@@ -11,7 +11,6 @@ mod namespace;
 mod network;
 mod node;
 mod pod;
-mod quantity;
 mod resources;
 mod storage;
 mod table;

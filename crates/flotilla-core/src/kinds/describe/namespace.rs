@@ -1,9 +1,9 @@
 //! Namespaces (kubectl's `describeNamespace`): status, and the quotas and limit ranges that
 //! decide what may still be created in it.
 
-use super::quantity::Quantity;
 use super::table::{Writer, annotations, arr, conditions, labels, obj, s, scalar};
 use super::{Related, Slot};
+use crate::quantity::Quantity;
 use serde_json::{Map, Value};
 
 fn q(v: Option<&Value>) -> String {

@@ -1,11 +1,12 @@
 //! Nodes (kubectl's `describeNode`): conditions, capacity, and what the pods placed on the node
 //! ask of it (`Allocated resources`), which is what a full or broken node is judged by.
 
-use super::quantity::{Quantity, percent};
 use super::resources::pod_totals;
 use super::table::{Writer, annotations, arr, conditions, labels, obj, s, scalar, time};
 use super::{Fetch, Related, Slot};
+use crate::quantity::{Quantity, percent};
 use serde_json::{Map, Value};
+use std::ops::Add;
 
 pub fn describe(n: &Value, related: &Related, now: i64) -> Vec<String> {
     let mut w = Writer::new();

@@ -1,13 +1,13 @@
 //! Pods, and the pod template every workload describes the same way (kubectl's
 //! `describePod`, `describeContainers`, `describeVolumes`, `DescribePodTemplate`).
 
-use super::quantity::Quantity;
 use super::resources::{qos, resources};
 use super::table::{
     Writer, annotations, arr, bool_word, controller, int, int_or_str, labels, obj, or_none, s,
     scalar, time,
 };
 use super::volumes::volumes;
+use crate::quantity::Quantity;
 use serde_json::Value;
 
 pub fn describe(p: &Value, now: i64) -> Vec<String> {

@@ -1,9 +1,10 @@
 //! Requests and limits: a container's `Limits:`/`Requests:`, the pod's QoS class, and the
 //! pod's totals as the scheduler counts them (a node's allocated resources).
 
-use super::quantity::Quantity;
 use super::table::{Writer, arr, obj, s, scalar};
+use crate::quantity::Quantity;
 use serde_json::Value;
+use std::ops::Add;
 
 /// `Limits:` then `Requests:`, each resource sorted by name.
 pub fn resources(w: &mut Writer, r: Option<&Value>, level: usize) {

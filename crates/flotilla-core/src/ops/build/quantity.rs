@@ -1,14 +1,7 @@
 //! Amounts for quotas and limit ranges (`cpu=4,memory=8Gi,pods=50`): each value a Kubernetes
 //! quantity, or a whole number for the entries that count objects.
 
-use std::sync::LazyLock;
-
-/// A Kubernetes quantity ("500m", "2", "8Gi", "1e3"), never negative: quotas and limits are
-/// amounts. The server checks again; this catches typos before anything is sent.
-static QUANTITY: LazyLock<regex::Regex> = LazyLock::new(|| {
-    regex::Regex::new(r"^(\d+(\.\d*)?|\.\d+)(Ki|Mi|Gi|Ti|Pi|Ei|[numkMGTPE]|[eE][+-]?\d+)?$")
-        .unwrap_or_else(|_| unreachable!("the quantity pattern is valid"))
-});
+use crate::quantity::Quantity;
 
 /// Quota entries that count objects: whole numbers only.
 fn is_count(key: &str) -> bool {
@@ -34,7 +27,9 @@ pub fn quantity(key: &str, value: &str) -> Result<(), String> {
         }
         return Ok(());
     }
-    if QUANTITY.is_match(value) {
+    // Never negative: quotas and limits are amounts. The server checks again; this catches
+    // typos before anything is sent.
+    if Quantity::parse(value).is_some_and(|q| !q.is_negative()) {
         Ok(())
     } else {
         Err(format!(
