@@ -4,8 +4,7 @@
 //! over first. When flotilla must end while the editor runs (SIGTERM, SIGHUP, a panic),
 //! [`stop`] ends the editor and removes the directory from another thread.
 
-use std::io::Write;
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::os::unix::fs::DirBuilderExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Mutex;
@@ -61,17 +60,6 @@ fn private_dir() -> Result<PathBuf, String> {
     Ok(dir)
 }
 
-/// Writes a new file readable by the user only (saved logs can hold secrets); an existing
-/// file is never overwritten.
-pub fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(path)?;
-    f.write_all(text.as_bytes())
-}
-
 /// Opens `text` in the user's editor and returns what it left. `name` hints the file type.
 pub fn edit(name: &str, text: &str) -> Result<String, String> {
     edit_with(&editor(), name, text)
@@ -87,7 +75,8 @@ pub fn edit_with(editor: &str, name: &str, text: &str) -> Result<String, String>
 }
 
 fn run(editor: &str, path: &Path, text: &str) -> Result<String, String> {
-    write_private(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    crate::files::write_private(path, text)
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     // Through the shell, so that EDITOR="code -w" or "vim -u NONE" work as elsewhere; `exec`
     // makes the child the editor itself, so a signal sent to it reaches the editor.
     let mut child = Command::new("sh")

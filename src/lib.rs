@@ -4,34 +4,21 @@
 //! the `store` and to the `screens`, and returns `protocol::Effect`s → the `executor` (network)
 //! and `tui` (terminal) carry them out. `ui` draws the app, reading only.
 //!
-//! The layers below are crates of their own, so the compiler holds the rules: `flotilla_model`
-//! (the shared vocabulary) and `flotilla_core` (everything that judges, plans and records
-//! without a cluster or a terminal). Their modules are re-exported here under the names the
-//! rest of flotilla uses.
-
-/// What every request flotilla sends says it is (`User-Agent`), to clusters and webhooks
-/// alike: an apiserver's audit log tells flotilla's requests apart by it.
-pub const USER_AGENT: &str = concat!("flotilla/", env!("CARGO_PKG_VERSION"));
+//! The layers are crates, so the compiler holds the rules: `flotilla_model` (the shared
+//! vocabulary), `flotilla_core` (everything that judges, plans and records without a cluster or
+//! a terminal), `flotilla_kube` (everything that talks to clusters) and `flotilla_tui` (the app
+//! and its screens), neither of the last two knowing the other. This crate is the binary's:
+//! the terminal loop, shells, `$EDITOR` and the CLI. The layers' modules are re-exported here
+//! under the names the rest of flotilla uses.
 
 pub use flotilla_core::{
     files, helm, human, inspect, kinds, model, protocol, quantity, rbac, settings, store, text,
     triage,
 };
+pub use flotilla_kube::{USER_AGENT, backup, cluster, executor, forward, notify, ops};
+pub use flotilla_tui::{app, clipboard, config, logs, modal, screens, ui};
 
-pub mod app;
-pub mod backup;
 pub mod cli;
-pub mod clipboard;
-pub mod cluster;
-pub mod config;
 pub mod editor;
-pub mod executor;
-pub mod forward;
-pub mod logs;
-pub mod modal;
-pub mod notify;
-pub mod ops;
-pub mod screens;
 pub mod shell;
 pub mod tui;
-pub mod ui;

@@ -230,7 +230,7 @@ async fn run(cli: Cli, mode: Mode) -> Result<Ended, Failure> {
     let executor = Executor::new(loaded.config, tx).with_audit_log(audit_log);
     if let Some((plan, for_secs)) = watch {
         say_problems(&loaded.problems);
-        return flotilla::notify::headless::run(app, executor, rx, &plan, for_secs)
+        return flotilla::cli::watch::run(app, executor, rx, &plan, for_secs)
             .await
             .map(|()| Ended::Quit)
             .map_err(Failure::User);

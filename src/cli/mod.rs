@@ -5,6 +5,7 @@
 
 pub mod backup;
 pub mod inspect;
+pub mod watch;
 
 use crate::ops::audit;
 use clap::{Parser, Subcommand};

@@ -240,7 +240,7 @@ impl Executor {
             Effect::Save { ticket, path, text } => {
                 let tx = self.tx.clone();
                 tokio::task::spawn_blocking(move || {
-                    let result = crate::editor::write_private(&path, &text)
+                    let result = crate::files::write_private(&path, &text)
                         .map(|()| {
                             format!("saved {} lines to {}", text.lines().count(), path.display())
                         })

@@ -1,5 +1,5 @@
 //! One command in one container, no TTY, its output collected (the "run a command" action).
-//! Interactive sessions on the real terminal live in `crate::shell`.
+//! Interactive sessions on the real terminal are the binary's `shell`.
 
 use super::request::api_code;
 use super::request::short_error;
@@ -100,7 +100,7 @@ async fn run_inner(
 
 /// The exit code a status frame reports, or the failure it describes when the command could
 /// not run at all (no such executable, container not running).
-pub(crate) fn exit_code(s: &Status) -> Result<Option<i32>, ApiError> {
+pub fn exit_code(s: &Status) -> Result<Option<i32>, ApiError> {
     match s.status.as_deref() {
         Some("Success") => Ok(Some(0)),
         _ if s.reason.as_deref() == Some("NonZeroExitCode") => Ok(s

@@ -193,7 +193,7 @@ fn missing_files(context: &str, kc: &Kubeconfig) -> Result<(), String> {
     Ok(())
 }
 
-pub(crate) async fn build_client(context: &str, kubeconfig: Kubeconfig) -> Result<Client, String> {
+pub async fn build_client(context: &str, kubeconfig: Kubeconfig) -> Result<Client, String> {
     missing_files(context, &kubeconfig).map_err(|e| format!("kubeconfig: {e}"))?;
     let opts = KubeConfigOptions {
         context: Some(context.to_string()),

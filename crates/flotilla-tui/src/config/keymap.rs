@@ -7,7 +7,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use std::collections::{BTreeMap, HashMap};
 use toml::Spanned;
 
-pub const DEFAULT: &str = include_str!("../../keymaps/default.toml");
+pub const DEFAULT: &str = include_str!("../../../../keymaps/default.toml");
 
 /// The section whose bindings apply on every screen unless the screen's own section rebinds
 /// the key. The other sections are the screens' keymap modes.

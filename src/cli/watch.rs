@@ -3,11 +3,11 @@
 //! notifications sent here so that each one can be reported on stdout (sanitized, as all the
 //! CLI prints).
 
-use super::sender::{Report, Sender};
-use super::{Plan, Watch, redact};
+use super::{eprint, print};
 use crate::app::{App, Input};
-use crate::cli::{eprint, print};
 use crate::executor::Executor;
+use crate::notify::sender::{Report, Sender};
+use crate::notify::{Plan, Watch, redact};
 use crate::protocol::{Effect, Msg};
 use std::time::Duration;
 use tokio::signal::unix::{SignalKind, signal};
@@ -124,7 +124,7 @@ pub async fn run(
     while let Ok(r) = reports.try_recv() {
         report(r);
     }
-    let (sent, failed) = super::sender::counts();
+    let (sent, failed) = crate::notify::sender::counts();
     tracing::info!("watch: stopping ({sent} sent, {failed} failed)");
     Ok(())
 }
