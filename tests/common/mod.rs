@@ -5,13 +5,16 @@
 //!   (it prints "skipping: testbed not usable (why)").
 //! - With `FLOTILLA_TESTBED_REQUIRED=1` (set by `testbed/tb test` under CI) a missing or
 //!   unreachable testbed is a test failure.
+//! - In a test binary whose modules take turns on the clusters (`MODULES_TAKE_TURNS` in its
+//!   `main.rs`), [`testbed()`] waits for its module's turn: see [`take_turn`].
 #![allow(dead_code)] // each test binary uses a different subset
 
+use std::cell::RefCell;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Once, OnceLock};
+use std::sync::{Condvar, Mutex, Once, OnceLock};
 use std::time::{Duration, Instant};
 
 use kube::config::{KubeConfigOptions, Kubeconfig};
@@ -44,8 +47,10 @@ fn install_crypto_provider() {
 
 /// `Some(testbed)` when `$FLOTILLA_TESTBED_KUBECONFIG` (or `target/testbed/kubeconfig`) exists
 /// and its `dev` context answers; `None` otherwise, or a panic when
-/// `FLOTILLA_TESTBED_REQUIRED=1`.
+/// `FLOTILLA_TESTBED_REQUIRED=1`. First waits for the calling module's turn ([`take_turn`]).
+#[track_caller]
 pub fn testbed() -> Option<Testbed> {
+    take_turn();
     install_crypto_provider();
     let kubeconfig = std::env::var_os("FLOTILLA_TESTBED_KUBECONFIG")
         .map(PathBuf::from)
@@ -81,6 +86,67 @@ pub fn skip_unless_required(problem: String) {
     }
     eprintln!("skipping: testbed not usable ({problem}); start it with testbed/tb up");
     note_skip(problem);
+}
+
+/// The module whose tests use the clusters now, and how many of its tests hold a turn.
+struct Turns {
+    module: Option<&'static str>,
+    holders: usize,
+}
+
+static TURNS: Mutex<Turns> = Mutex::new(Turns {
+    module: None,
+    holders: 0,
+});
+static TURN_ENDED: Condvar = Condvar::new();
+
+/// A test's hold on its module's turn, released when the test's thread ends.
+struct Turn(&'static str);
+
+impl Drop for Turn {
+    fn drop(&mut self) {
+        let mut turns = TURNS.lock().unwrap_or_else(|e| e.into_inner());
+        turns.holders -= 1;
+        if turns.holders == 0 {
+            turns.module = None;
+            TURN_ENDED.notify_all();
+        }
+    }
+}
+
+thread_local! {
+    static MY_TURN: RefCell<Option<Turn>> = const { RefCell::new(None) };
+}
+
+/// Waits until the calling test's module (the source file of the call) may use the clusters,
+/// and holds that turn until the test's thread ends: after its cleanup guards have dropped, and
+/// also when it fails. Tests of the same module run at once, as they did when each module was a
+/// test binary of its own; a test of another module waits until none of them is left. In a
+/// binary whose modules share the clusters at once (`MODULES_TAKE_TURNS` false) it does
+/// nothing. [`testbed()`] calls it; a test that needs no cluster but must not run beside other
+/// modules (timed ones) calls it itself.
+///
+/// libtest runs each test on a thread of its own and starts them in name order, so the tests
+/// of one module are started together and a waiting test holds up at most the one thread.
+#[track_caller]
+pub fn take_turn() {
+    if !crate::MODULES_TAKE_TURNS {
+        return;
+    }
+    let module = std::panic::Location::caller().file();
+    match MY_TURN.with(|t| t.borrow().as_ref().map(|t| t.0)) {
+        Some(held) if held == module => return,
+        Some(held) => panic!("a test holding the turn of {held} asks for the turn of {module}"),
+        None => {}
+    }
+    let mut turns = TURNS.lock().unwrap_or_else(|e| e.into_inner());
+    while turns.module.is_some_and(|m| m != module) {
+        turns = TURN_ENDED.wait(turns).unwrap_or_else(|e| e.into_inner());
+    }
+    turns.module = Some(module);
+    turns.holders += 1;
+    drop(turns);
+    MY_TURN.with(|t| *t.borrow_mut() = Some(Turn(module)));
 }
 
 static SKIPPED: AtomicUsize = AtomicUsize::new(0);

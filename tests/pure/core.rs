@@ -1,0 +1,526 @@
+//! The core without a runtime, a terminal or a cluster: input goes into `App::update`, effects
+//! and the drawn screen come out. Objects are followed by identity, connections are never
+//! confused, late answers are dropped, modal layers get keys first.
+
+use crate::harness;
+
+use crossterm::event::{KeyCode, KeyEvent};
+use flotilla::app::{App, Input};
+use flotilla::model::{Action, ApiError, ClusterEvent, Fetched, ResKey, WatchEvent};
+use flotilla::protocol::{Effect, Msg};
+use harness::{render, selected_line, synthetic};
+
+fn press(app: &mut App, a: Action) -> Vec<Effect> {
+    app.update(Input::Action(a))
+}
+
+fn keys(app: &mut App, text: &str) {
+    for c in text.chars() {
+        app.update(Input::Key(KeyEvent::from(KeyCode::Char(c))));
+    }
+}
+
+fn screen(app: &mut App) -> String {
+    app.update(Input::Tick);
+    render(app, 120, 30)
+}
+
+fn selected(app: &mut App) -> String {
+    app.update(Input::Tick);
+    selected_line(app, 120, 30).unwrap_or_default()
+}
+
+/// The ticket of the fetch among `fx`.
+fn fetched(fx: &[Effect]) -> Option<u64> {
+    fx.iter().find_map(|e| match e {
+        Effect::Fetch { ticket, .. } => Some(*ticket),
+        _ => None,
+    })
+}
+
+fn deployment_answer(app: &mut App, ticket: u64) {
+    app.update(Input::Msg(Msg::Fetched {
+        ticket,
+        result: Ok(Fetched {
+            object: serde_json::json!({"kind": "Deployment", "metadata": {"uid": "d1"},
+                "spec": {"selector": {"matchLabels": {"app": "web"}}}}),
+            events: vec![],
+        }),
+    }));
+}
+
+fn flash(app: &App) -> String {
+    app.flash
+        .as_ref()
+        .map(|f| f.text.clone())
+        .unwrap_or_default()
+}
+
+/// dev with pods p10, p20, … p90 in shop.
+fn shop() -> App {
+    let mut app = synthetic::app(&["dev"]);
+    press(&mut app, Action::Run("pods shop".into()));
+    app.update(Input::Tick);
+    let dev = synthetic::id(&app, "dev");
+    synthetic::pods_event(
+        &mut app,
+        dev,
+        WatchEvent::Listing {
+            columns: synthetic::pod_columns(),
+        },
+    );
+    let rows = (1..10)
+        .map(|i| synthetic::named_pod("dev", "shop", &format!("p{}0", i), "Running"))
+        .collect();
+    synthetic::pods_event(&mut app, dev, WatchEvent::Upsert(rows));
+    synthetic::pods_event(&mut app, dev, WatchEvent::Synced);
+    app
+}
+
+fn upsert(app: &mut App, names: &[(&str, &str)]) {
+    let dev = synthetic::id(app, "dev");
+    let rows = names
+        .iter()
+        .map(|(n, s)| synthetic::named_pod("dev", "shop", n, s))
+        .collect();
+    synthetic::pods_event(app, dev, WatchEvent::Upsert(rows));
+}
+
+fn delete(app: &mut App, names: &[&str]) {
+    let dev = synthetic::id(app, "dev");
+    let uids = names.iter().map(|n| format!("dev/shop/{n}")).collect();
+    synthetic::pods_event(app, dev, WatchEvent::Delete(uids));
+}
+
+#[test]
+fn starting_asks_for_connections_and_nothing_runs_by_itself() {
+    let contexts = ["dev", "prod"].map(|n| flotilla::model::ContextEntry {
+        name: n.into(),
+        cluster: n.into(),
+        user: "u".into(),
+        namespace: None,
+        server: String::new(),
+    });
+    let mut app = App::new(
+        contexts.to_vec(),
+        &["dev".into(), "prod".into()],
+        harness::config(),
+    );
+    let fx = app.update(Input::Tick);
+    let connects: Vec<&str> = fx
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Connect { context, .. } => Some(context.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(connects, ["dev", "prod"]);
+    // No watch before the connection is up; then those the fleet view (the start screen
+    // with two clusters) counts from, on that cluster only.
+    assert!(!fx.iter().any(|e| matches!(e, Effect::Watch { .. })));
+    let dev = synthetic::id(&app, "dev");
+    synthetic::connected(&mut app, dev);
+    let fx = app.update(Input::Tick);
+    let watched: Vec<ResKey> = fx
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Watch { cluster, res, .. } if *cluster == dev => Some(res.key.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(watched, flotilla::triage::census::watched(), "{fx:?}");
+    assert_eq!(watched.len(), fx.len(), "{fx:?}");
+}
+
+#[test]
+fn cursor_stays_on_its_object_while_rows_come_go_and_resort() {
+    let mut app = shop();
+    for _ in 0..4 {
+        press(&mut app, Action::Down);
+    }
+    assert!(selected(&mut app).contains("p50"), "{}", screen(&mut app));
+    // Rows before it appear and disappear; the list re-sorts by status.
+    upsert(
+        &mut app,
+        &[("p01", "Running"), ("p02", "Running"), ("p03", "Pending")],
+    );
+    assert!(selected(&mut app).contains("p50"), "{}", screen(&mut app));
+    delete(&mut app, &["p10", "p20", "p30"]);
+    assert!(selected(&mut app).contains("p50"), "{}", screen(&mut app));
+    press(&mut app, Action::SortStatus);
+    upsert(&mut app, &[("p50", "CrashLoopBackOff"), ("p60", "Pending")]);
+    let line = selected(&mut app);
+    assert!(
+        line.contains("p50") && line.contains("CrashLoopBackOff"),
+        "{}",
+        screen(&mut app)
+    );
+    // An action between a message and the next frame resolves the object, not a position.
+    upsert(&mut app, &[("p00", "Completed"), ("p04", "Completed")]);
+    let copied = press(&mut app, Action::Copy)
+        .into_iter()
+        .find_map(|e| match e {
+            Effect::Copy(t) => Some(t),
+            _ => None,
+        });
+    assert_eq!(copied.as_deref(), Some("p50"));
+}
+
+#[test]
+fn an_object_deleted_under_the_cursor_moves_it_to_a_neighbour_and_says_so() {
+    let mut app = shop();
+    for _ in 0..4 {
+        press(&mut app, Action::Down);
+    }
+    assert!(selected(&mut app).contains("p50"));
+    delete(&mut app, &["p50"]);
+    assert!(selected(&mut app).contains("p60"), "{}", screen(&mut app));
+    assert_eq!(flash(&app), "p50 was deleted on dev; cursor moved to p60");
+    // And it keeps following its new object.
+    upsert(&mut app, &[("p05", "Running")]);
+    assert!(selected(&mut app).contains("p60"));
+}
+
+#[test]
+fn describing_a_vanished_object_says_so_instead_of_showing_another() {
+    let mut app = shop();
+    press(&mut app, Action::Down);
+    assert!(selected(&mut app).contains("p20"));
+    // Deleted between the last frame and the key press: not described, and not swapped for
+    // its neighbour either.
+    delete(&mut app, &["p20"]);
+    let fx = press(&mut app, Action::Describe);
+    assert!(
+        !fx.iter().any(|e| matches!(e, Effect::Fetch { .. })),
+        "{fx:?}"
+    );
+    assert_eq!(flash(&app), "p20 was deleted on dev; cursor moved to p30");
+    // The cursor is on p30 now; describe it, and let the server answer with another object.
+    let fx = press(&mut app, Action::Describe);
+    assert!(
+        fx.iter().any(|e| matches!(e, Effect::Fetch { path, .. } if path == "/api/v1/namespaces/shop/pods/p30")),
+        "{fx:?}"
+    );
+    let ticket = fetched(&fx).expect("a fetch");
+    app.update(Input::Msg(Msg::Fetched {
+        ticket,
+        result: Ok(Fetched {
+            object: serde_json::json!({"kind": "Pod", "metadata": {"name": "p30", "uid": "someone-else"},
+                "spec": {"nodeName": "impostor-node"}}),
+            events: vec![],
+        }),
+    }));
+    let s = screen(&mut app);
+    assert!(
+        s.contains(
+            "Pod dev/shop/p30 no longer exists: another object of that name (uid someone-else) took its place."
+        ),
+        "{s}"
+    );
+    // The other object is not described in its place.
+    assert!(!s.contains("impostor-node"), "{s}");
+}
+
+#[test]
+fn a_view_scoped_to_a_context_never_shows_the_next_connection_in_its_place() {
+    let mut app = synthetic::app_with(&["dev"], &["prod"]);
+    press(&mut app, Action::Run("pods shop @dev".into()));
+    app.update(Input::Tick);
+    let old_dev = synthetic::id(&app, "dev");
+    let columns = synthetic::pod_columns();
+    synthetic::pods_event(&mut app, old_dev, WatchEvent::Listing { columns });
+    upsert(&mut app, &[("dev-pod", "Running")]);
+    assert!(screen(&mut app).contains("dev-pod"));
+    // Remove dev and add prod from :ctx.
+    press(&mut app, Action::Contexts);
+    press(&mut app, Action::ToggleContext); // dev is first
+    let fx = press(&mut app, Action::Down);
+    assert!(fx.is_empty());
+    let fx = press(&mut app, Action::ToggleContext);
+    let prod = match fx.as_slice() {
+        [Effect::Connect { cluster, context }] if context == "prod" => *cluster,
+        other => panic!("{other:?}"),
+    };
+    assert_ne!(prod, old_dev, "a new connection gets a new id");
+    synthetic::connected(&mut app, prod);
+    app.update(Input::Tick);
+    let columns = synthetic::pod_columns();
+    synthetic::pods_event(&mut app, prod, WatchEvent::Listing { columns });
+    let rows = vec![synthetic::named_pod("prod", "shop", "prod-pod", "Running")];
+    synthetic::pods_event(&mut app, prod, WatchEvent::Upsert(rows));
+    // A late event of the removed connection lands nowhere.
+    app.update(Input::Msg(Msg::Watch {
+        cluster: old_dev,
+        res: ResKey::core("pods"),
+        generation: 1,
+        ev: WatchEvent::Upsert(vec![synthetic::named_pod(
+            "dev", "shop", "ghost", "Running",
+        )]),
+    }));
+    press(&mut app, Action::Back);
+    let s = screen(&mut app);
+    assert!(s.contains("@dev"), "{s}");
+    assert!(!s.contains("prod-pod") && !s.contains("ghost"), "{s}");
+    assert!(s.contains("no live cluster in scope"), "{s}");
+}
+
+#[test]
+fn a_drill_down_that_answers_after_the_user_moved_on_is_dropped() {
+    let mut app = synthetic::app(&["dev"]);
+    press(&mut app, Action::Run("deploy shop".into()));
+    app.update(Input::Tick);
+    let dev = synthetic::id(&app, "dev");
+    let res = ResKey::new("apps", "deployments");
+    let generation = app
+        .store
+        .sheet(dev, &res)
+        .map(|s| s.generation())
+        .unwrap_or(0);
+    let wire: flotilla::cluster::table::WireRow = serde_json::from_value(serde_json::json!({
+        "cells": ["web", "2/2", "2", "2", "1d"],
+        "object": {"metadata": {"name": "web", "namespace": "shop", "uid": "d1"}}
+    }))
+    .unwrap();
+    let row = flotilla::cluster::table::build(&res, &[], wire).unwrap();
+    app.update(Input::Msg(Msg::Watch {
+        cluster: dev,
+        res: res.clone(),
+        generation,
+        ev: WatchEvent::Upsert(vec![row]),
+    }));
+    let ticket = fetched(&press(&mut app, Action::Enter)).expect("the drill-down fetches");
+    // The user moves on before the answer arrives.
+    press(&mut app, Action::Help);
+    let depth = app.depth();
+    deployment_answer(&mut app, ticket);
+    assert_eq!(app.depth(), depth, "nothing pushed over help");
+    // Help itself is drawn, not only the hint bar's "help".
+    let s = screen(&mut app);
+    assert!(
+        s.contains("flotilla — many Kubernetes clusters, one screen"),
+        "{s}"
+    );
+    // Without moving on, the same answer drills down.
+    press(&mut app, Action::Back);
+    let ticket = fetched(&press(&mut app, Action::Enter)).expect("a fetch");
+    deployment_answer(&mut app, ticket);
+    assert!(screen(&mut app).contains("deployment/web"));
+    // An error answer is one line.
+    press(&mut app, Action::Back);
+    let ticket = fetched(&press(&mut app, Action::Enter)).expect("a fetch");
+    app.update(Input::Msg(Msg::Fetched {
+        ticket,
+        result: Err(ApiError {
+            code: 404,
+            message: "not found".into(),
+        }),
+    }));
+    assert_eq!(flash(&app), "Deployment dev/shop/web no longer exists");
+}
+
+#[test]
+fn the_top_modal_layer_gets_keys_first() {
+    let mut app = shop();
+    app.open_modal(
+        7,
+        flotilla::modal::Modal::confirm_typed("delete", vec!["delete p10?".into()], "p10"),
+    );
+    // j and q are letters of the name being typed, not "down" and "quit".
+    for c in "jq".chars() {
+        let fx = app.update(Input::Key(KeyEvent::from(KeyCode::Char(c))));
+        assert!(fx.is_empty(), "{fx:?}");
+    }
+    assert!(selected(&mut app).contains("p10"));
+    let s = screen(&mut app);
+    assert!(s.contains("type p10 to confirm: jq"), "{s}");
+    app.update(Input::Key(KeyEvent::from(KeyCode::Esc)));
+    assert_eq!(app.modals().count(), 0);
+    press(&mut app, Action::Down);
+    assert!(selected(&mut app).contains("p20"));
+}
+
+#[test]
+fn a_key_can_run_a_command() {
+    let mut config = harness::config();
+    config.keymap = flotilla::config::keymap::Keymap::load(
+        Some(("[table]\nX = 'command(\"deploy -A\")'\n", "keymap.toml")),
+        &flotilla::screens::modes(),
+    )
+    .unwrap();
+    let mut app = App::new(Vec::new(), &[], config);
+    keys(&mut app, "X");
+    assert!(
+        screen(&mut app).contains("deployments(all)"),
+        "{}",
+        screen(&mut app)
+    );
+}
+
+#[test]
+fn unreachable_clusters_rows_are_marked_stale() {
+    let mut app = shop();
+    let dev = synthetic::id(&app, "dev");
+    assert!(!screen(&mut app).contains("stale"));
+    app.update(Input::Msg(Msg::Cluster {
+        cluster: dev,
+        ev: ClusterEvent::Health(flotilla::model::Health::Unreachable(
+            "no answer within 3s".into(),
+        )),
+    }));
+    let s = screen(&mut app);
+    assert!(
+        s.contains("dev unreachable, stale 0s: no answer within 3s"),
+        "{s}"
+    );
+    assert!(s.contains("dev: stale 0s"), "{s}");
+    app.update(Input::Msg(Msg::Cluster {
+        cluster: dev,
+        ev: ClusterEvent::Health(flotilla::model::Health::Ok),
+    }));
+    assert!(!screen(&mut app).contains("stale"));
+}
+
+#[test]
+fn a_degraded_clusters_reason_is_said_once_in_triage() {
+    let mut app = shop();
+    let dev = synthetic::id(&app, "dev");
+    let why = "watch silent for 75s, then watch: no answer within 10s";
+    synthetic::pods_event(&mut app, dev, WatchEvent::Failed(why.into()));
+    press(&mut app, Action::Run("triage".into()));
+    let s = screen(&mut app);
+    let row: Vec<&str> = s.lines().filter(|l| l.contains("cluster/dev")).collect();
+    assert_eq!(row.len(), 1, "{s}");
+    assert!(row[0].contains("degraded"), "{s}");
+    // The detail under the list (the header says it too): the state, then the reason, once.
+    let body = s.lines().skip(1).collect::<Vec<_>>().join("\n");
+    assert!(body.contains(&format!("degraded: pods: {why}")), "{s}");
+    assert_eq!(body.matches("watch silent for 75s").count(), 1, "{s}");
+}
+
+/// A screen of the test's own: adding one needs nothing but the trait.
+struct Drain {
+    log: Vec<String>,
+}
+
+impl flotilla::screens::Screen for Drain {
+    fn mode(&self) -> &'static str {
+        "text"
+    }
+    fn hints(&self) -> &'static [(Action, &'static str)] {
+        &[]
+    }
+    fn handle(&mut self, _: &Action, _: &mut flotilla::screens::Ctx) -> bool {
+        false
+    }
+    fn draw(
+        &self,
+        f: &mut ratatui::Frame,
+        area: ratatui::layout::Rect,
+        _: &flotilla::screens::DrawCtx,
+    ) {
+        f.render_widget(ratatui::widgets::Paragraph::new(self.log.join(" | ")), area);
+    }
+    fn opened(&mut self, ctx: &mut flotilla::screens::Ctx) {
+        ctx.modal(1, flotilla::modal::Modal::progress("drain node-1", 2));
+        for pod in ["web-1", "web-2"] {
+            let cluster = ctx.store.clusters.ids()[0];
+            ctx.fetch(
+                2,
+                cluster,
+                format!("/api/v1/namespaces/shop/pods/{pod}"),
+                None,
+                flotilla::screens::Deliver::OnStack,
+            );
+        }
+    }
+    fn answered(
+        &mut self,
+        tag: u64,
+        answer: flotilla::screens::Answer,
+        ctx: &mut flotilla::screens::Ctx,
+    ) {
+        use flotilla::screens::{Answer, ProgressStep};
+        match (tag, answer) {
+            (2, Answer::Fetched(Ok(f))) => {
+                let name = f.object["metadata"]["name"]
+                    .as_str()
+                    .unwrap_or("?")
+                    .to_string();
+                self.log.push(format!("evicted {name}"));
+                ctx.progress(1, ProgressStep::Advance(format!("evicted {name}")));
+                if self.log.len() == 2 {
+                    ctx.progress(1, ProgressStep::Finish("node-1 drained".into()));
+                }
+            }
+            (1, Answer::Modal(r)) => self.log.push(format!("progress closed: {r:?}")),
+            _ => {}
+        }
+    }
+}
+
+#[test]
+fn a_screen_of_its_own_drives_a_progress_layer_from_its_answers() {
+    let mut app = synthetic::app(&["dev"]);
+    app.push(Box::new(Drain { log: Vec::new() }));
+    let fx = app.update(Input::Tick);
+    let tickets: Vec<u64> = fx.chunks(1).filter_map(fetched).collect();
+    assert_eq!(tickets.len(), 2, "{fx:?}");
+    for (ticket, pod) in tickets.iter().zip(["web-1", "web-2"]) {
+        app.update(Input::Msg(Msg::Fetched {
+            ticket: *ticket,
+            result: Ok(Fetched {
+                object: serde_json::json!({"metadata": {"name": pod}}),
+                events: vec![],
+            }),
+        }));
+    }
+    let s = screen(&mut app);
+    assert!(
+        s.contains("drain node-1") && s.contains("2/2") && s.contains("node-1 drained"),
+        "{s}"
+    );
+    app.update(Input::Key(KeyEvent::from(KeyCode::Enter)));
+    let s = screen(&mut app);
+    assert!(s.contains("progress closed: Confirmed"), "{s}");
+    assert!(!s.contains("2/2"), "the layer is gone:\n{s}");
+}
+
+#[test]
+fn an_audit_log_that_cannot_be_read_is_never_taken_for_one_without_records() {
+    let dir = std::env::temp_dir().join(format!("flotilla-core-audit-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("dir");
+    let missing = dir.join("audit.jsonl");
+    // No log yet: nothing was written, which a "no record" check accepts…
+    assert!(harness::audit_records_so_far(&missing).is_empty());
+    // …and a check that expects records does not.
+    let expected = std::panic::catch_unwind(|| harness::audit_records(&missing));
+    assert!(expected.is_err(), "a missing log read as {expected:?}");
+    // A log that exists and cannot be read (a directory in its place) fails either check.
+    let unreadable = dir.join("unreadable.jsonl");
+    std::fs::create_dir(&unreadable).expect("dir");
+    for read in [harness::audit_records, harness::audit_records_so_far] {
+        let got = std::panic::catch_unwind(|| read(&unreadable));
+        assert!(got.is_err(), "an unreadable log read as {got:?}");
+    }
+}
+
+#[test]
+fn a_cluster_without_metrics_server_says_so_once_in_top() {
+    let mut app = shop();
+    let dev = synthetic::id(&app, "dev");
+    app.update(Input::Msg(Msg::Cluster {
+        cluster: dev,
+        ev: ClusterEvent::Usage(Err(
+            "n/a: the cluster serves no metrics.k8s.io (metrics-server)".into(),
+        )),
+    }));
+    press(&mut app, Action::Run("top".into()));
+    let s = screen(&mut app);
+    assert_eq!(
+        s.matches("dev: n/a: the cluster serves no metrics.k8s.io")
+            .count(),
+        1,
+        "{s}"
+    );
+}

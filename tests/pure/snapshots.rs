@@ -1,0 +1,526 @@
+//! Whole-screen snapshots of the main screens, rendered from known rows at a fixed time.
+//! No runtime and no terminal: the app is driven through `update` alone.
+
+use crate::harness;
+
+use flotilla::app::{App, Input};
+use flotilla::model::Action;
+use harness::synthetic;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+const NOW: i64 = 1_780_000_000;
+
+fn app() -> App {
+    let mut app = synthetic::app(&["dev", "prod"]);
+    synthetic::load_pods(&mut app, "dev", 60, NOW);
+    synthetic::load_pods(&mut app, "prod", 40, NOW);
+    app.update(Input::Tick);
+    app
+}
+
+fn render(app: &mut App, w: u16, h: u16) -> String {
+    app.update(Input::Tick);
+    let mut term = Terminal::new(TestBackend::new(w, h)).expect("terminal");
+    term.draw(|f| flotilla::ui::draw_at(f, app, NOW))
+        .expect("draw");
+    format!("{}", term.backend())
+}
+
+fn type_keys(app: &mut App, text: &str) {
+    for c in text.chars() {
+        app.update(Input::Key(crossterm::event::KeyEvent::from(
+            crossterm::event::KeyCode::Char(c),
+        )));
+    }
+}
+
+#[test]
+fn pods_merged_80x24() {
+    let mut app = app();
+    insta::assert_snapshot!(render(&mut app, 80, 24));
+}
+
+#[test]
+fn pods_filtered_wide() {
+    let mut app = app();
+    app.update(Input::Action(Action::Filter));
+    type_keys(&mut app, "crash");
+    insta::assert_snapshot!(render(&mut app, 140, 12));
+}
+
+#[test]
+fn command_prompt_completes() {
+    let mut app = app();
+    app.update(Input::Action(Action::Command));
+    type_keys(&mut app, "dep");
+    let screen = render(&mut app, 80, 6);
+    assert!(screen.contains(":deploy"), "{screen}");
+    insta::assert_snapshot!(screen);
+}
+
+#[test]
+fn help_lists_bindings() {
+    let mut app = app();
+    app.update(Input::Action(Action::Help));
+    insta::assert_snapshot!(render(&mut app, 100, 40));
+}
+
+#[test]
+fn typed_confirmation_over_a_list() {
+    let mut app = app();
+    app.open_modal(
+        1,
+        flotilla::modal::Modal::confirm_typed(
+            "delete",
+            vec!["Delete Deployment web in shop on prod?".into()],
+            "web",
+        ),
+    );
+    type_keys(&mut app, "we");
+    insta::assert_snapshot!(render(&mut app, 80, 16));
+}
+
+/// A pane over `web` pods of dev and prod (two containers each), with a few lines per source.
+fn log_pane() -> (App, Vec<u64>) {
+    let mut app = synthetic::app(&["dev", "prod"]);
+    synthetic::load_pods(&mut app, "dev", 5, NOW);
+    synthetic::load_pods(&mut app, "prod", 5, NOW);
+    let mut fx = app.update(Input::Action(Action::Run("logs -l app=web".into())));
+    fx.extend(app.update(Input::Tick));
+    let streams = synthetic::answer_pod_fetches(&mut app, fx, &["web", "sidecar"]);
+    assert_eq!(streams.len(), 8, "2 web pods × 2 clusters × 2 containers");
+    let t0 = NOW * 1_000_000_000;
+    for (i, (ticket, _, container)) in streams.iter().enumerate() {
+        let at = |k: i64| t0 + k * 1_000_000_000 + i as i64;
+        let lines: Vec<(i64, String)> = if container == "web" {
+            vec![
+                (
+                    at(0),
+                    format!("10.0.0.{i} - - \"GET /index.html HTTP/1.1\" 200 512"),
+                ),
+                (
+                    at(2),
+                    "\u{1b}[31mred\u{1b}[0m \u{1b}]0;title\u{7} done".to_string(),
+                ),
+            ]
+        } else {
+            vec![
+                (
+                    at(1),
+                    r#"{"level":"info","msg":"request served","path":"/api","status":200}"#
+                        .to_string(),
+                ),
+                (
+                    at(3),
+                    r#"{"level":"error","msg":"upstream timeout","retry":2}"#.to_string(),
+                ),
+            ]
+        };
+        let refs: Vec<(i64, &str)> = lines.iter().map(|(t, s)| (*t, s.as_str())).collect();
+        synthetic::log_lines(&mut app, *ticket, &refs);
+    }
+    (app, streams.into_iter().map(|(t, ..)| t).collect())
+}
+
+#[test]
+fn log_pane_prefixes_sources_and_escapes() {
+    let (mut app, _) = log_pane();
+    let screen = render(&mut app, 120, 24);
+    assert!(screen.contains("dev/web-00000/sidecar"), "{screen}");
+    assert!(!screen.contains('\u{1b}'), "{screen}");
+    insta::assert_snapshot!(screen);
+}
+
+#[test]
+fn log_pane_json_columns() {
+    let (mut app, _) = log_pane();
+    app.update(Input::Action(Action::Json));
+    insta::assert_snapshot!(render(&mut app, 120, 24));
+}
+
+#[test]
+fn log_pane_paused_counts_new_lines() {
+    let (mut app, streams) = log_pane();
+    app.update(Input::Action(Action::Follow));
+    app.update(Input::Action(Action::Up));
+    let t = (NOW + 10) * 1_000_000_000;
+    synthetic::log_lines(
+        &mut app,
+        streams[0],
+        &[(t, "late one"), (t + 1, "late two")],
+    );
+    let screen = render(&mut app, 120, 12);
+    assert!(screen.contains("paused, 2 new"), "{screen}");
+    assert!(
+        !screen.contains("late one"),
+        "the view stays where it was:\n{screen}"
+    );
+    insta::assert_snapshot!(screen);
+}
+
+#[test]
+fn port_forwards_list() {
+    use flotilla::model::ForwardEvent;
+    use flotilla::protocol::{Effect, Msg};
+    let mut app = app();
+    // shift-f on the first pod: its object is fetched, the form is filled in with defaults.
+    let fx = app.update(Input::Action(Action::PortForward));
+    assert_eq!(
+        synthetic::answer_pod_fetches(&mut app, fx, &["web"]).len(),
+        0
+    );
+    let mut forward = None;
+    for _ in 0..3 {
+        let fx = app.update(Input::Key(crossterm::event::KeyEvent::from(
+            crossterm::event::KeyCode::Enter,
+        )));
+        for e in fx {
+            // The forward starts once its audit intent is written, not before.
+            assert!(!matches!(e, Effect::Forward { .. }), "before its intent");
+            if let Effect::Mutate { ticket, .. } = e {
+                let written = Ok(flotilla::protocol::op::Outcome {
+                    summary: "started".into(),
+                    rv_before: None,
+                    rv_after: None,
+                    object: None,
+                    intent: Some("0".repeat(64)),
+                });
+                let fx = app.update(Input::Msg(Msg::Mutated {
+                    ticket,
+                    index: 0,
+                    result: written,
+                }));
+                for e in fx {
+                    if let Effect::Forward { id, local, .. } = e {
+                        forward = Some((id, local));
+                    }
+                }
+            }
+        }
+    }
+    let (id, local) = forward.expect("the form starts a forward");
+    assert_eq!(local.to_string(), "127.0.0.1:8080");
+    for ev in [
+        ForwardEvent::Listening(local),
+        ForwardEvent::Pod("web-00000".into()),
+        ForwardEvent::Bytes {
+            sent: 1536,
+            received: 3 * 1024 * 1024,
+        },
+    ] {
+        app.update(Input::Msg(Msg::Forward { id, ev }));
+    }
+    app.update(Input::Action(Action::Run("pf".into())));
+    let screen = render(&mut app, 120, 8);
+    assert!(screen.contains("3.0 MiB"), "{screen}");
+    insta::assert_snapshot!(screen);
+    // ctrl-d stops it and frees the port.
+    let fx = app.update(Input::Action(Action::Delete));
+    assert!(fx.contains(&Effect::StopForward { id }), "{fx:?}");
+}
+
+#[test]
+fn audit_log_newest_first() {
+    use flotilla::ops::audit::{AuditLog, Record, Target};
+    let dir = std::env::temp_dir().join(format!("flotilla-snapshot-audit-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let path = dir.join("audit.jsonl");
+    let log = AuditLog::open(path.clone()).expect("open");
+    let at = |ago: i64| {
+        jiff::Timestamp::from_second(NOW - ago)
+            .expect("time")
+            .to_string()
+    };
+    let rows = [
+        (
+            3600,
+            "scale",
+            "ok",
+            "dev",
+            "Deployment",
+            "shop",
+            "web",
+            Some("kwok-admin"),
+            None,
+        ),
+        (
+            1800,
+            "delete",
+            "dry-run",
+            "prod",
+            "Pod",
+            "shop",
+            "web-00001",
+            Some("kwok-admin"),
+            None,
+        ),
+        (
+            900,
+            "delete",
+            "denied",
+            "prod",
+            "Secret",
+            "shop",
+            "db-creds",
+            Some("dev-user"),
+            Some("forbidden"),
+        ),
+        (
+            300,
+            "cordon",
+            "refused",
+            "prod",
+            "Node",
+            "",
+            "prod-node-1",
+            None,
+            Some("read-only session"),
+        ),
+        (
+            42,
+            "set-image",
+            "failed",
+            "dev",
+            "Deployment",
+            "shop",
+            "evil\u{1b}[31mred\u{202e}",
+            Some("kwok-admin"),
+            Some("conflict"),
+        ),
+    ];
+    for (ago, action, result, context, kind, ns, name, identity, error) in rows {
+        log.append(Record {
+            time: at(ago),
+            user: "ops".into(),
+            host: "jump-1".into(),
+            identity: identity.map(String::from),
+            context: context.into(),
+            server: format!("https://{context}.example:6443"),
+            action: action.into(),
+            batch: format!("b{ago:07}-batch"),
+            target: Target {
+                group: String::new(),
+                version: "v1".into(),
+                kind: kind.into(),
+                namespace: ns.into(),
+                name: name.into(),
+                uid: format!("uid-{ago}"),
+            },
+            change: Some(serde_json::json!({"spec": {"replicas": 3}})),
+            result: result.into(),
+            error: error.map(String::from),
+            ..Record::default()
+        })
+        .expect("append");
+    }
+    let mut app = app();
+    app.config.settings.audit_log = Some(path.clone());
+    app.update(Input::Action(Action::Run("audit".into())));
+    let screen = render(&mut app, 100, 12);
+    assert!(screen.contains("chain ok"), "{screen}");
+    assert!(
+        !screen.contains('\u{1b}') && !screen.contains('\u{202e}'),
+        "{screen}"
+    );
+    insta::assert_snapshot!(screen);
+
+    // Enter: the newest record in full.
+    app.update(Input::Action(Action::Enter));
+    let details = render(&mut app, 100, 30);
+    assert!(details.contains("change:"), "{details}");
+    assert!(details.contains("\"replicas\": 3"), "{details}");
+    assert!(details.contains("\"action\": \"set-image\""), "{details}");
+
+    // A record taken out: the title says where the chain breaks.
+    let text = std::fs::read_to_string(&path).expect("read");
+    let kept: Vec<&str> = text
+        .lines()
+        .enumerate()
+        .filter(|(i, _)| *i != 1)
+        .map(|(_, l)| l)
+        .collect();
+    std::fs::write(&path, kept.join("\n") + "\n").expect("write");
+    app.update(Input::Action(Action::Run("audit".into())));
+    let screen = render(&mut app, 100, 12);
+    assert!(screen.contains("chain BROKEN at record 2"), "{screen}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A Deployment on dev and the editor over it (as `e` on its row opens it).
+fn edited_deployment(app: &App) -> flotilla::screens::editor::EditorScreen {
+    let cluster = app.store.clusters.by_context("dev").expect("dev").id;
+    let target = flotilla::model::ObjectRef {
+        context: "dev".into(),
+        cluster,
+        res: flotilla::model::ResKey::new("apps", "deployments"),
+        version: "v1".into(),
+        kind: "Deployment".into(),
+        namespace: "shop".into(),
+        name: "web".into(),
+        uid: "u-web".into(),
+    };
+    let obj = serde_json::json!({"apiVersion":"apps/v1","kind":"Deployment",
+        "metadata":{"name":"web","namespace":"shop","uid":"u-web","resourceVersion":"123",
+            "generation":3,"managedFields":[{"manager":"kubectl"}],"labels":{"app":"web"}},
+        "spec":{"replicas":2,"selector":{"matchLabels":{"app":"web"}},
+            "template":{"metadata":{"labels":{"app":"web"}},
+                "spec":{"containers":[{"name":"web","image":"nginx:1.27","ports":[{"containerPort":80}]}]}}},
+        "status":{"readyReplicas":2}});
+    flotilla::screens::editor::EditorScreen::new(target, &obj, false).expect("editor")
+}
+
+#[test]
+fn editor_with_a_yaml_buffer() {
+    let mut app = app();
+    let editor = edited_deployment(&app);
+    app.push(Box::new(editor));
+    // Down to `replicas`, a change typed: the cursor and [modified] show.
+    for _ in 0..10 {
+        app.update(Input::Key(crossterm::event::KeyEvent::from(
+            crossterm::event::KeyCode::Down,
+        )));
+    }
+    app.update(Input::Key(crossterm::event::KeyEvent::from(
+        crossterm::event::KeyCode::End,
+    )));
+    type_keys(&mut app, "0");
+    let screen = render(&mut app, 80, 24);
+    assert!(screen.contains("[modified]"), "{screen}");
+    assert!(!screen.contains("managedFields") && !screen.contains("readyReplicas"));
+    insta::assert_snapshot!(screen);
+}
+
+#[test]
+fn edit_review_shows_the_dry_run_diff() {
+    let mut app = app();
+    let editor = edited_deployment(&app);
+    let mut after = serde_json::json!({"apiVersion":"apps/v1","kind":"Deployment",
+        "metadata":{"name":"web","namespace":"shop","uid":"u-web","resourceVersion":"130",
+            "generation":4,"labels":{"app":"web"}},
+        "spec":{"replicas":5,"selector":{"matchLabels":{"app":"web"}},
+            "template":{"metadata":{"labels":{"app":"web"}},
+                "spec":{"containers":[{"name":"web","image":"nginx:1.28","ports":[{"containerPort":80}]}]}}}});
+    after["status"] = serde_json::json!({"readyReplicas": 2});
+    app.push(Box::new(editor.reviewed(after).expect("reviews")));
+    let screen = render(&mut app, 80, 24);
+    assert!(screen.contains("+   replicas: 5"), "{screen}");
+    assert!(screen.contains("-   replicas: 2"), "{screen}");
+    assert!(
+        !screen.contains("resourceVersion") && !screen.contains("generation"),
+        "{screen}"
+    );
+    // Added and removed lines in the theme's diff colours.
+    let mut term = Terminal::new(TestBackend::new(80, 24)).expect("terminal");
+    term.draw(|f| flotilla::ui::draw_at(f, &app, NOW))
+        .expect("draw");
+    let buf = term.backend().buffer();
+    let row_of = |text: &str| {
+        (0..24u16).find(|y| {
+            (0..80u16)
+                .map(|x| buf[(x, *y)].symbol())
+                .collect::<String>()
+                .contains(text)
+        })
+    };
+    let theme = &app.config.theme;
+    let add = row_of("+   replicas: 5").expect("added line");
+    let remove = row_of("-   replicas: 2").expect("removed line");
+    assert_eq!(
+        buf[(3, add)].fg,
+        theme.get("diff-add").fg.unwrap_or_default()
+    );
+    assert_eq!(
+        buf[(3, remove)].fg,
+        theme.get("diff-remove").fg.unwrap_or_default()
+    );
+    insta::assert_snapshot!(screen);
+}
+
+/// Marks `n` rows from the top of the list.
+fn mark_rows(app: &mut App, n: usize) {
+    for _ in 0..n {
+        app.update(Input::Action(Action::Mark));
+    }
+}
+
+#[test]
+fn change_confirmation_names_objects_clusters_and_protection() {
+    let mut app = app();
+    let settings = flotilla::config::Settings {
+        protected_contexts: vec!["prod".into()],
+        ..Default::default()
+    };
+    app.policy = flotilla::app::mutate::Policy::from_settings(&settings);
+    mark_rows(&mut app, 2);
+    app.update(Input::Action(Action::Bottom));
+    mark_rows(&mut app, 1);
+    app.update(Input::Action(Action::Delete));
+    let screen = render(&mut app, 100, 24);
+    assert!(screen.contains("3 objects on dev, prod"), "{screen}");
+    assert!(screen.contains("type prod to confirm"), "{screen}");
+    insta::assert_snapshot!(screen);
+}
+
+#[test]
+fn actions_menu_shows_what_is_not_allowed_and_why() {
+    use flotilla::protocol::Msg;
+    use flotilla::protocol::op::{Access, Check};
+    let mut app = app();
+    app.update(Input::Action(Action::Down));
+    let check = |verb: &'static str, ns: &str| Check {
+        verb,
+        group: String::new(),
+        resource: "pods".into(),
+        subresource: "",
+        namespace: ns.into(),
+    };
+    // The synthetic pods live in these namespaces; whichever is selected, delete is denied.
+    for context in ["dev", "prod"] {
+        for ns in ["shop", "payments", "data", "batch", "monitoring"] {
+            app.update(Input::Msg(Msg::Access {
+                cluster: synthetic::id(&app, context),
+                answers: vec![
+                    (check("delete", ns), Access::Denied("RBAC: no rule".into())),
+                    (check("patch", ns), Access::Allowed),
+                    (check("update", ns), Access::Allowed),
+                ],
+            }));
+        }
+    }
+    app.update(Input::Action(Action::Actions));
+    let screen = render(&mut app, 120, 24);
+    assert!(
+        screen.contains("✗ delete <ctrl-d> — not allowed: kwok-admin may not delete pods"),
+        "{screen}"
+    );
+    insta::assert_snapshot!(screen);
+}
+
+#[test]
+fn fleet_overview_counts_each_cluster() {
+    let mut app = app();
+    app.update(Input::Action(Action::Run("fleet".into())));
+    let screen = render(&mut app, 120, 8);
+    assert!(screen.contains("TOTAL"), "{screen}");
+    insta::assert_snapshot!(screen);
+}
+
+#[test]
+fn triage_lists_problems_newest_first() {
+    let mut app = app();
+    app.update(Input::Action(Action::Run("triage".into())));
+    let screen = render(&mut app, 120, 12);
+    assert!(screen.contains("CrashLoopBackOff"), "{screen}");
+    insta::assert_snapshot!(screen);
+    // Folded: the same problem on both clusters is one row naming them.
+    app.update(Input::Action(Action::Collapse));
+    insta::assert_snapshot!("triage_folded", render(&mut app, 120, 12));
+}
+
+#[test]
+fn events_screen_without_events() {
+    let mut app = app();
+    app.update(Input::Action(Action::Run("events".into())));
+    insta::assert_snapshot!(render(&mut app, 120, 6));
+}

@@ -1,0 +1,597 @@
+//! Creating objects through the app against the real testbed: a namespace with its quota and
+//! limits on two clusters in one batch, members bound and removed, a ConfigMap and a Secret
+//! (its value typed masked, never in the audit log) created, a key of each updated, both
+//! deleted; YAML imports created in dependency order, or — with one invalid document — not
+//! at all. Every test works in namespaces of its own, deleted at the end.
+
+use crate::common;
+use crate::harness;
+
+use base64::Engine;
+use common::Cleanup;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use flotilla::app::Input;
+use flotilla::model::Action;
+use flotilla::screens::create::{
+    CreateScreen, KeyState, MembersScreen, Phase, SetKeyScreen, State,
+};
+use harness::Harness;
+use serde_json::Value;
+use std::time::Duration;
+
+const WAIT: Duration = Duration::from_secs(45);
+
+fn name(what: &str) -> String {
+    format!("create-{what}-{}", std::process::id())
+}
+
+fn get_json(tb: &common::Testbed, context: &str, args: &[&str]) -> Value {
+    let mut all = vec!["get"];
+    all.extend(args);
+    all.extend(["-o", "json"]);
+    serde_json::from_str(&tb.kubectl_ok(context, &all)).expect("kubectl prints JSON")
+}
+
+fn exists(tb: &common::Testbed, context: &str, args: &[&str]) -> bool {
+    let mut all = vec!["get"];
+    all.extend(args);
+    tb.kubectl(context, &all).status.success()
+}
+
+fn b64(s: &str) -> String {
+    base64::engine::general_purpose::STANDARD.encode(s)
+}
+
+fn ctrl(h: &mut Harness, c: char) {
+    h.update(Input::Key(KeyEvent::new(
+        KeyCode::Char(c),
+        KeyModifiers::CONTROL,
+    )));
+}
+
+fn typed(h: &mut Harness, text: &str) {
+    for c in text.chars() {
+        h.key(KeyCode::Char(c));
+    }
+}
+
+fn create(h: &Harness) -> Option<&CreateScreen> {
+    h.app.top_as::<CreateScreen>()
+}
+
+fn phase(h: &Harness) -> Option<Phase> {
+    create(h).map(CreateScreen::phase)
+}
+
+/// (context, object, state) of every item on the create screen, in order.
+fn items(h: &Harness) -> Vec<(String, String, State)> {
+    create(h)
+        .map(|s| {
+            s.items()
+                .iter()
+                .map(|i| (i.context.clone(), i.what.clone(), i.state.clone()))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn flash(h: &Harness) -> String {
+    h.app
+        .flash
+        .as_ref()
+        .map(|f| f.text.clone())
+        .unwrap_or_default()
+}
+
+/// Waits until every context is connected and discovery has answered.
+async fn connected(h: &mut Harness, contexts: &[&str]) {
+    let ok = h
+        .pump_until(WAIT, |h| {
+            contexts.iter().all(|c| {
+                h.app
+                    .store
+                    .clusters
+                    .by_context(c)
+                    .is_some_and(|s| s.connected && !s.resources.is_empty())
+            })
+        })
+        .await;
+    assert!(ok, "{contexts:?} connect:\n{}", h.screen(160, 40));
+}
+
+async fn until_phase(h: &mut Harness, want: Phase) {
+    let ok = h.pump_until(WAIT, |h| phase(h) == Some(want)).await;
+    assert!(
+        ok,
+        "create screen reaches {want:?}, is {:?}: {:#?}\nflash: {}\n{}",
+        phase(h),
+        items(h),
+        flash(h),
+        h.screen(200, 50)
+    );
+}
+
+/// Enter creates what the list shows, once the app's confirmation is answered: a screen
+/// that showed the objects cannot skip it.
+fn create_confirmed(h: &mut Harness) {
+    h.key(KeyCode::Enter);
+    let screen = h.screen(200, 50);
+    assert!(
+        screen.contains("Create ") && screen.contains('?'),
+        "the app asks first:\n{screen}"
+    );
+    h.key(KeyCode::Char('y'));
+}
+
+/// Closes what is left on top (the progress layer of a batch of many).
+fn close_layers(h: &mut Harness) {
+    for _ in 0..5 {
+        if h.app.modals().next().is_none() {
+            return;
+        }
+        h.key(KeyCode::Enter);
+    }
+}
+
+async fn until_modal(h: &mut Harness) {
+    let ok = h
+        .pump_until(WAIT, |h| h.app.modals().next().is_some())
+        .await;
+    assert!(
+        ok,
+        "a dialog opens:\n{}\nflash: {}",
+        h.screen(160, 40),
+        flash(h)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn namespace_with_quota_and_limits_on_two_clusters_then_members() {
+    let Some(tb) = common::testbed() else { return };
+    let ns = name("project");
+    let mut cleanup = Cleanup::namespaces(&tb, "dev", &[&ns]);
+    cleanup.delete("staging", &["namespace", &ns]);
+    let mut h = Harness::new(&tb.kubeconfig, &["dev", "staging"]);
+    connected(&mut h, &["dev", "staging"]).await;
+
+    // A typo is refused before anything is sent.
+    h.command(&format!("create ns {ns} --quota cpu=abc"));
+    assert!(
+        flash(&h).contains("cpu=abc") && flash(&h).contains("not a quantity"),
+        "{}",
+        flash(&h)
+    );
+    assert!(create(&h).is_none());
+
+    h.command(&format!(
+        "create ns {ns} --quota cpu=4,memory=8Gi,pods=50,storage=100Gi --limits cpu=500m,memory=512Mi @dev,staging"
+    ));
+    until_phase(&mut h, Phase::Ready).await;
+    let listed: Vec<(String, String)> = items(&h).into_iter().map(|(c, w, _)| (c, w)).collect();
+    let want: Vec<(String, String)> = [
+        ("dev", format!("Namespace {ns}")),
+        ("staging", format!("Namespace {ns}")),
+        ("dev", "ResourceQuota quota".into()),
+        ("staging", "ResourceQuota quota".into()),
+        ("dev", "LimitRange limits".into()),
+        ("staging", "LimitRange limits".into()),
+    ]
+    .into_iter()
+    .map(|(c, w)| (c.to_string(), w))
+    .collect();
+    assert_eq!(listed, want);
+    assert!(
+        h.screen(200, 50).contains("enter creates them"),
+        "{}",
+        h.screen(200, 50)
+    );
+    create_confirmed(&mut h);
+    until_phase(&mut h, Phase::Done).await;
+    close_layers(&mut h);
+    assert!(
+        items(&h).iter().all(|(_, _, s)| *s == State::Created),
+        "{:#?}",
+        items(&h)
+    );
+
+    for c in ["dev", "staging"] {
+        let quota = get_json(&tb, c, &["-n", &ns, "resourcequota", "quota"]);
+        let hard = &quota["spec"]["hard"];
+        assert_eq!(hard["cpu"], "4", "{c}: {quota}");
+        assert_eq!(hard["memory"], "8Gi", "{c}: {quota}");
+        assert_eq!(hard["pods"], "50", "{c}: {quota}");
+        assert_eq!(hard["requests.storage"], "100Gi", "{c}: {quota}");
+        let limits = get_json(&tb, c, &["-n", &ns, "limitrange", "limits"]);
+        let item = &limits["spec"]["limits"][0];
+        assert_eq!(item["default"]["cpu"], "500m", "{c}: {limits}");
+        assert_eq!(item["default"]["memory"], "512Mi", "{c}: {limits}");
+    }
+    let created: Vec<_> = h
+        .audit_records()
+        .into_iter()
+        .filter(|r| r.result == "ok" && r.action == "create")
+        .collect();
+    assert_eq!(created.len(), 6, "{created:#?}");
+    assert!(
+        created.iter().all(|r| r.batch == created[0].batch),
+        "one batch: {created:#?}"
+    );
+
+    // Members: bind a service account as view, then remove the binding.
+    h.command(&format!("members {ns} @dev"));
+    let listed = h
+        .pump_until(WAIT, |h| {
+            h.app
+                .top_as::<MembersScreen>()
+                .is_some_and(|m| m.listed_all() && m.bindings().is_empty())
+        })
+        .await;
+    assert!(listed, "{}", h.screen(200, 50));
+    h.key(KeyCode::Char('b'));
+    until_modal(&mut h).await;
+    // kind (serviceaccount, as offered) → name → role (view, as offered).
+    h.key(KeyCode::Enter);
+    typed(&mut h, "builder");
+    h.key(KeyCode::Enter);
+    h.key(KeyCode::Enter);
+    // The app's confirmation names the binding.
+    until_modal(&mut h).await;
+    assert!(
+        h.screen(200, 50).contains("RoleBinding dev/"),
+        "{}",
+        h.screen(200, 50)
+    );
+    h.key(KeyCode::Char('y'));
+    let bound = h
+        .pump_until(WAIT, |h| {
+            h.app.top_as::<MembersScreen>().is_some_and(|m| {
+                m.bindings().iter().any(|(n, role, subjects)| {
+                    n == "view-sa-builder"
+                        && role == "ClusterRole/view"
+                        && subjects.contains("ServiceAccount")
+                })
+            })
+        })
+        .await;
+    assert!(bound, "{}\nflash: {}", h.screen(200, 50), flash(&h));
+    let rb = get_json(&tb, "dev", &["-n", &ns, "rolebinding", "view-sa-builder"]);
+    assert_eq!(rb["roleRef"]["kind"], "ClusterRole", "{rb}");
+    assert_eq!(rb["roleRef"]["name"], "view", "{rb}");
+    assert_eq!(rb["subjects"][0]["kind"], "ServiceAccount", "{rb}");
+    assert_eq!(rb["subjects"][0]["name"], "builder", "{rb}");
+    assert_eq!(rb["subjects"][0]["namespace"], ns.as_str(), "{rb}");
+    assert!(!exists(
+        &tb,
+        "staging",
+        &["-n", &ns, "rolebinding", "view-sa-builder"]
+    ));
+
+    ctrl(&mut h, 'd');
+    until_modal(&mut h).await;
+    h.key(KeyCode::Char('y'));
+    let gone = h
+        .pump_until(WAIT, |h| {
+            h.app
+                .top_as::<MembersScreen>()
+                .is_some_and(|m| m.bindings().is_empty())
+        })
+        .await;
+    assert!(gone, "{}\nflash: {}", h.screen(200, 50), flash(&h));
+    assert!(!exists(
+        &tb,
+        "dev",
+        &["-n", &ns, "rolebinding", "view-sa-builder"]
+    ));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn configmap_and_masked_secret_created_updated_deleted() {
+    let Some(tb) = common::testbed() else { return };
+    let ns = name("data");
+    let mut cleanup = Cleanup::new(&tb);
+    cleanup.namespace("dev", &ns);
+    let dir = std::env::temp_dir().join(format!("flotilla-create-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("tmp dir");
+    let file = dir.join("app.properties");
+    std::fs::write(&file, "level=debug\n").expect("write file");
+    let mut h = Harness::new(&tb.kubeconfig, &["dev"]);
+    connected(&mut h, &["dev"]).await;
+
+    h.command(&format!(
+        "create cm cfg -n {ns} a=1 'b=two words' --from-file {}",
+        file.display()
+    ));
+    until_phase(&mut h, Phase::Ready).await;
+    create_confirmed(&mut h);
+    until_phase(&mut h, Phase::Done).await;
+    let cm = get_json(&tb, "dev", &["-n", &ns, "configmap", "cfg"]);
+    assert_eq!(cm["data"]["a"], "1", "{cm}");
+    assert_eq!(cm["data"]["b"], "two words", "{cm}");
+    assert_eq!(cm["data"]["app.properties"], "level=debug\n", "{cm}");
+
+    // The secret's value is typed into a masked field: never on screen, never in the log.
+    let value = format!("s3cr3t-{}-value", std::process::id());
+    h.command(&format!("create secret creds -n {ns} password"));
+    until_modal(&mut h).await;
+    typed(&mut h, &value);
+    let screen = h.screen(200, 50);
+    assert!(
+        !screen.contains(&value) && screen.contains("•••"),
+        "{screen}"
+    );
+    h.key(KeyCode::Enter);
+    until_phase(&mut h, Phase::Ready).await;
+    let screen = h.screen(200, 50);
+    assert!(
+        !screen.contains(&value) && !screen.contains(&b64(&value)),
+        "{screen}"
+    );
+    create_confirmed(&mut h);
+    until_phase(&mut h, Phase::Done).await;
+    let secret = get_json(&tb, "dev", &["-n", &ns, "secret", "creds"]);
+    assert_eq!(secret["data"]["password"], b64(&value), "{secret}");
+
+    // One key of each: the ConfigMap's inline, the Secret's in the masked form.
+    h.command(&format!("set-key cm cfg a=2 -n {ns}"));
+    until_modal(&mut h).await;
+    h.key(KeyCode::Char('y'));
+    let set = |h: &Harness| {
+        h.app
+            .top_as::<SetKeyScreen>()
+            .is_some_and(|s| s.states() == [KeyState::Set])
+    };
+    assert!(
+        h.pump_until(WAIT, |h| set(h)).await,
+        "{}\nflash: {}",
+        h.screen(200, 50),
+        flash(&h)
+    );
+    h.command(&format!("set-key cm cfg c=3 -n {ns}"));
+    until_modal(&mut h).await;
+    h.key(KeyCode::Char('y'));
+    assert!(
+        h.pump_until(WAIT, |h| set(h)).await,
+        "{}\nflash: {}",
+        h.screen(200, 50),
+        flash(&h)
+    );
+    let cm = get_json(&tb, "dev", &["-n", &ns, "configmap", "cfg"]);
+    assert_eq!(cm["data"]["a"], "2", "an earlier set key stays: {cm}");
+    assert_eq!(cm["data"]["c"], "3", "{cm}");
+    assert_eq!(cm["data"]["b"], "two words", "{cm}");
+
+    let new_value = format!("n3w-{}-value", std::process::id());
+    h.command(&format!("set-key secret creds password -n {ns}"));
+    until_modal(&mut h).await;
+    typed(&mut h, &new_value);
+    assert!(!h.screen(200, 50).contains(&new_value));
+    h.key(KeyCode::Enter);
+    until_modal(&mut h).await;
+    h.key(KeyCode::Char('y'));
+    assert!(
+        h.pump_until(WAIT, |h| set(h)).await,
+        "{}\nflash: {}",
+        h.screen(200, 50),
+        flash(&h)
+    );
+    let secret = get_json(&tb, "dev", &["-n", &ns, "secret", "creds"]);
+    assert_eq!(secret["data"]["password"], b64(&new_value), "{secret}");
+
+    // Delete both from their lists.
+    for (resource, object) in [("configmaps", "cfg"), ("secrets", "creds")] {
+        h.command(&format!("{resource} {ns}"));
+        let listed = h
+            .pump_until(WAIT, |h| {
+                // Its row (the flash may name it before the list has it).
+                let row = format!("│{object} ");
+                h.screen(200, 50).lines().any(|l| l.starts_with(&row))
+            })
+            .await;
+        assert!(listed, "{}", h.screen(200, 50));
+        h.filter(object);
+        h.action(Action::Delete);
+        until_modal(&mut h).await;
+        h.key(KeyCode::Char('y'));
+        let gone = h
+            .pump_until(WAIT, |_| {
+                !exists(&tb, "dev", &["-n", &ns, resource, object])
+            })
+            .await;
+        assert!(gone, "{resource}/{object} is deleted: {}", flash(&h));
+    }
+
+    let records = h.audit_records();
+    assert!(
+        records
+            .iter()
+            .any(|r| r.target.kind == "Secret" && r.action == "create" && r.result == "ok"),
+        "{records:#?}"
+    );
+    assert!(
+        records
+            .iter()
+            .any(|r| r.target.kind == "Secret" && r.action == "apply" && r.result == "ok"),
+        "{records:#?}"
+    );
+    let text = std::fs::read_to_string(&h.audit).expect("audit log");
+    for secret in [&value, &new_value] {
+        assert!(
+            !text.contains(secret.as_str()),
+            "the audit log holds a secret value in clear"
+        );
+        assert!(
+            !text.contains(&b64(secret)),
+            "the audit log holds a secret value base64-encoded"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+fn write_yaml(what: &str, text: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("flotilla-import-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("tmp dir");
+    let path = dir.join(format!("{what}.yaml"));
+    std::fs::write(&path, text).expect("write yaml");
+    path
+}
+
+/// A Deployment in `ns`, then a ConfigMap there, then the Namespace: the file's order is not
+/// the order they can be created in.
+fn manifests(ns: &str, selector: bool) -> String {
+    let selector = if selector {
+        "  selector:\n    matchLabels: {app: web}\n"
+    } else {
+        ""
+    };
+    format!(
+        r#"apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  namespace: {ns}
+spec:
+  replicas: 1
+{selector}  template:
+    metadata:
+      labels: {{app: web}}
+    spec:
+      containers:
+      - name: web
+        image: registry.example.com/web:1
+---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: settings
+  namespace: {ns}
+data:
+  mode: import
+---
+apiVersion: v1
+kind: Namespace
+metadata:
+  name: {ns}
+"#
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_yaml_import_is_created_in_dependency_order() {
+    let Some(tb) = common::testbed() else { return };
+    let ns = name("import");
+    let _cleanup = Cleanup::namespaces(&tb, "dev", &[&ns]);
+    let path = write_yaml("good", &manifests(&ns, true));
+    let mut h = Harness::new(&tb.kubeconfig, &["dev"]);
+    connected(&mut h, &["dev"]).await;
+    h.command(&format!("create -f {}", path.display()));
+    until_phase(&mut h, Phase::Ready).await;
+    let order: Vec<String> = items(&h).into_iter().map(|(_, w, _)| w).collect();
+    assert_eq!(
+        order,
+        [
+            format!("Namespace {ns}"),
+            "ConfigMap settings".into(),
+            "Deployment web".into()
+        ]
+    );
+    // What lives in the new namespace was checked in a stand-in, and says so.
+    assert!(
+        matches!(&items(&h)[2].2, State::Valid(Some(note)) if note.contains("stand-in")),
+        "{:#?}",
+        items(&h)
+    );
+    create_confirmed(&mut h);
+    until_phase(&mut h, Phase::Done).await;
+    close_layers(&mut h);
+    assert!(
+        items(&h).iter().all(|(_, _, s)| *s == State::Created),
+        "{:#?}",
+        items(&h)
+    );
+    let deploy = get_json(&tb, "dev", &["-n", &ns, "deployment", "web"]);
+    assert_eq!(deploy["spec"]["replicas"], 1, "{deploy}");
+    let cm = get_json(&tb, "dev", &["-n", &ns, "configmap", "settings"]);
+    assert_eq!(cm["data"]["mode"], "import", "{cm}");
+    let created: Vec<_> = h
+        .audit_records()
+        .into_iter()
+        .filter(|r| r.result == "ok")
+        .collect();
+    let kinds: Vec<&str> = created.iter().map(|r| r.target.kind.as_str()).collect();
+    assert_eq!(kinds, ["Namespace", "ConfigMap", "Deployment"], "in order");
+    assert!(created.iter().all(|r| r.batch == created[0].batch));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_import_with_an_invalid_document_creates_nothing_and_names_it() {
+    let Some(tb) = common::testbed() else { return };
+    let ns = name("invalid");
+    let _cleanup = Cleanup::namespaces(&tb, "dev", &[&ns]);
+    let path = write_yaml("invalid", &manifests(&ns, false));
+    let mut h = Harness::new(&tb.kubeconfig, &["dev"]);
+    connected(&mut h, &["dev"]).await;
+    h.command(&format!("create -f {}", path.display()));
+    until_phase(&mut h, Phase::Refused).await;
+    let all = items(&h);
+    assert!(
+        matches!(&all[2], (_, w, State::Invalid(e)) if w == "Deployment web" && e.contains("spec.selector")),
+        "{all:#?}"
+    );
+    assert_eq!(all[0].2, State::NotAttempted, "{all:#?}");
+    assert_eq!(all[1].2, State::NotAttempted, "{all:#?}");
+    let screen = h.screen(220, 50);
+    assert!(
+        screen.contains("nothing was created")
+            && !h
+                .lines_with(&["Deployment web", "spec.selector"])
+                .is_empty(),
+        "{screen}"
+    );
+    // Enter creates nothing now.
+    h.key(KeyCode::Enter);
+    h.tick();
+    assert!(
+        !exists(&tb, "dev", &["namespace", &ns]),
+        "nothing was applied"
+    );
+    // The dry runs are audited, the refused document as failed; Enter added nothing.
+    let audited: Vec<String> = h
+        .audit_records()
+        .iter()
+        .map(|r| {
+            format!(
+                "{} {} {} {}",
+                r.action, r.target.kind, r.target.name, r.result
+            )
+        })
+        .collect();
+    assert_eq!(
+        audited,
+        [
+            format!("create Namespace {ns} dry-run"),
+            "create ConfigMap settings dry-run".into(),
+            "create Deployment web failed".into(),
+        ]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pasted_yaml_is_checked_then_created() {
+    let Some(tb) = common::testbed() else { return };
+    let ns = name("paste");
+    let mut cleanup = Cleanup::new(&tb);
+    cleanup.namespace("dev", &ns);
+    let mut h = Harness::new(&tb.kubeconfig, &["dev"]);
+    connected(&mut h, &["dev"]).await;
+    h.command(&format!("create -f - -n {ns}"));
+    assert_eq!(phase(&h), Some(Phase::Editing));
+    h.update(Input::Paste(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: pasted\ndata:\n  from: paste\n".into(),
+    ));
+    ctrl(&mut h, 's');
+    until_phase(&mut h, Phase::Ready).await;
+    create_confirmed(&mut h);
+    until_phase(&mut h, Phase::Done).await;
+    let cm = get_json(&tb, "dev", &["-n", &ns, "configmap", "pasted"]);
+    assert_eq!(cm["data"]["from"], "paste", "{cm}");
+}
