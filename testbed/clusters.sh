@@ -121,7 +121,7 @@ ensure_cluster() {
       log "$name: created without metrics-server (kubectl top fails); tb down + tb up recreates it"
     fi
     if ((${#audit[@]})) && ! has_audit_log "$name"; then
-      log "$name: created without an audit log (tests/readonly_tour.rs needs it); tb down + tb up recreates it"
+      log "$name: created without an audit log (tests/testbed_write/readonly_tour.rs needs it); tb down + tb up recreates it"
     fi
     for c in "${cs[@]}"; do
       component_running "$name" "$c" || all=0

@@ -37,7 +37,7 @@ app.append(("stdout", "plain text line: cache warmed (4096 entries)"))
 app.append(("stdout", "ESCAPE-TEST \x1b[31mred\x1b[0m \x1b]0;pwned-title\x07 \x1b[2J end"))
 app.append(("stdout", j("info", "healthy", uptime_s=1800)))
 write("app.log", app)
-# Container "hostile" (tests/hostile.rs): nothing but hostile text, on both streams.
+# Container "hostile" (tests/testbed_write/hostile.rs): nothing but hostile text, on both streams.
 write("hostile.log", [("stdout", "HOSTILE-LOG" + CORPUS), ("stderr", "HOSTILE-LOG-ERR" + CORPUS)])
 write("app-previous.log", [("stdout", "starting service version=1.4.1"),
                            ("stderr", j("error", "config reload failed", file="/etc/app/config.yaml")),

@@ -1,4 +1,4 @@
-"""Hostile text for the sanitising tests (tests/hostile.rs): every way remote text could try to
+"""Hostile text for the sanitising tests (tests/testbed_write/hostile.rs): every way remote text could try to
 drive an operator's terminal or hide what it says, after a visible marker (HOSTILE-LOG,
 HOSTILE-WEBHOOK). gen-logs.py writes it into a log, helper.py answers with it as an admission
 webhook's denial. Python escapes only: the file itself holds no control character, so printing
