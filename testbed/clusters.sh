@@ -137,7 +137,28 @@ ensure_cluster() {
       die "$name: create failed (see $logf)"
   fi
   wait_ready "$name" 120 || die "$name: apiserver not ready (see $logf)"
+  restart_exited "$name" || die "$name: components keep exiting at start (see $logf)"
   log "$name: ready at $(apiserver_url "$name") ($(elapsed "$t0"))"
+}
+
+# A component that exited while its cluster started (metrics-server panics when the apiserver
+# does not answer yet) is started again now, before the next cluster picks its ports: a port is
+# held only while its component runs, and another cluster's etcd once took metrics-server's,
+# which left metrics.k8s.io unavailable and every namespace deletion stuck.
+restart_exited() {   # <name>
+  local name=$1 c try down
+  local cs=(etcd kube-apiserver kube-controller-manager kube-scheduler kwok-controller)
+  has_metrics_server "$name" && cs+=(metrics-server)
+  for try in 1 2 3; do
+    sleep 1   # one that is about to fail has failed by now
+    down=()
+    for c in "${cs[@]}"; do component_running "$name" "$c" || down+=("$c"); done
+    ((${#down[@]})) || return 0
+    log "$name: ${down[*]} exited at start; starting again ($try)"
+    "$BIN/kwokctl" --name "$name" start cluster >>"$WORK/logs/kwokctl-$name.log" 2>&1 || return 1
+    wait_ready "$name" 60 || return 1
+  done
+  return 1
 }
 
 # One kubeconfig with contexts named exactly like the clusters, credentials embedded.
