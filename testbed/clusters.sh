@@ -141,6 +141,18 @@ ensure_cluster() {
   log "$name: ready at $(apiserver_url "$name") ($(elapsed "$t0"))"
 }
 
+# Waits until kwok has given every node its conditions (it does within seconds of a node's
+# creation), so a test that reads a node right after `up` finds it as it will stay.
+wait_nodes_reported() {   # <name>
+  local name=$1 t0=$SECONDS got
+  while ((SECONDS - t0 < 60)); do
+    got=$(kc "$name" get nodes -o 'jsonpath={range .items[*]}{.metadata.name}={.status.conditions[*].type}{"\n"}{end}' 2>/dev/null || true)
+    [[ -n $got ]] && ! grep -q '=$' <<<"$got" && return 0
+    sleep 0.5
+  done
+  log "$name: nodes without conditions after 60 s: $(grep '=$' <<<"$got" | tr '\n' ' ')"
+}
+
 # A component that exited while its cluster started (metrics-server panics when the apiserver
 # does not answer yet) is started again now, before the next cluster picks its ports: a port is
 # held only while its component runs, and another cluster's etcd once took metrics-server's,
