@@ -8,6 +8,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
+use std::sync::LazyLock;
 
 /// A crate's source files by module path (`["backup", "restore"]`), and their text.
 struct Crate {
@@ -187,8 +188,10 @@ fn paths_named(text: &str) -> Vec<Vec<String>> {
 
 /// Where the next `use` tree starts (after `use `), skipping `pub`/`pub(crate)` prefixes.
 fn find_use(text: &str) -> Option<usize> {
-    let re = regex::Regex::new(r"(?m)^\s*(?:pub(?:\([a-z]+\))?\s+)?use\s+").expect("valid regex");
-    re.find(text).map(|m| m.end())
+    static USE: LazyLock<regex::Regex> = LazyLock::new(|| {
+        regex::Regex::new(r"(?m)^\s*(?:pub(?:\([a-z]+\))?\s+)?use\s+").expect("valid regex")
+    });
+    USE.find(text).map(|m| m.end())
 }
 
 fn expand(tree: &str, prefix: &mut Vec<String>, out: &mut Vec<Vec<String>>) {
