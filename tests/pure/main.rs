@@ -11,6 +11,7 @@ mod harness;
 const MODULES_TAKE_TURNS: bool = false;
 
 mod acyclic;
+mod add_screen;
 mod audit;
 mod core;
 mod credentials;

@@ -21,7 +21,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use flotilla::app::Input;
 use flotilla::modal::Modal;
 use flotilla::model::Action;
-use flotilla::screens::REGISTRY;
+use flotilla::screens::Catalog;
 use flotilla::screens::backups::BackupsScreen;
 use flotilla::screens::create::MembersScreen;
 use flotilla::screens::helm::HelmScreen;
@@ -892,8 +892,8 @@ async fn read_only_mode_sends_no_write_the_apiserver_sees() {
     };
 
     // Every screen a command opens, with the tour's namespace where it takes one.
-    for r in REGISTRY {
-        tour.h.command(&format!("{} {ns}", r.commands[0]));
+    for c in Catalog::default().commands() {
+        tour.h.command(&format!("{} {ns}", c.names[0]));
         tour.h.pump_until(Duration::from_secs(2), |_| false).await;
         tour.back_to(1);
     }

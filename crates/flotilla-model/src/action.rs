@@ -2,121 +2,125 @@
 //! `command("deploy -A")`), so every action is rebindable, a key can run a whole command,
 //! and the help screen is generated from the same table.
 
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum Action {
-    Quit,
-    /// Open the `:` prompt.
-    Command,
-    Filter,
-    Help,
-    Back,
-    Up,
-    Down,
-    PageUp,
-    PageDown,
-    Top,
-    Bottom,
-    Enter,
-    Describe,
-    Yaml,
-    Edit,
-    Reveal,
-    Copy,
-    Contexts,
-    ToggleContext,
-    SortName,
-    SortAge,
-    SortStatus,
-    SortNamespace,
-    SortColumn,
-    ColumnLeft,
-    ColumnRight,
-    AllNamespaces,
-    /// Scope the list to favourite namespace N (1–9).
-    Favourite(u8),
-    Logs,
-    Shell,
-    Attach,
-    PortForward,
-    /// Mark / unmark the row under the cursor (marks span clusters and kinds).
-    Mark,
-    ClearMarks,
-    /// Delete the selected (or marked) objects; stop a port-forward in `:pf`.
-    Delete,
-    Follow,
-    Wrap,
-    Timestamps,
-    Since(Since),
-    TailLines,
-    Previous,
-    Containers,
-    Prefix,
-    Json,
-    Find,
-    FindNext,
-    FindPrevious,
-    /// Start / end a selection of lines.
-    Select,
-    Save,
-    /// Run a `:` command line, as if typed.
-    Run(String),
-    /// Every action for the selected object, with those not allowed shown disabled.
-    Actions,
-    Kill,
-    ForceDelete,
-    DeleteOrphan,
-    Scale,
-    Stop,
-    Start,
-    Restart,
-    Pause,
-    Resume,
-    SetImage,
-    Rollback,
-    /// Compare the two marked objects (or the marked one and the selected one): drift.
-    Diff,
-    Labels,
-    Annotations,
-    Cordon,
-    Uncordon,
-    Drain,
-    Taints,
-    Trigger,
-    Suspend,
-    Strategy,
-    Autoscale,
-    /// Editor: have the server check the edit (a dry run) and review what would change.
-    Submit,
-    /// Review: apply the change.
-    Apply,
-    /// Review: also apply the edit to the same object on other clusters.
-    ApplyAlso,
-    Undo,
-    Redo,
-    /// Triage: one row for the same problem on several clusters; events: one per object.
-    Collapse,
-    /// Events: Warnings only, or every event.
-    Warnings,
-    /// Helm: the values the user supplied to the release.
-    Values,
-    /// Helm: the values it was rendered with (the chart's defaults under the user's).
-    AllValues,
-    /// Helm: the rendered manifest.
-    Manifest,
-    /// Helm: the chart's notes.
-    Notes,
-    /// Helm: the hooks' manifests.
-    Hooks,
-    /// Helm: the objects the manifest names, live, with their drift from it.
-    Objects,
-    /// Inspect: run the checks again.
-    Rerun,
-    /// Inspect: the scores per namespace and category, or the findings.
-    Scores,
-    /// Velero: create a Backup (a form).
-    Backup,
-    /// Restore the selected backup: a Velero Backup, or a flotilla archive (a form).
-    Restore,
+/// Declares `Action` and the table its names, descriptions and help order come from, from one
+/// list: `Variant = "name": "what it does",`. A table beside a hand-written enum drifted from
+/// it; here a variant cannot exist without its name and description.
+macro_rules! actions {
+    (
+        $(#[$enum_doc:meta])*
+        data { $($(#[$data_doc:meta])* $data:ident($ty:ty),)* }
+        $($variant:ident = $name:literal : $what:literal,)*
+    ) => {
+        $(#[$enum_doc])*
+        #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+        pub enum Action {
+            $($(#[$data_doc])* $data($ty),)*
+            $(#[doc = $what] $variant,)*
+        }
+
+        /// The actions without data, in help order: (name, action, what it does).
+        const NAMED: &[(&str, Action, &str)] = &[$(($name, Action::$variant, $what),)*];
+    };
+}
+
+actions! {
+    /// Everything a key can do. The variants without data are declared below, each once, with
+    /// the name keymap files use and what help says it does, in the order help lists them.
+    data {
+        /// Scope the list to favourite namespace N (1–9).
+        Favourite(u8),
+        /// Run a `:` command line, as if typed.
+        Run(String),
+        /// How far back a log pane reaches.
+        Since(Since),
+    }
+    Command = "command": "command prompt (:pods, :deploy kube-system, :po @prod, :ctx)",
+    Filter = "filter": "filter rows (text, regex, !inverse, -l label=x, -f fuzzy)",
+    Enter = "enter": "drill down (workload → pods, node → pods, namespace → pods, CRD → instances)",
+    Describe = "describe": "describe",
+    Yaml = "yaml": "YAML",
+    Edit = "edit": "edit the YAML (in-app, or $EDITOR with editor = \"external\"): dry-run diff, then apply",
+    Reveal = "reveal": "reveal / mask Secret values",
+    Copy = "copy": "copy name (or text) to the clipboard",
+    Logs = "logs": "logs of the selected (or marked) pods, workloads, services, nodes",
+    Shell = "shell": "shell in the selected container",
+    Attach = "attach": "attach to the selected container",
+    PortForward = "port-forward": "port-forward to the selected pod, service or workload",
+    Mark = "mark": "mark / unmark row (across views and clusters)",
+    ClearMarks = "clear-marks": "clear every mark",
+    Delete = "delete": "delete the selected (or marked) objects; stop a port-forward",
+    Actions = "actions": "every action for the selected object (those not allowed: why)",
+    Kill = "kill": "kill: delete with grace 0",
+    ForceDelete = "force-delete": "force delete (stuck terminating pods)",
+    DeleteOrphan = "delete-orphan": "delete, keeping dependents (orphan)",
+    Scale = "scale": "scale (on pods `s` is the shell, on cron jobs suspend/resume)",
+    Stop = "stop": "stop: scale to 0, remembering the count",
+    Start = "start": "start: scale back to the remembered count",
+    Restart = "restart": "rollout restart (on nodes: drain)",
+    Pause = "pause": "pause a rollout",
+    Resume = "resume": "resume a rollout",
+    SetImage = "set-image": "set container images",
+    Rollback = "rollback": "revisions: roll back to one (diff against the current)",
+    Diff = "diff": "diff the two marked objects (the same one on two clusters): drift",
+    Labels = "labels": "add, change, remove labels",
+    Annotations = "annotations": "add, change, remove annotations",
+    Cordon = "cordon": "cordon the node (on other kinds: copy)",
+    Uncordon = "uncordon": "uncordon the node",
+    Drain = "drain": "drain the node (evictions respect PodDisruptionBudgets)",
+    Taints = "taints": "add / remove node taints",
+    Trigger = "trigger": "run the cron job now",
+    Suspend = "suspend": "suspend / resume the cron job",
+    Strategy = "strategy": "update strategy (maxSurge, maxUnavailable, partition)",
+    Autoscale = "autoscale": "autoscaler min/max replicas and CPU target",
+    Follow = "follow": "follow / pause",
+    Wrap = "wrap": "wrap long lines",
+    Timestamps = "timestamps": "show timestamps",
+    TailLines = "tail-lines": "lines per container to start with",
+    Previous = "previous": "previous container's logs",
+    Containers = "containers": "choose containers",
+    Prefix = "prefix": "show / hide the source prefix",
+    Json = "json": "JSON lines: raw, fields, pretty",
+    Find = "find": "search (regex)",
+    FindNext = "find-next": "next match",
+    FindPrevious = "find-previous": "previous match",
+    Select = "select": "start / end a selection of lines",
+    Save = "save": "save the lines shown to a file",
+    Up = "up": "move up",
+    Down = "down": "move down",
+    PageUp = "page-up": "page up",
+    PageDown = "page-down": "page down",
+    Top = "top": "first row",
+    Bottom = "bottom": "last row",
+    SortName = "sort-name": "sort by name",
+    SortAge = "sort-age": "sort by age",
+    SortStatus = "sort-status": "sort by status (top: by CPU / memory)",
+    SortNamespace = "sort-namespace": "sort by namespace",
+    SortColumn = "sort-column": "sort by the chosen column",
+    ColumnLeft = "column-left": "choose column to the left",
+    ColumnRight = "column-right": "choose column to the right",
+    AllNamespaces = "all-namespaces": "all namespaces",
+    Contexts = "contexts": "contexts",
+    ToggleContext = "toggle-context": "add / remove context from the live set",
+    Back = "back": "back / clear filter",
+    Help = "help": "this help",
+    Quit = "quit": "quit",
+    Submit = "submit": "editor: check the edit with the server (dry run) and review it",
+    Apply = "apply": "review: apply the change",
+    ApplyAlso = "apply-also": "review: also apply it to the same object on other clusters",
+    Undo = "undo": "undo",
+    Redo = "redo": "redo",
+    Collapse = "collapse": "triage: fold the same problem on several clusters into one row; events: group by object; top: pods / nodes",
+    Warnings = "warnings": "events: Warnings only / every event",
+    Values = "values": "helm: user-supplied values",
+    AllValues = "all-values": "helm: computed values (chart defaults under the user's)",
+    Manifest = "manifest": "helm: rendered manifest",
+    Notes = "notes": "helm: the chart's notes",
+    Hooks = "hooks": "helm: hook manifests",
+    Objects = "objects": "helm: the manifest's objects, live, with drift from the manifest",
+    Rerun = "rerun": "inspect: run the checks again",
+    Scores = "scores": "inspect: the scores per namespace and category, or the findings",
+    Backup = "backup": "velero: create a Backup (form)",
+    Restore = "restore": "restore the selected backup (a form; a plan first for flotilla archives)",
 }
 
 /// How far back a log pane reaches.
@@ -128,241 +132,6 @@ pub enum Since {
     All,
     Seconds(u32),
 }
-
-/// The actions without data, in the order the help screen lists them, with what they do.
-const NAMED: &[(&str, Action, &str)] = &[
-    (
-        "command",
-        Action::Command,
-        "command prompt (:pods, :deploy kube-system, :po @prod, :ctx)",
-    ),
-    (
-        "filter",
-        Action::Filter,
-        "filter rows (text, regex, !inverse, -l label=x, -f fuzzy)",
-    ),
-    (
-        "enter",
-        Action::Enter,
-        "drill down (workload → pods, node → pods, namespace → pods, CRD → instances)",
-    ),
-    ("describe", Action::Describe, "describe"),
-    ("yaml", Action::Yaml, "YAML"),
-    (
-        "edit",
-        Action::Edit,
-        "edit the YAML (in-app, or $EDITOR with editor = \"external\"): dry-run diff, then apply",
-    ),
-    ("reveal", Action::Reveal, "reveal / mask Secret values"),
-    ("copy", Action::Copy, "copy name (or text) to the clipboard"),
-    (
-        "logs",
-        Action::Logs,
-        "logs of the selected (or marked) pods, workloads, services, nodes",
-    ),
-    ("shell", Action::Shell, "shell in the selected container"),
-    ("attach", Action::Attach, "attach to the selected container"),
-    (
-        "port-forward",
-        Action::PortForward,
-        "port-forward to the selected pod, service or workload",
-    ),
-    (
-        "mark",
-        Action::Mark,
-        "mark / unmark row (across views and clusters)",
-    ),
-    ("clear-marks", Action::ClearMarks, "clear every mark"),
-    (
-        "delete",
-        Action::Delete,
-        "delete the selected (or marked) objects; stop a port-forward",
-    ),
-    (
-        "actions",
-        Action::Actions,
-        "every action for the selected object (those not allowed: why)",
-    ),
-    ("kill", Action::Kill, "kill: delete with grace 0"),
-    (
-        "force-delete",
-        Action::ForceDelete,
-        "force delete (stuck terminating pods)",
-    ),
-    (
-        "delete-orphan",
-        Action::DeleteOrphan,
-        "delete, keeping dependents (orphan)",
-    ),
-    (
-        "scale",
-        Action::Scale,
-        "scale (on pods `s` is the shell, on cron jobs suspend/resume)",
-    ),
-    (
-        "stop",
-        Action::Stop,
-        "stop: scale to 0, remembering the count",
-    ),
-    (
-        "start",
-        Action::Start,
-        "start: scale back to the remembered count",
-    ),
-    (
-        "restart",
-        Action::Restart,
-        "rollout restart (on nodes: drain)",
-    ),
-    ("pause", Action::Pause, "pause a rollout"),
-    ("resume", Action::Resume, "resume a rollout"),
-    ("set-image", Action::SetImage, "set container images"),
-    (
-        "rollback",
-        Action::Rollback,
-        "revisions: roll back to one (diff against the current)",
-    ),
-    (
-        "diff",
-        Action::Diff,
-        "diff the two marked objects (the same one on two clusters): drift",
-    ),
-    ("labels", Action::Labels, "add, change, remove labels"),
-    (
-        "annotations",
-        Action::Annotations,
-        "add, change, remove annotations",
-    ),
-    (
-        "cordon",
-        Action::Cordon,
-        "cordon the node (on other kinds: copy)",
-    ),
-    ("uncordon", Action::Uncordon, "uncordon the node"),
-    (
-        "drain",
-        Action::Drain,
-        "drain the node (evictions respect PodDisruptionBudgets)",
-    ),
-    ("taints", Action::Taints, "add / remove node taints"),
-    ("trigger", Action::Trigger, "run the cron job now"),
-    ("suspend", Action::Suspend, "suspend / resume the cron job"),
-    (
-        "strategy",
-        Action::Strategy,
-        "update strategy (maxSurge, maxUnavailable, partition)",
-    ),
-    (
-        "autoscale",
-        Action::Autoscale,
-        "autoscaler min/max replicas and CPU target",
-    ),
-    ("follow", Action::Follow, "follow / pause"),
-    ("wrap", Action::Wrap, "wrap long lines"),
-    ("timestamps", Action::Timestamps, "show timestamps"),
-    (
-        "tail-lines",
-        Action::TailLines,
-        "lines per container to start with",
-    ),
-    ("previous", Action::Previous, "previous container's logs"),
-    ("containers", Action::Containers, "choose containers"),
-    ("prefix", Action::Prefix, "show / hide the source prefix"),
-    ("json", Action::Json, "JSON lines: raw, fields, pretty"),
-    ("find", Action::Find, "search (regex)"),
-    ("find-next", Action::FindNext, "next match"),
-    ("find-previous", Action::FindPrevious, "previous match"),
-    ("select", Action::Select, "start / end a selection of lines"),
-    ("save", Action::Save, "save the lines shown to a file"),
-    ("up", Action::Up, "move up"),
-    ("down", Action::Down, "move down"),
-    ("page-up", Action::PageUp, "page up"),
-    ("page-down", Action::PageDown, "page down"),
-    ("top", Action::Top, "first row"),
-    ("bottom", Action::Bottom, "last row"),
-    ("sort-name", Action::SortName, "sort by name"),
-    ("sort-age", Action::SortAge, "sort by age"),
-    (
-        "sort-status",
-        Action::SortStatus,
-        "sort by status (top: by CPU / memory)",
-    ),
-    ("sort-namespace", Action::SortNamespace, "sort by namespace"),
-    (
-        "sort-column",
-        Action::SortColumn,
-        "sort by the chosen column",
-    ),
-    (
-        "column-left",
-        Action::ColumnLeft,
-        "choose column to the left",
-    ),
-    (
-        "column-right",
-        Action::ColumnRight,
-        "choose column to the right",
-    ),
-    ("all-namespaces", Action::AllNamespaces, "all namespaces"),
-    ("contexts", Action::Contexts, "contexts"),
-    (
-        "toggle-context",
-        Action::ToggleContext,
-        "add / remove context from the live set",
-    ),
-    ("back", Action::Back, "back / clear filter"),
-    ("help", Action::Help, "this help"),
-    ("quit", Action::Quit, "quit"),
-    (
-        "submit",
-        Action::Submit,
-        "editor: check the edit with the server (dry run) and review it",
-    ),
-    ("apply", Action::Apply, "review: apply the change"),
-    (
-        "apply-also",
-        Action::ApplyAlso,
-        "review: also apply it to the same object on other clusters",
-    ),
-    ("undo", Action::Undo, "undo"),
-    ("redo", Action::Redo, "redo"),
-    (
-        "collapse",
-        Action::Collapse,
-        "triage: fold the same problem on several clusters into one row; events: group by object; top: pods / nodes",
-    ),
-    (
-        "warnings",
-        Action::Warnings,
-        "events: Warnings only / every event",
-    ),
-    ("values", Action::Values, "helm: user-supplied values"),
-    (
-        "all-values",
-        Action::AllValues,
-        "helm: computed values (chart defaults under the user's)",
-    ),
-    ("manifest", Action::Manifest, "helm: rendered manifest"),
-    ("notes", Action::Notes, "helm: the chart's notes"),
-    ("hooks", Action::Hooks, "helm: hook manifests"),
-    (
-        "objects",
-        Action::Objects,
-        "helm: the manifest's objects, live, with drift from the manifest",
-    ),
-    ("rerun", Action::Rerun, "inspect: run the checks again"),
-    (
-        "scores",
-        Action::Scores,
-        "inspect: the scores per namespace and category, or the findings",
-    ),
-    ("backup", Action::Backup, "velero: create a Backup (form)"),
-    (
-        "restore",
-        Action::Restore,
-        "restore the selected backup (a form; a plan first for flotilla archives)",
-    ),
-];
 
 impl Action {
     /// Parses a keymap value: `describe`, `favourite(3)` (or `favourite3`),

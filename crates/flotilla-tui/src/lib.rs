@@ -12,6 +12,7 @@ pub use flotilla_core::{
 pub mod app;
 pub mod clipboard;
 pub mod config;
+pub mod grid;
 pub mod logs;
 pub mod modal;
 pub mod screens;

@@ -1,14 +1,15 @@
 //! The `:` prompt language: `:pods`, `:po kube-system`, `:deploy web,shop`, `:po -A`,
-//! `:pods @prod`, `:q`, and the names of the screens in `screens::REGISTRY` (`:ctx`, `:help`).
+//! `:pods @prod`, `:q`, and the commands of the screens in the app's `screens::Catalog`
+//! (`:ctx`, `:help`).
 
-use crate::screens::{REGISTRY, Registration};
+use crate::screens::Catalog;
 
 #[derive(Clone, Debug)]
 pub enum Command {
     Quit,
-    /// A registered screen, with the rest of the line.
+    /// A screen's command, with the rest of the line.
     Open {
-        screen: &'static Registration,
+        screen: &'static crate::screens::Command,
         args: String,
     },
     Resource {
@@ -21,7 +22,7 @@ pub enum Command {
     },
 }
 
-pub fn parse(input: &str) -> Result<Command, String> {
+pub fn parse(input: &str, screens: &Catalog) -> Result<Command, String> {
     let mut words = input.split_whitespace();
     let Some(head) = words.next() else {
         return Err("empty command".into());
@@ -29,7 +30,7 @@ pub fn parse(input: &str) -> Result<Command, String> {
     if matches!(head, "q" | "q!" | "quit" | "exit") {
         return Ok(Command::Quit);
     }
-    if let Some(screen) = REGISTRY.iter().find(|r| r.commands.contains(&head)) {
+    if let Some(screen) = screens.command(head) {
         let args = input.trim_start()[head.len()..].trim().to_string();
         return Ok(Command::Open { screen, args });
     }
@@ -80,7 +81,7 @@ mod tests {
     );
 
     fn resource(line: &str) -> Parsed {
-        match parse(line).unwrap() {
+        match parse(line, &Catalog::default()).unwrap() {
             Command::Resource {
                 name,
                 namespaces,
@@ -92,9 +93,10 @@ mod tests {
 
     #[test]
     fn parses_k9s_style_commands() {
-        assert!(matches!(parse("q").unwrap(), Command::Quit));
+        let screens = Catalog::default();
+        assert!(matches!(parse("q", &screens).unwrap(), Command::Quit));
         assert!(
-            matches!(parse("ctx").unwrap(), Command::Open { screen, .. } if screen.commands.contains(&"ctx"))
+            matches!(parse("ctx", &screens).unwrap(), Command::Open { screen, .. } if screen.names.contains(&"ctx"))
         );
         assert_eq!(
             resource("pods kube-system"),
@@ -113,6 +115,6 @@ mod tests {
             )
         );
         assert_eq!(resource("po @all"), ("po".into(), None, Some(None)));
-        assert!(parse("po --bogus").is_err());
+        assert!(parse("po --bogus", &screens).is_err());
     }
 }

@@ -12,7 +12,7 @@ use crate::protocol::Effect;
 use crate::screens::contexts::ContextsScreen;
 use crate::screens::table::TableScreen;
 use crate::screens::text::TextScreen;
-use crate::screens::{Answer, Ctx, REGISTRY};
+use crate::screens::{Answer, Ctx};
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseEvent, MouseEventKind};
 
 impl App {
@@ -179,8 +179,8 @@ impl App {
         }
         let typed = input.to_lowercase();
         let mut names: Vec<String> = vec!["quit".into()];
-        for r in REGISTRY {
-            names.extend(r.commands.iter().map(|c| c.to_string()));
+        for c in self.catalog.commands() {
+            names.extend(c.names.iter().map(|n| n.to_string()));
         }
         for r in self.known_resources() {
             names.extend(r.names());
@@ -194,7 +194,7 @@ impl App {
 
     /// Runs a `:` command line.
     pub fn run_command(&mut self, line: &str) {
-        let cmd = match command::parse(line) {
+        let cmd = match command::parse(line, &self.catalog) {
             Ok(c) => c,
             Err(e) => return self.flash_error(e),
         };

@@ -18,7 +18,7 @@ use crate::model::{ForwardEvent, ForwardTarget};
 use crate::protocol::{Effect, Msg};
 use crate::screens::table::TableScreen;
 use crate::screens::{
-    Answer, Ctx, Deliver, DrawCtx, FlashLevel, Need, ProgressStep, Request, Screen, Shared,
+    Answer, Catalog, Ctx, Deliver, DrawCtx, FlashLevel, Need, ProgressStep, Request, Screen, Shared,
 };
 use crate::store::Store;
 use crossterm::event::{KeyEvent, MouseEvent};
@@ -99,12 +99,25 @@ pub struct App {
     pub audit: crate::model::AuditState,
     /// Triage notifications (`[notify]`), app-wide rather than only while `:triage` is open.
     pub notify: Option<crate::notify::Watch>,
+    /// The screens `:` commands open.
+    catalog: Catalog,
 }
 
 impl App {
     /// An app over `contexts`, connecting to those named in `live`; the first `update`
     /// returns the connections to start.
     pub fn new(contexts: Vec<ContextEntry>, live: &[String], config: Config) -> App {
+        App::with_screens(contexts, live, config, Catalog::default())
+    }
+
+    /// `new`, with the screens of `catalog` (flotilla's and more); `config`'s keymap must
+    /// have been loaded with `catalog.modes()`.
+    pub fn with_screens(
+        contexts: Vec<ContextEntry>,
+        live: &[String],
+        config: Config,
+        catalog: Catalog,
+    ) -> App {
         let favourites = config.settings.favourite_namespaces.clone();
         let notify = crate::notify::Watch::for_tui(&config.settings.notify);
         let mut app = App {
@@ -131,6 +144,7 @@ impl App {
             exec_confirmed: Default::default(),
             audit: crate::model::AuditState::default(),
             notify,
+            catalog,
         };
         // Changes whose outcome is unknown, from an earlier run, are said at start.
         app.effects.push(Effect::ReadAudit);
@@ -337,6 +351,7 @@ impl App {
             favourites: &self.favourites,
             builtin: &self.builtin,
             shared: &self.shared,
+            screens: &self.catalog,
             now: jiff::Timestamp::now().as_second(),
             out: &mut out,
         };

@@ -5,11 +5,11 @@
 
 use super::table::TableScreen;
 use super::{Ctx, DrawCtx, Need, Screen};
+use crate::grid::{self, Grid, GridRow, Width};
 use crate::human;
 use crate::model::{Action, ClusterId, ResKey};
 use crate::store::Store;
 use crate::triage::rules::cell;
-use crate::ui::grid::{self, Grid, GridRow, Width};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::Span;

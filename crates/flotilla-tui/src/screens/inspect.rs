@@ -5,11 +5,11 @@
 
 use super::table::TableScreen;
 use super::{Answer, Ctx, DrawCtx, Request, Screen};
+use crate::grid::{self, Grid, GridRow, Width};
 use crate::inspect::render::score as score_text;
 use crate::inspect::{ClusterReport, Finding, Options, Report};
 use crate::model::{Action, ClusterId};
 use crate::text::clean;
-use crate::ui::grid::{self, Grid, GridRow, Width};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};

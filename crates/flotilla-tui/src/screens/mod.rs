@@ -1,6 +1,6 @@
 //! Screens: what fills the body of the terminal. Each screen owns its state, handles the
 //! actions its keys resolve to, draws itself read-only, says what it needs from the clusters
-//! and names its key hints. Adding a screen is one new file here plus its line in `REGISTRY`.
+//! and names its key hints. Adding a screen is one new file here plus its entry in `SCREENS`.
 //!
 //! A trait, not an enum: screens are an open set (fleet, triage, logs, releases come next),
 //! each with state of its own. With a trait a new screen's code stays in its file, instead of
@@ -306,6 +306,8 @@ pub struct Ctx<'a> {
     pub favourites: &'a [String],
     pub builtin: &'a [ResourceInfo],
     pub shared: &'a Shared,
+    /// The screens the app knows, for help.
+    pub screens: &'a Catalog,
     /// Seconds since the epoch, for ages in documents.
     pub now: i64,
     pub(crate) out: &'a mut Vec<Request>,
@@ -415,145 +417,267 @@ pub struct DrawCtx<'a> {
     pub now: i64,
 }
 
-/// A screen a `:` command opens (resource names open a `table::TableScreen` instead).
+/// A `:` command that opens a screen (resource names open a `table::TableScreen` instead),
+/// declared once: parsing, completion and help read these.
 #[derive(Debug)]
-pub struct Registration {
-    /// The names typed after `:`.
-    pub commands: &'static [&'static str],
-    /// Its keymap section.
-    pub mode: &'static str,
+pub struct Command {
+    /// The names typed after `:`: the first is the name, the others aliases.
+    pub names: &'static [&'static str],
+    /// One line for help: what the screen shows, and the arguments it takes.
+    pub about: &'static str,
     /// Opens it; gets the rest of the command line.
     pub open: Opener,
 }
 
 pub type Opener = fn(args: &str, ctx: &mut Ctx) -> Result<Box<dyn Screen>, String>;
 
-/// Every screen a command opens; one line per screen.
-pub const REGISTRY: &[Registration] = &[
-    Registration {
-        commands: &["can-i", "cani"],
-        mode: access::MODE,
-        open: access::open,
+/// A screen, declared once: its keymap section (`Screen::mode`) and the commands that open
+/// it. A screen only other screens open (a describe, a history) has none.
+#[derive(Debug)]
+pub struct Declared {
+    pub mode: &'static str,
+    pub commands: &'static [Command],
+}
+
+/// Every screen flotilla has; one entry per screen.
+pub const SCREENS: &[Declared] = &[
+    Declared {
+        mode: table::MODE,
+        commands: &[],
     },
-    Registration {
-        commands: &["ctx", "context", "contexts"],
-        mode: contexts::MODE,
-        open: contexts::open,
-    },
-    Registration {
-        commands: &["logs", "log"],
-        mode: logs::MODE,
-        open: logs::open,
-    },
-    Registration {
-        commands: &["pf", "port-forwards", "portforwards"],
-        mode: forwards::MODE,
-        open: forwards::open,
-    },
-    Registration {
-        commands: &["exec"],
-        mode: exec::MODE,
-        open: exec::open,
-    },
-    Registration {
-        commands: &["audit"],
-        mode: audit::MODE,
-        open: audit::open,
-    },
-    Registration {
-        commands: &["create"],
-        mode: create::MODE,
-        open: create::open,
-    },
-    Registration {
-        commands: &["members"],
-        mode: create::MODE,
-        open: create::open_members,
-    },
-    Registration {
-        commands: &["set-key", "setkey"],
-        mode: create::MODE,
-        open: create::open_set_key,
-    },
-    Registration {
-        commands: &["fleet", "clusters"],
-        mode: fleet::MODE,
-        open: fleet::open,
-    },
-    Registration {
-        commands: &["events", "ev", "event"],
-        mode: events::MODE,
-        open: events::open,
-    },
-    Registration {
-        commands: &["triage", "problems"],
-        mode: triage::MODE,
-        open: triage::open,
-    },
-    Registration {
-        commands: &["access", "rbac", "who-can"],
-        mode: rbac::MODE,
-        open: rbac::open,
-    },
-    Registration {
-        commands: &["inspect", "popeye", "lint"],
-        mode: inspect::MODE,
-        open: inspect::open,
-    },
-    Registration {
-        commands: &["diff", "drift"],
-        mode: diff::MODE,
-        open: diff::open,
-    },
-    Registration {
-        commands: &["helm", "releases", "hm", "charts"],
-        mode: helm::MODE,
-        open: helm::open,
-    },
-    Registration {
-        commands: &["top"],
-        mode: top::MODE,
-        open: top::open,
-    },
-    Registration {
-        commands: &["velero", "vel"],
-        mode: velero::MODE,
-        open: velero::open,
-    },
-    Registration {
-        commands: &["backups", "bk"],
-        mode: backups::MODE,
-        open: backups::open,
-    },
-    Registration {
-        commands: &["backup"],
-        mode: backups::MODE,
-        open: backups::open_backup,
-    },
-    Registration {
-        commands: &["help", "?"],
+    Declared {
         mode: text::MODE,
-        open: text::open_help,
+        commands: &[Command {
+            names: &["help", "?"],
+            about: "this help",
+            open: text::open_help,
+        }],
+    },
+    Declared {
+        mode: revisions::MODE,
+        commands: &[],
+    },
+    Declared {
+        mode: editor::MODE,
+        commands: &[],
+    },
+    Declared {
+        mode: helm::HISTORY_MODE,
+        commands: &[],
+    },
+    Declared {
+        mode: helm::OBJECTS_MODE,
+        commands: &[],
+    },
+    Declared {
+        mode: helm::PLAN_MODE,
+        commands: &[],
+    },
+    Declared {
+        mode: access::MODE,
+        commands: &[Command {
+            names: &["can-i", "cani"],
+            about: "what you may do, per cluster: :can-i [-n NS] [@CTX]",
+            open: access::open,
+        }],
+    },
+    Declared {
+        mode: contexts::MODE,
+        commands: &[Command {
+            names: &["ctx", "context", "contexts"],
+            about: "kubeconfig contexts; add to or remove from the live set",
+            open: contexts::open,
+        }],
+    },
+    Declared {
+        mode: logs::MODE,
+        commands: &[Command {
+            names: &["logs", "log"],
+            about: "one log stream: :logs [POD-REGEX] [-l SEL] [-n NS|-A] [@CTX]",
+            open: logs::open,
+        }],
+    },
+    Declared {
+        mode: forwards::MODE,
+        commands: &[Command {
+            names: &["pf", "port-forwards", "portforwards"],
+            about: "the running port-forwards, their state and traffic",
+            open: forwards::open,
+        }],
+    },
+    Declared {
+        mode: exec::MODE,
+        commands: &[Command {
+            names: &["exec"],
+            about: "a command in every marked pod: :exec [-c NAME] CMD",
+            open: exec::open,
+        }],
+    },
+    Declared {
+        mode: audit::MODE,
+        commands: &[Command {
+            names: &["audit"],
+            about: "the audit log of changes, and whether its chain holds",
+            open: audit::open,
+        }],
+    },
+    Declared {
+        mode: create::MODE,
+        commands: &[
+            Command {
+                names: &["create"],
+                about: "create a namespace (quota, limits), ConfigMap, Secret, YAML",
+                open: create::open,
+            },
+            Command {
+                names: &["members"],
+                about: "who may view, edit, administer: :members NS [@CTX]",
+                open: create::open_members,
+            },
+            Command {
+                names: &["set-key", "setkey"],
+                about: "one key: :set-key cm|secret NAME KEY[=VALUE] [-n NS]",
+                open: create::open_set_key,
+            },
+        ],
+    },
+    Declared {
+        mode: fleet::MODE,
+        commands: &[Command {
+            names: &["fleet", "clusters"],
+            about: "one row per live cluster: state, latency, pods, capacity",
+            open: fleet::open,
+        }],
+    },
+    Declared {
+        mode: events::MODE,
+        commands: &[Command {
+            names: &["events", "ev", "event"],
+            about: "events of every live cluster, newest first",
+            open: events::open,
+        }],
+    },
+    Declared {
+        mode: triage::MODE,
+        commands: &[Command {
+            names: &["triage", "problems"],
+            about: "everything unhealthy on every live cluster, newest first",
+            open: triage::open,
+        }],
+    },
+    Declared {
+        mode: rbac::MODE,
+        commands: &[Command {
+            names: &["access", "rbac", "who-can"],
+            about: "who may do what: subjects and their roles, per cluster",
+            open: rbac::open,
+        }],
+    },
+    Declared {
+        mode: inspect::MODE,
+        commands: &[Command {
+            names: &["inspect", "popeye", "lint"],
+            about: "misconfiguration checks: scores and findings, worst first",
+            open: inspect::open,
+        }],
+    },
+    Declared {
+        mode: diff::MODE,
+        commands: &[Command {
+            names: &["diff", "drift"],
+            about: "drift: :diff KIND/NAME -n NS @A @B, :diff ns/NS @A @B",
+            open: diff::open,
+        }],
+    },
+    Declared {
+        mode: helm::MODE,
+        commands: &[Command {
+            names: &["helm", "releases", "hm", "charts"],
+            about: "Helm releases: history, values, manifest, rollback",
+            open: helm::open,
+        }],
+    },
+    Declared {
+        mode: top::MODE,
+        commands: &[Command {
+            names: &["top"],
+            about: "most CPU or memory used: :top [pods|nodes] [cpu|mem]",
+            open: top::open,
+        }],
+    },
+    Declared {
+        mode: velero::MODE,
+        commands: &[Command {
+            names: &["velero", "vel"],
+            about: "Velero backups, restores, schedules, storage locations",
+            open: velero::open,
+        }],
+    },
+    Declared {
+        mode: backups::MODE,
+        commands: &[
+            Command {
+                names: &["backups", "bk"],
+                about: "backup archives, newest first; restore one",
+                open: backups::open,
+            },
+            Command {
+                names: &["backup"],
+                about: "archive namespaces or marks: :backup [NS,…] [@CTX]",
+                open: backups::open_backup,
+            },
+        ],
     },
 ];
 
-/// Every keymap section a screen uses, for validating keymap files.
-pub fn modes() -> Vec<&'static str> {
-    let mut modes = vec![
-        table::MODE,
-        text::MODE,
-        revisions::MODE,
-        editor::MODE,
-        helm::HISTORY_MODE,
-        helm::OBJECTS_MODE,
-        helm::PLAN_MODE,
-    ];
-    for r in REGISTRY {
-        if !modes.contains(&r.mode) {
-            modes.push(r.mode);
+/// The screens an app knows: flotilla's (`SCREENS`), and any a program built on it adds.
+#[derive(Clone, Debug)]
+pub struct Catalog {
+    screens: Vec<&'static Declared>,
+}
+
+impl Default for Catalog {
+    fn default() -> Self {
+        Catalog {
+            screens: SCREENS.iter().collect(),
         }
     }
-    modes
+}
+
+impl Catalog {
+    /// The catalog with one more screen; `Err` when its mode or one of its names is taken.
+    pub fn with(mut self, screen: &'static Declared) -> Result<Catalog, String> {
+        if self.modes().contains(&screen.mode) {
+            return Err(format!("a screen already has the mode {:?}", screen.mode));
+        }
+        for name in screen.commands.iter().flat_map(|c| c.names) {
+            if self.command(name).is_some() {
+                return Err(format!("the command :{name} is taken"));
+            }
+        }
+        self.screens.push(screen);
+        Ok(self)
+    }
+
+    /// Every keymap section a screen uses, for validating keymap files, in declaration order.
+    pub fn modes(&self) -> Vec<&'static str> {
+        self.screens.iter().map(|s| s.mode).collect()
+    }
+
+    /// Every command, in declaration order.
+    pub fn commands(&self) -> impl Iterator<Item = &'static Command> + '_ {
+        self.screens.iter().flat_map(|s| s.commands.iter())
+    }
+
+    /// The command named (or aliased) `name`.
+    pub fn command(&self, name: &str) -> Option<&'static Command> {
+        self.commands().find(|c| c.names.contains(&name))
+    }
+}
+
+/// Every keymap section a screen of flotilla's uses.
+pub fn modes() -> Vec<&'static str> {
+    Catalog::default().modes()
 }
 
 /// The live clusters a screen that takes only `[@CTX,…]` (or `@all`) works on, as (id,
@@ -635,4 +759,43 @@ pub fn resource_on(
         return builtin.iter().find(|r| r.key == *key).cloned();
     }
     slot.resources.iter().find(|r| r.key == *key).cloned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_screen_declares_a_mode_of_its_own_and_commands_with_a_description() {
+        let mut catalog = Catalog {
+            screens: Vec::new(),
+        };
+        for screen in SCREENS {
+            catalog = catalog.with(screen).unwrap();
+        }
+        for c in catalog.commands() {
+            assert!(!c.names.is_empty() && !c.about.is_empty(), "{c:?}");
+        }
+    }
+
+    #[test]
+    fn a_taken_mode_or_name_is_refused() {
+        static AGAIN: Declared = Declared {
+            mode: "audit",
+            commands: &[],
+        };
+        static TAKEN: Declared = Declared {
+            mode: "mine",
+            commands: &[Command {
+                names: &["mine", "pf"],
+                about: "mine",
+                open: text::open_help,
+            }],
+        };
+        assert!(Catalog::default().with(&AGAIN).is_err());
+        assert_eq!(
+            Catalog::default().with(&TAKEN).unwrap_err(),
+            "the command :pf is taken"
+        );
+    }
 }

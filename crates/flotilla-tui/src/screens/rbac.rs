@@ -6,10 +6,10 @@
 //! subject, namespace, role or resource; `z` shows the cluster's own (`system:`) subjects.
 
 use super::{Answer, Ctx, Deliver, DrawCtx, Screen};
+use crate::grid::{self, Grid, GridRow, Width};
 use crate::model::{Action, ClusterId};
 use crate::rbac::{self, Grant, Subject};
 use crate::text::clean;
-use crate::ui::grid::{self, Grid, GridRow, Width};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::Span;

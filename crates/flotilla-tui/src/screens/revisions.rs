@@ -411,6 +411,7 @@ mod tests {
             favourites: &[],
             builtin: &[],
             shared: &shared,
+            screens: &crate::screens::Catalog::default(),
             now: 1_000,
             out: &mut out,
         };

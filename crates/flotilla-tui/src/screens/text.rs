@@ -190,10 +190,17 @@ impl TextScreen {
             "  :pods kube-system    one namespace    :pods ns1,ns2  several    :pods -A  all".into(),
             "  :pods @prod          one cluster      :pods @dev,prod           :pods @all".into(),
         ];
-        for r in super::REGISTRY {
-            lines.push(format!("  :{}", r.commands.join("  :")));
+        let names = |c: &super::Command| format!(":{}", c.names.join("  :"));
+        let width = ctx
+            .screens
+            .commands()
+            .map(|c| names(c).chars().count())
+            .max();
+        let w = width.unwrap_or(0);
+        for c in ctx.screens.commands() {
+            lines.push(format!("  {:<w$}  {}", names(c), c.about));
         }
-        lines.push("  :q".into());
+        lines.push(format!("  {:<w$}  quit", ":q  :quit"));
         lines.extend([
             String::new(),
             "Filter (/)".into(),

@@ -4,9 +4,9 @@
 
 use super::table::TableScreen;
 use super::{Ctx, DrawCtx, Screen};
+use crate::grid::{self, Grid, GridRow, Width};
 use crate::model::{Action, ClusterId, ResKey};
 use crate::store::Store;
-use crate::ui::grid::{self, Grid, GridRow, Width};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::Span;

@@ -1,7 +1,6 @@
 //! The frame: the cluster header, the top screen (which draws itself), any modal layers over
 //! it, and one line for the prompt, the flash message or key hints. Works down to 80×24.
 
-pub mod grid;
 mod header;
 
 use crate::app::{App, PromptKind};

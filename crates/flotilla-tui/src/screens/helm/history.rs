@@ -6,13 +6,13 @@
 //! rollback to the highlighted revision.
 
 use super::parts;
+use crate::grid::{self, Grid, GridRow, Width};
 use crate::helm::record::{self, Summary};
 use crate::helm::releases::{self, Release};
 use crate::model::Action;
 use crate::protocol::op::HelmOp;
 use crate::screens::diff::{ObjectDiff, Side};
 use crate::screens::{Answer, Ctx, Deliver, DrawCtx, Need, Request, Screen};
-use crate::ui::grid::{self, Grid, GridRow, Width};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::Span;

@@ -14,12 +14,12 @@ pub use history::HistoryScreen;
 pub use plan::PlanScreen;
 
 use super::{Answer, Ctx, Deliver, DrawCtx, Need, Request, Screen};
+use crate::grid::{self, Grid, GridRow, Width};
 use crate::helm::record::{self, Summary, Unread};
 use crate::helm::releases::{self, Release};
 use crate::model::{Action, ClusterId};
 use crate::protocol::op::HelmOp;
 use crate::store::Store;
-use crate::ui::grid::{self, Grid, GridRow, Width};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::Span;

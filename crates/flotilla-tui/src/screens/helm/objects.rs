@@ -3,12 +3,12 @@
 //! deployed revision that is drift since Helm applied it; on an older one, what a rollback to
 //! it would change. Enter goes to the object's list; `D` shows its drift.
 
+use crate::grid::{self, Grid, GridRow, Width};
 use crate::helm::manifest::{self, Named};
 use crate::model::{Action, ClusterId, ObjectRef, ResKey};
 use crate::screens::diff::{ObjectDiff, Side};
 use crate::screens::table::TableScreen;
 use crate::screens::{Answer, Ctx, Deliver, DrawCtx, Screen};
-use crate::ui::grid::{self, Grid, GridRow, Width};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::Span;

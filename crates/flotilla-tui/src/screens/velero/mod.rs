@@ -16,12 +16,12 @@ pub use model::{
 
 use super::text::{TextKind, TextScreen};
 use super::{Answer, Ctx, Deliver, DrawCtx, Request, Screen};
+use crate::grid::{self, Grid, GridRow, Width};
 use crate::modal::{Modal, ModalResult};
 use crate::model::ApiError;
 use crate::model::{Action, ClusterId, ObjectRef, ResKey};
 use crate::protocol::op::{Mutation, Op};
 use crate::text::clean;
-use crate::ui::grid::{self, Grid, GridRow, Width};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
