@@ -16,7 +16,7 @@ pub use flotilla_core::{
     triage,
 };
 pub use flotilla_kube::{USER_AGENT, backup, cluster, executor, forward, notify, ops};
-pub use flotilla_tui::{app, clipboard, config, grid, logs, modal, screens, ui};
+pub use flotilla_tui::{app, clipboard, config, grid, key, logs, modal, screens, ui};
 
 pub mod cli;
 pub mod editor;

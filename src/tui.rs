@@ -192,11 +192,9 @@ impl Runner {
                 ev = next_event(&mut self.events) => match ev {
                     Some(Ok(ev)) => {
                         dirty = true;
-                        match ev {
-                            Event::Key(k) => app.update(Input::Key(k)),
-                            Event::Mouse(m) => app.update(Input::Mouse(m)),
-                            Event::Paste(s) => app.update(Input::Paste(s)),
-                            _ => Vec::new(),
+                        match input(ev) {
+                            Some(i) => app.update(i),
+                            None => Vec::new(),
                         }
                     }
                     Some(Err(e)) => return Err(e.into()),
@@ -327,5 +325,84 @@ impl Runner {
         self.events = Some(EventStream::new());
         // The child drew over everything: the next frame repaints every cell.
         self.term.clear()
+    }
+}
+
+/// The terminal's event as the app's input: the edge where crossterm's types end. Key
+/// releases and repeats (reported only with keyboard enhancement) and the mouse events
+/// flotilla does not act on are dropped.
+fn input(ev: Event) -> Option<Input> {
+    use crate::key::{KeyCode as Code, KeyEvent as Key, KeyModifiers as Mods, MouseEvent};
+    use crossterm::event::{KeyCode, KeyEventKind, KeyModifiers, MouseEventKind};
+    match ev {
+        Event::Key(k) if k.kind == KeyEventKind::Press => {
+            let code = match k.code {
+                KeyCode::Char(c) => Code::Char(c),
+                KeyCode::F(n) => Code::F(n),
+                KeyCode::Enter => Code::Enter,
+                KeyCode::Esc => Code::Esc,
+                KeyCode::Tab => Code::Tab,
+                KeyCode::BackTab => Code::BackTab,
+                KeyCode::Backspace => Code::Backspace,
+                KeyCode::Delete => Code::Delete,
+                KeyCode::Insert => Code::Insert,
+                KeyCode::Up => Code::Up,
+                KeyCode::Down => Code::Down,
+                KeyCode::Left => Code::Left,
+                KeyCode::Right => Code::Right,
+                KeyCode::Home => Code::Home,
+                KeyCode::End => Code::End,
+                KeyCode::PageUp => Code::PageUp,
+                KeyCode::PageDown => Code::PageDown,
+                _ => Code::Other,
+            };
+            let mut mods = Mods::NONE;
+            for (theirs, ours) in [
+                (KeyModifiers::SHIFT, Mods::SHIFT),
+                (KeyModifiers::CONTROL, Mods::CONTROL),
+                (KeyModifiers::ALT, Mods::ALT),
+            ] {
+                if k.modifiers.contains(theirs) {
+                    mods.insert(ours);
+                }
+            }
+            Some(Input::Key(Key::new(code, mods)))
+        }
+        Event::Mouse(m) => match m.kind {
+            MouseEventKind::ScrollUp => Some(Input::Mouse(MouseEvent::ScrollUp)),
+            MouseEventKind::ScrollDown => Some(Input::Mouse(MouseEvent::ScrollDown)),
+            _ => None,
+        },
+        Event::Paste(s) => Some(Input::Paste(s)),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyEventState, KeyModifiers};
+
+    #[test]
+    fn presses_become_the_apps_keys_and_releases_are_dropped() {
+        let press = KeyEvent::new(
+            KeyCode::Char('c'),
+            KeyModifiers::CONTROL | KeyModifiers::ALT,
+        );
+        let Some(Input::Key(k)) = input(Event::Key(press)) else {
+            panic!("a press is a key");
+        };
+        assert_eq!(k.code, crate::key::KeyCode::Char('c'));
+        assert_eq!(
+            k.modifiers,
+            crate::key::KeyModifiers::CONTROL | crate::key::KeyModifiers::ALT
+        );
+        let release = KeyEvent {
+            kind: KeyEventKind::Release,
+            state: KeyEventState::NONE,
+            ..press
+        };
+        assert!(input(Event::Key(release)).is_none());
+        assert!(input(Event::FocusGained).is_none());
     }
 }

@@ -189,22 +189,22 @@ impl Harness {
     pub fn filter(&mut self, text: &str) {
         self.action(Action::Filter);
         for c in text.chars() {
-            self.key(crossterm::event::KeyCode::Char(c));
+            self.key(flotilla::key::KeyCode::Char(c));
         }
-        self.key(crossterm::event::KeyCode::Enter);
+        self.key(flotilla::key::KeyCode::Enter);
     }
 
-    pub fn key(&mut self, code: crossterm::event::KeyCode) {
-        self.update(Input::Key(crossterm::event::KeyEvent::new(
+    pub fn key(&mut self, code: flotilla::key::KeyCode) {
+        self.update(Input::Key(flotilla::key::KeyEvent::new(
             code,
-            crossterm::event::KeyModifiers::NONE,
+            flotilla::key::KeyModifiers::NONE,
         )));
     }
 
     /// Each character of `text` as a key.
     pub fn typed(&mut self, text: &str) {
         for c in text.chars() {
-            self.key(crossterm::event::KeyCode::Char(c));
+            self.key(flotilla::key::KeyCode::Char(c));
         }
     }
 

@@ -106,12 +106,12 @@ fn render(app: &mut App) -> String {
 fn command(app: &mut App, line: &str) -> Vec<Effect> {
     app.update(Input::Action(Action::Command));
     for c in line.chars() {
-        app.update(Input::Key(crossterm::event::KeyEvent::from(
-            crossterm::event::KeyCode::Char(c),
+        app.update(Input::Key(flotilla::key::KeyEvent::from(
+            flotilla::key::KeyCode::Char(c),
         )));
     }
-    app.update(Input::Key(crossterm::event::KeyEvent::from(
-        crossterm::event::KeyCode::Enter,
+    app.update(Input::Key(flotilla::key::KeyEvent::from(
+        flotilla::key::KeyCode::Enter,
     )))
 }
 
@@ -163,8 +163,8 @@ fn a_screen_declared_outside_flotilla_works_like_its_own() {
         }),
     }));
     assert!(render(&mut app).contains("greeting: hello, world"));
-    app.update(Input::Key(crossterm::event::KeyEvent::from(
-        crossterm::event::KeyCode::Char('u'),
+    app.update(Input::Key(flotilla::key::KeyEvent::from(
+        flotilla::key::KeyCode::Char('u'),
     )));
     assert!(render(&mut app).contains("greeting: HELLO, WORLD"));
 
@@ -187,8 +187,8 @@ fn a_screen_declared_outside_flotilla_works_like_its_own() {
     app.update(Input::Action(Action::Back));
     app.update(Input::Action(Action::Command));
     for c in "gre".chars() {
-        app.update(Input::Key(crossterm::event::KeyEvent::from(
-            crossterm::event::KeyCode::Char(c),
+        app.update(Input::Key(flotilla::key::KeyEvent::from(
+            flotilla::key::KeyCode::Char(c),
         )));
     }
     assert_eq!(app.completion().as_deref(), Some("greet"));

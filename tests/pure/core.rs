@@ -4,8 +4,8 @@
 
 use crate::harness;
 
-use crossterm::event::{KeyCode, KeyEvent};
 use flotilla::app::{App, Input};
+use flotilla::key::{KeyCode, KeyEvent};
 use flotilla::model::{Action, ApiError, ClusterEvent, Fetched, ResKey, WatchEvent};
 use flotilla::protocol::{Effect, Msg};
 use harness::{render, selected_line, synthetic};

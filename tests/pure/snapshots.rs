@@ -29,8 +29,8 @@ fn render(app: &mut App, w: u16, h: u16) -> String {
 
 fn type_keys(app: &mut App, text: &str) {
     for c in text.chars() {
-        app.update(Input::Key(crossterm::event::KeyEvent::from(
-            crossterm::event::KeyCode::Char(c),
+        app.update(Input::Key(flotilla::key::KeyEvent::from(
+            flotilla::key::KeyCode::Char(c),
         )));
     }
 }
@@ -172,8 +172,8 @@ fn port_forwards_list() {
     );
     let mut forward = None;
     for _ in 0..3 {
-        let fx = app.update(Input::Key(crossterm::event::KeyEvent::from(
-            crossterm::event::KeyCode::Enter,
+        let fx = app.update(Input::Key(flotilla::key::KeyEvent::from(
+            flotilla::key::KeyCode::Enter,
         )));
         for e in fx {
             // The forward starts once its audit intent is written, not before.
@@ -377,12 +377,12 @@ fn editor_with_a_yaml_buffer() {
     app.push(Box::new(editor));
     // Down to `replicas`, a change typed: the cursor and [modified] show.
     for _ in 0..10 {
-        app.update(Input::Key(crossterm::event::KeyEvent::from(
-            crossterm::event::KeyCode::Down,
+        app.update(Input::Key(flotilla::key::KeyEvent::from(
+            flotilla::key::KeyCode::Down,
         )));
     }
-    app.update(Input::Key(crossterm::event::KeyEvent::from(
-        crossterm::event::KeyCode::End,
+    app.update(Input::Key(flotilla::key::KeyEvent::from(
+        flotilla::key::KeyCode::End,
     )));
     type_keys(&mut app, "0");
     let screen = render(&mut app, 80, 24);

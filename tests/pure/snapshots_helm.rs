@@ -239,12 +239,12 @@ fn history_and_revision_diff() {
     let mut app = app();
     app.update(Input::Action(Action::Filter));
     for c in "prod frontend".chars() {
-        app.update(Input::Key(crossterm::event::KeyEvent::from(
-            crossterm::event::KeyCode::Char(c),
+        app.update(Input::Key(flotilla::key::KeyEvent::from(
+            flotilla::key::KeyCode::Char(c),
         )));
     }
-    app.update(Input::Key(crossterm::event::KeyEvent::from(
-        crossterm::event::KeyCode::Enter,
+    app.update(Input::Key(flotilla::key::KeyEvent::from(
+        flotilla::key::KeyCode::Enter,
     )));
     let fx = app.update(Input::Action(Action::Enter));
     answer(&mut app, fx);

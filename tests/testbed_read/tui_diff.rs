@@ -6,7 +6,7 @@
 use crate::common;
 use crate::harness;
 
-use crossterm::event::KeyCode;
+use flotilla::key::KeyCode;
 use flotilla::model::Action;
 use harness::Harness;
 use std::time::Duration;

@@ -161,10 +161,10 @@ fn cells(header: &str, row: &str, columns: &[&str]) -> Vec<String> {
 fn refilter(h: &mut Harness, text: &str) {
     h.action(Action::Filter);
     for _ in 0..40 {
-        h.key(crossterm::event::KeyCode::Backspace);
+        h.key(flotilla::key::KeyCode::Backspace);
     }
     for c in text.chars() {
-        h.key(crossterm::event::KeyCode::Char(c));
+        h.key(flotilla::key::KeyCode::Char(c));
     }
-    h.key(crossterm::event::KeyCode::Enter);
+    h.key(flotilla::key::KeyCode::Enter);
 }

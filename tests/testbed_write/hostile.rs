@@ -22,10 +22,10 @@ use crate::common;
 use crate::harness;
 
 use common::Testbed;
-use crossterm::event::KeyCode;
 use flotilla::backup::archive::{self, Stored};
 use flotilla::backup::keys::Sealing;
 use flotilla::backup::{Manifest, Source};
+use flotilla::key::KeyCode;
 use flotilla::modal::Modal;
 use flotilla::model::Action;
 use harness::Harness;

@@ -17,8 +17,8 @@ use crate::harness;
 
 use age::secrecy::ExposeSecret;
 use common::Testbed;
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use flotilla::app::Input;
+use flotilla::key::{KeyCode, KeyEvent, KeyModifiers};
 use flotilla::modal::Modal;
 use flotilla::model::Action;
 use flotilla::screens::Catalog;

@@ -8,7 +8,7 @@ use crate::harness;
 
 use age::secrecy::ExposeSecret;
 use common::Cleanup;
-use crossterm::event::KeyCode;
+use flotilla::key::KeyCode;
 use flotilla::model::Action;
 use flotilla::screens::backups::BackupsScreen;
 use harness::Harness;

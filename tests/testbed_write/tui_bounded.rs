@@ -9,9 +9,9 @@
 use crate::common;
 use crate::harness;
 
-use crossterm::event::KeyCode;
 use flotilla::backup::{Entry, FORMAT, Manifest};
 use flotilla::helm::record;
+use flotilla::key::KeyCode;
 use flotilla::screens::backups::BackupsScreen;
 use flotilla::screens::helm::{HelmScreen, HistoryScreen};
 use flotilla::screens::text::TextScreen;

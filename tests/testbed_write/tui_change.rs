@@ -9,8 +9,8 @@ use crate::common;
 use crate::harness;
 
 use common::{Cleanup, Testbed};
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use flotilla::app::Input;
+use flotilla::key::{KeyCode, KeyEvent, KeyModifiers};
 use flotilla::modal::Modal;
 use flotilla::model::Action;
 use flotilla::ops::audit::{self, Record};

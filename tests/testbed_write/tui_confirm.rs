@@ -21,8 +21,8 @@ use crate::harness;
 
 use age::secrecy::ExposeSecret;
 use common::{Scratch, Testbed};
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use flotilla::app::Input;
+use flotilla::key::{KeyCode, KeyEvent, KeyModifiers};
 use flotilla::modal::Modal;
 use flotilla::model::Action;
 use flotilla::ops::{audit, plan};

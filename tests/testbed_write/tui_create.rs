@@ -9,8 +9,8 @@ use crate::harness;
 
 use base64::Engine;
 use common::Cleanup;
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use flotilla::app::Input;
+use flotilla::key::{KeyCode, KeyEvent, KeyModifiers};
 use flotilla::model::Action;
 use flotilla::screens::create::{
     CreateScreen, KeyState, MembersScreen, Phase, SetKeyScreen, State,

@@ -6,8 +6,8 @@
 use crate::common;
 use crate::harness;
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use flotilla::app::Input;
+use flotilla::key::{KeyCode, KeyEvent, KeyModifiers};
 use flotilla::model::Action;
 use flotilla::screens::editor::EditorScreen;
 use flotilla::screens::text::TextScreen;

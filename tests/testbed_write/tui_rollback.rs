@@ -11,8 +11,8 @@ use crate::common;
 use crate::harness;
 
 use common::{Scratch, Testbed};
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use flotilla::app::Input;
+use flotilla::key::{KeyCode, KeyEvent, KeyModifiers};
 use flotilla::modal::Modal;
 use flotilla::ops::audit::{self, Record};
 use harness::Harness;

@@ -8,7 +8,7 @@ use crate::common;
 use crate::harness;
 
 use common::Cleanup;
-use crossterm::event::KeyCode;
+use flotilla::key::KeyCode;
 use flotilla::modal::Modal;
 use flotilla::screens::velero::VeleroScreen;
 use harness::Harness;

@@ -9,7 +9,7 @@ use crate::common;
 use crate::harness;
 
 use common::Testbed;
-use crossterm::event::KeyCode;
+use flotilla::key::KeyCode;
 use flotilla::modal::Modal;
 use flotilla::ops::audit::{self, AuditLog, Record};
 use harness::Harness;

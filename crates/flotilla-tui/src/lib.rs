@@ -13,6 +13,7 @@ pub mod app;
 pub mod clipboard;
 pub mod config;
 pub mod grid;
+pub mod key;
 pub mod logs;
 pub mod modal;
 pub mod screens;

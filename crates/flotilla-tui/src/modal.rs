@@ -4,7 +4,7 @@
 //! goes to the screen that opened it.
 
 use crate::config::theme::Theme;
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crate::key::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Modifier;

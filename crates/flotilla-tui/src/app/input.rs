@@ -5,6 +5,7 @@
 use super::command::{self, Command};
 use super::{App, Prompt, PromptKind};
 use crate::config::keymap::Key;
+use crate::key::{KeyCode, KeyEvent, KeyModifiers, MouseEvent};
 use crate::kinds::resource;
 use crate::modal::Step;
 use crate::model::Action;
@@ -13,13 +14,9 @@ use crate::screens::contexts::ContextsScreen;
 use crate::screens::table::TableScreen;
 use crate::screens::text::TextScreen;
 use crate::screens::{Answer, Ctx};
-use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseEvent, MouseEventKind};
 
 impl App {
     pub(super) fn key(&mut self, k: KeyEvent) {
-        if k.kind != KeyEventKind::Press {
-            return;
-        }
         if let Some(layer) = self.layers.last_mut() {
             if let Step::Done(result) = layer.modal.key(k)
                 && let Some(layer) = self.layers.pop()
@@ -46,10 +43,9 @@ impl App {
     }
 
     pub(super) fn mouse(&mut self, m: MouseEvent) {
-        let a = match m.kind {
-            MouseEventKind::ScrollDown => Action::Down,
-            MouseEventKind::ScrollUp => Action::Up,
-            _ => return,
+        let a = match m {
+            MouseEvent::ScrollDown => Action::Down,
+            MouseEvent::ScrollUp => Action::Up,
         };
         if self.layers.is_empty() {
             (0..3).for_each(|_| self.action(a.clone()));

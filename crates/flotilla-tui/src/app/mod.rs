@@ -11,6 +11,7 @@ mod session;
 mod watches;
 
 use crate::config::Config;
+use crate::key::{KeyEvent, MouseEvent};
 use crate::kinds::resource;
 use crate::modal::Modal;
 use crate::model::{ContextEntry, ResKey, ResourceInfo};
@@ -21,7 +22,6 @@ use crate::screens::{
     Answer, Catalog, Ctx, Deliver, DrawCtx, FlashLevel, Need, ProgressStep, Request, Screen, Shared,
 };
 use crate::store::Store;
-use crossterm::event::{KeyEvent, MouseEvent};
 pub use prompt::{Prompt, PromptKind};
 use std::collections::HashMap;
 use std::time::{Duration, Instant};

@@ -1,7 +1,7 @@
 //! The one-line `:` and `/` prompts. Line editing (cursor keys, home/end, ctrl-w, ctrl-u,
 //! alt-b/f, undo) comes from ratatui-textarea; Enter, Esc and Tab belong to the app.
 
-use crossterm::event::KeyEvent;
+use crate::key::KeyEvent;
 use ratatui_textarea::{CursorMove, TextArea};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -55,7 +55,7 @@ impl Prompt {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crossterm::event::{KeyCode, KeyModifiers};
+    use crate::key::{KeyCode, KeyModifiers};
 
     #[test]
     fn edits_in_the_middle_of_the_line() {

@@ -2,8 +2,8 @@
 //! Every action is rebindable, a key can run a command (`command("deploy -A")`); an unknown
 //! key, action or section is an error naming its line.
 
+use crate::key::{KeyCode, KeyEvent, KeyModifiers};
 use crate::model::Action;
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use std::collections::{BTreeMap, HashMap};
 use toml::Spanned;
 

@@ -51,7 +51,7 @@ pub trait Screen: std::any::Any {
 
     /// A key before the keymap sees it, for a screen that types (an editor); `true` took it.
     /// The app's modal layers and prompt still come first.
-    fn raw_key(&mut self, _key: crossterm::event::KeyEvent, _ctx: &mut Ctx) -> bool {
+    fn raw_key(&mut self, _key: crate::key::KeyEvent, _ctx: &mut Ctx) -> bool {
         false
     }
 

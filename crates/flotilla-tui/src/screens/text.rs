@@ -292,7 +292,7 @@ impl Screen for TextScreen {
         }
     }
 
-    fn raw_key(&mut self, key: crossterm::event::KeyEvent, ctx: &mut Ctx) -> bool {
+    fn raw_key(&mut self, key: crate::key::KeyEvent, ctx: &mut Ctx) -> bool {
         let Some(e) = &mut self.editor else {
             return false;
         };

@@ -9,13 +9,13 @@ use super::files::{file_entries, read_file};
 use super::{
     APPLY, DRY_RUN, KEYS_FORM, MODE, VALUES_FORM, clusters, namespace_for, object_ref, served, tag,
 };
+use crate::key::{KeyCode, KeyEvent, KeyModifiers};
 use crate::modal::{Modal, ModalResult};
 use crate::model::{Action, ClusterId, ObjectRef};
 use crate::ops::build::{self, Scope, What};
 use crate::ops::import::{self, Check};
 use crate::protocol::op::{Mutation, Op};
 use crate::screens::{Answer, Ctx, DrawCtx, Request, Screen};
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::Line;
