@@ -24,11 +24,11 @@ use flotilla::model::Action;
 use flotilla::screens::Catalog;
 use flotilla::screens::backups::BackupsScreen;
 use flotilla::screens::create::MembersScreen;
+use flotilla::screens::editor::EditorScreen;
 use flotilla::screens::helm::HelmScreen;
 use flotilla::screens::helm::HistoryScreen;
 use flotilla::screens::helm::PlanScreen;
 use flotilla::screens::revisions::RevisionsScreen;
-use flotilla::screens::text::TextScreen;
 use flotilla::screens::velero::VeleroScreen;
 use harness::Harness;
 use serde_json::{Value, json};
@@ -517,12 +517,7 @@ impl Tour {
     async fn edit_and_save(&mut self, step: &str) {
         let open = self
             .h
-            .pump_until(WAIT, |h| {
-                h.app
-                    .top_as::<TextScreen>()
-                    .and_then(TextScreen::editor)
-                    .is_some()
-            })
+            .pump_until(WAIT, |h| h.app.top_as::<EditorScreen>().is_some())
             .await;
         assert!(open, "{step}: the editor opens\n{}", self.screen());
         self.ctrl('f');

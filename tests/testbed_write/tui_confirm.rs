@@ -31,7 +31,6 @@ use flotilla::screens::backups::BackupsScreen;
 use flotilla::screens::create::{CreateScreen, MembersScreen, Phase};
 use flotilla::screens::editor::EditorScreen;
 use flotilla::screens::helm::{HelmScreen, HistoryScreen, PlanScreen};
-use flotilla::screens::text::TextScreen;
 use flotilla::screens::velero::VeleroScreen;
 use harness::Harness;
 use serde_json::{Value, json};
@@ -398,7 +397,7 @@ fn top(h: &Harness) -> Option<&Modal> {
 }
 
 fn editor(h: &Harness) -> Option<&EditorScreen> {
-    h.app.top_as::<TextScreen>().and_then(TextScreen::editor)
+    h.app.top_as::<EditorScreen>()
 }
 
 fn create_ready(h: &mut Harness, _: &Fixture) -> bool {

@@ -10,7 +10,6 @@ use flotilla::app::Input;
 use flotilla::key::{KeyCode, KeyEvent, KeyModifiers};
 use flotilla::model::Action;
 use flotilla::screens::editor::EditorScreen;
-use flotilla::screens::text::TextScreen;
 use harness::Harness;
 use std::time::Duration;
 
@@ -56,7 +55,7 @@ impl<'a> Scratch<'a> {
 }
 
 fn editor(h: &Harness) -> Option<&EditorScreen> {
-    h.app.top_as::<TextScreen>().and_then(TextScreen::editor)
+    h.app.top_as::<EditorScreen>()
 }
 
 fn ctrl(h: &mut Harness, c: char) {

@@ -400,6 +400,7 @@ impl App {
         for r in out {
             match r {
                 Request::Push(s) => self.push_screen(s),
+                Request::Close(value) => self.close(from, value),
                 Request::Fetch {
                     tag,
                     cluster,
@@ -651,12 +652,29 @@ impl App {
         self.push_screen(screen);
     }
 
-    fn pop(&mut self) {
-        if let Some(e) = self.screens.pop() {
-            // Whatever the screen was waiting for has nowhere to go now.
-            self.forget(Some(e.id));
-            self.layers.retain(|l| l.owner != e.id);
+    /// Takes screen `id` off the stack (unless it is the only one) and hands `value` to the
+    /// screen that is on top then.
+    fn close(&mut self, id: u64, value: Option<Box<dyn std::any::Any>>) {
+        if self.screens.len() < 2 || !self.screens.iter().any(|e| e.id == id) {
+            return;
         }
+        self.drop_screen(id);
+        if let Some(v) = value {
+            self.with_top(|s, ctx| s.resumed(v, ctx));
+        }
+    }
+
+    fn pop(&mut self) {
+        if let Some(id) = self.top_id() {
+            self.drop_screen(id);
+        }
+    }
+
+    fn drop_screen(&mut self, id: u64) {
+        self.screens.retain(|e| e.id != id);
+        // Whatever the screen was waiting for has nowhere to go now.
+        self.forget(Some(id));
+        self.layers.retain(|l| l.owner != id);
     }
 
     /// Hands an answer to the screen that asked, if it may still have it.

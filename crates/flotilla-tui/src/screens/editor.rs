@@ -7,9 +7,9 @@
 //! in-app buffer instead: a key press never hands the terminal over (the terminal may still
 //! be answering the escape while the editor starts).
 //!
-//! The screen is usually held by the YAML screen (`text`), which hands it keys and answers and
-//! takes it away when the edit is over: a screen cannot pop itself, and the user is back on
-//! the object's YAML, refreshed.
+//! The YAML screen (`text`) opens it over itself; when the edit is over the editor closes
+//! itself and hands the YAML screen how it ended (`Finished`), so the user is back on the
+//! object's YAML, refreshed.
 
 mod review;
 
@@ -33,10 +33,8 @@ use std::cell::Cell;
 
 pub const MODE: &str = "editor";
 
-/// Request and modal tags. All are at or above `FIRST_TAG`, so a screen holding an editor
-/// tells the editor's answers from its own.
+/// Request and modal tags.
 pub(crate) mod tags {
-    pub const FIRST: u64 = 100;
     pub const DRY_RUN: u64 = 100;
     pub const APPLY: u64 = 101;
     pub const EXTERNAL: u64 = 102;
@@ -50,13 +48,11 @@ pub(crate) mod tags {
     pub const ALSO_FETCH: u64 = 1000;
 }
 
-pub const FIRST_TAG: u64 = tags::FIRST;
-
 /// How a failure is put at the top of the text handed back to `$EDITOR`; such lines are
 /// dropped when the text comes back.
 const ERROR_PREFIX: &str = "# flotilla: ";
 
-/// How an edit ended, for the screen holding the editor.
+/// How an edit ended, for the screen under the editor.
 #[derive(Debug)]
 pub enum Finished {
     /// Applied; the object as the server returned it.
@@ -81,7 +77,6 @@ pub struct EditorScreen {
     find: Option<Regex>,
     find_text: String,
     review: Option<Review>,
-    finished: Option<Finished>,
     // Where the last frame put the view, so the cursor stays in it and pages are its height.
     top: Cell<usize>,
     left: Cell<usize>,
@@ -112,7 +107,6 @@ impl EditorScreen {
             find: None,
             find_text: String::new(),
             review: None,
-            finished: None,
             top: Cell::new(0),
             left: Cell::new(0),
             height: Cell::new(20),
@@ -125,11 +119,6 @@ impl EditorScreen {
         self.review =
             Some(Review::new(self.target.clone(), self.original.clone(), object).checked(dry_run));
         Ok(self)
-    }
-
-    /// How the edit ended, once it has (the holder takes the editor away then).
-    pub fn take_finished(&mut self) -> Option<Finished> {
-        self.finished.take()
     }
 
     /// The buffer's text.
@@ -245,7 +234,7 @@ impl EditorScreen {
         if !flash.is_empty() {
             ctx.info(flash);
         }
-        self.finished = Some(how);
+        ctx.close_with(how);
     }
 
     /// Gives the buffer to `$EDITOR`, after the last failure if there was one.
@@ -272,8 +261,7 @@ impl EditorScreen {
             Ok(t) => t,
             Err(e) => {
                 ctx.error(e);
-                self.finished = Some(Finished::Left { by_back: false });
-                return;
+                return ctx.close_with(Finished::Left { by_back: false });
             }
         };
         if text == handed {
@@ -304,13 +292,12 @@ impl EditorScreen {
                     FlashLevel::Info => ctx.info(flash),
                     FlashLevel::Error => ctx.error(flash),
                 }
-                self.finished = Some(Finished::Applied(object));
+                ctx.close_with(Finished::Applied(object));
             }
         }
     }
 
-    /// Esc in the buffer: leaves, asking first if anything would be lost. `false` lets the
-    /// app go back a screen.
+    /// Esc in the buffer: leaves, asking first if anything would be lost.
     fn leave(&mut self, ctx: &mut Ctx) -> bool {
         if self.modified() {
             ctx.modal(
@@ -322,8 +309,8 @@ impl EditorScreen {
             );
             return true;
         }
-        self.finished = Some(Finished::Left { by_back: true });
-        false
+        ctx.close_with(Finished::Left { by_back: true });
+        true
     }
 
     /// Moves to the next (or previous) match of the search from the cursor, wrapping around.
@@ -668,7 +655,7 @@ impl Screen for EditorScreen {
     }
 
     fn raw_key(&mut self, key: KeyEvent, ctx: &mut Ctx) -> bool {
-        if self.review.is_some() || self.handed.is_some() || self.finished.is_some() {
+        if self.review.is_some() || self.handed.is_some() {
             return false;
         }
         // Only the editor's own bindings (ctrl keys, esc): every other key types.
@@ -702,7 +689,7 @@ impl Screen for EditorScreen {
     }
 
     fn raw_paste(&mut self, text: &str, _ctx: &mut Ctx) -> bool {
-        if self.review.is_some() || self.handed.is_some() || self.finished.is_some() {
+        if self.review.is_some() || self.handed.is_some() {
             return false;
         }
         let clean: Vec<String> = text
@@ -715,7 +702,7 @@ impl Screen for EditorScreen {
     }
 
     fn handle(&mut self, action: &Action, ctx: &mut Ctx) -> bool {
-        if self.finished.is_some() || self.handed.is_some() {
+        if self.handed.is_some() {
             return false;
         }
         if self.review.is_some() {
@@ -727,7 +714,7 @@ impl Screen for EditorScreen {
     fn answered(&mut self, tag: u64, answer: Answer, ctx: &mut Ctx) {
         match (tag, answer) {
             (tags::DISCARD, Answer::Modal(ModalResult::Confirmed)) => {
-                self.finished = Some(Finished::Left { by_back: false });
+                ctx.close_with(Finished::Left { by_back: false });
             }
             (tags::FIND, Answer::Modal(ModalResult::Submitted(v))) => {
                 let pat = v.first().map(|s| s.trim().to_string()).unwrap_or_default();

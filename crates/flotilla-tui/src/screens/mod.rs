@@ -79,6 +79,10 @@ pub trait Screen: std::any::Any {
     /// The answer to a request the screen made (`tag` is the one it chose).
     fn answered(&mut self, _tag: u64, _answer: Answer, _ctx: &mut Ctx) {}
 
+    /// The screen above this one closed itself with `value` (`Ctx::close_with`): what a
+    /// screen it opened came to (an editor: the object as applied, or left unchanged).
+    fn resumed(&mut self, _value: Box<dyn std::any::Any>, _ctx: &mut Ctx) {}
+
     /// The text of its `/` filter; `None` when the screen has no filter.
     fn filter(&self) -> Option<&str> {
         None
@@ -174,6 +178,9 @@ pub enum FlashLevel {
 /// What a screen asks of the app while handling something; carried out right after.
 pub enum Request {
     Push(Box<dyn Screen>),
+    /// Take the asking screen off the stack (never the last one); a value goes to the
+    /// screen under it (`Screen::resumed`).
+    Close(Option<Box<dyn std::any::Any>>),
     Fetch {
         tag: u64,
         cluster: ClusterId,
@@ -316,6 +323,16 @@ pub struct Ctx<'a> {
 impl Ctx<'_> {
     pub fn push(&mut self, screen: Box<dyn Screen>) {
         self.out.push(Request::Push(screen));
+    }
+
+    /// Closes this screen, as the back key would.
+    pub fn close(&mut self) {
+        self.out.push(Request::Close(None));
+    }
+
+    /// Closes this screen and hands `value` to the screen under it.
+    pub fn close_with<T: std::any::Any>(&mut self, value: T) {
+        self.out.push(Request::Close(Some(Box::new(value))));
     }
 
     pub fn fetch(

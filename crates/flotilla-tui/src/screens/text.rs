@@ -1,8 +1,8 @@
 //! Scrolling text: an object's describe or YAML (fetched when opened, checked to still be the
-//! object that was selected), and help. The YAML screen holds the object's editor while it is
-//! edited (`editor`), and shows the object as the edit left it afterwards.
+//! object that was selected), and help. The YAML screen opens the object's editor over itself
+//! (`editor`), and shows the object as the edit left it afterwards.
 
-use super::editor::{self, EditorScreen, Finished};
+use super::editor::{EditorScreen, Finished};
 use super::{Answer, Ctx, Deliver, DrawCtx, Screen};
 use crate::config::EditorKind;
 use crate::kinds::describe::{self, Related, Slot};
@@ -16,7 +16,7 @@ use serde_json::Value;
 
 pub const MODE: &str = "text";
 const LOAD: u64 = 1;
-/// Tags of a describe's related fetches: `RELATED` + the slot's index (below the editor's).
+/// Tags of a describe's related fetches: `RELATED` + the slot's index.
 const RELATED: u64 = 10;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -42,8 +42,6 @@ pub struct TextScreen {
     edit_when_loaded: bool,
     /// Opened for an edit (from a list): leaving the editor with esc leaves this screen too.
     for_edit: bool,
-    /// The edit under way: it gets this screen's keys, answers and body until it is over.
-    editor: Option<EditorScreen>,
 }
 
 impl TextScreen {
@@ -60,7 +58,6 @@ impl TextScreen {
             related: Related::default(),
             edit_when_loaded: false,
             for_edit: false,
-            editor: None,
         }
     }
 
@@ -81,11 +78,6 @@ impl TextScreen {
         self.edit_when_loaded = edit;
         self.for_edit = edit;
         self
-    }
-
-    /// The editor, while an edit is under way.
-    pub fn editor(&self) -> Option<&EditorScreen> {
-        self.editor.as_ref()
     }
 
     fn is_secret(&self) -> bool {
@@ -111,22 +103,14 @@ impl TextScreen {
         };
         let external = ctx.config.settings.editor == EditorKind::External;
         match EditorScreen::new(target.clone(), obj, external) {
-            Ok(mut e) => {
-                e.opened(ctx);
-                self.editor = Some(e);
-            }
+            Ok(e) => ctx.push(Box::new(e)),
             Err(e) => ctx.error(e),
         }
     }
 
-    /// Takes the editor away once its edit is over; `passed` is what the editor said about
-    /// the key or action it was given. Returns whether this screen took it: not when the user
-    /// left with esc an edit this screen was opened for, so the app goes back past it too.
-    fn after_edit(&mut self, passed: bool, ctx: &mut Ctx) -> bool {
-        let Some(finished) = self.editor.as_mut().and_then(EditorScreen::take_finished) else {
-            return passed;
-        };
-        self.editor = None;
+    /// The edit is over: show the object as it left it. Leaving with esc an edit this screen
+    /// was opened for leaves this screen too.
+    fn after_edit(&mut self, finished: Finished, ctx: &mut Ctx) {
         match finished {
             Finished::Applied(Some(obj))
                 if obj.pointer("/metadata/uid")
@@ -139,10 +123,9 @@ impl TextScreen {
                 self.render(ctx.now);
             }
             Finished::Applied(_) => self.opened(ctx),
-            Finished::Left { by_back: true } if self.for_edit => return false,
+            Finished::Left { by_back: true } if self.for_edit => ctx.close(),
             Finished::Left { .. } => {}
         }
-        true
     }
 
     fn loaded(&mut self, answer: Answer, ctx: &mut Ctx) {
@@ -229,16 +212,10 @@ pub fn open_help(_args: &str, ctx: &mut Ctx) -> Result<Box<dyn Screen>, String> 
 
 impl Screen for TextScreen {
     fn mode(&self) -> &'static str {
-        match &self.editor {
-            Some(e) => e.mode(),
-            None => MODE,
-        }
+        MODE
     }
 
     fn hints(&self) -> &'static [(Action, &'static str)] {
-        if let Some(e) = &self.editor {
-            return e.hints();
-        }
         match self.kind {
             TextKind::Yaml => &[
                 (Action::Back, "back"),
@@ -273,9 +250,9 @@ impl Screen for TextScreen {
     }
 
     fn answered(&mut self, tag: u64, answer: Answer, ctx: &mut Ctx) {
-        match (tag, &mut self.editor) {
-            (LOAD, _) => self.loaded(answer, ctx),
-            (t, None) if t >= RELATED && t < RELATED + Slot::ALL.len() as u64 => {
+        match tag {
+            LOAD => self.loaded(answer, ctx),
+            t if t >= RELATED && t < RELATED + Slot::ALL.len() as u64 => {
                 let Answer::Fetched(result) = answer else {
                     return;
                 };
@@ -284,35 +261,17 @@ impl Screen for TextScreen {
                     .set(slot, result.map(|f| f.object).map_err(|e| e.to_string()));
                 self.render(ctx.now);
             }
-            (t, Some(e)) if t >= editor::FIRST_TAG => {
-                e.answered(tag, answer, ctx);
-                self.after_edit(true, ctx);
-            }
             _ => {}
         }
     }
 
-    fn raw_key(&mut self, key: crate::key::KeyEvent, ctx: &mut Ctx) -> bool {
-        let Some(e) = &mut self.editor else {
-            return false;
-        };
-        let taken = e.raw_key(key, ctx);
-        self.after_edit(taken, ctx)
-    }
-
-    fn raw_paste(&mut self, text: &str, ctx: &mut Ctx) -> bool {
-        let Some(e) = &mut self.editor else {
-            return false;
-        };
-        let taken = e.raw_paste(text, ctx);
-        self.after_edit(taken, ctx)
+    fn resumed(&mut self, value: Box<dyn std::any::Any>, ctx: &mut Ctx) {
+        if let Ok(finished) = value.downcast::<Finished>() {
+            self.after_edit(*finished, ctx);
+        }
     }
 
     fn handle(&mut self, action: &Action, ctx: &mut Ctx) -> bool {
-        if let Some(e) = &mut self.editor {
-            let taken = e.handle(action, ctx);
-            return self.after_edit(taken, ctx);
-        }
         if let Some(to) = super::moved(action, self.scroll, self.lines.len()) {
             self.scroll = to;
             return true;
@@ -330,9 +289,6 @@ impl Screen for TextScreen {
     }
 
     fn draw(&self, f: &mut Frame, area: Rect, ctx: &DrawCtx) {
-        if let Some(e) = &self.editor {
-            return e.draw(f, area, ctx);
-        }
         let theme = &ctx.config.theme;
         let mut title = format!(
             " {} {} ",
