@@ -24,8 +24,10 @@ pub fn rank(group: &str, kind: &str) -> u8 {
     }
 }
 
-/// The phases a restore waits between: custom resources need their CRD established.
+/// The phases a restore waits after: custom resources need their CRD established, and pods
+/// a new namespace's `default` ServiceAccount.
 pub const CRDS: u8 = 0;
+pub const NAMESPACES: u8 = 1;
 
 #[cfg(test)]
 mod tests {

@@ -498,8 +498,30 @@ async fn send_phases(client: &Client, plan: &Plan, audit: &Audit, intent: &str) 
                 }
             }
         }
+        if phase == order::NAMESPACES {
+            let created: Vec<&str> = idx
+                .iter()
+                .filter(|&&i| out[i].as_ref().is_some_and(|a| a.result.is_ok()))
+                .map(|&i| plan.steps[i].name.as_str())
+                .collect();
+            default_accounts(client, &created).await;
+        }
     }
     out.into_iter().flatten().collect()
+}
+
+/// Waits (up to 30 s in all) until each namespace the restore created has its `default`
+/// ServiceAccount: the server refuses a pod whose account does not exist, and the controller
+/// that makes it runs a moment after the namespace is created (on a busy server, after the
+/// restore's pods were sent). Past the deadline the restore goes on and the server says why.
+async fn default_accounts(client: &Client, namespaces: &[&str]) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    for ns in namespaces {
+        let path = format!("/api/v1/namespaces/{ns}/serviceaccounts/default");
+        while fetch::get(client, &path).await.is_err() && std::time::Instant::now() < deadline {
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        }
+    }
 }
 
 /// An update, sent only while the object is as the plan saw it (its status may have moved
