@@ -3,9 +3,11 @@
 //! cluster only through a request (an `Effect` the runner carries out), listed in help with
 //! its description, completed on Tab, and closed by Esc.
 
+use crate::snapshots::type_keys;
 use flotilla::app::{App, Input};
 use flotilla::config::Config;
 use flotilla::config::keymap::Keymap;
+use flotilla::key::{KeyCode, KeyEvent};
 use flotilla::model::{Action, ApiError, ClusterId, Fetched};
 use flotilla::protocol::{Effect, Msg};
 use flotilla::screens::{Answer, Catalog, Command, Ctx, Declared, Deliver, DrawCtx, Screen};
@@ -92,27 +94,14 @@ impl Screen for Greeter {
     }
 }
 
-const NOW: i64 = 1_780_000_000;
-
 fn render(app: &mut App) -> String {
-    app.update(Input::Tick);
-    let mut term =
-        ratatui::Terminal::new(ratatui::backend::TestBackend::new(100, 60)).expect("terminal");
-    term.draw(|f| flotilla::ui::draw_at(f, app, NOW))
-        .expect("draw");
-    format!("{}", term.backend())
+    crate::snapshots::render(app, 100, 60)
 }
 
 fn command(app: &mut App, line: &str) -> Vec<Effect> {
     app.update(Input::Action(Action::Command));
-    for c in line.chars() {
-        app.update(Input::Key(flotilla::key::KeyEvent::from(
-            flotilla::key::KeyCode::Char(c),
-        )));
-    }
-    app.update(Input::Key(flotilla::key::KeyEvent::from(
-        flotilla::key::KeyCode::Enter,
-    )))
+    type_keys(app, line);
+    app.update(Input::Key(KeyEvent::from(KeyCode::Enter)))
 }
 
 fn app() -> App {
@@ -163,9 +152,7 @@ fn a_screen_declared_outside_flotilla_works_like_its_own() {
         }),
     }));
     assert!(render(&mut app).contains("greeting: hello, world"));
-    app.update(Input::Key(flotilla::key::KeyEvent::from(
-        flotilla::key::KeyCode::Char('u'),
-    )));
+    type_keys(&mut app, "u");
     assert!(render(&mut app).contains("greeting: HELLO, WORLD"));
 
     // Esc closes it.
@@ -186,10 +173,6 @@ fn a_screen_declared_outside_flotilla_works_like_its_own() {
     );
     app.update(Input::Action(Action::Back));
     app.update(Input::Action(Action::Command));
-    for c in "gre".chars() {
-        app.update(Input::Key(flotilla::key::KeyEvent::from(
-            flotilla::key::KeyCode::Char(c),
-        )));
-    }
+    type_keys(&mut app, "gre");
     assert_eq!(app.completion().as_deref(), Some("greet"));
 }

@@ -19,7 +19,7 @@ fn app() -> App {
     app
 }
 
-fn render(app: &mut App, w: u16, h: u16) -> String {
+pub(crate) fn render(app: &mut App, w: u16, h: u16) -> String {
     app.update(Input::Tick);
     let mut term = Terminal::new(TestBackend::new(w, h)).expect("terminal");
     term.draw(|f| flotilla::ui::draw_at(f, app, NOW))
@@ -27,7 +27,7 @@ fn render(app: &mut App, w: u16, h: u16) -> String {
     format!("{}", term.backend())
 }
 
-fn type_keys(app: &mut App, text: &str) {
+pub(crate) fn type_keys(app: &mut App, text: &str) {
     for c in text.chars() {
         app.update(Input::Key(flotilla::key::KeyEvent::from(
             flotilla::key::KeyCode::Char(c),

@@ -247,9 +247,7 @@ mod tests {
     use super::*;
 
     // Every screen's section, as the screens declare them (`screens::SCREENS`).
-    fn modes() -> Vec<&'static str> {
-        crate::screens::modes()
-    }
+    use crate::screens::modes;
 
     #[test]
     fn default_keymap_loads_with_k9s_keys() {

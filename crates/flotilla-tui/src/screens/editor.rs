@@ -298,19 +298,17 @@ impl EditorScreen {
     }
 
     /// Esc in the buffer: leaves, asking first if anything would be lost.
-    fn leave(&mut self, ctx: &mut Ctx) -> bool {
+    fn leave(&mut self, ctx: &mut Ctx) {
         if self.modified() {
-            ctx.modal(
+            return ctx.modal(
                 tags::DISCARD,
                 Modal::confirm(
                     "discard changes",
                     vec![format!("Discard your changes to {}?", self.target)],
                 ),
             );
-            return true;
         }
         ctx.close_with(Finished::Left { by_back: true });
-        true
     }
 
     /// Moves to the next (or previous) match of the search from the cursor, wrapping around.
@@ -366,7 +364,7 @@ impl EditorScreen {
             Action::Redo => {
                 self.area.redo();
             }
-            Action::Back => return Some(self.leave(ctx)),
+            Action::Back => self.leave(ctx),
             Action::Up => self.area.move_cursor(CursorMove::Up),
             Action::Down => self.area.move_cursor(CursorMove::Down),
             Action::PageUp | Action::PageDown => self.page(matches!(action, Action::PageDown)),
