@@ -10,7 +10,7 @@ use flotilla::config::keymap::Keymap;
 use flotilla::key::{KeyCode, KeyEvent};
 use flotilla::model::{Action, ApiError, ClusterId, Fetched};
 use flotilla::protocol::{Effect, Msg};
-use flotilla::screens::{Answer, Catalog, Command, Ctx, Declared, Deliver, DrawCtx, Screen};
+use flotilla::screens::{Catalog, Command, Ctx, Declared, Deliver, DrawCtx, Screen};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::widgets::Paragraph;
@@ -62,18 +62,19 @@ impl Screen for Greeter {
             return ctx.error("no live cluster");
         };
         let path = format!("/api/v1/namespaces/default/configmaps/{}", self.name);
-        ctx.fetch(1, cluster, path, None, Deliver::OnStack);
-    }
-
-    fn answered(&mut self, _tag: u64, answer: Answer, ctx: &mut Ctx) {
-        let Answer::Fetched(r) = answer else { return };
-        match r {
-            Ok(f) => {
-                let text = f.object.pointer("/data/greeting").and_then(|g| g.as_str());
-                self.greeting = Some(text.unwrap_or("(none)").to_string());
-            }
-            Err(e) => ctx.error(format!("configmap {}: {e}", self.name)),
-        }
+        ctx.fetch(
+            cluster,
+            path,
+            None,
+            Deliver::OnStack,
+            |me: &mut Self, r, ctx: &mut Ctx| match r {
+                Ok(f) => {
+                    let text = f.object.pointer("/data/greeting").and_then(|g| g.as_str());
+                    me.greeting = Some(text.unwrap_or("(none)").to_string());
+                }
+                Err(e) => ctx.error(format!("configmap {}: {e}", me.name)),
+            },
+        );
     }
 
     fn handle(&mut self, action: &Action, _ctx: &mut Ctx) -> bool {

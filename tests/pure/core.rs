@@ -321,10 +321,11 @@ fn a_drill_down_that_answers_after_the_user_moved_on_is_dropped() {
 #[test]
 fn the_top_modal_layer_gets_keys_first() {
     let mut app = shop();
-    app.open_modal(
-        7,
-        flotilla::modal::Modal::confirm_typed("delete", vec!["delete p10?".into()], "p10"),
-    );
+    app.open_modal(flotilla::modal::Modal::confirm_typed(
+        "delete",
+        vec!["delete p10?".into()],
+        "p10",
+    ));
     // j and q are letters of the name being typed, not "down" and "quit".
     for c in "jq".chars() {
         let fx = app.update(Input::Key(KeyEvent::from(KeyCode::Char(c))));
@@ -421,39 +422,31 @@ impl flotilla::screens::Screen for Drain {
         f.render_widget(ratatui::widgets::Paragraph::new(self.log.join(" | ")), area);
     }
     fn opened(&mut self, ctx: &mut flotilla::screens::Ctx) {
-        ctx.modal(1, flotilla::modal::Modal::progress("drain node-1", 2));
+        use flotilla::screens::{Ctx, ProgressStep};
+        let layer = ctx.modal(
+            flotilla::modal::Modal::progress("drain node-1", 2),
+            |me: &mut Drain, r, _: &mut Ctx| me.log.push(format!("progress closed: {r:?}")),
+        );
         for pod in ["web-1", "web-2"] {
             let cluster = ctx.store.clusters.ids()[0];
             ctx.fetch(
-                2,
                 cluster,
                 format!("/api/v1/namespaces/shop/pods/{pod}"),
                 None,
                 flotilla::screens::Deliver::OnStack,
+                move |me: &mut Drain, r, ctx: &mut Ctx| {
+                    let Ok(f) = r else { return };
+                    let name = f.object["metadata"]["name"]
+                        .as_str()
+                        .unwrap_or("?")
+                        .to_string();
+                    me.log.push(format!("evicted {name}"));
+                    ctx.progress(layer, ProgressStep::Advance(format!("evicted {name}")));
+                    if me.log.len() == 2 {
+                        ctx.progress(layer, ProgressStep::Finish("node-1 drained".into()));
+                    }
+                },
             );
-        }
-    }
-    fn answered(
-        &mut self,
-        tag: u64,
-        answer: flotilla::screens::Answer,
-        ctx: &mut flotilla::screens::Ctx,
-    ) {
-        use flotilla::screens::{Answer, ProgressStep};
-        match (tag, answer) {
-            (2, Answer::Fetched(Ok(f))) => {
-                let name = f.object["metadata"]["name"]
-                    .as_str()
-                    .unwrap_or("?")
-                    .to_string();
-                self.log.push(format!("evicted {name}"));
-                ctx.progress(1, ProgressStep::Advance(format!("evicted {name}")));
-                if self.log.len() == 2 {
-                    ctx.progress(1, ProgressStep::Finish("node-1 drained".into()));
-                }
-            }
-            (1, Answer::Modal(r)) => self.log.push(format!("progress closed: {r:?}")),
-            _ => {}
         }
     }
 }

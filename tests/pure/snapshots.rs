@@ -69,14 +69,11 @@ fn help_lists_bindings() {
 #[test]
 fn typed_confirmation_over_a_list() {
     let mut app = app();
-    app.open_modal(
-        1,
-        flotilla::modal::Modal::confirm_typed(
-            "delete",
-            vec!["Delete Deployment web in shop on prod?".into()],
-            "web",
-        ),
-    );
+    app.open_modal(flotilla::modal::Modal::confirm_typed(
+        "delete",
+        vec!["Delete Deployment web in shop on prod?".into()],
+        "web",
+    ));
     type_keys(&mut app, "we");
     insta::assert_snapshot!(render(&mut app, 80, 16));
 }

@@ -22,11 +22,13 @@ impl App {
                 && let Some(layer) = self.layers.pop()
             {
                 if layer.owner == super::mutate::APP_LAYER {
-                    return self.app_modal(layer.tag, result);
+                    return self.app_modal(layer.id, result);
                 }
-                self.with_screen(layer.owner, |s, ctx| {
-                    s.answered(layer.tag, Answer::Modal(result), ctx)
-                });
+                if let Some(mut reply) = layer.reply {
+                    self.with_screen(layer.owner, |s, ctx| {
+                        reply.answer(s, Answer::Modal(result), ctx)
+                    });
+                }
             }
             return;
         }

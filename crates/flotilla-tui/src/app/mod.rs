@@ -19,7 +19,8 @@ use crate::model::{ForwardEvent, ForwardTarget};
 use crate::protocol::{Effect, Msg};
 use crate::screens::table::TableScreen;
 use crate::screens::{
-    Answer, Catalog, Ctx, Deliver, DrawCtx, FlashLevel, Need, ProgressStep, Request, Screen, Shared,
+    Answer, Catalog, Ctx, Deliver, DrawCtx, FlashLevel, Need, ProgressStep, Reply, Request, Screen,
+    Shared,
 };
 use crate::store::Store;
 pub use prompt::{Prompt, PromptKind};
@@ -53,18 +54,21 @@ struct Entry {
     screen: Box<dyn Screen>,
 }
 
-/// A modal layer and the screen waiting for its result.
+/// A modal layer and the screen waiting for its result (none for the app's own layers and
+/// those opened from outside).
 struct Layer {
     modal: Modal,
     owner: u64,
-    tag: u64,
+    id: u64,
+    reply: Option<Reply>,
 }
 
-/// A request in flight and where its answer goes.
+/// A request in flight and where its answer goes. A stream's reply is out while it runs
+/// (`deliver`).
 struct Pending {
     screen: u64,
-    tag: u64,
     deliver: Deliver,
+    reply: Option<Reply>,
 }
 
 pub struct App {
@@ -354,6 +358,7 @@ impl App {
             screens: &self.catalog,
             now: jiff::Timestamp::now().as_second(),
             out: &mut out,
+            ids: &mut self.next_id,
         };
         let r = f(entry.screen.as_mut(), &mut ctx);
         self.requests(id, out);
@@ -369,18 +374,23 @@ impl App {
         self.screens.last().map(|e| e.id)
     }
 
-    /// A ticket for a request of screen `screen`, whose answer goes back to it with `tag`.
-    fn ticket(&mut self, screen: u64, tag: u64, deliver: Deliver) -> u64 {
+    /// A ticket for a request of screen `screen`, whose answer goes back to it by `reply`.
+    fn ticket(&mut self, screen: u64, reply: Reply, deliver: Deliver) -> u64 {
         let ticket = self.next_id();
+        self.wait(ticket, screen, reply, deliver);
+        ticket
+    }
+
+    fn wait(&mut self, ticket: u64, screen: u64, reply: Reply, deliver: Deliver) {
+        let reply = Some(reply);
         self.pending.insert(
             ticket,
             Pending {
                 screen,
-                tag,
                 deliver,
+                reply,
             },
         );
-        ticket
     }
 
     /// Forgets the requests of screen `id` (or all with `None`), stopping its streams.
@@ -402,13 +412,13 @@ impl App {
                 Request::Push(s) => self.push_screen(s),
                 Request::Close(value) => self.close(from, value),
                 Request::Fetch {
-                    tag,
                     cluster,
                     path,
                     events,
                     deliver,
+                    reply,
                 } => {
-                    let ticket = self.ticket(from, tag, deliver);
+                    let ticket = self.ticket(from, reply, deliver);
                     self.effects.push(Effect::Fetch {
                         ticket,
                         cluster,
@@ -416,22 +426,23 @@ impl App {
                         events,
                     });
                 }
-                Request::Edit { tag, name, text } => {
-                    let ticket = self.ticket(from, tag, Deliver::OnStack);
+                Request::Edit { name, text, reply } => {
+                    let ticket = self.ticket(from, reply, Deliver::OnStack);
                     self.effects.push(Effect::Edit { ticket, name, text });
                 }
                 Request::Copy(text) => self.effects.push(Effect::Copy(text)),
                 Request::Flash(text, level) => self.flash(text, level),
-                Request::Modal { tag, modal } => self.layers.push(Layer {
+                Request::Modal { id, modal, reply } => self.layers.push(Layer {
                     modal,
                     owner: from,
-                    tag,
+                    id,
+                    reply: Some(reply),
                 }),
-                Request::Progress { tag, step } => {
+                Request::Progress { id, step } => {
                     let layer = self
                         .layers
                         .iter_mut()
-                        .find(|l| l.owner == from && l.tag == tag);
+                        .find(|l| l.owner == from && l.id == id);
                     if let Some(Layer {
                         modal: Modal::Progress(p),
                         ..
@@ -446,62 +457,63 @@ impl App {
                 Request::Connect(name) => self.connect(&name),
                 Request::Disconnect(name) => self.disconnect(&name),
                 Request::RememberNamespace(ns) => self.remember_namespace(&ns),
-                Request::Stream { tag, cluster, spec } => {
-                    let ticket = self.ticket(from, tag, Deliver::Stream);
+                Request::Stream {
+                    ticket,
+                    cluster,
+                    spec,
+                    reply,
+                } => {
+                    self.wait(ticket, from, reply, Deliver::Stream);
                     self.effects.push(Effect::Logs {
                         ticket,
                         cluster,
                         spec,
                     });
                 }
-                Request::StopStream(tag) => {
-                    let found = self
+                Request::StopStream(ticket) => {
+                    if self
                         .pending
-                        .iter()
-                        .find(|(_, p)| {
-                            p.screen == from && p.tag == tag && p.deliver == Deliver::Stream
-                        })
-                        .map(|(t, _)| *t);
-                    if let Some(ticket) = found {
-                        self.pending.remove(&ticket);
+                        .remove(&ticket)
+                        .is_some_and(|p| p.deliver == Deliver::Stream)
+                    {
                         self.effects.push(Effect::StopLogs { ticket });
                     }
                 }
                 Request::Exec {
-                    tag,
                     cluster,
                     target,
                     argv,
+                    reply,
                 } => {
                     let pod = (target.namespace.clone(), target.pod.clone());
                     let what = ("exec", argv.join(" "));
                     let start = session::Start::Exec {
                         screen: from,
-                        tag,
+                        reply,
                         target,
                         argv,
                     };
                     self.open_session(cluster, (&pod.0, &pod.1), what, start);
                 }
                 Request::Shell {
-                    tag,
                     cluster,
                     target,
                     attach,
+                    reply,
                 } => {
                     let kind = if attach { "attach" } else { "shell" };
                     let detail = target.container.clone().unwrap_or_default();
                     let pod = (target.namespace.clone(), target.pod.clone());
                     let start = session::Start::Shell {
                         screen: from,
-                        tag,
+                        reply,
                         target,
                         attach,
                     };
                     self.open_session(cluster, (&pod.0, &pod.1), (kind, detail), start);
                 }
-                Request::Save { tag, path, text } => {
-                    let ticket = self.ticket(from, tag, Deliver::OnStack);
+                Request::Save { path, text, reply } => {
+                    let ticket = self.ticket(from, reply, Deliver::OnStack);
                     self.effects.push(Effect::Save { ticket, path, text });
                 }
                 Request::Forward {
@@ -553,16 +565,16 @@ impl App {
                     }
                 }
                 Request::ClearMarks => self.shared.marks.clear(),
-                Request::Mutate { tag, mutation } => self.mutate(from, tag, mutation),
+                Request::Mutate { mutation, reply } => self.mutate(from, reply, mutation),
                 Request::Access { cluster, checks } => {
                     self.plan_access(checks.into_iter().map(|c| (cluster, c)).collect())
                 }
                 Request::Backup {
-                    tag,
                     cluster,
                     mut job,
+                    reply,
                 } => {
-                    let ticket = self.ticket(from, tag, Deliver::OnStack);
+                    let ticket = self.ticket(from, reply, Deliver::OnStack);
                     let context = self
                         .store
                         .clusters
@@ -584,13 +596,13 @@ impl App {
                     });
                 }
                 Request::ReadReleases {
-                    tag,
                     cluster,
                     path,
                     driver,
                     deliver,
+                    reply,
                 } => {
-                    let ticket = self.ticket(from, tag, deliver);
+                    let ticket = self.ticket(from, reply, deliver);
                     self.effects.push(Effect::ReadReleases {
                         ticket,
                         cluster,
@@ -598,16 +610,24 @@ impl App {
                         driver,
                     });
                 }
-                Request::CheckArchive { tag, path, cancel } => {
-                    let ticket = self.ticket(from, tag, Deliver::OnStack);
+                Request::CheckArchive {
+                    path,
+                    cancel,
+                    reply,
+                } => {
+                    let ticket = self.ticket(from, reply, Deliver::OnStack);
                     self.effects.push(Effect::CheckArchive {
                         ticket,
                         path,
                         cancel,
                     });
                 }
-                Request::Inspect { tag, cluster, opts } => {
-                    let ticket = self.ticket(from, tag, Deliver::OnStack);
+                Request::Inspect {
+                    cluster,
+                    opts,
+                    reply,
+                } => {
+                    let ticket = self.ticket(from, reply, Deliver::OnStack);
                     let context = self
                         .store
                         .clusters
@@ -622,11 +642,11 @@ impl App {
                     });
                 }
                 Request::Review {
-                    tag,
                     cluster,
                     namespace,
+                    reply,
                 } => {
-                    let ticket = self.ticket(from, tag, Deliver::OnStack);
+                    let ticket = self.ticket(from, reply, Deliver::OnStack);
                     self.effects.push(Effect::Review {
                         ticket,
                         cluster,
@@ -679,10 +699,13 @@ impl App {
 
     /// Hands an answer to the screen that asked, if it may still have it.
     fn deliver(&mut self, ticket: u64, answer: Answer) {
-        let Some(p) = self.pending.get(&ticket) else {
+        let Some(p) = self.pending.get_mut(&ticket) else {
             return;
         };
-        let (screen, tag, deliver) = (p.screen, p.tag, p.deliver);
+        let (screen, deliver) = (p.screen, p.deliver);
+        let Some(mut reply) = p.reply.take() else {
+            return;
+        };
         if deliver != Deliver::Stream {
             self.pending.remove(&ticket);
         }
@@ -690,7 +713,11 @@ impl App {
             tracing::debug!("dropping an answer for a screen the user left");
             return;
         }
-        self.with_screen(screen, |s, ctx| s.answered(tag, answer, ctx));
+        self.with_screen(screen, |s, ctx| reply.answer(s, answer, ctx));
+        // A stream goes on unless the screen stopped it (or left) meanwhile.
+        if let Some(p) = self.pending.get_mut(&ticket) {
+            p.reply = Some(reply);
+        }
     }
 
     fn remember_namespace(&mut self, ns: &str) {
@@ -717,10 +744,16 @@ impl App {
         self.push_screen(screen);
     }
 
-    /// Opens a modal layer over the top screen, which gets its result (with `tag`).
-    pub fn open_modal(&mut self, tag: u64, modal: Modal) {
+    /// Opens a modal layer over the top screen (its result goes nowhere).
+    pub fn open_modal(&mut self, modal: Modal) {
         if let Some(owner) = self.top_id() {
-            self.layers.push(Layer { modal, owner, tag });
+            let id = self.next_id();
+            self.layers.push(Layer {
+                modal,
+                owner,
+                id,
+                reply: None,
+            });
         }
     }
 

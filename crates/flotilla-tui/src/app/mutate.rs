@@ -10,7 +10,7 @@ use crate::model::{ClusterId, ObjectRef};
 use crate::ops::{catalog, plan};
 use crate::protocol::Effect;
 use crate::protocol::op::{Access, Check, Decision, Mutation, Op, Outcome, Target};
-use crate::screens::{Answer, FlashLevel};
+use crate::screens::{Answer, FlashLevel, Mutated, Reply};
 
 /// The owner of layers the app opens itself (confirmations, progress of a batch).
 pub(super) const APP_LAYER: u64 = u64::MAX;
@@ -83,7 +83,7 @@ impl Policy {
 /// A confirmation waiting for the user.
 pub(super) struct Confirming {
     screen: u64,
-    tag: u64,
+    reply: Reply,
     mutation: Mutation,
     decisions: Vec<(ObjectRef, Decision)>,
 }
@@ -91,7 +91,8 @@ pub(super) struct Confirming {
 /// A batch on its way: who asked, and what came back so far.
 pub(super) struct Batch {
     screen: u64,
-    tag: u64,
+    /// Out while an answer is being delivered.
+    reply: Option<Reply>,
     verb: &'static str,
     dry_run: bool,
     targets: Vec<ObjectRef>,
@@ -124,7 +125,7 @@ impl App {
         Decision::Go
     }
 
-    pub(super) fn mutate(&mut self, from: u64, tag: u64, mutation: Mutation) {
+    pub(super) fn mutate(&mut self, from: u64, reply: Reply, mutation: Mutation) {
         if mutation.targets.is_empty() {
             return self.flash_error("nothing selected to change");
         }
@@ -136,7 +137,7 @@ impl App {
         let any_go = decisions.iter().any(|(_, d)| *d == Decision::Go);
         // A dry run changes nothing, and nothing is sent when no target may be changed.
         if mutation.dry_run || !any_go {
-            return self.send(from, tag, mutation, decisions);
+            return self.send(from, reply, mutation, decisions);
         }
         let modal = confirmation(&mutation, &decisions, &self.policy);
         let id = self.next_id();
@@ -144,7 +145,7 @@ impl App {
             id,
             Confirming {
                 screen: from,
-                tag,
+                reply,
                 mutation,
                 decisions,
             },
@@ -152,14 +153,15 @@ impl App {
         self.layers.push(Layer {
             modal,
             owner: APP_LAYER,
-            tag: id,
+            id,
+            reply: None,
         });
     }
 
     fn send(
         &mut self,
         screen: u64,
-        tag: u64,
+        reply: Reply,
         mutation: Mutation,
         decisions: Vec<(ObjectRef, Decision)>,
     ) {
@@ -177,14 +179,15 @@ impl App {
             self.layers.push(Layer {
                 modal: Modal::progress(title, decisions.len()),
                 owner: APP_LAYER,
-                tag: ticket,
+                id: ticket,
+                reply: None,
             });
         }
         self.batches.insert(
             ticket,
             Batch {
                 screen,
-                tag,
+                reply: Some(reply),
                 verb,
                 dry_run: mutation.dry_run,
                 targets: mutation.targets,
@@ -226,12 +229,13 @@ impl App {
         }
         if let Some(c) = self.confirming.remove(&tag) {
             if result == ModalResult::Confirmed {
-                self.send(c.screen, c.tag, c.mutation, c.decisions);
+                self.send(c.screen, c.reply, c.mutation, c.decisions);
             } else {
                 self.flash("not changed".into(), FlashLevel::Info);
-                // The screen that asked learns nothing will come back for that tag.
+                // The screen that asked learns nothing will come back.
+                let mut reply = c.reply;
                 self.with_screen(c.screen, |s, ctx| {
-                    s.answered(c.tag, Answer::Modal(ModalResult::Cancelled), ctx)
+                    reply.answer(s, Answer::Mutated(Mutated::Cancelled), ctx)
                 });
             }
         }
@@ -268,16 +272,22 @@ impl App {
                 format!("✗ {what}: {e}")
             }
         };
-        let (screen, tag, finished) = (b.screen, b.tag, b.done >= b.targets.len());
+        let (screen, finished) = (b.screen, b.done >= b.targets.len());
+        let reply = b.reply.take();
         if b.progress {
             self.progress_layer(ticket, |p| p.advance(line));
         }
         if finished && let Some(b) = self.batches.remove(&ticket) {
             self.batch_done(ticket, b);
         }
-        self.with_screen(screen, |s, ctx| {
-            s.answered(tag, Answer::Mutated { index, result }, ctx)
-        });
+        let Some(mut reply) = reply else {
+            return;
+        };
+        let answer = Answer::Mutated(Mutated::Target { index, result });
+        self.with_screen(screen, |s, ctx| reply.answer(s, answer, ctx));
+        if let Some(b) = self.batches.get_mut(&ticket) {
+            b.reply = Some(reply);
+        }
     }
 
     pub(super) fn mutate_progress(&mut self, ticket: u64, line: String) {
@@ -291,7 +301,7 @@ impl App {
         }) = self
             .layers
             .iter_mut()
-            .find(|l| l.owner == APP_LAYER && l.tag == ticket)
+            .find(|l| l.owner == APP_LAYER && l.id == ticket)
         {
             f(p);
         }

@@ -10,20 +10,20 @@ use crate::model::ApiError;
 use crate::model::{ClusterId, ExecTarget, ForwardTarget, ObjectRef, ResKey};
 use crate::protocol::Effect;
 use crate::protocol::op::{Decision, Op, Outcome, Target};
-use crate::screens::Answer;
 use crate::screens::forwards::Forward;
+use crate::screens::{Answer, Reply};
 
 /// What opens once the session's intent is written.
 pub(super) enum Start {
     Exec {
         screen: u64,
-        tag: u64,
+        reply: Reply,
         target: ExecTarget,
         argv: Vec<String>,
     },
     Shell {
         screen: u64,
-        tag: u64,
+        reply: Reply,
         target: ExecTarget,
         attach: bool,
     },
@@ -135,7 +135,8 @@ impl App {
         self.layers.push(Layer {
             modal,
             owner: APP_LAYER,
-            tag: id,
+            id,
+            reply: None,
         });
     }
 
@@ -197,11 +198,11 @@ impl App {
         match session.start {
             Start::Exec {
                 screen,
-                tag,
+                reply,
                 target,
                 argv,
             } => {
-                let ticket = self.ticket(screen, tag, Deliver::OnStack);
+                let ticket = self.ticket(screen, reply, Deliver::OnStack);
                 self.open_sessions.insert(ticket, open);
                 self.effects.push(Effect::Exec {
                     ticket,
@@ -212,11 +213,11 @@ impl App {
             }
             Start::Shell {
                 screen,
-                tag,
+                reply,
                 target,
                 attach,
             } => {
-                let ticket = self.ticket(screen, tag, Deliver::OnStack);
+                let ticket = self.ticket(screen, reply, Deliver::OnStack);
                 let context = open.target.obj.context.clone();
                 self.open_sessions.insert(ticket, open);
                 self.effects.push(Effect::Shell {
@@ -275,17 +276,20 @@ impl App {
     fn session_failed(&mut self, start: Start, kind: &str, why: String) {
         self.flash_error(why.clone());
         match start {
-            Start::Exec { screen, tag, .. } => {
+            Start::Exec {
+                screen, mut reply, ..
+            } => {
                 let answer = Answer::Exec(Err(ApiError {
                     code: 0,
                     message: why,
                 }));
-                self.with_screen(screen, |s, ctx| s.answered(tag, answer, ctx));
+                self.with_screen(screen, |s, ctx| reply.answer(s, answer, ctx));
             }
-            Start::Shell { screen, tag, .. } => {
-                self.with_screen(screen, |s, ctx| {
-                    s.answered(tag, Answer::Done(Err(why)), ctx)
-                });
+            Start::Shell {
+                screen, mut reply, ..
+            } => {
+                let answer = Answer::Done(Err(why));
+                self.with_screen(screen, |s, ctx| reply.answer(s, answer, ctx));
             }
             Start::Forward { .. } => {
                 tracing::info!("{kind} not opened: {why}");

@@ -2,8 +2,8 @@
 //! per cluster side by side (SelfSubjectRulesReview): one row per resource, one column per
 //! cluster with the verbs allowed there. The differences between clusters are the point.
 
-use super::{Answer, Ctx, DrawCtx, Request, Screen};
-use crate::model::{Action, ClusterId};
+use super::{Ctx, DrawCtx, Screen};
+use crate::model::{Action, ApiError, ClusterId, Fetched};
 use crate::rbac::strings;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
@@ -77,11 +77,11 @@ pub fn open(args: &str, ctx: &mut Ctx) -> Result<Box<dyn Screen>, String> {
 impl AccessScreen {
     fn ask(&self, ctx: &mut Ctx) {
         for (i, c) in self.columns.iter().enumerate() {
-            ctx.request(Request::Review {
-                tag: i as u64,
-                cluster: c.cluster,
-                namespace: self.namespace.clone(),
-            });
+            ctx.review(
+                c.cluster,
+                self.namespace.clone(),
+                move |me: &mut Self, r, _: &mut Ctx| me.reviewed(i, r),
+            );
         }
     }
 
@@ -137,6 +137,21 @@ impl AccessScreen {
             .filter(|(k, _)| f.is_empty() || k.to_lowercase().contains(&f))
             .collect()
     }
+
+    fn reviewed(&mut self, col: usize, result: Result<Fetched, ApiError>) {
+        let Some(c) = self.columns.get_mut(col) else {
+            return;
+        };
+        match result {
+            Ok(f) => {
+                let status = f.object.get("status").cloned().unwrap_or(Value::Null);
+                c.incomplete = status.get("incomplete") == Some(&Value::Bool(true));
+                c.answer = Some(Ok(()));
+                self.add(col, &status);
+            }
+            Err(e) => c.answer = Some(Err(crate::text::clean(&e.message))),
+        }
+    }
 }
 
 fn verbs_text(v: &BTreeSet<String>) -> String {
@@ -160,25 +175,6 @@ impl Screen for AccessScreen {
 
     fn opened(&mut self, ctx: &mut Ctx) {
         self.ask(ctx);
-    }
-
-    fn answered(&mut self, tag: u64, answer: Answer, _ctx: &mut Ctx) {
-        let col = tag as usize;
-        let Answer::Fetched(result) = answer else {
-            return;
-        };
-        let Some(c) = self.columns.get_mut(col) else {
-            return;
-        };
-        match result {
-            Ok(f) => {
-                let status = f.object.get("status").cloned().unwrap_or(Value::Null);
-                c.incomplete = status.get("incomplete") == Some(&Value::Bool(true));
-                c.answer = Some(Ok(()));
-                self.add(col, &status);
-            }
-            Err(e) => c.answer = Some(Err(crate::text::clean(&e.message))),
-        }
     }
 
     fn handle(&mut self, action: &Action, _ctx: &mut Ctx) -> bool {

@@ -6,8 +6,8 @@
 //! marked ones) up first and lands here. Enter checks the selected archive against its
 //! manifest off the UI thread, keeping none of its files; Esc (or leaving) stops the reading.
 
-use super::{Answer, Ctx, DrawCtx, Request, Screen};
-use crate::backup::archive::Cancel;
+use super::{Ctx, DrawCtx, Mutated, Screen};
+use crate::backup::archive::{Cancel, Checked};
 use crate::backup::job::{Done, Job};
 use crate::backup::restore::{self, Existing, Options, Plan};
 use crate::backup::shelf::{self, Shelved};
@@ -23,18 +23,11 @@ use std::sync::Arc;
 
 pub const MODE: &str = "backups";
 
-const FORM: u64 = 1;
-const PLAN: u64 = 2;
-const APPLY: u64 = 3;
-/// Tags of backups being written: this plus their number.
-const BACKUP: u64 = 100;
-/// Tags of archive checks: this plus their number.
-const CHECK: u64 = 1 << 32;
-
 /// An archive being checked; dropped (Esc, another Enter, the screen left) it stops the
 /// reading.
 struct Checking {
-    tag: u64,
+    /// Which check this is (`BackupsScreen::checks`): only its answer is shown.
+    number: u64,
     path: std::path::PathBuf,
     cancel: Cancel,
 }
@@ -65,8 +58,7 @@ pub struct BackupsScreen {
     to_back_up: Vec<(ClusterId, Selection)>,
     /// What is running now ("planning…", "backing up…"), for the title.
     busy: Option<String>,
-    /// Backups asked for so far, and those not answered yet.
-    started: u64,
+    /// Backups not answered yet.
     running: usize,
     planned: Option<Planned>,
     checking: Option<Checking>,
@@ -166,7 +158,6 @@ impl BackupsScreen {
             filter: String::new(),
             to_back_up,
             busy: None,
-            started: 0,
             running: 0,
             planned: None,
             checking: None,
@@ -209,17 +200,19 @@ impl BackupsScreen {
             file_name(&a),
             m.selection.namespaces.join(", ")
         );
-        ctx.modal(
-            FORM,
-            Modal::form(
-                title,
-                vec![
-                    ("into context", into.as_str(), false),
-                    ("namespace map (FROM=TO,…)", "", false),
-                    ("objects that differ (skip|update)", "skip", false),
-                ],
-            ),
+        let form = Modal::form(
+            title,
+            vec![
+                ("into context", into.as_str(), false),
+                ("namespace map (FROM=TO,…)", "", false),
+                ("objects that differ (skip|update)", "skip", false),
+            ],
         );
+        ctx.modal(form, |me: &mut Self, r, ctx: &mut Ctx| {
+            if let ModalResult::Submitted(values) = r {
+                me.submitted(&values, ctx);
+            }
+        });
     }
 
     fn submitted(&mut self, values: &[String], ctx: &mut Ctx) {
@@ -251,25 +244,73 @@ impl BackupsScreen {
             settings: ctx.config.settings.backup.clone(),
         };
         self.busy = Some(format!("planning the restore into {}…", context.trim()));
-        ctx.request(Request::Backup {
-            tag: PLAN,
-            cluster,
-            job,
-        });
+        ctx.backup(cluster, job, Self::plan_made);
+    }
+
+    fn plan_made(&mut self, result: Result<Done, String>, ctx: &mut Ctx) {
+        self.busy = None;
+        match result {
+            Ok(Done::Planned { plan, archive }) => {
+                let cluster = ctx.store.clusters.by_context(&plan.context).map(|s| s.id);
+                if let Some(cluster) = cluster {
+                    self.planned = Some(Planned {
+                        cluster,
+                        context: plan.context.clone(),
+                        archive,
+                        plan: Arc::new(*plan),
+                        cursor: 0,
+                        result: None,
+                        applying: false,
+                    });
+                }
+            }
+            Ok(Done::Created { .. }) => {}
+            Err(e) => ctx.error(format!("restore: {e}")),
+        }
+    }
+
+    fn backed_up(&mut self, result: Result<Done, String>, ctx: &mut Ctx) {
+        self.running = self.running.saturating_sub(1);
+        match result {
+            Ok(Done::Created { line, .. }) => ctx.info(line),
+            Ok(Done::Planned { .. }) => {}
+            Err(e) => ctx.error(format!("backup: {e}")),
+        }
+        self.reload(ctx);
     }
 
     /// Checks the archive off the UI thread; its manifest is shown when that is done.
     fn check(&mut self, path: std::path::PathBuf, ctx: &mut Ctx) {
         self.checks += 1;
-        let tag = CHECK + self.checks;
+        let number = self.checks;
         let cancel = Cancel::default();
-        ctx.request(Request::CheckArchive {
-            tag,
-            path: path.clone(),
-            cancel: cancel.clone(),
-        });
+        ctx.check_archive(
+            path.clone(),
+            cancel.clone(),
+            move |me: &mut Self, r, ctx: &mut Ctx| me.checked(number, r, ctx),
+        );
         // A check still running is stopped as this one replaces it.
-        self.checking = Some(Checking { tag, path, cancel });
+        self.checking = Some(Checking {
+            number,
+            path,
+            cancel,
+        });
+    }
+
+    /// Shows the manifest of check `number`, unless it was stopped or replaced.
+    fn checked(&mut self, number: u64, result: Result<Box<Checked>, String>, ctx: &mut Ctx) {
+        let Some(c) = self.checking.take_if(|c| c.number == number) else {
+            return;
+        };
+        let lines = match result {
+            Ok(checked) => crate::backup::archive::manifest_text(&c.path, &checked)
+                .lines()
+                .map(str::to_string)
+                .collect(),
+            Err(e) => vec![e],
+        };
+        let title = format!("backup {}", c.path.display());
+        ctx.push(Box::new(super::text::TextScreen::lines(title, lines)));
     }
 
     fn carry_out(&mut self, ctx: &mut Ctx) {
@@ -299,16 +340,22 @@ impl BackupsScreen {
             uid: String::new(),
         };
         p.applying = true;
-        ctx.request(Request::Mutate {
-            tag: APPLY,
-            mutation: Mutation {
-                op: Op::Restore {
-                    plan: p.plan.clone(),
-                    archive: p.archive.clone(),
-                },
-                targets: vec![target],
-                dry_run: false,
+        let mutation = Mutation {
+            op: Op::Restore {
+                plan: p.plan.clone(),
+                archive: p.archive.clone(),
             },
+            targets: vec![target],
+            dry_run: false,
+        };
+        ctx.mutate(mutation, |me: &mut Self, m, _: &mut Ctx| {
+            let Some(p) = &mut me.planned else { return };
+            p.applying = false;
+            match m {
+                Mutated::Target { result, .. } => p.result = Some(result.map(|o| o.summary)),
+                // The confirmation was declined: the plan stands, nothing changed.
+                Mutated::Cancelled => {}
+            }
         });
     }
 }
@@ -378,16 +425,12 @@ impl Screen for BackupsScreen {
             .partition(|(c, _)| ctx.store.clusters.get(*c).is_some_and(|s| s.connected));
         self.to_back_up = waiting;
         for (cluster, selection) in ready {
-            self.started += 1;
             self.running += 1;
-            ctx.request(Request::Backup {
-                tag: BACKUP + self.started,
-                cluster,
-                job: Job::Create {
-                    selection,
-                    settings: ctx.config.settings.backup.clone(),
-                },
-            });
+            let job = Job::Create {
+                selection,
+                settings: ctx.config.settings.backup.clone(),
+            };
+            ctx.backup(cluster, job, Self::backed_up);
         }
         self.busy = match (self.running, self.to_back_up.len()) {
             (0, 0) => self.busy.take().filter(|b| b.starts_with("planning")),
@@ -433,71 +476,6 @@ impl Screen for BackupsScreen {
             _ => return false,
         }
         true
-    }
-
-    fn answered(&mut self, tag: u64, answer: Answer, ctx: &mut Ctx) {
-        match (tag, answer) {
-            (FORM, Answer::Modal(ModalResult::Submitted(values))) => self.submitted(&values, ctx),
-            (PLAN, Answer::Backup(result)) => {
-                self.busy = None;
-                match result {
-                    Ok(Done::Planned { plan, archive }) => {
-                        let cluster = ctx.store.clusters.by_context(&plan.context).map(|s| s.id);
-                        if let Some(cluster) = cluster {
-                            self.planned = Some(Planned {
-                                cluster,
-                                context: plan.context.clone(),
-                                archive,
-                                plan: Arc::new(*plan),
-                                cursor: 0,
-                                result: None,
-                                applying: false,
-                            });
-                        }
-                    }
-                    Ok(Done::Created { .. }) => {}
-                    Err(e) => ctx.error(format!("restore: {e}")),
-                }
-            }
-            (t, Answer::ArchiveChecked(result))
-                if self.checking.as_ref().is_some_and(|c| c.tag == t) =>
-            {
-                let Some(c) = self.checking.take() else {
-                    return;
-                };
-                let lines = match result {
-                    Ok(checked) => crate::backup::archive::manifest_text(&c.path, &checked)
-                        .lines()
-                        .map(str::to_string)
-                        .collect(),
-                    Err(e) => vec![e],
-                };
-                let title = format!("backup {}", c.path.display());
-                ctx.push(Box::new(super::text::TextScreen::lines(title, lines)));
-            }
-            (APPLY, Answer::Mutated { result, .. }) => {
-                if let Some(p) = &mut self.planned {
-                    p.applying = false;
-                    p.result = Some(result.map(|o| o.summary));
-                }
-            }
-            // The confirmation was declined: the plan stands, nothing changed.
-            (APPLY, Answer::Modal(ModalResult::Cancelled)) => {
-                if let Some(p) = &mut self.planned {
-                    p.applying = false;
-                }
-            }
-            (t, Answer::Backup(result)) if t > BACKUP => {
-                self.running = self.running.saturating_sub(1);
-                match result {
-                    Ok(Done::Created { line, .. }) => ctx.info(line),
-                    Ok(Done::Planned { .. }) => {}
-                    Err(e) => ctx.error(format!("backup: {e}")),
-                }
-                self.reload(ctx);
-            }
-            _ => {}
-        }
     }
 
     fn draw(&self, f: &mut Frame, area: Rect, ctx: &DrawCtx) {

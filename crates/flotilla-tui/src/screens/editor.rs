@@ -13,7 +13,7 @@
 
 mod review;
 
-use super::{Answer, Ctx, DrawCtx, FlashLevel, Screen};
+use super::{Ctx, DrawCtx, FlashLevel, Screen};
 use crate::config::keymap::Key;
 use crate::config::theme::Theme;
 use crate::key::{KeyCode, KeyEvent};
@@ -32,21 +32,6 @@ use serde_json::Value;
 use std::cell::Cell;
 
 pub const MODE: &str = "editor";
-
-/// Request and modal tags.
-pub(crate) mod tags {
-    pub const DRY_RUN: u64 = 100;
-    pub const APPLY: u64 = 101;
-    pub const EXTERNAL: u64 = 102;
-    pub const DISCARD: u64 = 103;
-    pub const FIND: u64 = 104;
-    pub const PICK: u64 = 105;
-    pub const FORCE: u64 = 106;
-    pub const ALSO_DRY_RUN: u64 = 107;
-    pub const ALSO_APPLY: u64 = 108;
-    /// Plus the index of the target fetched.
-    pub const ALSO_FETCH: u64 = 1000;
-}
 
 /// How a failure is put at the top of the text handed back to `$EDITOR`; such lines are
 /// dropped when the text comes back.
@@ -252,7 +237,7 @@ impl EditorScreen {
             self.target.name
         );
         self.handed = Some(text.clone());
-        ctx.edit(tags::EXTERNAL, name, text);
+        ctx.edit(name, text, Self::external_done);
     }
 
     fn external_done(&mut self, result: Result<String, String>, ctx: &mut Ctx) {
@@ -299,16 +284,39 @@ impl EditorScreen {
 
     /// Esc in the buffer: leaves, asking first if anything would be lost.
     fn leave(&mut self, ctx: &mut Ctx) {
-        if self.modified() {
-            return ctx.modal(
-                tags::DISCARD,
-                Modal::confirm(
-                    "discard changes",
-                    vec![format!("Discard your changes to {}?", self.target)],
-                ),
-            );
+        if !self.modified() {
+            return ctx.close_with(Finished::Left { by_back: true });
         }
-        ctx.close_with(Finished::Left { by_back: true });
+        let modal = Modal::confirm(
+            "discard changes",
+            vec![format!("Discard your changes to {}?", self.target)],
+        );
+        ctx.modal(modal, |_: &mut Self, r, ctx: &mut Ctx| {
+            if r == ModalResult::Confirmed {
+                ctx.close_with(Finished::Left { by_back: false });
+            }
+        });
+    }
+
+    /// The find form's pattern: searched for from the cursor; an empty one ends the search.
+    fn find_submitted(&mut self, values: Vec<String>, ctx: &mut Ctx) {
+        let pat = values
+            .first()
+            .map(|s| s.trim().to_string())
+            .unwrap_or_default();
+        if pat.is_empty() {
+            self.find = None;
+            self.status = None;
+            return;
+        }
+        match crate::logs::buffer::smart_case(&pat) {
+            Ok(re) => {
+                self.find = Some(re);
+                self.find_text = pat;
+                self.find_step(true, ctx);
+            }
+            Err(e) => self.say(e, FlashLevel::Error),
+        }
     }
 
     /// Moves to the next (or previous) match of the search from the cursor, wrapping around.
@@ -354,7 +362,11 @@ impl EditorScreen {
             Action::Submit => self.save(ctx),
             Action::Find => {
                 let form = Modal::form("find (regex)", vec![("find", &self.find_text, false)]);
-                ctx.modal(tags::FIND, form);
+                ctx.modal(form, |me: &mut Self, r, ctx: &mut Ctx| {
+                    if let ModalResult::Submitted(v) = r {
+                        me.find_submitted(v, ctx);
+                    }
+                });
             }
             Action::FindNext => self.find_step(true, ctx),
             Action::FindPrevious => self.find_step(false, ctx),
@@ -707,38 +719,6 @@ impl Screen for EditorScreen {
             return self.review_action(action, ctx);
         }
         self.act(action, ctx).unwrap_or(false)
-    }
-
-    fn answered(&mut self, tag: u64, answer: Answer, ctx: &mut Ctx) {
-        match (tag, answer) {
-            (tags::DISCARD, Answer::Modal(ModalResult::Confirmed)) => {
-                ctx.close_with(Finished::Left { by_back: false });
-            }
-            (tags::FIND, Answer::Modal(ModalResult::Submitted(v))) => {
-                let pat = v.first().map(|s| s.trim().to_string()).unwrap_or_default();
-                if pat.is_empty() {
-                    self.find = None;
-                    self.status = None;
-                    return;
-                }
-                match crate::logs::buffer::smart_case(&pat) {
-                    Ok(re) => {
-                        self.find = Some(re);
-                        self.find_text = pat;
-                        self.find_step(true, ctx);
-                    }
-                    Err(e) => self.say(e, FlashLevel::Error),
-                }
-            }
-            (tags::EXTERNAL, Answer::Edited(result)) => self.external_done(result, ctx),
-            (tag, answer) => {
-                if let Some(r) = &mut self.review
-                    && let Some(ev) = r.answered(tag, answer, ctx)
-                {
-                    self.reviewed_event(ev, ctx);
-                }
-            }
-        }
     }
 
     fn draw(&self, f: &mut Frame, area: Rect, ctx: &DrawCtx) {

@@ -3,8 +3,8 @@
 //! container; otherwise the pod's default container (its `kubectl.kubernetes.io/default-container`
 //! annotation, else the first).
 
-use super::{Answer, Ctx, Deliver, DrawCtx, Request, Screen};
-use crate::model::{Action, ExecOutput, ObjectRef};
+use super::{Ctx, Deliver, DrawCtx, Screen};
+use crate::model::{Action, ApiError, ExecOutput, Fetched, ObjectRef};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Direction, Layout, Rect};
 use ratatui::text::{Line, Span};
@@ -96,15 +96,9 @@ pub fn container_names(pod: &serde_json::Value) -> Vec<String> {
 }
 
 impl ExecScreen {
-    fn tag_of(i: usize) -> u64 {
-        i as u64 * 2
-    }
-
-    fn resolved(&mut self, i: usize, answer: Answer, ctx: &mut Ctx) {
+    /// Target `i`'s pod, fetched: its command starts in the container asked for.
+    fn resolved(&mut self, i: usize, result: Result<Fetched, ApiError>, ctx: &mut Ctx) {
         let Some(t) = self.targets.get_mut(i) else {
-            return;
-        };
-        let Answer::Fetched(result) = answer else {
             return;
         };
         let pod = match result {
@@ -137,13 +131,25 @@ impl ExecScreen {
                 }
             },
         };
-        ctx.request(Request::Exec {
-            tag: Self::tag_of(i) + 1,
-            cluster: t.obj.cluster,
-            target: t.obj.container(&container),
-            argv: vec!["sh".into(), "-c".into(), self.command.clone()],
-        });
+        ctx.exec(
+            t.obj.cluster,
+            t.obj.container(&container),
+            vec!["sh".into(), "-c".into(), self.command.clone()],
+            move |me: &mut Self, r, _| me.ran(i, r),
+        );
         t.state = State::Running(container);
+    }
+
+    /// Target `i`'s command is over.
+    fn ran(&mut self, i: usize, result: Result<ExecOutput, ApiError>) {
+        let Some(t) = self.targets.get_mut(i) else {
+            return;
+        };
+        let container = match &t.state {
+            State::Running(c) => c.clone(),
+            _ => String::new(),
+        };
+        t.state = State::Done(container, result.map_err(|e| e.message));
     }
 
     fn text_of(t: &Target) -> Vec<String> {
@@ -213,28 +219,13 @@ impl Screen for ExecScreen {
     fn opened(&mut self, ctx: &mut Ctx) {
         for (i, t) in self.targets.iter().enumerate() {
             ctx.fetch(
-                Self::tag_of(i),
                 t.obj.cluster,
                 t.obj.path(),
                 None,
                 Deliver::OnStack,
+                move |me: &mut Self, r, ctx| me.resolved(i, r, ctx),
             );
         }
-    }
-
-    fn answered(&mut self, tag: u64, answer: Answer, ctx: &mut Ctx) {
-        let i = (tag / 2) as usize;
-        if tag.is_multiple_of(2) {
-            return self.resolved(i, answer, ctx);
-        }
-        let (Some(t), Answer::Exec(result)) = (self.targets.get_mut(i), answer) else {
-            return;
-        };
-        let container = match &t.state {
-            State::Running(c) => c.clone(),
-            _ => String::new(),
-        };
-        t.state = State::Done(container, result.map_err(|e| e.message));
     }
 
     fn handle(&mut self, action: &Action, ctx: &mut Ctx) -> bool {

@@ -4,7 +4,7 @@
 //! instead. Enter jumps to the object's list with the cursor on it; `r` runs again.
 
 use super::table::TableScreen;
-use super::{Answer, Ctx, DrawCtx, Request, Screen};
+use super::{Ctx, DrawCtx, Screen};
 use crate::grid::{self, Grid, GridRow, Width};
 use crate::inspect::render::score as score_text;
 use crate::inspect::{ClusterReport, Finding, Options, Report};
@@ -101,11 +101,12 @@ impl InspectScreen {
                 continue;
             }
             t.state = State::Running;
-            ctx.request(Request::Inspect {
-                tag: self.run << 16 | i as u64,
-                cluster: t.cluster,
-                opts: self.opts.clone(),
-            });
+            let run = self.run;
+            ctx.inspect(
+                t.cluster,
+                self.opts.clone(),
+                move |me: &mut Self, r, _: &mut Ctx| me.inspected(run, i, r),
+            );
         }
         self.rebuild();
     }
@@ -277,6 +278,26 @@ impl InspectScreen {
         }
         lines
     }
+
+    /// One cluster's report, unless a newer run has started since.
+    fn inspected(
+        &mut self,
+        run: u64,
+        i: usize,
+        result: Result<Box<crate::inspect::ClusterReport>, String>,
+    ) {
+        if run != self.run {
+            return;
+        }
+        let Some(t) = self.targets.get_mut(i) else {
+            return;
+        };
+        t.state = match result {
+            Ok(r) => State::Done(r),
+            Err(e) => State::Failed(e),
+        };
+        self.rebuild();
+    }
 }
 
 impl Screen for InspectScreen {
@@ -296,23 +317,6 @@ impl Screen for InspectScreen {
 
     fn opened(&mut self, ctx: &mut Ctx) {
         self.start(ctx);
-    }
-
-    fn answered(&mut self, tag: u64, answer: Answer, _ctx: &mut Ctx) {
-        let Answer::Inspected(result) = answer else {
-            return;
-        };
-        if tag >> 16 != self.run {
-            return;
-        }
-        let Some(t) = self.targets.get_mut((tag & 0xffff) as usize) else {
-            return;
-        };
-        t.state = match result {
-            Ok(r) => State::Done(r),
-            Err(e) => State::Failed(e),
-        };
-        self.rebuild();
     }
 
     fn handle(&mut self, action: &Action, ctx: &mut Ctx) -> bool {

@@ -76,9 +76,6 @@ pub trait Screen: std::any::Any {
     /// What this screen needs from the clusters while it is on the stack.
     fn needs(&self, _store: &Store, _out: &mut Vec<Need>) {}
 
-    /// The answer to a request the screen made (`tag` is the one it chose).
-    fn answered(&mut self, _tag: u64, _answer: Answer, _ctx: &mut Ctx) {}
-
     /// The screen above this one closed itself with `value` (`Ctx::close_with`): what a
     /// screen it opened came to (an editor: the object as applied, or left unchanged).
     fn resumed(&mut self, _value: Box<dyn std::any::Any>, _ctx: &mut Ctx) {}
@@ -114,31 +111,79 @@ pub enum Need {
     Watch { cluster: ClusterId, res: ResKey },
 }
 
-/// What comes back to the screen that asked.
-#[derive(Debug)]
-pub enum Answer {
+/// What comes back from the app to a request; each request's `Reply` takes only its own
+/// kind, so a screen sees the answer type of the request it made.
+pub(crate) enum Answer {
     Fetched(Result<Fetched, ApiError>),
     Edited(Result<String, String>),
     Modal(ModalResult),
-    /// News of a log stream the screen opened.
     Log(LogEvent),
     Exec(Result<ExecOutput, ApiError>),
     /// A shell session or a save is over.
     Done(Result<String, String>),
-    /// What one target of a `Request::Mutate` came to (its index in the targets); the error
-    /// is one line (the server's message, or why it was never sent).
-    Mutated {
+    Mutated(Mutated),
+    Inspected(Result<Box<crate::inspect::ClusterReport>, String>),
+    Backup(Result<crate::backup::job::Done, String>),
+    Releases(Result<Vec<crate::helm::record::Unpacked>, ApiError>),
+    ArchiveChecked(Result<Box<crate::backup::archive::Checked>, String>),
+}
+
+/// What a change (`Ctx::mutate`) comes to, as it comes.
+#[derive(Debug)]
+pub enum Mutated {
+    /// One target's result (its index in the mutation's targets); the error is one line
+    /// (the server's message, or why it was never sent).
+    Target {
         index: usize,
         result: Result<Outcome, String>,
     },
-    /// One cluster inspected (`Request::Inspect`).
-    Inspected(Result<Box<crate::inspect::ClusterReport>, String>),
-    /// A backup written or a restore planned (`Request::Backup`).
-    Backup(Result<crate::backup::job::Done, String>),
-    /// Helm release records read and decoded (`Request::ReadReleases`), newest first.
-    Releases(Result<Vec<crate::helm::record::Unpacked>, ApiError>),
-    /// An archive checked against its manifest (`Request::CheckArchive`).
-    ArchiveChecked(Result<Box<crate::backup::archive::Checked>, String>),
+    /// The user declined the confirmation: nothing was sent and nothing more comes.
+    Cancelled,
+}
+
+/// Where an answer goes: a closure over the asking screen's own type, holding what the
+/// request needs to remember (a slot, a generation), called with the answer of the
+/// request's own type. The app finds the screen, the closure finds its type.
+pub struct Reply(Box<Deliverer>);
+
+type Deliverer = dyn FnMut(&mut dyn Screen, Answer, &mut Ctx);
+
+impl Reply {
+    /// A reply that takes the answers `pick` finds, as often as they come.
+    fn many<S: Screen, T: 'static>(
+        pick: fn(Answer) -> Option<T>,
+        mut on: impl FnMut(&mut S, T, &mut Ctx) + 'static,
+    ) -> Reply {
+        Reply(Box::new(move |screen, answer, ctx| {
+            let screen: &mut dyn std::any::Any = screen;
+            if let (Some(me), Some(v)) = (screen.downcast_mut::<S>(), pick(answer)) {
+                on(me, v, ctx);
+            }
+        }))
+    }
+
+    /// A reply to a request that is answered once.
+    fn once<S: Screen, T: 'static>(
+        pick: fn(Answer) -> Option<T>,
+        on: impl FnOnce(&mut S, T, &mut Ctx) + 'static,
+    ) -> Reply {
+        let mut on = Some(on);
+        Reply::many(pick, move |me: &mut S, v, ctx| {
+            if let Some(on) = on.take() {
+                on(me, v, ctx);
+            }
+        })
+    }
+
+    pub(crate) fn answer(&mut self, screen: &mut dyn Screen, answer: Answer, ctx: &mut Ctx) {
+        (self.0)(screen, answer, ctx)
+    }
+}
+
+impl std::fmt::Debug for Reply {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Reply")
+    }
 }
 
 /// What outlives any one screen: marked rows and running port-forwards.
@@ -175,61 +220,65 @@ pub enum FlashLevel {
     Error,
 }
 
-/// What a screen asks of the app while handling something; carried out right after.
+/// What a screen asks of the app while handling something; carried out right after. The
+/// requests that are answered carry their `Reply`; a screen makes them with `Ctx`'s methods.
 pub enum Request {
     Push(Box<dyn Screen>),
     /// Take the asking screen off the stack (never the last one); a value goes to the
     /// screen under it (`Screen::resumed`).
     Close(Option<Box<dyn std::any::Any>>),
     Fetch {
-        tag: u64,
         cluster: ClusterId,
         path: String,
         events: Option<String>,
         deliver: Deliver,
+        reply: Reply,
     },
     Edit {
-        tag: u64,
         name: String,
         text: String,
+        reply: Reply,
     },
     Copy(String),
     Flash(String, FlashLevel),
+    /// A modal layer over the asking screen; `id` names it for `Progress`.
     Modal {
-        tag: u64,
+        id: u64,
         modal: Modal,
+        reply: Reply,
     },
-    /// News for the progress layer this screen opened with `tag`.
+    /// News for the progress layer this screen opened as `id`.
     Progress {
-        tag: u64,
+        id: u64,
         step: ProgressStep,
     },
     Connect(String),
     Disconnect(String),
     RememberNamespace(String),
-    /// Stream a log; answers come with `tag` until `StopStream(tag)` or the screen goes.
+    /// Stream a log as `ticket`, until `StopStream(ticket)` or the screen goes.
     Stream {
-        tag: u64,
+        ticket: u64,
         cluster: ClusterId,
         spec: LogSpec,
+        reply: Reply,
     },
     StopStream(u64),
     Exec {
-        tag: u64,
         cluster: ClusterId,
         target: ExecTarget,
         argv: Vec<String>,
+        reply: Reply,
     },
     Shell {
-        tag: u64,
         cluster: ClusterId,
         target: ExecTarget,
         attach: bool,
+        reply: Reply,
     },
     Save {
-        tag: u64,
         path: std::path::PathBuf,
         text: String,
+        reply: Reply,
     },
     Forward {
         cluster: ClusterId,
@@ -249,48 +298,46 @@ pub enum Request {
         cluster: ClusterId,
         checks: Vec<Check>,
     },
-    /// Back up, or plan a restore, on one cluster; answered as `Answer::Backup`.
+    /// Back up, or plan a restore, on one cluster.
     Backup {
-        tag: u64,
         cluster: ClusterId,
         job: crate::backup::job::Job,
+        reply: Reply,
     },
-    /// Read Helm release records at `path` and decode them off the UI thread; answered as
-    /// `Answer::Releases`.
+    /// Read Helm release records at `path` and decode them off the UI thread.
     ReadReleases {
-        tag: u64,
         cluster: ClusterId,
         path: String,
         driver: crate::helm::record::Driver,
         deliver: Deliver,
+        reply: Reply,
     },
-    /// Check an archive off the UI thread until done or `cancel`; answered as
-    /// `Answer::ArchiveChecked`.
+    /// Check an archive off the UI thread until done or `cancel`.
     CheckArchive {
-        tag: u64,
         path: std::path::PathBuf,
         cancel: crate::backup::archive::Cancel,
+        reply: Reply,
     },
-    /// Inspect one cluster with these options; answered as `Answer::Inspected`.
+    /// Inspect one cluster with these options.
     Inspect {
-        tag: u64,
         cluster: ClusterId,
         opts: crate::inspect::Options,
+        reply: Reply,
     },
     /// What the identity may do in a namespace (SelfSubjectRulesReview: the server answers
-    /// it without storing anything); answered as `Answer::Fetched`.
+    /// it without storing anything).
     Review {
-        tag: u64,
         cluster: ClusterId,
         namespace: String,
+        reply: Reply,
     },
     /// Change clusters: the app checks read-only mode and permissions, asks for confirmation
     /// (always, as its policy says: a screen that showed the change first cannot skip it),
-    /// sends it and audits it. One `Answer::Mutated` comes back per target, in
-    /// `mutation.targets` order.
+    /// sends it and audits it. One `Mutated::Target` comes back per target, in
+    /// `mutation.targets` order, or one `Mutated::Cancelled`.
     Mutate {
-        tag: u64,
         mutation: Mutation,
+        reply: Reply,
     },
     /// Mark the object, or unmark it if marked.
     Mark(ObjectRef),
@@ -318,6 +365,8 @@ pub struct Ctx<'a> {
     /// Seconds since the epoch, for ages in documents.
     pub now: i64,
     pub(crate) out: &'a mut Vec<Request>,
+    /// The app's counter, for the ids of streams and layers a screen names again later.
+    pub(crate) ids: &'a mut u64,
 }
 
 impl Ctx<'_> {
@@ -335,25 +384,282 @@ impl Ctx<'_> {
         self.out.push(Request::Close(Some(Box::new(value))));
     }
 
-    pub fn fetch(
+    fn next_id(&mut self) -> u64 {
+        *self.ids += 1;
+        *self.ids
+    }
+
+    /// Reads `path` (and, with `events`, the events of that object); `on` gets the answer.
+    pub fn fetch<S: Screen>(
         &mut self,
-        tag: u64,
         cluster: ClusterId,
         path: String,
         events: Option<String>,
         deliver: Deliver,
+        on: impl FnOnce(&mut S, Result<Fetched, ApiError>, &mut Ctx) + 'static,
     ) {
+        let reply = Reply::once(
+            |a| match a {
+                Answer::Fetched(r) => Some(r),
+                _ => None,
+            },
+            on,
+        );
         self.out.push(Request::Fetch {
-            tag,
             cluster,
             path,
             events,
             deliver,
+            reply,
         });
     }
 
-    pub fn edit(&mut self, tag: u64, name: String, text: String) {
-        self.out.push(Request::Edit { tag, name, text });
+    /// Hands `text` to `$EDITOR`; `on` gets the edited text, or why there is none.
+    pub fn edit<S: Screen>(
+        &mut self,
+        name: String,
+        text: String,
+        on: impl FnOnce(&mut S, Result<String, String>, &mut Ctx) + 'static,
+    ) {
+        let reply = Reply::once(
+            |a| match a {
+                Answer::Edited(r) => Some(r),
+                _ => None,
+            },
+            on,
+        );
+        self.out.push(Request::Edit { name, text, reply });
+    }
+
+    /// Opens a modal layer over this screen; `on` gets its result. The id names the layer
+    /// for `progress`.
+    pub fn modal<S: Screen>(
+        &mut self,
+        modal: Modal,
+        on: impl FnOnce(&mut S, ModalResult, &mut Ctx) + 'static,
+    ) -> u64 {
+        let id = self.next_id();
+        let reply = Reply::once(
+            |a| match a {
+                Answer::Modal(r) => Some(r),
+                _ => None,
+            },
+            on,
+        );
+        self.out.push(Request::Modal { id, modal, reply });
+        id
+    }
+
+    /// News for the progress layer `id` (from `modal`).
+    pub fn progress(&mut self, id: u64, step: ProgressStep) {
+        self.out.push(Request::Progress { id, step });
+    }
+
+    /// Streams a log; `on` gets each event until `stop_stream` or this screen goes. The
+    /// ticket names the stream.
+    pub fn stream<S: Screen>(
+        &mut self,
+        cluster: ClusterId,
+        spec: LogSpec,
+        on: impl FnMut(&mut S, LogEvent, &mut Ctx) + 'static,
+    ) -> u64 {
+        let ticket = self.next_id();
+        let reply = Reply::many(
+            |a| match a {
+                Answer::Log(ev) => Some(ev),
+                _ => None,
+            },
+            on,
+        );
+        self.out.push(Request::Stream {
+            ticket,
+            cluster,
+            spec,
+            reply,
+        });
+        ticket
+    }
+
+    pub fn stop_stream(&mut self, ticket: u64) {
+        self.out.push(Request::StopStream(ticket));
+    }
+
+    /// Runs `argv` in a pod (a session: decided, confirmed and audited by the app).
+    pub fn exec<S: Screen>(
+        &mut self,
+        cluster: ClusterId,
+        target: ExecTarget,
+        argv: Vec<String>,
+        on: impl FnOnce(&mut S, Result<ExecOutput, ApiError>, &mut Ctx) + 'static,
+    ) {
+        let reply = Reply::once(
+            |a| match a {
+                Answer::Exec(r) => Some(r),
+                _ => None,
+            },
+            on,
+        );
+        self.out.push(Request::Exec {
+            cluster,
+            target,
+            argv,
+            reply,
+        });
+    }
+
+    /// Opens a shell in (or attaches to) a pod; `on` gets how the session ended.
+    pub fn shell<S: Screen>(
+        &mut self,
+        cluster: ClusterId,
+        target: ExecTarget,
+        attach: bool,
+        on: impl FnOnce(&mut S, Result<String, String>, &mut Ctx) + 'static,
+    ) {
+        self.out.push(Request::Shell {
+            cluster,
+            target,
+            attach,
+            reply: Reply::once(done, on),
+        });
+    }
+
+    /// Writes `text` to `path` (0600); `on` gets a line saying what was written, or why not.
+    pub fn save<S: Screen>(
+        &mut self,
+        path: std::path::PathBuf,
+        text: String,
+        on: impl FnOnce(&mut S, Result<String, String>, &mut Ctx) + 'static,
+    ) {
+        let reply = Reply::once(done, on);
+        self.out.push(Request::Save { path, text, reply });
+    }
+
+    /// Backs up, or plans a restore, on `cluster`.
+    pub fn backup<S: Screen>(
+        &mut self,
+        cluster: ClusterId,
+        job: crate::backup::job::Job,
+        on: impl FnOnce(&mut S, Result<crate::backup::job::Done, String>, &mut Ctx) + 'static,
+    ) {
+        let reply = Reply::once(
+            |a| match a {
+                Answer::Backup(r) => Some(r),
+                _ => None,
+            },
+            on,
+        );
+        self.out.push(Request::Backup {
+            cluster,
+            job,
+            reply,
+        });
+    }
+
+    /// Reads and decodes the Helm release records at `path`, newest first.
+    pub fn read_releases<S: Screen>(
+        &mut self,
+        cluster: ClusterId,
+        path: String,
+        driver: crate::helm::record::Driver,
+        deliver: Deliver,
+        on: impl FnOnce(&mut S, Result<Vec<crate::helm::record::Unpacked>, ApiError>, &mut Ctx)
+        + 'static,
+    ) {
+        let reply = Reply::once(
+            |a| match a {
+                Answer::Releases(r) => Some(r),
+                _ => None,
+            },
+            on,
+        );
+        self.out.push(Request::ReadReleases {
+            cluster,
+            path,
+            driver,
+            deliver,
+            reply,
+        });
+    }
+
+    /// Checks an archive against its manifest, until done or `cancel`.
+    pub fn check_archive<S: Screen>(
+        &mut self,
+        path: std::path::PathBuf,
+        cancel: crate::backup::archive::Cancel,
+        on: impl FnOnce(&mut S, Result<Box<crate::backup::archive::Checked>, String>, &mut Ctx)
+        + 'static,
+    ) {
+        let reply = Reply::once(
+            |a| match a {
+                Answer::ArchiveChecked(r) => Some(r),
+                _ => None,
+            },
+            on,
+        );
+        self.out.push(Request::CheckArchive {
+            path,
+            cancel,
+            reply,
+        });
+    }
+
+    /// Inspects `cluster` with `opts`.
+    pub fn inspect<S: Screen>(
+        &mut self,
+        cluster: ClusterId,
+        opts: crate::inspect::Options,
+        on: impl FnOnce(&mut S, Result<Box<crate::inspect::ClusterReport>, String>, &mut Ctx) + 'static,
+    ) {
+        let reply = Reply::once(
+            |a| match a {
+                Answer::Inspected(r) => Some(r),
+                _ => None,
+            },
+            on,
+        );
+        self.out.push(Request::Inspect {
+            cluster,
+            opts,
+            reply,
+        });
+    }
+
+    /// Asks what the identity may do in `namespace` (a SelfSubjectRulesReview).
+    pub fn review<S: Screen>(
+        &mut self,
+        cluster: ClusterId,
+        namespace: String,
+        on: impl FnOnce(&mut S, Result<Fetched, ApiError>, &mut Ctx) + 'static,
+    ) {
+        let reply = Reply::once(
+            |a| match a {
+                Answer::Fetched(r) => Some(r),
+                _ => None,
+            },
+            on,
+        );
+        self.out.push(Request::Review {
+            cluster,
+            namespace,
+            reply,
+        });
+    }
+
+    /// Changes clusters through the app's checks, confirmation and audit; `on` gets each
+    /// target's result as it comes (`Request::Mutate`).
+    pub fn mutate<S: Screen>(
+        &mut self,
+        mutation: Mutation,
+        on: impl FnMut(&mut S, Mutated, &mut Ctx) + 'static,
+    ) {
+        let reply = Reply::many(
+            |a| match a {
+                Answer::Mutated(m) => Some(m),
+                _ => None,
+            },
+            on,
+        );
+        self.out.push(Request::Mutate { mutation, reply });
     }
 
     pub fn copy(&mut self, text: String) {
@@ -369,14 +675,6 @@ impl Ctx<'_> {
         self.out.push(Request::Flash(msg.into(), FlashLevel::Error));
     }
 
-    pub fn modal(&mut self, tag: u64, modal: Modal) {
-        self.out.push(Request::Modal { tag, modal });
-    }
-
-    pub fn progress(&mut self, tag: u64, step: ProgressStep) {
-        self.out.push(Request::Progress { tag, step });
-    }
-
     pub fn connect(&mut self, context: &str) {
         self.out.push(Request::Connect(context.to_string()));
     }
@@ -389,6 +687,7 @@ impl Ctx<'_> {
         self.out.push(Request::RememberNamespace(ns.to_string()));
     }
 
+    /// A request that is not answered.
     pub fn request(&mut self, r: Request) {
         self.out.push(r);
     }
@@ -421,6 +720,13 @@ impl Ctx<'_> {
     /// The resource as `cluster` serves it (the built-in entry until discovery answers).
     pub fn resource_on(&self, cluster: ClusterId, key: &ResKey) -> Option<ResourceInfo> {
         resource_on(self.store, self.builtin, cluster, key)
+    }
+}
+
+fn done(a: Answer) -> Option<Result<String, String>> {
+    match a {
+        Answer::Done(r) => Some(r),
+        _ => None,
     }
 }
 

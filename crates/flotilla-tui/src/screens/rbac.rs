@@ -5,9 +5,9 @@
 //! line resolves the selected row's roles to verbs on the common resources. `/` filters by
 //! subject, namespace, role or resource; `z` shows the cluster's own (`system:`) subjects.
 
-use super::{Answer, Ctx, Deliver, DrawCtx, Screen};
+use super::{Ctx, Deliver, DrawCtx, Screen};
 use crate::grid::{self, Grid, GridRow, Width};
-use crate::model::{Action, ClusterId};
+use crate::model::{Action, ApiError, ClusterId, Fetched};
 use crate::rbac::{self, Grant, Subject};
 use crate::text::clean;
 use ratatui::Frame;
@@ -168,6 +168,23 @@ impl RbacScreen {
             .collect();
         self.cursor = self.cursor.min(self.rows.len().saturating_sub(1));
     }
+
+    /// List `j` of `LISTS` from column `i`'s cluster; the grants once all four are in.
+    fn listed(&mut self, i: usize, j: usize, result: Result<Fetched, ApiError>) {
+        let Some(c) = self.columns.get_mut(i) else {
+            return;
+        };
+        match result {
+            Ok(f) => c.lists[j] = Some(f.object),
+            Err(e) => {
+                c.error = Some(format!("{}: {}", LISTS[j], clean(&e.message)));
+            }
+        }
+        if let [Some(r), Some(cr), Some(rb), Some(crb)] = &c.lists {
+            c.grants = Some(rbac::grants(r, cr, rb, crb));
+            self.rebuild();
+        }
+    }
 }
 
 impl Screen for RbacScreen {
@@ -188,33 +205,13 @@ impl Screen for RbacScreen {
             for (j, list) in LISTS.iter().enumerate() {
                 let path = format!("/apis/rbac.authorization.k8s.io/v1/{list}");
                 ctx.fetch(
-                    (i * LISTS.len() + j) as u64,
                     c.cluster,
                     path,
                     None,
                     Deliver::OnStack,
+                    move |me: &mut Self, r, _: &mut Ctx| me.listed(i, j, r),
                 );
             }
-        }
-    }
-
-    fn answered(&mut self, tag: u64, answer: Answer, _ctx: &mut Ctx) {
-        let Answer::Fetched(result) = answer else {
-            return;
-        };
-        let (i, j) = (tag as usize / LISTS.len(), tag as usize % LISTS.len());
-        let Some(c) = self.columns.get_mut(i) else {
-            return;
-        };
-        match result {
-            Ok(f) => c.lists[j] = Some(f.object),
-            Err(e) => {
-                c.error = Some(format!("{}: {}", LISTS[j], clean(&e.message)));
-            }
-        }
-        if let [Some(r), Some(cr), Some(rb), Some(crb)] = &c.lists {
-            c.grants = Some(rbac::grants(r, cr, rb, crb));
-            self.rebuild();
         }
     }
 

@@ -3,8 +3,8 @@
 //! it as `kubectl rollout undo --to-revision` does. The rollback goes the way every change goes
 //! (`Request::Mutate`: confirmation, permissions, audit); this screen only computes the patch.
 
-use super::{Answer, Ctx, Deliver, DrawCtx, Request, Screen};
-use crate::model::{Action, ObjectRef};
+use super::{Ctx, Deliver, DrawCtx, Mutated, Screen};
+use crate::model::{Action, ApiError, Fetched, ObjectRef};
 use crate::ops::revisions::{self, Revision};
 use crate::protocol::op::{Mutation, Op};
 use crate::text::sanitize;
@@ -15,9 +15,6 @@ use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table};
 use serde_json::Value;
 
 pub const MODE: &str = "revisions";
-const OWNER: u64 = 1;
-const LIST: u64 = 2;
-const ROLLBACK: u64 = 3;
 /// How long after a rollback the screen keeps re-reading (once a second) until the controller
 /// has recorded the new revision: the server answers the patch before the controller acts.
 const SETTLE_SECS: i64 = 15;
@@ -66,8 +63,14 @@ impl RevisionsScreen {
             return;
         };
         let cluster = self.obj.cluster;
-        ctx.fetch(OWNER, cluster, self.obj.path(), None, Deliver::OnStack);
-        ctx.fetch(LIST, cluster, list, None, Deliver::OnStack);
+        ctx.fetch(
+            cluster,
+            self.obj.path(),
+            None,
+            Deliver::OnStack,
+            Self::owner_read,
+        );
+        ctx.fetch(cluster, list, None, Deliver::OnStack, Self::list_read);
         self.waiting = 2;
         self.last_fetch = ctx.now;
     }
@@ -118,22 +121,52 @@ impl RevisionsScreen {
         match revisions::rollback_patch(owner, rev) {
             Ok(patch) => {
                 self.rolling = Some(rev.number);
-                ctx.request(Request::Mutate {
-                    tag: ROLLBACK,
-                    mutation: Mutation {
-                        op: Op::Rollback {
-                            revision: rev.number,
-                            patch,
-                        },
-                        targets: vec![self.obj.clone()],
-                        dry_run: false,
+                let mutation = Mutation {
+                    op: Op::Rollback {
+                        revision: rev.number,
+                        patch,
                     },
+                    targets: vec![self.obj.clone()],
+                    dry_run: false,
+                };
+                // Declined: nothing was sent, and the app has said so.
+                ctx.mutate(mutation, |me: &mut Self, m, ctx: &mut Ctx| {
+                    if let Mutated::Target { result, .. } = m {
+                        me.mutated(result, ctx);
+                    }
                 });
             }
             Err(e) => ctx.error(format!("{}: {e}", self.obj)),
         }
     }
 
+    fn owner_read(&mut self, r: Result<Fetched, ApiError>, ctx: &mut Ctx) {
+        self.waiting = self.waiting.saturating_sub(1);
+        self.owner = ctx.checked(&self.obj, r);
+        if self.owner.is_none() {
+            // Its history is no longer anyone's: show none, roll back nothing.
+            self.revisions.clear();
+            self.diff.clear();
+            self.settle_until = None;
+            self.status = format!("{} is gone (or was replaced).", self.obj);
+        }
+        self.rebuild();
+    }
+
+    fn list_read(&mut self, r: Result<Fetched, ApiError>, ctx: &mut Ctx) {
+        self.waiting = self.waiting.saturating_sub(1);
+        match r {
+            Ok(f) => self.list = Some(f.object),
+            Err(e) => {
+                self.status = format!("revisions of {}: {e}", self.obj);
+                ctx.error(self.status.clone());
+            }
+        }
+        self.rebuild();
+    }
+
+    /// The rollback's result. Nothing to redraw until the history is read again: what is
+    /// held is from before.
     fn mutated(&mut self, result: Result<crate::protocol::op::Outcome, String>, ctx: &mut Ctx) {
         let to = match self.rolling.take() {
             Some(n) => format!("revision {n}"),
@@ -181,36 +214,6 @@ impl Screen for RevisionsScreen {
             Some(_) if self.waiting == 0 && ctx.now > self.last_fetch => self.fetch(ctx),
             _ => {}
         }
-    }
-
-    fn answered(&mut self, tag: u64, answer: Answer, ctx: &mut Ctx) {
-        match (tag, answer) {
-            (OWNER, Answer::Fetched(r)) => {
-                self.waiting = self.waiting.saturating_sub(1);
-                self.owner = ctx.checked(&self.obj, r);
-                if self.owner.is_none() {
-                    // Its history is no longer anyone's: show none, roll back nothing.
-                    self.revisions.clear();
-                    self.diff.clear();
-                    self.settle_until = None;
-                    self.status = format!("{} is gone (or was replaced).", self.obj);
-                }
-            }
-            (LIST, Answer::Fetched(r)) => {
-                self.waiting = self.waiting.saturating_sub(1);
-                match r {
-                    Ok(f) => self.list = Some(f.object),
-                    Err(e) => {
-                        self.status = format!("revisions of {}: {e}", self.obj);
-                        ctx.error(self.status.clone());
-                    }
-                }
-            }
-            // Nothing to redraw until the history is read again: what is held is from before.
-            (ROLLBACK, Answer::Mutated { result, .. }) => return self.mutated(result, ctx),
-            _ => return,
-        }
-        self.rebuild();
     }
 
     fn handle(&mut self, action: &Action, ctx: &mut Ctx) -> bool {
@@ -340,7 +343,7 @@ mod tests {
     use crate::config::Config;
     use crate::model::{ApiError, ClusterId, Fetched, ResKey};
     use crate::protocol::op::{Outcome, PatchKind};
-    use crate::screens::Shared;
+    use crate::screens::{Answer, Reply, Request, Shared};
     use crate::store::Store;
     use serde_json::json;
 
@@ -414,6 +417,7 @@ mod tests {
             screens: &crate::screens::Catalog::default(),
             now: 1_000,
             out: &mut out,
+            ids: &mut 0,
         };
         f(&mut ctx);
         out
@@ -428,35 +432,43 @@ mod tests {
             .collect()
     }
 
-    fn fetched_paths(out: &[Request]) -> Vec<(u64, String)> {
+    fn fetched_paths(out: &[Request]) -> Vec<String> {
         out.iter()
             .filter_map(|r| match r {
-                Request::Fetch { tag, path, .. } => Some((*tag, path.clone())),
+                Request::Fetch { path, .. } => Some(path.clone()),
                 _ => None,
             })
             .collect()
     }
 
+    /// Where the answers to the `N` requests among `out` that are answered go, in order;
+    /// the test answers through them as the app does.
+    fn replies<const N: usize>(out: Vec<Request>) -> [Reply; N] {
+        let replies: Vec<Reply> = out
+            .into_iter()
+            .filter_map(|r| match r {
+                Request::Fetch { reply, .. } | Request::Mutate { reply, .. } => Some(reply),
+                _ => None,
+            })
+            .collect();
+        replies.try_into().expect("as many answered requests")
+    }
+
     fn loaded() -> RevisionsScreen {
         let mut s = RevisionsScreen::new(obj());
-        let out = with_ctx(|ctx| {
-            s.opened(ctx);
-            s.answered(OWNER, fetched(owner("u1", "nginx:1.26")), ctx);
-            s.answered(LIST, fetched(list()), ctx);
-        });
+        let out = with_ctx(|ctx| s.opened(ctx));
         assert_eq!(
             fetched_paths(&out),
             [
-                (
-                    OWNER,
-                    "/apis/apps/v1/namespaces/shop/deployments/web".to_string()
-                ),
-                (
-                    LIST,
-                    "/apis/apps/v1/namespaces/shop/replicasets".to_string()
-                ),
+                "/apis/apps/v1/namespaces/shop/deployments/web",
+                "/apis/apps/v1/namespaces/shop/replicasets",
             ]
         );
+        let [mut owner_read, mut list_read] = replies(out);
+        with_ctx(|ctx| {
+            owner_read.answer(&mut s, fetched(owner("u1", "nginx:1.26")), ctx);
+            list_read.answer(&mut s, fetched(list()), ctx);
+        });
         s
     }
 
@@ -481,13 +493,7 @@ mod tests {
             s.handle(&Action::Enter, ctx);
         });
         assert!(s.diff.contains(&"+   - image: nginx:1.25".to_string()));
-        let [
-            Request::Mutate {
-                tag: ROLLBACK,
-                mutation,
-            },
-        ] = out.as_slice()
-        else {
+        let [Request::Mutate { mutation, .. }] = out.as_slice() else {
             panic!("one rollback request, not {} requests", out.len());
         };
         assert_eq!(mutation.targets, [obj()]);
@@ -499,6 +505,7 @@ mod tests {
         assert_eq!(patch.body[1]["value"], template("nginx:1.25"));
 
         // The result line, then the history is read again until it settles.
+        let [mut rollback] = replies(out);
         let out = with_ctx(|ctx| {
             let result = Ok(Outcome {
                 summary: "patched".into(),
@@ -507,7 +514,8 @@ mod tests {
                 object: None,
                 intent: None,
             });
-            s.answered(ROLLBACK, Answer::Mutated { index: 0, result }, ctx);
+            let answer = Answer::Mutated(Mutated::Target { index: 0, result });
+            rollback.answer(&mut s, answer, ctx);
         });
         assert_eq!(
             flashes(&out),
@@ -516,9 +524,10 @@ mod tests {
         assert_eq!(fetched_paths(&out).len(), 2);
         assert_eq!(s.settle_until, Some(1_000 + SETTLE_SECS));
         // Answered, still not settled (the old list): read again a second later.
+        let [mut owner_read, mut list_read] = replies(out);
         let out = with_ctx(|ctx| {
-            s.answered(OWNER, fetched(owner("u1", "nginx:1.25")), ctx);
-            s.answered(LIST, fetched(list()), ctx);
+            owner_read.answer(&mut s, fetched(owner("u1", "nginx:1.25")), ctx);
+            list_read.answer(&mut s, fetched(list()), ctx);
             s.refresh(ctx);
         });
         assert!(fetched_paths(&out).is_empty(), "not within the same second");
@@ -535,8 +544,12 @@ mod tests {
         let out = with_ctx(|ctx| {
             s.handle(&Action::Bottom, ctx);
             s.handle(&Action::Enter, ctx);
+        });
+        let [mut rollback] = replies(out);
+        let out = with_ctx(|ctx| {
             let result = Err("forbidden\u{1b}[2J".to_string());
-            s.answered(ROLLBACK, Answer::Mutated { index: 0, result }, ctx);
+            let answer = Answer::Mutated(Mutated::Target { index: 0, result });
+            rollback.answer(&mut s, answer, ctx);
         });
         assert_eq!(
             flashes(&out),
@@ -548,8 +561,10 @@ mod tests {
     #[test]
     fn a_replaced_object_shows_no_history_and_rolls_nothing_back() {
         let mut s = loaded();
+        // Read again (as while a rollback settles): another object of that name answers.
+        let [mut owner_read, _] = replies(with_ctx(|ctx| s.fetch(ctx)));
         let out = with_ctx(|ctx| {
-            s.answered(OWNER, fetched(owner("u2", "nginx:1.26")), ctx);
+            owner_read.answer(&mut s, fetched(owner("u2", "nginx:1.26")), ctx);
             s.handle(&Action::Enter, ctx);
         });
         assert!(s.revisions.is_empty());
@@ -561,13 +576,13 @@ mod tests {
         );
 
         let mut s = RevisionsScreen::new(obj());
+        let [_, mut list_read] = replies(with_ctx(|ctx| s.opened(ctx)));
         with_ctx(|ctx| {
-            s.opened(ctx);
             let e = ApiError {
                 code: 403,
                 message: "forbidden".into(),
             };
-            s.answered(LIST, Answer::Fetched(Err(e)), ctx);
+            list_read.answer(&mut s, Answer::Fetched(Err(e)), ctx);
         });
         assert_eq!(s.status, "revisions of Deployment dev/shop/web: forbidden");
     }

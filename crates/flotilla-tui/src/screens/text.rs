@@ -3,11 +3,11 @@
 //! (`editor`), and shows the object as the edit left it afterwards.
 
 use super::editor::{EditorScreen, Finished};
-use super::{Answer, Ctx, Deliver, DrawCtx, Screen};
+use super::{Ctx, Deliver, DrawCtx, Screen};
 use crate::config::EditorKind;
 use crate::kinds::describe::{self, Related, Slot};
 use crate::kinds::document;
-use crate::model::{Action, ObjectRef};
+use crate::model::{Action, ApiError, Fetched, ObjectRef};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -15,9 +15,6 @@ use ratatui::widgets::{Block, Borders, Paragraph};
 use serde_json::Value;
 
 pub const MODE: &str = "text";
-const LOAD: u64 = 1;
-/// Tags of a describe's related fetches: `RELATED` + the slot's index.
-const RELATED: u64 = 10;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TextKind {
@@ -128,8 +125,8 @@ impl TextScreen {
         }
     }
 
-    fn loaded(&mut self, answer: Answer, ctx: &mut Ctx) {
-        let (Some(target), Answer::Fetched(result)) = (&self.target, answer) else {
+    fn loaded(&mut self, result: Result<Fetched, ApiError>, ctx: &mut Ctx) {
+        let Some(target) = &self.target else {
             return;
         };
         match result {
@@ -145,8 +142,13 @@ impl TextScreen {
                 if self.kind == TextKind::Describe {
                     self.related = Related::default();
                     for (slot, path) in describe::related(&f.object) {
-                        let tag = RELATED + slot.index() as u64;
-                        ctx.fetch(tag, target.cluster, path, None, Deliver::OnStack);
+                        ctx.fetch(
+                            target.cluster,
+                            path,
+                            None,
+                            Deliver::OnStack,
+                            move |me: &mut Self, r, ctx: &mut Ctx| me.related_read(slot, r, ctx),
+                        );
                     }
                 }
                 self.object = Some(f.object);
@@ -161,6 +163,13 @@ impl TextScreen {
             }
             Err(e) => self.lines = vec![format!("error: {e}")],
         }
+    }
+
+    /// What a describe needs besides the object arrived: shown with it.
+    fn related_read(&mut self, slot: Slot, result: Result<Fetched, ApiError>, ctx: &mut Ctx) {
+        self.related
+            .set(slot, result.map(|f| f.object).map_err(|e| e.to_string()));
+        self.render(ctx.now);
     }
 
     /// Help: the commands, the filter language, and every binding of the active keymap.
@@ -246,23 +255,7 @@ impl Screen for TextScreen {
                 t.uid
             )
         });
-        ctx.fetch(LOAD, t.cluster, t.path(), events, Deliver::OnStack);
-    }
-
-    fn answered(&mut self, tag: u64, answer: Answer, ctx: &mut Ctx) {
-        match tag {
-            LOAD => self.loaded(answer, ctx),
-            t if t >= RELATED && t < RELATED + Slot::ALL.len() as u64 => {
-                let Answer::Fetched(result) = answer else {
-                    return;
-                };
-                let slot = Slot::ALL[(t - RELATED) as usize];
-                self.related
-                    .set(slot, result.map(|f| f.object).map_err(|e| e.to_string()));
-                self.render(ctx.now);
-            }
-            _ => {}
-        }
+        ctx.fetch(t.cluster, t.path(), events, Deliver::OnStack, Self::loaded);
     }
 
     fn resumed(&mut self, value: Box<dyn std::any::Any>, ctx: &mut Ctx) {

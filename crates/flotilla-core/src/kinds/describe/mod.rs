@@ -34,23 +34,6 @@ pub enum Slot {
     LimitRanges,
 }
 
-impl Slot {
-    pub const ALL: [Slot; 8] = [
-        Slot::Pods,
-        Slot::ReplicaSets,
-        Slot::EndpointSlices,
-        Slot::Services,
-        Slot::Lease,
-        Slot::NodeEvents,
-        Slot::Quotas,
-        Slot::LimitRanges,
-    ];
-
-    pub fn index(self) -> usize {
-        Slot::ALL.iter().position(|s| *s == self).unwrap_or(0)
-    }
-}
-
 /// How a related fetch stands.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Fetch {

@@ -6,16 +6,14 @@
 //! values are typed into masked fields and never drawn, copied or logged.
 
 use super::files::{file_entries, read_file};
-use super::{
-    APPLY, DRY_RUN, KEYS_FORM, MODE, VALUES_FORM, clusters, namespace_for, object_ref, served, tag,
-};
+use super::{MODE, clusters, namespace_for, object_ref, served};
 use crate::key::{KeyCode, KeyEvent, KeyModifiers};
 use crate::modal::{Modal, ModalResult};
 use crate::model::{Action, ClusterId, ObjectRef};
 use crate::ops::build::{self, Scope, What};
 use crate::ops::import::{self, Check};
 use crate::protocol::op::{Mutation, Op};
-use crate::screens::{Answer, Ctx, DrawCtx, Request, Screen};
+use crate::screens::{Ctx, DrawCtx, Mutated, Screen};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::Line;
@@ -177,6 +175,8 @@ pub struct CreateScreen {
     dry: Vec<usize>,
     waiting: usize,
     cursor: usize,
+    /// Bumped by every check, so answers to an abandoned attempt (a paste checked again) are
+    /// told from the current one's.
     generation: u64,
     /// What went wrong outside any document (the paste does not parse).
     note: Option<String>,
@@ -205,10 +205,43 @@ impl CreateScreen {
         m
     }
 
+    fn ask_keys(&self, error: Option<String>, ctx: &mut Ctx) {
+        let generation = self.generation;
+        ctx.modal(
+            self.keys_form(error),
+            move |me: &mut Self, r, ctx: &mut Ctx| {
+                if me.generation == generation {
+                    me.keys_given(r, ctx);
+                }
+            },
+        );
+    }
+
+    fn keys_given(&mut self, r: ModalResult, ctx: &mut Ctx) {
+        let ModalResult::Submitted(v) = r else {
+            return self.values_refused();
+        };
+        let keys: Vec<String> = v
+            .first()
+            .map(|s| s.split_whitespace().map(str::to_string).collect())
+            .unwrap_or_default();
+        let bad = keys.iter().find_map(|k| build::data_key(k).err());
+        match (keys.is_empty(), bad) {
+            (true, _) => self.ask_keys(Some("give at least one key".into()), ctx),
+            (_, Some(e)) => self.ask_keys(Some(e), ctx),
+            _ => {
+                if let Some(p) = &mut self.secret {
+                    p.keys = keys;
+                }
+                self.ask_values(ctx);
+            }
+        }
+    }
+
     fn ask_values(&mut self, ctx: &mut Ctx) {
         let Some(p) = &self.secret else { return };
         if p.keys.is_empty() && p.files.is_empty() {
-            return ctx.modal(tag(self.generation, KEYS_FORM), self.keys_form(None));
+            return self.ask_keys(None, ctx);
         }
         if p.keys.is_empty() {
             return self.secret_ready(Vec::new(), ctx);
@@ -216,7 +249,22 @@ impl CreateScreen {
         let fields: Vec<(&str, &str, bool)> =
             p.keys.iter().map(|k| (k.as_str(), "", true)).collect();
         let modal = Modal::form(format!("secret {}: values (masked)", p.name), fields);
-        ctx.modal(tag(self.generation, VALUES_FORM), modal);
+        let generation = self.generation;
+        ctx.modal(modal, move |me: &mut Self, r, ctx: &mut Ctx| {
+            if me.generation != generation {
+                return;
+            }
+            match r {
+                ModalResult::Submitted(values) => me.secret_ready(values, ctx),
+                _ => me.values_refused(),
+            }
+        });
+    }
+
+    /// The keys or values form was left: no Secret is made.
+    fn values_refused(&mut self) {
+        self.secret = None;
+        self.phase = Phase::Cancelled;
     }
 
     fn secret_ready(&mut self, values: Vec<String>, ctx: &mut Ctx) {
@@ -318,13 +366,20 @@ impl CreateScreen {
             return self.checked();
         }
         self.phase = Phase::Checking;
-        ctx.request(Request::Mutate {
-            tag: tag(self.generation, DRY_RUN),
-            mutation: Mutation {
-                op: Op::Create { objects },
-                targets,
-                dry_run: true,
-            },
+        let generation = self.generation;
+        let mutation = Mutation {
+            op: Op::Create { objects },
+            targets,
+            dry_run: true,
+        };
+        ctx.mutate(mutation, move |me: &mut Self, m, _: &mut Ctx| {
+            if me.generation != generation {
+                return;
+            }
+            // A dry run asks for no confirmation: only the targets' results come.
+            if let Mutated::Target { index, result } = m {
+                me.dry_answer(index, result.map(|o| o.summary));
+            }
         });
     }
 
@@ -400,14 +455,31 @@ impl CreateScreen {
         }
         self.waiting = targets.len();
         self.phase = Phase::Applying;
-        ctx.request(Request::Mutate {
-            tag: tag(self.generation, APPLY),
-            mutation: Mutation {
-                op: Op::Create { objects },
-                targets,
-                dry_run: false,
-            },
+        let generation = self.generation;
+        let mutation = Mutation {
+            op: Op::Create { objects },
+            targets,
+            dry_run: false,
+        };
+        ctx.mutate(mutation, move |me: &mut Self, m, _: &mut Ctx| {
+            if me.generation != generation {
+                return;
+            }
+            match m {
+                Mutated::Target { index, result } => me.applied(index, result.map(|o| o.summary)),
+                Mutated::Cancelled => me.apply_declined(),
+            }
         });
+    }
+
+    /// The app's confirmation was declined: nothing was sent, Enter may ask again.
+    fn apply_declined(&mut self) {
+        let before = std::mem::take(&mut self.before_apply);
+        for (it, state) in self.items.iter_mut().zip(before) {
+            it.state = state;
+        }
+        self.waiting = 0;
+        self.phase = Phase::Ready;
     }
 
     fn applied(&mut self, index: usize, result: Result<String, String>) {
@@ -548,54 +620,6 @@ impl Screen for CreateScreen {
         };
         b.insert_str(crate::text::clean_lines(text).join("\n"));
         true
-    }
-
-    fn answered(&mut self, t: u64, answer: Answer, ctx: &mut Ctx) {
-        if t >> 8 != self.generation {
-            return;
-        }
-        match (t & 0xff, answer) {
-            (DRY_RUN, Answer::Mutated { index, result }) => {
-                self.dry_answer(index, result.map(|o| o.summary))
-            }
-            (APPLY, Answer::Mutated { index, result }) => {
-                self.applied(index, result.map(|o| o.summary))
-            }
-            // The app's confirmation was declined: nothing was sent, Enter may ask again.
-            (APPLY, Answer::Modal(ModalResult::Cancelled)) => {
-                let before = std::mem::take(&mut self.before_apply);
-                for (it, state) in self.items.iter_mut().zip(before) {
-                    it.state = state;
-                }
-                self.waiting = 0;
-                self.phase = Phase::Ready;
-            }
-            (KEYS_FORM, Answer::Modal(ModalResult::Submitted(v))) => {
-                let keys: Vec<String> = v
-                    .first()
-                    .map(|s| s.split_whitespace().map(str::to_string).collect())
-                    .unwrap_or_default();
-                let bad = keys.iter().find_map(|k| build::data_key(k).err());
-                match (keys.is_empty(), bad) {
-                    (true, _) => ctx.modal(t, self.keys_form(Some("give at least one key".into()))),
-                    (_, Some(e)) => ctx.modal(t, self.keys_form(Some(e))),
-                    _ => {
-                        if let Some(p) = &mut self.secret {
-                            p.keys = keys;
-                        }
-                        self.ask_values(ctx);
-                    }
-                }
-            }
-            (VALUES_FORM, Answer::Modal(ModalResult::Submitted(values))) => {
-                self.secret_ready(values, ctx)
-            }
-            (KEYS_FORM | VALUES_FORM, Answer::Modal(_)) => {
-                self.secret = None;
-                self.phase = Phase::Cancelled;
-            }
-            _ => {}
-        }
     }
 
     fn handle(&mut self, action: &Action, ctx: &mut Ctx) -> bool {

@@ -3,12 +3,12 @@
 //! admin (`ops::build::role_binding`), delete removes the selected binding; both go through
 //! the app's confirmation, and the list is read again once every answer is in.
 
-use super::{BIND, BIND_FORM, FETCH, MODE, UNBIND, clusters, object_ref, resource, tag};
+use super::{MODE, clusters, object_ref, resource};
 use crate::modal::{Modal, ModalResult};
-use crate::model::{Action, ClusterId, ObjectRef, ResourceInfo};
+use crate::model::{Action, ApiError, ClusterId, Fetched, ObjectRef, ResourceInfo};
 use crate::ops::build;
 use crate::protocol::op::{Mutation, Op, Propagation};
-use crate::screens::{Answer, Ctx, DrawCtx, Request, Screen};
+use crate::screens::{Ctx, DrawCtx, Mutated, Screen};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::text::Line;
@@ -40,6 +40,7 @@ pub struct MembersScreen {
     listed: Vec<Option<Result<usize, String>>>,
     rows: Vec<Member>,
     cursor: usize,
+    /// Bumped by every listing: only the latest one's answers count.
     generation: u64,
     /// Answers still to come from a bind or remove.
     waiting: usize,
@@ -89,15 +90,31 @@ impl MembersScreen {
 
     fn list(&mut self, ctx: &mut Ctx) {
         self.generation += 1;
+        let generation = self.generation;
         for (i, (cluster, _)) in self.clusters.iter().enumerate() {
             let path = Self::info(ctx, *cluster).list_path(Some(&self.namespace));
             ctx.fetch(
-                tag(self.generation, FETCH + i as u64),
                 *cluster,
                 path,
                 None,
                 crate::screens::Deliver::OnStack,
+                move |me: &mut Self, r, ctx: &mut Ctx| {
+                    if me.generation == generation {
+                        me.fetched(i, r, ctx);
+                    }
+                },
             );
+        }
+    }
+
+    fn fetched(&mut self, i: usize, r: Result<Fetched, ApiError>, ctx: &Ctx) {
+        match r {
+            Ok(f) => self.listed(i, &f.object, ctx),
+            Err(e) => {
+                if let Some(l) = self.listed.get_mut(i) {
+                    *l = Some(Err(crate::text::clean(&e.message)));
+                }
+            }
         }
     }
 
@@ -182,6 +199,17 @@ impl MembersScreen {
         m
     }
 
+    fn ask_bind(&self, values: &[String], error: Option<String>, ctx: &mut Ctx) {
+        ctx.modal(
+            self.bind_form(values, error),
+            |me: &mut Self, r, ctx: &mut Ctx| {
+                if let ModalResult::Submitted(v) = r {
+                    me.bind(v, ctx);
+                }
+            },
+        );
+    }
+
     fn bind(&mut self, values: Vec<String>, ctx: &mut Ctx) {
         let field = |i: usize| {
             values
@@ -193,9 +221,7 @@ impl MembersScreen {
             .and_then(|kind| build::role_binding(&self.namespace, kind, &field(1), &field(2)));
         let binding = match binding {
             Ok(b) => b,
-            Err(e) => {
-                return ctx.modal(BIND_FORM, self.bind_form(&values, Some(e)));
-            }
+            Err(e) => return self.ask_bind(&values, Some(e), ctx),
         };
         let name = binding
             .pointer("/metadata/name")
@@ -210,16 +236,14 @@ impl MembersScreen {
             })
             .collect();
         self.waiting = targets.len();
-        ctx.request(Request::Mutate {
-            tag: BIND,
-            mutation: Mutation {
-                op: Op::Create {
-                    objects: vec![binding; targets.len()],
-                },
-                targets,
-                dry_run: false,
+        let mutation = Mutation {
+            op: Op::Create {
+                objects: vec![binding; targets.len()],
             },
-        });
+            targets,
+            dry_run: false,
+        };
+        ctx.mutate(mutation, Self::changed);
     }
 
     fn unbind(&mut self, ctx: &mut Ctx) {
@@ -227,18 +251,30 @@ impl MembersScreen {
             return ctx.error("no binding selected");
         };
         self.waiting = 1;
-        ctx.request(Request::Mutate {
-            tag: UNBIND,
-            mutation: Mutation {
-                op: Op::Delete {
-                    propagation: Propagation::Background,
-                    grace: None,
-                    force: false,
-                },
-                targets: vec![m.target.clone()],
-                dry_run: false,
+        let mutation = Mutation {
+            op: Op::Delete {
+                propagation: Propagation::Background,
+                grace: None,
+                force: false,
             },
-        });
+            targets: vec![m.target.clone()],
+            dry_run: false,
+        };
+        ctx.mutate(mutation, Self::changed);
+    }
+
+    /// The app says how each target of a bind or remove went; once all are in, the list
+    /// shows what the servers hold now. A declined confirmation sent nothing: the list stands.
+    fn changed(&mut self, m: Mutated, ctx: &mut Ctx) {
+        match m {
+            Mutated::Target { .. } => {
+                self.waiting = self.waiting.saturating_sub(1);
+                if self.waiting == 0 {
+                    self.list(ctx);
+                }
+            }
+            Mutated::Cancelled => self.waiting = 0,
+        }
     }
 }
 
@@ -255,42 +291,13 @@ impl Screen for MembersScreen {
         self.list(ctx);
     }
 
-    fn answered(&mut self, t: u64, answer: Answer, ctx: &mut Ctx) {
-        match (t & 0xff, answer) {
-            // Only the latest listing counts; forms and changes answer whatever the listing.
-            (_, Answer::Fetched(_)) if t >> 8 != self.generation => {}
-            (k, Answer::Fetched(r)) if k >= FETCH => {
-                let i = (k - FETCH) as usize;
-                match r {
-                    Ok(f) => self.listed(i, &f.object, ctx),
-                    Err(e) => {
-                        if let Some(l) = self.listed.get_mut(i) {
-                            *l = Some(Err(crate::text::clean(&e.message)));
-                        }
-                    }
-                }
-            }
-            (BIND_FORM, Answer::Modal(ModalResult::Submitted(v))) => self.bind(v, ctx),
-            (BIND | UNBIND, Answer::Mutated { .. }) => {
-                // The app says how each went; the list shows what the servers hold now.
-                self.waiting = self.waiting.saturating_sub(1);
-                if self.waiting == 0 {
-                    self.list(ctx);
-                }
-            }
-            _ => {}
-        }
-    }
-
     fn handle(&mut self, action: &Action, ctx: &mut Ctx) -> bool {
         if let Some(to) = crate::screens::moved(action, self.cursor, self.rows.len()) {
             self.cursor = to;
             return true;
         }
         match action {
-            Action::Run(cmd) if cmd == BIND_COMMAND => {
-                ctx.modal(BIND_FORM, self.bind_form(&[], None))
-            }
+            Action::Run(cmd) if cmd == BIND_COMMAND => self.ask_bind(&[], None, ctx),
             Action::Delete => self.unbind(ctx),
             _ => return false,
         }

@@ -6,8 +6,7 @@
 //!
 //! One screen a file: `batch` is `:create`, `members` is `:members`, `set_key` is `:set-key`;
 //! `files` reads what `-f` and `--from-file` name. What the three share is here: the clusters
-//! and namespace a command goes to, the resource a kind is on each cluster, and the tags
-//! their answers come back with.
+//! and namespace a command goes to, and the resource a kind is on each cluster.
 
 mod batch;
 mod files;
@@ -24,24 +23,6 @@ use crate::ops::build::Scope;
 use crate::ops::import;
 
 pub const MODE: &str = "create";
-
-/// Tags carry a generation above the low byte, so answers to an abandoned attempt (a paste
-/// checked again) are told from the current one's.
-const DRY_RUN: u64 = 1;
-const APPLY: u64 = 2;
-const KEYS_FORM: u64 = 3;
-const VALUES_FORM: u64 = 4;
-const BIND_FORM: u64 = 5;
-const BIND: u64 = 6;
-const UNBIND: u64 = 7;
-const VALUE_FORM: u64 = 8;
-/// Plus the index of the cluster (fetches) or target (applies).
-const FETCH: u64 = 16;
-const SET: u64 = 128;
-
-fn tag(generation: u64, kind: u64) -> u64 {
-    (generation << 8) | kind
-}
 
 /// The clusters a command goes to: every `@context` named, else the first live one.
 fn clusters(ctx: &Ctx, scope: &Scope) -> Result<Vec<(ClusterId, String)>, String> {

@@ -3,12 +3,12 @@
 //! keys flotilla set before (`ops::build::key_update`). A Secret's value is asked in a masked
 //! field, never typed on the command line; a ConfigMap's current value is shown to be changed.
 
-use super::{FETCH, MODE, SET, VALUE_FORM, clusters, namespace_for, object_ref, resource, tag};
+use super::{MODE, clusters, namespace_for, object_ref, resource};
 use crate::modal::{Modal, ModalResult};
-use crate::model::{Action, ClusterId};
+use crate::model::{Action, ApiError, ClusterId, Fetched};
 use crate::ops::build;
 use crate::protocol::op::{Mutation, Op};
-use crate::screens::{Answer, Ctx, DrawCtx, Request, Screen};
+use crate::screens::{Ctx, DrawCtx, Mutated, Screen};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::Line;
@@ -36,7 +36,6 @@ pub struct SetKeyScreen {
     args: build::SetKeyArgs,
     kind: &'static str,
     targets: Vec<KeyTarget>,
-    generation: u64,
 }
 
 pub fn open_set_key(args: &str, ctx: &mut Ctx) -> Result<Box<dyn Screen>, String> {
@@ -55,7 +54,6 @@ pub fn open_set_key(args: &str, ctx: &mut Ctx) -> Result<Box<dyn Screen>, String
         kind: if args.secret { "Secret" } else { "ConfigMap" },
         args,
         targets,
-        generation: 1,
     }))
 }
 
@@ -99,7 +97,31 @@ impl SetKeyScreen {
             title,
             vec![(self.args.key.as_str(), current.as_str(), self.args.secret)],
         );
-        ctx.modal(tag(self.generation, VALUE_FORM), modal);
+        ctx.modal(modal, |me: &mut Self, r, ctx: &mut Ctx| match r {
+            ModalResult::Submitted(v) => {
+                let value = v.into_iter().next().unwrap_or_default();
+                me.set(value.into_bytes(), ctx);
+            }
+            _ => {
+                for t in &mut me.targets {
+                    t.state = KeyState::Failed("cancelled: not changed".into());
+                }
+            }
+        });
+    }
+
+    fn fetched(&mut self, i: usize, r: Result<Fetched, ApiError>, ctx: &mut Ctx) {
+        let Some(target) = self.targets.get_mut(i) else {
+            return;
+        };
+        match r {
+            Ok(f) => {
+                target.current = Some(f.object);
+                target.state = KeyState::Fetched;
+            }
+            Err(e) => target.state = KeyState::Failed(crate::text::clean(&e.message)),
+        }
+        self.all_fetched(ctx);
     }
 
     /// One batch per cluster: each object's apply keeps that object's own other keys.
@@ -122,19 +144,29 @@ impl SetKeyScreen {
                 .unwrap_or_default()
                 .to_string();
             t.state = KeyState::Setting;
-            ctx.request(Request::Mutate {
-                tag: tag(self.generation, SET + i as u64),
-                mutation: Mutation {
-                    // Forced: the key is taken over from whoever set it (kubectl create, an
-                    // earlier edit), as the user asked for exactly this key.
-                    op: Op::Apply {
-                        object,
-                        server_side: true,
-                        force: true,
-                    },
-                    targets: vec![target],
-                    dry_run: false,
+            let mutation = Mutation {
+                // Forced: the key is taken over from whoever set it (kubectl create, an
+                // earlier edit), as the user asked for exactly this key.
+                op: Op::Apply {
+                    object,
+                    server_side: true,
+                    force: true,
                 },
+                targets: vec![target],
+                dry_run: false,
+            };
+            ctx.mutate(mutation, move |me: &mut Self, m, _: &mut Ctx| {
+                let Some(target) = me.targets.get_mut(i) else {
+                    return;
+                };
+                target.state = match m {
+                    Mutated::Target { result: Ok(_), .. } => KeyState::Set,
+                    Mutated::Target { result: Err(e), .. } => {
+                        KeyState::Failed(crate::text::clean(&e))
+                    }
+                    // Declined: nothing was sent, the value is still to be given.
+                    Mutated::Cancelled => KeyState::Fetched,
+                };
             });
         }
     }
@@ -153,52 +185,12 @@ impl Screen for SetKeyScreen {
         for (i, t) in self.targets.iter().enumerate() {
             let info = resource(ctx, t.cluster, "", self.kind);
             ctx.fetch(
-                tag(self.generation, FETCH + i as u64),
                 t.cluster,
                 info.object_path(&t.namespace, &self.args.name),
                 None,
                 crate::screens::Deliver::OnStack,
+                move |me: &mut Self, r, ctx: &mut Ctx| me.fetched(i, r, ctx),
             );
-        }
-    }
-
-    fn answered(&mut self, t: u64, answer: Answer, ctx: &mut Ctx) {
-        if t >> 8 != self.generation {
-            return;
-        }
-        let k = t & 0xff;
-        match answer {
-            Answer::Fetched(r) if (FETCH..SET).contains(&k) => {
-                let Some(target) = self.targets.get_mut((k - FETCH) as usize) else {
-                    return;
-                };
-                match r {
-                    Ok(f) => {
-                        target.current = Some(f.object);
-                        target.state = KeyState::Fetched;
-                    }
-                    Err(e) => target.state = KeyState::Failed(crate::text::clean(&e.message)),
-                }
-                self.all_fetched(ctx);
-            }
-            Answer::Modal(ModalResult::Submitted(v)) if k == VALUE_FORM => {
-                let value = v.into_iter().next().unwrap_or_default();
-                self.set(value.into_bytes(), ctx);
-            }
-            Answer::Modal(_) if k == VALUE_FORM => {
-                for t in &mut self.targets {
-                    t.state = KeyState::Failed("cancelled: not changed".into());
-                }
-            }
-            Answer::Mutated { result, .. } if k >= SET => {
-                if let Some(target) = self.targets.get_mut((k - SET) as usize) {
-                    target.state = match result {
-                        Ok(_) => KeyState::Set,
-                        Err(e) => KeyState::Failed(crate::text::clean(&e)),
-                    };
-                }
-            }
-            _ => {}
         }
     }
 

@@ -5,17 +5,14 @@
 use super::MODE;
 use super::object::{ObjectDiff, Side};
 use crate::kinds::drift::{self, Entry, State};
-use crate::model::{Action, ClusterId, ResKey, ResourceInfo};
-use crate::screens::{Answer, Ctx, Deliver, DrawCtx, Screen};
+use crate::model::{Action, ApiError, ClusterId, Fetched, ResKey, ResourceInfo};
+use crate::screens::{Ctx, Deliver, DrawCtx, Screen};
 use crate::text::clean;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::Line;
 use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table};
 use serde_json::Value;
-
-/// The namespace objects' tags are the sides' indices; the lists' come after.
-const LISTS: u64 = 2;
 
 struct Kind {
     res: ResKey,
@@ -141,6 +138,33 @@ impl NamespaceDiff {
         self.entries = entries;
     }
 
+    /// Side `side`'s namespace read: whether it is there.
+    fn namespace_read(&mut self, side: usize, result: Result<Fetched, ApiError>) {
+        if let Some(p) = self.present.get_mut(side) {
+            // Only a 404 says it is not there; any other failure says nothing about it.
+            *p = Some(!matches!(&result, Err(e) if e.code == 404));
+        }
+        self.build_when_done();
+    }
+
+    /// Kind `i` listed on side `side`.
+    fn listed(&mut self, i: usize, side: usize, result: Result<Fetched, ApiError>) {
+        let Some(k) = self.kinds.get_mut(i) else {
+            return;
+        };
+        k.lists[side] = Some(match result {
+            Ok(f) => Ok(items(&f.object, &k.infos[side])),
+            Err(e) => Err(e.to_string()),
+        });
+        self.build_when_done();
+    }
+
+    fn build_when_done(&mut self) {
+        if self.waiting() == 0 {
+            self.build();
+        }
+    }
+
     fn state_text(&self, s: &State) -> String {
         let (l, r) = self.names();
         match s {
@@ -255,39 +279,25 @@ impl Screen for NamespaceDiff {
     fn opened(&mut self, ctx: &mut Ctx) {
         let path = format!("/api/v1/namespaces/{}", self.ns);
         for (side, (cluster, _)) in self.sides.iter().enumerate() {
-            ctx.fetch(side as u64, *cluster, path.clone(), None, Deliver::OnStack);
+            ctx.fetch(
+                *cluster,
+                path.clone(),
+                None,
+                Deliver::OnStack,
+                move |me: &mut Self, r, _: &mut Ctx| me.namespace_read(side, r),
+            );
         }
         for (i, k) in self.kinds.iter().enumerate() {
             for (side, (cluster, _)) in self.sides.iter().enumerate() {
-                let tag = LISTS + (i * 2 + side) as u64;
                 let path = k.infos[side].list_path(Some(&self.ns));
-                ctx.fetch(tag, *cluster, path, None, Deliver::OnStack);
+                ctx.fetch(
+                    *cluster,
+                    path,
+                    None,
+                    Deliver::OnStack,
+                    move |me: &mut Self, r, _: &mut Ctx| me.listed(i, side, r),
+                );
             }
-        }
-    }
-
-    fn answered(&mut self, tag: u64, answer: Answer, _ctx: &mut Ctx) {
-        let Answer::Fetched(result) = answer else {
-            return;
-        };
-        if tag < LISTS {
-            if let Some(p) = self.present.get_mut(tag as usize) {
-                // Only a 404 says it is not there; any other failure says nothing about it.
-                *p = Some(!matches!(&result, Err(e) if e.code == 404));
-            }
-        } else {
-            let i = (tag - LISTS) as usize;
-            let Some(k) = self.kinds.get_mut(i / 2) else {
-                return;
-            };
-            let side = i % 2;
-            k.lists[side] = Some(match result {
-                Ok(f) => Ok(items(&f.object, &k.infos[side])),
-                Err(e) => Err(e.to_string()),
-            });
-        }
-        if self.waiting() == 0 {
-            self.build();
         }
     }
 

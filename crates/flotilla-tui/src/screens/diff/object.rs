@@ -4,8 +4,8 @@
 
 use super::MODE;
 use crate::kinds::drift::{self, Drift, Row};
-use crate::model::{Action, ClusterId};
-use crate::screens::{Answer, Ctx, Deliver, DrawCtx, Screen};
+use crate::model::{Action, ApiError, ClusterId, Fetched};
+use crate::screens::{Ctx, Deliver, DrawCtx, Screen};
 use crate::text::clean;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -175,6 +175,31 @@ impl ObjectDiff {
             .max(self.same.len())
     }
 
+    /// Side `i` read: what it holds, and the comparison once both are in.
+    fn fetched(&mut self, i: usize, result: Result<Fetched, ApiError>) {
+        let Some(side) = self.sides.get_mut(i) else {
+            return;
+        };
+        let uid = side.source.as_ref().and_then(|(_, _, uid)| uid.as_deref());
+        side.load = match result {
+            Ok(f) => {
+                let found = f.object.pointer("/metadata/uid").and_then(Value::as_str);
+                match uid {
+                    Some(want) if found != Some(want) => Load::Failed(
+                        "the marked object is gone (another of that name took its place)".into(),
+                    ),
+                    _ => Load::Found(f.object),
+                }
+            }
+            Err(e) if e.code == 404 && uid.is_some() => {
+                Load::Failed("the marked object no longer exists".into())
+            }
+            Err(e) if e.code == 404 => Load::Missing,
+            Err(e) => Load::Failed(clean(&e.to_string())),
+        };
+        self.compute();
+    }
+
     /// The diff as text, for the clipboard.
     fn text(&self) -> String {
         let (l, r) = self.names();
@@ -215,34 +240,15 @@ impl Screen for ObjectDiff {
     fn opened(&mut self, ctx: &mut Ctx) {
         for (i, s) in self.sides.iter().enumerate() {
             if let (Some((cluster, path, _)), Load::Waiting) = (&s.source, &s.load) {
-                ctx.fetch(i as u64, *cluster, path.clone(), None, Deliver::OnStack);
+                ctx.fetch(
+                    *cluster,
+                    path.clone(),
+                    None,
+                    Deliver::OnStack,
+                    move |me: &mut Self, r, _: &mut Ctx| me.fetched(i, r),
+                );
             }
         }
-    }
-
-    fn answered(&mut self, tag: u64, answer: Answer, _ctx: &mut Ctx) {
-        let (Some(side), Answer::Fetched(result)) = (self.sides.get_mut(tag as usize), answer)
-        else {
-            return;
-        };
-        let uid = side.source.as_ref().and_then(|(_, _, uid)| uid.as_deref());
-        side.load = match result {
-            Ok(f) => {
-                let found = f.object.pointer("/metadata/uid").and_then(Value::as_str);
-                match uid {
-                    Some(want) if found != Some(want) => Load::Failed(
-                        "the marked object is gone (another of that name took its place)".into(),
-                    ),
-                    _ => Load::Found(f.object),
-                }
-            }
-            Err(e) if e.code == 404 && uid.is_some() => {
-                Load::Failed("the marked object no longer exists".into())
-            }
-            Err(e) if e.code == 404 => Load::Missing,
-            Err(e) => Load::Failed(clean(&e.to_string())),
-        };
-        self.compute();
     }
 
     fn handle(&mut self, action: &Action, ctx: &mut Ctx) -> bool {

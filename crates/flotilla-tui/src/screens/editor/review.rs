@@ -3,16 +3,19 @@
 //! be added: each is fetched, checked by a dry run of a server-side apply (its own version and
 //! identity differ, so those are left out), shown, and applied with the edit as one batch.
 
-use super::tags;
+use super::EditorScreen;
 use crate::kinds::document;
 use crate::modal::{Modal, ModalResult};
-use crate::model::{ClusterId, ObjectRef};
+use crate::model::{ApiError, ClusterId, Fetched, ObjectRef};
 use crate::protocol::op::{Mutation, Op, Outcome};
-use crate::screens::{Answer, Ctx, Deliver, FlashLevel, Request};
+use crate::screens::{Ctx, Deliver, FlashLevel, Mutated};
 use serde_json::Value;
 
 /// Lines of unchanged text shown around each change.
 const CONTEXT: usize = 3;
+
+/// What a target's apply came to when the app's confirmation was declined.
+const NOT_CONFIRMED: &str = "not applied: not confirmed";
 
 /// One object the edit goes to: the edited one first, then the ones on other clusters.
 struct Target {
@@ -64,6 +67,21 @@ pub struct Review {
     pub scroll: usize,
 }
 
+/// Where an answer to a request of the review goes: the review is no screen, so to the editor
+/// that asked, whose open review (if it still has one) takes it with `on`; the editor carries
+/// out what that comes to.
+fn to_review<T>(
+    mut on: impl FnMut(&mut Review, T, &mut Ctx) -> Option<Event> + 'static,
+) -> impl FnMut(&mut EditorScreen, T, &mut Ctx) + 'static {
+    move |me, answer, ctx| {
+        if let Some(r) = &mut me.review
+            && let Some(ev) = on(r, answer, ctx)
+        {
+            me.reviewed_event(ev, ctx);
+        }
+    }
+}
+
 impl Review {
     /// A review of `object` replacing `current` (the server's `target` when the edit started).
     pub fn new(target: ObjectRef, current: Value, object: Value) -> Review {
@@ -85,7 +103,7 @@ impl Review {
     /// Sends the dry run of the edit itself.
     pub fn start(&mut self, ctx: &mut Ctx) {
         self.phase = Phase::Checking;
-        self.mutate(ctx, tags::DRY_RUN, vec![0], true);
+        self.mutate(ctx, vec![0], true, Review::edit_checked);
     }
 
     /// As if the dry run had answered with `result` (for tests and snapshots).
@@ -112,9 +130,15 @@ impl Review {
         }
     }
 
-    /// One `Request::Mutate` for `targets` (indices); the edited target always goes alone,
-    /// as a replace; the others together, as a server-side apply.
-    fn mutate(&mut self, ctx: &mut Ctx, tag: u64, targets: Vec<usize>, dry_run: bool) {
+    /// One `Request::Mutate` for `targets` (indices), answered to `on`; the edited target
+    /// always goes alone, as a replace; the others together, as a server-side apply.
+    fn mutate(
+        &mut self,
+        ctx: &mut Ctx,
+        targets: Vec<usize>,
+        dry_run: bool,
+        on: fn(&mut Review, Mutated, &mut Ctx) -> Option<Event>,
+    ) {
         let others = targets.first().is_some_and(|i| *i > 0);
         if others {
             self.batch = targets.clone();
@@ -127,7 +151,7 @@ impl Review {
                 .collect(),
             dry_run,
         };
-        ctx.request(Request::Mutate { tag, mutation });
+        ctx.mutate(mutation, to_review(on));
     }
 
     fn diff_of(&self, i: usize, after: &Value) -> Diff {
@@ -171,12 +195,12 @@ impl Review {
         for t in &mut self.targets {
             t.applied = None;
         }
-        self.mutate(ctx, tags::APPLY, vec![0], false);
+        self.mutate(ctx, vec![0], false, Review::edit_applied);
         let others: Vec<usize> = (1..self.targets.len())
             .filter(|i| matches!(self.targets[*i].check, Some(Ok(_))))
             .collect();
         if !others.is_empty() {
-            self.mutate(ctx, tags::ALSO_APPLY, others, false);
+            self.mutate(ctx, others, false, Review::others_applied);
         }
         None
     }
@@ -197,9 +221,15 @@ impl Review {
         }
         items.extend(names);
         let what = self.targets[0].obj.short();
+        let pick = Modal::pick(format!("also apply {what} to"), items);
         ctx.modal(
-            tags::PICK,
-            Modal::pick(format!("also apply {what} to"), items),
+            pick,
+            to_review(|r, picked, ctx| {
+                if let ModalResult::Picked(i) = picked {
+                    r.picked(i, ctx);
+                }
+                None
+            }),
         );
     }
 
@@ -233,8 +263,17 @@ impl Review {
                 uid: String::new(),
                 ..edited.clone()
             };
-            let tag = tags::ALSO_FETCH + self.targets.len() as u64;
-            ctx.fetch(tag, cluster, obj.path(), None, Deliver::OnStack);
+            let i = self.targets.len();
+            ctx.fetch(
+                cluster,
+                obj.path(),
+                None,
+                Deliver::OnStack,
+                to_review(move |r, result, ctx| {
+                    r.fetched(i, result, ctx);
+                    None
+                }),
+            );
             self.targets.push(Target {
                 obj,
                 current: None,
@@ -245,8 +284,8 @@ impl Review {
         self.phase = Phase::Checking;
     }
 
-    fn fetched(&mut self, i: usize, answer: Answer, ctx: &mut Ctx) {
-        let (Some(t), Answer::Fetched(result)) = (self.targets.get_mut(i), answer) else {
+    fn fetched(&mut self, i: usize, result: Result<Fetched, ApiError>, ctx: &mut Ctx) {
+        let Some(t) = self.targets.get_mut(i) else {
             return;
         };
         match result {
@@ -282,7 +321,7 @@ impl Review {
         if unchecked.is_empty() {
             self.phase = Phase::Ready;
         } else {
-            self.mutate(ctx, tags::ALSO_DRY_RUN, unchecked, true);
+            self.mutate(ctx, unchecked, true, Review::others_checked);
         }
     }
 
@@ -298,70 +337,82 @@ impl Review {
         })
     }
 
-    pub fn answered(&mut self, tag: u64, answer: Answer, ctx: &mut Ctx) -> Option<Event> {
-        match (tag, answer) {
-            (tags::PICK, Answer::Modal(ModalResult::Picked(i))) => self.picked(i, ctx),
-            (tags::FORCE, Answer::Modal(ModalResult::Confirmed)) => {
-                self.force = true;
-                let conflicted: Vec<usize> = (1..self.targets.len())
-                    .filter(|i| is_conflict(&self.targets[*i].check))
-                    .collect();
-                for i in &conflicted {
-                    self.targets[*i].check = None;
-                }
-                self.phase = Phase::Checking;
-                self.mutate(ctx, tags::ALSO_DRY_RUN, conflicted, true);
+    /// The dry run of the edit itself.
+    fn edit_checked(&mut self, m: Mutated, _: &mut Ctx) -> Option<Event> {
+        // A dry run is never confirmed, so never declined.
+        let Mutated::Target { result, .. } = m else {
+            return None;
+        };
+        match result {
+            Ok(outcome) => {
+                let after = outcome.object.unwrap_or_else(|| self.object.clone());
+                let diff = self.diff_of(0, &after);
+                self.targets[0].check = Some(Ok(diff));
+                self.phase = Phase::Ready;
+                None
             }
-            (t, answer) if t >= tags::ALSO_FETCH => {
-                self.fetched((t - tags::ALSO_FETCH) as usize, answer, ctx)
-            }
-            (tags::DRY_RUN, Answer::Mutated { result, .. }) => match result {
-                Ok(outcome) => {
-                    let after = outcome.object.unwrap_or_else(|| self.object.clone());
-                    let diff = self.diff_of(0, &after);
-                    self.targets[0].check = Some(Ok(diff));
-                    self.phase = Phase::Ready;
-                }
-                Err(e) => return Some(Event::Refused(e)),
-            },
-            (tags::ALSO_DRY_RUN, Answer::Mutated { index, result }) => {
-                let &i = self.batch.get(index)?;
-                let check = result.map(|o| {
-                    let after = o
-                        .object
-                        .unwrap_or_else(|| document::apply_body(&self.object));
-                    self.diff_of(i, &after)
-                });
-                self.targets[i].check = Some(check);
-                if self.batch_done(false) {
-                    self.phase = Phase::Ready;
-                    self.ask_force(ctx);
-                }
-            }
-            // The app's confirmation was declined: nothing was sent.
-            (tags::APPLY, Answer::Modal(ModalResult::Cancelled)) => {
-                self.targets[0].applied = Some(Err("not applied: not confirmed".into()));
-                return self.all_applied();
-            }
-            (tags::ALSO_APPLY, Answer::Modal(ModalResult::Cancelled)) => {
-                for &i in &self.batch {
-                    self.targets[i].applied = Some(Err("not applied: not confirmed".into()));
-                }
-                return self.all_applied();
-            }
-            (tags::APPLY, Answer::Mutated { result, .. }) => {
-                self.targets[0].applied = Some(result);
-                return self.all_applied();
-            }
-            (tags::ALSO_APPLY, Answer::Mutated { index, result }) => {
+            Err(e) => Some(Event::Refused(e)),
+        }
+    }
+
+    /// One other cluster's dry run.
+    fn others_checked(&mut self, m: Mutated, ctx: &mut Ctx) -> Option<Event> {
+        let Mutated::Target { index, result } = m else {
+            return None;
+        };
+        let &i = self.batch.get(index)?;
+        let check = result.map(|o| {
+            let after = o
+                .object
+                .unwrap_or_else(|| document::apply_body(&self.object));
+            self.diff_of(i, &after)
+        });
+        self.targets[i].check = Some(check);
+        if self.batch_done(false) {
+            self.phase = Phase::Ready;
+            self.ask_force(ctx);
+        }
+        None
+    }
+
+    /// The edit applied, or the app's confirmation declined (nothing was sent).
+    fn edit_applied(&mut self, m: Mutated, _: &mut Ctx) -> Option<Event> {
+        self.targets[0].applied = Some(match m {
+            Mutated::Target { result, .. } => result,
+            Mutated::Cancelled => Err(NOT_CONFIRMED.into()),
+        });
+        self.all_applied()
+    }
+
+    /// One other cluster's apply, or the app's confirmation of them declined (nothing was
+    /// sent).
+    fn others_applied(&mut self, m: Mutated, _: &mut Ctx) -> Option<Event> {
+        match m {
+            Mutated::Target { index, result } => {
                 if let Some(&i) = self.batch.get(index) {
                     self.targets[i].applied = Some(result);
                 }
-                return self.all_applied();
             }
-            _ => {}
+            Mutated::Cancelled => {
+                for &i in &self.batch {
+                    self.targets[i].applied = Some(Err(NOT_CONFIRMED.into()));
+                }
+            }
         }
-        None
+        self.all_applied()
+    }
+
+    /// Force confirmed: the other clusters' conflicted dry runs again, taking the fields over.
+    fn forced(&mut self, ctx: &mut Ctx) {
+        self.force = true;
+        let conflicted: Vec<usize> = (1..self.targets.len())
+            .filter(|i| is_conflict(&self.targets[*i].check))
+            .collect();
+        for i in &conflicted {
+            self.targets[*i].check = None;
+        }
+        self.phase = Phase::Checking;
+        self.mutate(ctx, conflicted, true, Review::others_checked);
     }
 
     /// After a conflict on another cluster: offers to take the fields over.
@@ -381,8 +432,13 @@ impl Review {
         lines.push(String::new());
         lines.push("Force: take these fields over from the managers that own them?".into());
         ctx.modal(
-            tags::FORCE,
             Modal::confirm("conflicts on other clusters", lines),
+            to_review(|r, confirmed, ctx| {
+                if confirmed == ModalResult::Confirmed {
+                    r.forced(ctx);
+                }
+                None
+            }),
         );
     }
 

@@ -9,16 +9,14 @@ use super::parts;
 use crate::grid::{self, Grid, GridRow, Width};
 use crate::helm::record::{self, Summary};
 use crate::helm::releases::{self, Release};
-use crate::model::Action;
+use crate::model::{Action, ApiError};
 use crate::protocol::op::HelmOp;
 use crate::screens::diff::{ObjectDiff, Side};
-use crate::screens::{Answer, Ctx, Deliver, DrawCtx, Need, Request, Screen};
+use crate::screens::{Ctx, Deliver, DrawCtx, Need, Screen};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::Span;
 use serde_json::Value;
-
-const LIST: u64 = 1;
 
 pub struct Revision {
     pub summary: Summary,
@@ -87,13 +85,13 @@ impl HistoryScreen {
     }
 
     fn read(&mut self, ctx: &mut Ctx) {
-        ctx.request(Request::ReadReleases {
-            tag: LIST,
-            cluster: self.release.cluster,
-            path: self.release.records_path(),
-            driver: self.release.driver,
-            deliver: Deliver::OnStack,
-        });
+        ctx.read_releases(
+            self.release.cluster,
+            self.release.records_path(),
+            self.release.driver,
+            Deliver::OnStack,
+            |me: &mut Self, r, _: &mut Ctx| me.listed(r),
+        );
         self.waiting = true;
         self.read_for = Some(signature(&self.release));
     }
@@ -121,6 +119,44 @@ impl HistoryScreen {
             side(left),
             side(right),
         )));
+    }
+
+    /// The release's records, read and decoded (`read`).
+    fn listed(&mut self, result: Result<Vec<crate::helm::record::Unpacked>, ApiError>) {
+        self.waiting = false;
+        let read = match result {
+            Ok(read) => read,
+            Err(e) => {
+                self.status = crate::text::clean(&format!("cannot read the records: {e}"));
+                return;
+            }
+        };
+        let unread: Vec<String> = read
+            .iter()
+            .filter_map(|r| {
+                let why = r.release.as_ref().err()?;
+                Some(format!("revision {}: {why}", r.revision))
+            })
+            .collect();
+        let revisions: Vec<Revision> = read
+            .into_iter()
+            .map(|r| Revision {
+                summary: r.summary(),
+                release: r.release.ok(),
+            })
+            .collect();
+        let at = self.revisions.get(self.cursor).map(|r| r.summary.revision);
+        self.revisions = revisions;
+        self.cursor = at
+            .and_then(|n| self.revisions.iter().position(|r| r.summary.revision == n))
+            .unwrap_or(0);
+        self.status = match unread.is_empty() {
+            true => String::new(),
+            false => crate::text::clean(&format!("not read: {}", unread.join("; "))),
+        };
+        if self.revisions.is_empty() {
+            self.status = format!("{} has no records", self.what());
+        }
     }
 }
 
@@ -197,49 +233,6 @@ impl Screen for HistoryScreen {
             } else {
                 self.read(ctx);
             }
-        }
-    }
-
-    fn answered(&mut self, tag: u64, answer: Answer, _ctx: &mut Ctx) {
-        if tag != LIST {
-            return;
-        }
-        let Answer::Releases(result) = answer else {
-            return;
-        };
-        self.waiting = false;
-        let read = match result {
-            Ok(read) => read,
-            Err(e) => {
-                self.status = crate::text::clean(&format!("cannot read the records: {e}"));
-                return;
-            }
-        };
-        let unread: Vec<String> = read
-            .iter()
-            .filter_map(|r| {
-                let why = r.release.as_ref().err()?;
-                Some(format!("revision {}: {why}", r.revision))
-            })
-            .collect();
-        let revisions: Vec<Revision> = read
-            .into_iter()
-            .map(|r| Revision {
-                summary: r.summary(),
-                release: r.release.ok(),
-            })
-            .collect();
-        let at = self.revisions.get(self.cursor).map(|r| r.summary.revision);
-        self.revisions = revisions;
-        self.cursor = at
-            .and_then(|n| self.revisions.iter().position(|r| r.summary.revision == n))
-            .unwrap_or(0);
-        self.status = match unread.is_empty() {
-            true => String::new(),
-            false => crate::text::clean(&format!("not read: {}", unread.join("; "))),
-        };
-        if self.revisions.is_empty() {
-            self.status = format!("{} has no records", self.what());
         }
     }
 

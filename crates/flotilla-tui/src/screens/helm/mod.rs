@@ -13,11 +13,11 @@ mod plan;
 pub use history::HistoryScreen;
 pub use plan::PlanScreen;
 
-use super::{Answer, Ctx, Deliver, DrawCtx, Need, Request, Screen};
+use super::{Ctx, Deliver, DrawCtx, Need, Screen};
 use crate::grid::{self, Grid, GridRow, Width};
 use crate::helm::record::{self, Summary, Unread};
 use crate::helm::releases::{self, Release};
-use crate::model::{Action, ClusterId};
+use crate::model::{Action, ApiError, ClusterId};
 use crate::protocol::op::HelmOp;
 use crate::store::Store;
 use ratatui::Frame;
@@ -33,10 +33,6 @@ pub const PLAN_MODE: &str = plan::MODE;
 /// Record fetches in flight at once: a cluster with hundreds of releases is read a few at a
 /// time, not all in one burst.
 const IN_FLIGHT: usize = 8;
-/// Tags of record fetches start here; lower tags are the part views.
-const RECORD_TAGS: u64 = 1 << 32;
-/// The uninstall picker (keep the history or not); below the record tags, above the parts'.
-const UNINSTALL: u64 = 100;
 
 /// A release on one cluster, as marks and pending operations name it.
 type Key = (ClusterId, String, String);
@@ -112,17 +108,13 @@ pub struct HelmScreen {
     built: Option<Vec<(ClusterId, u64)>>,
     /// By (cluster, record uid): what its payload says, or why it could not be read.
     decoded: HashMap<(ClusterId, String), Result<Decoded, Unread>>,
-    asked: HashMap<u64, (ClusterId, String)>,
-    next_tag: u64,
+    /// Records being read, by (cluster, record uid).
+    asked: HashSet<(ClusterId, String)>,
     /// Stuck pending records are older than this (the triage threshold).
     stuck_after: i64,
     /// Clusters whose records cannot be listed, with why (shown above the list).
     missing: Vec<String>,
-    /// The cluster (and its context) of the part asked for last.
-    part: Option<(ClusterId, String)>,
     marked: HashSet<Key>,
-    /// The releases the uninstall picker is open for.
-    uninstalling: Vec<Key>,
 }
 
 impl HelmScreen {
@@ -241,11 +233,10 @@ impl HelmScreen {
 
     /// Asks for the newest record of releases not decoded yet, a few at a time.
     fn ask(&mut self, ctx: &mut Ctx) {
-        let asking: HashSet<&(ClusterId, String)> = self.asked.values().collect();
         let mut wanted = Vec::new();
         for r in &self.releases {
             let key = (r.cluster, r.newest().uid.clone());
-            if !self.decoded.contains_key(&key) && !asking.contains(&key) {
+            if !self.decoded.contains_key(&key) && !self.asked.contains(&key) {
                 wanted.push((key, r.storage(r.newest()).path(), r.driver));
             }
             if wanted.len() + self.asked.len() >= IN_FLIGHT {
@@ -253,16 +244,14 @@ impl HelmScreen {
             }
         }
         for (key, path, driver) in wanted {
-            self.next_tag += 1;
-            let tag = RECORD_TAGS + self.next_tag;
-            ctx.request(Request::ReadReleases {
-                tag,
-                cluster: key.0,
+            self.asked.insert(key.clone());
+            ctx.read_releases(
+                key.0,
                 path,
                 driver,
-                deliver: Deliver::OnStack,
-            });
-            self.asked.insert(tag, key);
+                Deliver::OnStack,
+                move |me: &mut Self, r, _: &mut Ctx| me.record_read(key, r),
+            );
         }
     }
 
@@ -370,6 +359,24 @@ impl HelmScreen {
             slot,
         )
     }
+
+    /// The newest record of a release, read and decoded (`ask`).
+    fn record_read(
+        &mut self,
+        key: (ClusterId, String),
+        result: Result<Vec<crate::helm::record::Unpacked>, ApiError>,
+    ) {
+        self.asked.remove(&key);
+        let decoded = match result.map(|read| read.into_iter().next()) {
+            Ok(Some(r)) => r.release.map(|release| Decoded::of(&release)),
+            Ok(None) => Err(Unread::Invalid("no record".into())),
+            Err(e) => Err(Unread::Invalid(e.to_string())),
+        };
+        self.decoded.insert(key, decoded);
+        if !self.filter.is_empty() {
+            self.relines();
+        }
+    }
 }
 
 impl Screen for HelmScreen {
@@ -417,40 +424,6 @@ impl Screen for HelmScreen {
             self.built = Some(versions);
         }
         self.ask(ctx);
-    }
-
-    fn answered(&mut self, tag: u64, answer: Answer, ctx: &mut Ctx) {
-        if tag == UNINSTALL {
-            let keys = std::mem::take(&mut self.uninstalling);
-            if let Answer::Modal(crate::modal::ModalResult::Picked(i)) = answer {
-                self.plan(
-                    HelmOp::Uninstall {
-                        keep_history: i == 1,
-                    },
-                    &keys,
-                    ctx,
-                );
-            }
-            return;
-        }
-        if tag < RECORD_TAGS {
-            if let Some((cluster, context)) = &self.part {
-                parts::answered(tag, answer, *cluster, context, ctx);
-            }
-            return;
-        }
-        let (Some(key), Answer::Releases(result)) = (self.asked.remove(&tag), answer) else {
-            return;
-        };
-        let decoded = match result.map(|read| read.into_iter().next()) {
-            Ok(Some(r)) => r.release.map(|release| Decoded::of(&release)),
-            Ok(None) => Err(Unread::Invalid("no record".into())),
-            Err(e) => Err(Unread::Invalid(e.to_string())),
-        };
-        self.decoded.insert(key, decoded);
-        if !self.filter.is_empty() {
-            self.relines();
-        }
     }
 
     fn handle(&mut self, action: &Action, ctx: &mut Ctx) -> bool {
@@ -501,9 +474,8 @@ impl Screen for HelmScreen {
                     [one] => format!("Uninstall {} on {}", one.name, one.context),
                     many => format!("Uninstall {} releases", many.len()),
                 };
-                self.uninstalling = chosen.into_iter().map(key_of).collect();
+                let keys: Vec<Key> = chosen.into_iter().map(key_of).collect();
                 ctx.modal(
-                    UNINSTALL,
                     crate::modal::Modal::pick(
                         title,
                         vec![
@@ -511,6 +483,12 @@ impl Screen for HelmScreen {
                             "uninstall, keep the history (helm uninstall --keep-history)".into(),
                         ],
                     ),
+                    move |me: &mut Self, r, ctx: &mut Ctx| {
+                        if let crate::modal::ModalResult::Picked(i) = r {
+                            let keep_history = i == 1;
+                            me.plan(HelmOp::Uninstall { keep_history }, &keys, ctx);
+                        }
+                    },
                 );
             }
             Action::Values
@@ -520,8 +498,7 @@ impl Screen for HelmScreen {
             | Action::Hooks
             | Action::Objects => {
                 if let Some(r) = self.selected().cloned() {
-                    parts::ask(&r, r.newest(), action, ctx);
-                    self.part = Some((r.cluster, r.context));
+                    parts::ask::<Self>(&r, r.newest(), action, ctx);
                 }
             }
             _ => return false,

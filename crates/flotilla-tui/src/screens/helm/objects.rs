@@ -5,10 +5,10 @@
 
 use crate::grid::{self, Grid, GridRow, Width};
 use crate::helm::manifest::{self, Named};
-use crate::model::{Action, ClusterId, ObjectRef, ResKey};
+use crate::model::{Action, ApiError, ClusterId, Fetched, ObjectRef, ResKey};
 use crate::screens::diff::{ObjectDiff, Side};
 use crate::screens::table::TableScreen;
-use crate::screens::{Answer, Ctx, Deliver, DrawCtx, Screen};
+use crate::screens::{Ctx, Deliver, DrawCtx, Screen};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::Span;
@@ -91,6 +91,21 @@ impl ObjectsScreen {
             Live::Unknown => ("kind not served".into(), "row-error"),
         }
     }
+
+    /// Object `i`'s live copy, or why there is none.
+    fn fetched(&mut self, i: usize, result: Result<Fetched, ApiError>) {
+        let Some(item) = self.items.get_mut(i) else {
+            return;
+        };
+        item.live = match result {
+            Ok(f) => {
+                item.drift = manifest::drift(&item.named.doc, &f.object);
+                Live::Found(f.object)
+            }
+            Err(e) if e.code == 404 => Live::Missing,
+            Err(e) => Live::Failed(crate::text::clean(&e.to_string())),
+        };
+    }
 }
 
 impl Screen for ObjectsScreen {
@@ -136,24 +151,16 @@ impl Screen for ObjectsScreen {
                 name: n.name.clone(),
                 uid: String::new(),
             };
-            ctx.fetch(i as u64, self.cluster, at.path(), None, Deliver::OnStack);
+            let path = at.path();
+            ctx.fetch(
+                self.cluster,
+                path,
+                None,
+                Deliver::OnStack,
+                move |me: &mut Self, r, _: &mut Ctx| me.fetched(i, r),
+            );
             item.at = Some(at);
         }
-    }
-
-    fn answered(&mut self, tag: u64, answer: Answer, _ctx: &mut Ctx) {
-        let (Some(item), Answer::Fetched(result)) = (self.items.get_mut(tag as usize), answer)
-        else {
-            return;
-        };
-        item.live = match result {
-            Ok(f) => {
-                item.drift = manifest::drift(&item.named.doc, &f.object);
-                Live::Found(f.object)
-            }
-            Err(e) if e.code == 404 => Live::Missing,
-            Err(e) => Live::Failed(crate::text::clean(&e.to_string())),
-        };
     }
 
     fn handle(&mut self, action: &Action, ctx: &mut Ctx) -> bool {

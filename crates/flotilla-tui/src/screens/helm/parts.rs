@@ -2,37 +2,48 @@
 //! manifest, notes, hooks — each as a scrolling text. Remote text is cleaned line by line.
 
 use super::super::text::TextScreen;
-use super::super::{Answer, Ctx, Deliver, Request, Screen};
+use super::super::{Ctx, Deliver, Screen};
 use super::objects::ObjectsScreen;
 use crate::helm::record;
 use crate::helm::releases::{Record, Release};
 use crate::model::{Action, ClusterId};
 use serde_json::Value;
 
-/// Which part an action shows, and the tag its fetch goes by.
-fn tag(action: &Action) -> Option<u64> {
+/// A part of a revision, as `helm get` names them.
+#[derive(Clone, Copy)]
+enum Part {
+    Values,
+    AllValues,
+    Manifest,
+    Notes,
+    Hooks,
+    Objects,
+}
+
+/// Which part an action shows.
+fn part(action: &Action) -> Option<Part> {
     Some(match action {
-        Action::Values => 1,
-        Action::AllValues => 2,
-        Action::Manifest => 3,
-        Action::Notes => 4,
-        Action::Hooks => 5,
-        Action::Objects => 6,
+        Action::Values => Part::Values,
+        Action::AllValues => Part::AllValues,
+        Action::Manifest => Part::Manifest,
+        Action::Notes => Part::Notes,
+        Action::Hooks => Part::Hooks,
+        Action::Objects => Part::Objects,
         _ => return None,
     })
 }
 
 /// The part's name and its text, from a decoded release.
-pub fn text(release: &Value, tag: u64) -> (&'static str, String) {
-    match tag {
-        1 => ("values", record::yaml(&record::user_values(release))),
-        2 => (
+fn text(release: &Value, part: Part) -> (&'static str, String) {
+    match part {
+        Part::Values => ("values", record::yaml(&record::user_values(release))),
+        Part::AllValues => (
             "computed values",
             record::yaml(&record::computed_values(release)),
         ),
-        3 => ("manifest", record::manifest(release).to_string()),
-        4 => ("notes", record::notes(release).to_string()),
-        _ => ("hooks", record::hooks(release)),
+        Part::Manifest => ("manifest", record::manifest(release).to_string()),
+        Part::Notes => ("notes", record::notes(release).to_string()),
+        Part::Hooks | Part::Objects => ("hooks", record::hooks(release)),
     }
 }
 
@@ -43,14 +54,14 @@ pub fn screen(
     context: &str,
     action: &Action,
 ) -> Option<Box<dyn Screen>> {
-    let tag = tag(action)?;
+    let part = part(action)?;
     let name = release.get("name").and_then(Value::as_str).unwrap_or("?");
     let revision = release.get("version").and_then(Value::as_i64).unwrap_or(0);
     let namespace = release
         .get("namespace")
         .and_then(Value::as_str)
         .unwrap_or("");
-    if tag == 6 {
+    if let Part::Objects = part {
         let what = crate::text::clean(&format!(
             "{name} revision {revision} in {namespace} @{context}"
         ));
@@ -62,7 +73,7 @@ pub fn screen(
             record::manifest(release),
         )));
     }
-    let (what, body) = text(release, tag);
+    let (what, body) = text(release, part);
     let title = crate::text::clean(&format!(
         "{what} of {name} revision {revision} in {namespace} @{context}"
     ));
@@ -73,46 +84,31 @@ pub fn screen(
     Some(Box::new(TextScreen::lines(title, lines)))
 }
 
-/// Reads the record, to show the part when it arrives (`answered`).
-pub fn ask(release: &Release, rec: &Record, action: &Action, ctx: &mut Ctx) {
-    if let Some(tag) = tag(action) {
-        ctx.request(Request::ReadReleases {
-            tag,
-            cluster: release.cluster,
-            path: release.storage(rec).path(),
-            driver: release.driver,
-            deliver: Deliver::OnTop,
-        });
+/// Reads the record, to show the part when it arrives; the asking screen `S` only has to be
+/// on top still.
+pub fn ask<S: Screen>(release: &Release, rec: &Record, action: &Action, ctx: &mut Ctx) {
+    if part(action).is_none() {
+        return;
     }
-}
-
-const ACTIONS: [Action; 6] = [
-    Action::Values,
-    Action::AllValues,
-    Action::Manifest,
-    Action::Notes,
-    Action::Hooks,
-    Action::Objects,
-];
-
-/// The record `ask` asked for: decoded and shown.
-pub fn answered(tag: u64, answer: Answer, cluster: ClusterId, context: &str, ctx: &mut Ctx) {
-    let Answer::Releases(result) = answer else {
-        return;
-    };
-    let Some(action) = ACTIONS.iter().find(|a| self::tag(a) == Some(tag)) else {
-        return;
-    };
-    let read = result.map_err(|e| e.to_string()).and_then(|read| {
-        let record = read.into_iter().next().ok_or("no record")?;
-        record.release.map_err(|e| e.to_string())
-    });
-    match read {
-        Ok(release) => {
-            if let Some(s) = screen(&release, cluster, context, action) {
-                ctx.push(s);
+    let (cluster, context, action) = (release.cluster, release.context.clone(), action.clone());
+    ctx.read_releases(
+        release.cluster,
+        release.storage(rec).path(),
+        release.driver,
+        Deliver::OnTop,
+        move |_: &mut S, result, ctx: &mut Ctx| {
+            let read = result.map_err(|e| e.to_string()).and_then(|read| {
+                let record = read.into_iter().next().ok_or("no record")?;
+                record.release.map_err(|e| e.to_string())
+            });
+            match read {
+                Ok(release) => {
+                    if let Some(s) = screen(&release, cluster, &context, &action) {
+                        ctx.push(s);
+                    }
+                }
+                Err(e) => ctx.error(format!("cannot read the release record: {e}")),
             }
-        }
-        Err(e) => ctx.error(format!("cannot read the release record: {e}")),
-    }
+        },
+    );
 }

@@ -7,7 +7,7 @@
 use crate::helm::releases::Release;
 use crate::model::{Action, ObjectRef};
 use crate::protocol::op::{HelmOp, Mutation, Op, Outcome};
-use crate::screens::{Answer, Ctx, DrawCtx, Request, Screen};
+use crate::screens::{Ctx, DrawCtx, Mutated, Screen};
 use crate::text::sanitize;
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -16,8 +16,6 @@ use ratatui::widgets::{Block, Borders, Paragraph};
 use serde_json::Value;
 
 pub const MODE: &str = "helm-plan";
-const PLAN: u64 = 1;
-const APPLY: u64 = 2;
 
 /// One release's plan, as the dry run answered.
 #[derive(Clone, Debug, PartialEq)]
@@ -186,13 +184,22 @@ impl PlanScreen {
             })
             .collect();
         self.phase = Phase::Applying;
-        ctx.request(Request::Mutate {
-            tag: APPLY,
-            mutation: Mutation {
-                op: Op::Helm { op: self.op, plan },
-                targets: self.targets.clone(),
-                dry_run: false,
-            },
+        let mutation = Mutation {
+            op: Op::Helm { op: self.op, plan },
+            targets: self.targets.clone(),
+            dry_run: false,
+        };
+        ctx.mutate(mutation, |me: &mut Self, m, _: &mut Ctx| match m {
+            Mutated::Target { index, result } => {
+                if let Some(r) = me.results.get_mut(index) {
+                    *r = Some(result.map(|o| o.summary));
+                }
+                if me.results.iter().all(Option::is_some) {
+                    me.phase = Phase::Done;
+                }
+            }
+            // The confirmation was declined: the plan stands, nothing changed.
+            Mutated::Cancelled => me.phase = Phase::Ready,
         });
     }
 }
@@ -207,34 +214,19 @@ impl Screen for PlanScreen {
     }
 
     fn opened(&mut self, ctx: &mut Ctx) {
-        ctx.request(Request::Mutate {
-            tag: PLAN,
-            mutation: Mutation {
-                op: Op::Helm {
-                    op: self.op,
-                    plan: Vec::new(),
-                },
-                targets: self.targets.clone(),
-                dry_run: true,
+        let mutation = Mutation {
+            op: Op::Helm {
+                op: self.op,
+                plan: Vec::new(),
             },
-        });
-    }
-
-    fn answered(&mut self, tag: u64, answer: Answer, _ctx: &mut Ctx) {
-        match (tag, answer) {
-            (PLAN, Answer::Mutated { index, result }) => self.planned(index, result),
-            (APPLY, Answer::Mutated { index, result }) => {
-                if let Some(r) = self.results.get_mut(index) {
-                    *r = Some(result.map(|o| o.summary));
-                }
-                if self.results.iter().all(Option::is_some) {
-                    self.phase = Phase::Done;
-                }
+            targets: self.targets.clone(),
+            dry_run: true,
+        };
+        ctx.mutate(mutation, |me: &mut Self, m, _: &mut Ctx| {
+            if let Mutated::Target { index, result } = m {
+                me.planned(index, result);
             }
-            // The confirmation was declined: the plan stands, nothing changed.
-            (APPLY, Answer::Modal(_)) => self.phase = Phase::Ready,
-            _ => {}
-        }
+        });
     }
 
     fn handle(&mut self, action: &Action, ctx: &mut Ctx) -> bool {

@@ -7,12 +7,14 @@ mod draw;
 pub mod query;
 
 use super::exec::container_names;
-use super::{Answer, Ctx, Deliver, Need, Request, Screen};
+use super::{Ctx, Deliver, Need, Screen};
 use crate::kinds::selector::{has_pod_selector, selector_of};
 use crate::logs::buffer::{Line, LogBuffer, Matcher, Pattern, Shown, search};
 use crate::logs::render;
 use crate::modal::{Modal, ModalResult};
-use crate::model::{Action, ClusterId, LogEvent, LogSpec, ObjectRef, ResKey, Since};
+use crate::model::{
+    Action, ApiError, ClusterId, Fetched, LogEvent, LogSpec, ObjectRef, ResKey, Since,
+};
 use crate::store::{SheetState, Store};
 use query::Query;
 use ratatui::Frame;
@@ -22,14 +24,6 @@ use std::cell::Cell;
 use std::collections::HashMap;
 
 pub const MODE: &str = "logs";
-
-// Modal tags; request tags start above them.
-const PICK_CONTAINERS: u64 = 1;
-const TAIL_FORM: u64 = 2;
-const FIND_FORM: u64 = 3;
-const SAVE_FORM: u64 = 4;
-const SAVED: u64 = 5;
-const FIRST_TAG: u64 = 100;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum JsonMode {
@@ -54,8 +48,8 @@ pub struct Source {
     pub pod: String,
     pub container: String,
     pub state: SourceState,
-    /// The stream's request tag while it runs.
-    tag: Option<u64>,
+    /// The stream's ticket while it runs.
+    ticket: Option<u64>,
     pub lines: u64,
 }
 
@@ -97,13 +91,10 @@ pub struct Options {
 pub struct LogScreen {
     pub title: String,
     queries: Vec<Query>,
-    /// Objects whose pod selector is being fetched, by tag.
-    resolving: HashMap<u64, ObjectRef>,
+    /// Objects whose pod selector is fetched when the pane opens.
+    resolving: Vec<ObjectRef>,
     pods: HashMap<(ClusterId, String), Pod>,
-    /// Pod fetches in flight: tag → pod key.
-    fetching: HashMap<u64, (ClusterId, String)>,
     pub sources: Vec<Source>,
-    streams: HashMap<u64, u32>,
     pub buf: LogBuffer,
     pub shown: Shown,
     pub matcher: Matcher,
@@ -123,7 +114,6 @@ pub struct LogScreen {
     seen: Vec<(ClusterId, u64)>,
     max_streams: usize,
     json_fields: Vec<String>,
-    tags: u64,
 }
 
 impl LogScreen {
@@ -132,11 +122,9 @@ impl LogScreen {
         let mut screen = LogScreen {
             title,
             queries: Vec::new(),
-            resolving: HashMap::new(),
+            resolving: Vec::new(),
             pods: HashMap::new(),
-            fetching: HashMap::new(),
             sources: Vec::new(),
-            streams: HashMap::new(),
             buf: LogBuffer::new(s.log_buffer_lines()),
             shown: Shown::default(),
             matcher: Matcher::default(),
@@ -160,15 +148,11 @@ impl LogScreen {
             seen: Vec::new(),
             max_streams: s.log_max_streams(),
             json_fields: s.log_json_fields(),
-            tags: FIRST_TAG,
         };
         for t in targets {
             match t {
                 Target::Query(q) => screen.queries.push(q),
-                Target::Object(obj) => {
-                    let tag = screen.tag();
-                    screen.resolving.insert(tag, obj);
-                }
+                Target::Object(obj) => screen.resolving.push(obj),
             }
         }
         screen
@@ -179,11 +163,6 @@ impl LogScreen {
             self.matcher = m;
         }
         self
-    }
-
-    fn tag(&mut self) -> u64 {
-        self.tags += 1;
-        self.tags
     }
 
     /// The query that tails what `obj` runs, when it needs no fetch.
@@ -223,10 +202,7 @@ impl LogScreen {
         }))
     }
 
-    fn resolved(&mut self, obj: ObjectRef, answer: Answer, ctx: &mut Ctx) {
-        let Answer::Fetched(result) = answer else {
-            return;
-        };
+    fn resolved(&mut self, obj: ObjectRef, result: Result<Fetched, ApiError>, ctx: &mut Ctx) {
         let Some(object) = ctx.checked(&obj, result) else {
             return;
         };
@@ -283,8 +259,7 @@ impl LogScreen {
             if !self.wants(key, &c) {
                 continue;
             }
-            let live = self.streams.len();
-            if live >= self.max_streams {
+            if self.live_streams() >= self.max_streams {
                 self.capped += 1;
                 continue;
             }
@@ -292,38 +267,34 @@ impl LogScreen {
                 return;
             };
             let spec = self.spec(pod, &c);
-            let source = Source {
+            let idx = self.sources.len() as u32;
+            let ticket = ctx.stream(key.0, spec, move |me: &mut Self, ev, _| {
+                me.log_event(idx, ev)
+            });
+            self.sources.push(Source {
                 cluster: key.0,
                 context: pod.context.clone(),
                 namespace: pod.namespace.clone(),
                 pod: pod.name.clone(),
                 container: c,
                 state: SourceState::Starting,
-                tag: None,
+                ticket: Some(ticket),
                 lines: 0,
-            };
-            let tag = self.tag();
-            let idx = self.sources.len() as u32;
-            self.sources.push(Source {
-                tag: Some(tag),
-                ..source
-            });
-            self.streams.insert(tag, idx);
-            ctx.request(Request::Stream {
-                tag,
-                cluster: key.0,
-                spec,
             });
         }
+    }
+
+    /// Streams running now (not stopped, not ended).
+    fn live_streams(&self) -> usize {
+        self.sources.iter().filter(|s| s.ticket.is_some()).count()
     }
 
     fn stop_source(&mut self, i: usize, why: &str, ctx: &mut Ctx) {
         let Some(s) = self.sources.get_mut(i) else {
             return;
         };
-        if let Some(tag) = s.tag.take() {
-            self.streams.remove(&tag);
-            ctx.request(Request::StopStream(tag));
+        if let Some(ticket) = s.ticket.take() {
+            ctx.stop_stream(ticket);
         }
         if !matches!(s.state, SourceState::Ended(_)) {
             s.state = SourceState::Gone(why.to_string());
@@ -336,7 +307,6 @@ impl LogScreen {
             self.stop_source(i, "restarted", ctx);
         }
         self.sources.clear();
-        self.streams.clear();
         self.buf.clear();
         self.shown.reset();
         self.capped = 0;
@@ -430,10 +400,15 @@ impl LogScreen {
         row: &crate::model::Row,
         ctx: &mut Ctx,
     ) {
-        let tag = self.tag();
         let path = format!("/api/v1/namespaces/{}/pods/{}", row.namespace, row.name);
-        ctx.fetch(tag, key.0, path, None, Deliver::OnStack);
-        self.fetching.insert(tag, key.clone());
+        let fetched = key.clone();
+        ctx.fetch(
+            key.0,
+            path,
+            None,
+            Deliver::OnStack,
+            move |me: &mut Self, r, ctx| me.pod_fetched(fetched, r, ctx),
+        );
         self.pods.insert(
             key,
             Pod {
@@ -456,7 +431,7 @@ impl LogScreen {
                 s.cluster == key.0
                     && s.namespace == p.namespace
                     && s.pod == p.name
-                    && s.tag.is_some()
+                    && s.ticket.is_some()
             })
             .collect();
         for i in running {
@@ -464,10 +439,12 @@ impl LogScreen {
         }
     }
 
-    fn pod_fetched(&mut self, key: (ClusterId, String), answer: Answer, ctx: &mut Ctx) {
-        let Answer::Fetched(result) = answer else {
-            return;
-        };
+    fn pod_fetched(
+        &mut self,
+        key: (ClusterId, String),
+        result: Result<Fetched, ApiError>,
+        ctx: &mut Ctx,
+    ) {
         let Ok(f) = result else {
             // Gone before we saw it (or unreadable): the pod watch will tell.
             return;
@@ -482,10 +459,14 @@ impl LogScreen {
         self.start_pod(&key, ctx);
     }
 
-    fn log_event(&mut self, idx: u32, tag: u64, ev: LogEvent) {
+    fn log_event(&mut self, idx: u32, ev: LogEvent) {
         let Some(s) = self.sources.get_mut(idx as usize) else {
             return;
         };
+        // A source takes events only while its stream runs: an ended one has said all it will.
+        if s.ticket.is_none() {
+            return;
+        }
         match ev {
             LogEvent::Lines(lines) => {
                 if matches!(
@@ -511,8 +492,7 @@ impl LogScreen {
             LogEvent::Live => s.state = SourceState::Live,
             LogEvent::Ended(why) => {
                 s.state = SourceState::Ended(why);
-                s.tag = None;
-                self.streams.remove(&tag);
+                s.ticket = None;
             }
         }
     }
@@ -621,65 +601,68 @@ impl LogScreen {
         self.restart(ctx);
     }
 
-    fn modal_answer(&mut self, tag: u64, result: ModalResult, ctx: &mut Ctx) {
-        match (tag, result) {
-            (PICK_CONTAINERS, ModalResult::Picked(i)) => {
-                let names = self.container_choices();
-                self.opts.container = if i == 0 {
-                    None
-                } else {
-                    names.get(i - 1).cloned()
-                };
+    /// The container picker's choice: item 0 is all containers.
+    fn pick_container(&mut self, i: usize, ctx: &mut Ctx) {
+        let names = self.container_choices();
+        self.opts.container = if i == 0 {
+            None
+        } else {
+            names.get(i - 1).cloned()
+        };
+        self.restart(ctx);
+    }
+
+    fn set_tail(&mut self, v: &[String], ctx: &mut Ctx) {
+        match v
+            .first()
+            .and_then(|s| s.trim().parse::<i64>().ok())
+            .filter(|n| *n > 0)
+        {
+            Some(n) => {
+                self.opts.tail = n;
+                self.opts.since = Since::Tail;
                 self.restart(ctx);
             }
-            (TAIL_FORM, ModalResult::Submitted(v)) => {
-                match v
-                    .first()
-                    .and_then(|s| s.trim().parse::<i64>().ok())
-                    .filter(|n| *n > 0)
-                {
-                    Some(n) => {
-                        self.opts.tail = n;
-                        self.opts.since = Since::Tail;
-                        self.restart(ctx);
-                    }
-                    None => ctx.error("tail lines: a positive number"),
-                }
-            }
-            (FIND_FORM, ModalResult::Submitted(v)) => {
-                let pat = v.first().map(|s| s.trim().to_string()).unwrap_or_default();
-                if pat.is_empty() {
-                    self.find = None;
-                    return;
-                }
-                match Pattern::new(&pat) {
-                    Ok(re) => {
-                        self.find = Some(re);
-                        self.find(false, ctx);
-                    }
-                    Err(e) => ctx.error(e),
-                }
-            }
-            (SAVE_FORM, ModalResult::Submitted(v)) => {
-                let path = v.first().map(|s| s.trim().to_string()).unwrap_or_default();
-                if path.is_empty() {
-                    return ctx.error("save: a file name");
-                }
-                let mut text = String::new();
-                for i in 0..self.shown.len() {
-                    if let Some(l) = self.shown.get(i).and_then(|p| self.buf.get(p)) {
-                        text.push_str(&self.line_text(l));
-                        text.push('\n');
-                    }
-                }
-                ctx.request(Request::Save {
-                    tag: SAVED,
-                    path: crate::files::expand_home(&path),
-                    text,
-                });
-            }
-            _ => {}
+            None => ctx.error("tail lines: a positive number"),
         }
+    }
+
+    fn set_find(&mut self, v: &[String], ctx: &mut Ctx) {
+        let pat = v.first().map(|s| s.trim().to_string()).unwrap_or_default();
+        if pat.is_empty() {
+            self.find = None;
+            return;
+        }
+        match Pattern::new(&pat) {
+            Ok(re) => {
+                self.find = Some(re);
+                self.find(false, ctx);
+            }
+            Err(e) => ctx.error(e),
+        }
+    }
+
+    /// Writes the lines shown to the file named in the save form.
+    fn save(&self, v: &[String], ctx: &mut Ctx) {
+        let path = v.first().map(|s| s.trim().to_string()).unwrap_or_default();
+        if path.is_empty() {
+            return ctx.error("save: a file name");
+        }
+        let mut text = String::new();
+        for i in 0..self.shown.len() {
+            if let Some(l) = self.shown.get(i).and_then(|p| self.buf.get(p)) {
+                text.push_str(&self.line_text(l));
+                text.push('\n');
+            }
+        }
+        ctx.save(
+            crate::files::expand_home(&path),
+            text,
+            |_: &mut Self, r, ctx| match r {
+                Ok(msg) => ctx.info(msg),
+                Err(e) => ctx.error(e),
+            },
+        );
     }
 
     fn container_choices(&self) -> Vec<String> {
@@ -755,13 +738,14 @@ impl Screen for LogScreen {
     }
 
     fn opened(&mut self, ctx: &mut Ctx) {
-        let resolving: Vec<(u64, ObjectRef)> = self
-            .resolving
-            .iter()
-            .map(|(t, o)| (*t, o.clone()))
-            .collect();
-        for (tag, obj) in resolving {
-            ctx.fetch(tag, obj.cluster, obj.path(), None, Deliver::OnStack);
+        for obj in std::mem::take(&mut self.resolving) {
+            ctx.fetch(
+                obj.cluster,
+                obj.path(),
+                None,
+                Deliver::OnStack,
+                move |me: &mut Self, r, ctx| me.resolved(obj, r, ctx),
+            );
         }
     }
 
@@ -777,27 +761,6 @@ impl Screen for LogScreen {
                     res: ResKey::core("pods"),
                 });
             }
-        }
-    }
-
-    fn answered(&mut self, tag: u64, answer: Answer, ctx: &mut Ctx) {
-        if let Some(&idx) = self.streams.get(&tag) {
-            if let Answer::Log(ev) = answer {
-                self.log_event(idx, tag, ev);
-            }
-            return;
-        }
-        if let Some(key) = self.fetching.remove(&tag) {
-            return self.pod_fetched(key, answer, ctx);
-        }
-        if let Some(obj) = self.resolving.remove(&tag) {
-            return self.resolved(obj, answer, ctx);
-        }
-        match answer {
-            Answer::Modal(r) => self.modal_answer(tag, r, ctx),
-            Answer::Done(Ok(msg)) => ctx.info(msg),
-            Answer::Done(Err(e)) => ctx.error(e),
-            _ => {}
         }
     }
 
@@ -836,14 +799,22 @@ impl Screen for LogScreen {
             Action::TailLines => {
                 let n = self.opts.tail.to_string();
                 ctx.modal(
-                    TAIL_FORM,
                     Modal::form("lines per container", vec![("tail", &n, false)]),
+                    |me: &mut Self, r, ctx| {
+                        if let ModalResult::Submitted(v) = r {
+                            me.set_tail(&v, ctx);
+                        }
+                    },
                 );
             }
             Action::Containers => {
                 let mut items = vec!["all containers".to_string()];
                 items.extend(self.container_choices());
-                ctx.modal(PICK_CONTAINERS, Modal::pick("containers", items));
+                ctx.modal(Modal::pick("containers", items), |me: &mut Self, r, ctx| {
+                    if let ModalResult::Picked(i) = r {
+                        me.pick_container(i, ctx);
+                    }
+                });
             }
             Action::Find => {
                 let cur = self
@@ -852,8 +823,12 @@ impl Screen for LogScreen {
                     .map(|r| r.as_str().to_string())
                     .unwrap_or_default();
                 ctx.modal(
-                    FIND_FORM,
                     Modal::form("find (regex)", vec![("find", &cur, false)]),
+                    |me: &mut Self, r, ctx| {
+                        if let ModalResult::Submitted(v) = r {
+                            me.set_find(&v, ctx);
+                        }
+                    },
                 );
             }
             Action::FindNext => self.find(true, ctx),
@@ -876,8 +851,12 @@ impl Screen for LogScreen {
                     jiff::Timestamp::now().strftime("%Y%m%d-%H%M%S")
                 );
                 ctx.modal(
-                    SAVE_FORM,
                     Modal::form("save lines shown to", vec![("file", &name, false)]),
+                    |me: &mut Self, r, ctx| {
+                        if let ModalResult::Submitted(v) = r {
+                            me.save(&v, ctx);
+                        }
+                    },
                 );
             }
             _ => return false,

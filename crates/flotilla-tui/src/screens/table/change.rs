@@ -1,30 +1,14 @@
 //! Changes a list starts on the selected (or marked) objects: the actions menu, the forms
 //! that ask for what a change needs (replicas, images, labels, taints…), then one
-//! `Request::Mutate`. The app checks, confirms, sends and audits; this only asks.
+//! change (`Ctx::mutate`). The app checks, confirms, sends and audits; this only asks.
 
 use super::TableScreen;
 use crate::modal::{Modal, ModalResult};
-use crate::model::{Action, ObjectRef};
+use crate::model::{Action, ApiError, Fetched, ObjectRef};
 use crate::ops::{catalog, plan};
 use crate::protocol::op::{DrainOpts, MetaField, Mutation, Op, Propagation, Taint};
 use crate::screens::revisions::RevisionsScreen;
-use crate::screens::{Answer, Ctx, Deliver, Request};
-
-/// A change waiting for the user (a form, the menu) or for the object (its containers).
-pub enum Asking {
-    Menu {
-        obj: ObjectRef,
-        items: Vec<(Action, Option<String>)>,
-    },
-    Form {
-        action: Action,
-        targets: Vec<ObjectRef>,
-        /// Containers and their images of a set-image form, in field order.
-        containers: Vec<(String, String)>,
-    },
-    /// The first target, for its containers.
-    Containers { targets: Vec<ObjectRef> },
-}
+use crate::screens::{Ctx, Deliver, Request};
 
 /// How a key's action reads on this kind: k9s's per-kind keys (`s` scales a workload and
 /// suspends a cron job, `r` drains a node, `c` cordons one).
@@ -200,15 +184,19 @@ impl TableScreen {
             }
             Action::Rollback => ctx.push(Box::new(RevisionsScreen::new(first))),
             Action::SetImage => {
-                self.tags += 1;
+                // The first target, for its containers.
+                let step = self.change_step();
                 ctx.fetch(
-                    self.tags,
                     first.cluster,
                     first.path(),
                     None,
                     Deliver::OnStack,
+                    move |me: &mut Self, r, ctx| {
+                        if me.change_steps == step {
+                            me.images_form(targets, r, ctx);
+                        }
+                    },
                 );
-                self.asking = Some((self.tags, Asking::Containers { targets }));
             }
             Action::Scale => {
                 let current = self
@@ -313,6 +301,14 @@ impl TableScreen {
         row.cells.get(i).cloned()
     }
 
+    /// A new step of a change, which drops the answer to any step before.
+    fn change_step(&mut self) -> u64 {
+        self.change_steps += 1;
+        self.change_steps
+    }
+
+    /// Asks for what `action` needs; the change goes once the form is submitted.
+    /// `containers`: the containers and their images of a set-image form, in field order.
     fn form(
         &mut self,
         action: Action,
@@ -322,20 +318,21 @@ impl TableScreen {
         fields: Vec<(&str, String, bool)>,
         ctx: &mut Ctx,
     ) {
-        self.tags += 1;
+        let step = self.change_step();
         let fields = fields
             .iter()
             .map(|(l, v, s)| (*l, v.as_str(), *s))
             .collect();
-        ctx.modal(self.tags, Modal::form(title, fields));
-        self.asking = Some((
-            self.tags,
-            Asking::Form {
-                action,
-                targets,
-                containers,
-            },
-        ));
+        ctx.modal(Modal::form(title, fields), move |me: &mut Self, r, ctx| {
+            if me.change_steps == step
+                && let ModalResult::Submitted(values) = r
+            {
+                match op_from_form(&action, &values, &containers, &targets) {
+                    Ok(op) => submit(op, targets, ctx),
+                    Err(e) => ctx.error(e),
+                }
+            }
+        });
     }
 
     fn menu(&mut self, ctx: &mut Ctx) {
@@ -367,74 +364,71 @@ impl TableScreen {
                 }
             })
             .collect();
-        self.tags += 1;
-        ctx.modal(self.tags, Modal::pick(format!("Actions: {obj}"), labels));
-        self.asking = Some((self.tags, Asking::Menu { obj, items }));
+        let step = self.change_step();
+        ctx.modal(
+            Modal::pick(format!("Actions: {obj}"), labels),
+            move |me: &mut Self, r, ctx| {
+                if me.change_steps == step
+                    && let ModalResult::Picked(i) = r
+                {
+                    me.picked(obj, items, i, ctx);
+                }
+            },
+        );
     }
 
-    pub(super) fn asking_tag(&self) -> Option<u64> {
-        self.asking.as_ref().map(|(t, _)| *t)
-    }
-
-    pub(super) fn change_answer(&mut self, tag: u64, answer: Answer, ctx: &mut Ctx) {
-        let Some((_, asking)) = self.asking.take_if(|(t, _)| *t == tag) else {
+    /// The user picked item `i` of the actions menu on `obj` (`items`: each action, and why
+    /// it is not allowed if it is not).
+    fn picked(
+        &mut self,
+        obj: ObjectRef,
+        items: Vec<(Action, Option<String>)>,
+        i: usize,
+        ctx: &mut Ctx,
+    ) {
+        let Some((action, why)) = items.into_iter().nth(i) else {
             return;
         };
-        match (asking, answer) {
-            (Asking::Menu { obj, items }, Answer::Modal(ModalResult::Picked(i))) => {
-                let Some((action, why)) = items.into_iter().nth(i) else {
-                    return;
-                };
-                match why {
-                    Some(why) => ctx.error(format!("not allowed on {}: {why}", obj.context)),
-                    None if action == Action::Edit => ctx.push(Box::new(
-                        crate::screens::text::TextScreen::object(
-                            crate::screens::text::TextKind::Yaml,
-                            obj,
-                        )
-                        .editing(true),
-                    )),
-                    None => self.start(action, ctx),
-                }
-            }
-            (Asking::Containers { targets }, Answer::Fetched(result)) => {
-                let Some(first) = targets.first() else {
-                    return;
-                };
-                let Some(object) = ctx.checked(first, result) else {
-                    return;
-                };
-                let containers = plan::containers(&first.kind, &object);
-                if containers.is_empty() {
-                    return ctx.error(format!("{} has no containers", first.short()));
-                }
-                let fields = containers
-                    .iter()
-                    .map(|(n, image)| (n.as_str(), image.clone(), false))
-                    .collect();
-                let title = format!("Images of {}", what(&targets));
-                self.form(
-                    Action::SetImage,
-                    targets,
-                    containers.clone(),
-                    title,
-                    fields,
-                    ctx,
-                );
-            }
-            (
-                Asking::Form {
-                    action,
-                    targets,
-                    containers,
-                },
-                Answer::Modal(ModalResult::Submitted(values)),
-            ) => match op_from_form(&action, &values, &containers, &targets) {
-                Ok(op) => submit(op, targets, ctx),
-                Err(e) => ctx.error(e),
-            },
-            _ => {}
+        match why {
+            Some(why) => ctx.error(format!("not allowed on {}: {why}", obj.context)),
+            None if action == Action::Edit => ctx.push(Box::new(
+                crate::screens::text::TextScreen::object(crate::screens::text::TextKind::Yaml, obj)
+                    .editing(true),
+            )),
+            None => self.start(action, ctx),
         }
+    }
+
+    /// The first target, fetched: the set-image form, one field per container.
+    fn images_form(
+        &mut self,
+        targets: Vec<ObjectRef>,
+        result: Result<Fetched, ApiError>,
+        ctx: &mut Ctx,
+    ) {
+        let Some(first) = targets.first() else {
+            return;
+        };
+        let Some(object) = ctx.checked(first, result) else {
+            return;
+        };
+        let containers = plan::containers(&first.kind, &object);
+        if containers.is_empty() {
+            return ctx.error(format!("{} has no containers", first.short()));
+        }
+        let fields = containers
+            .iter()
+            .map(|(n, image)| (n.as_str(), image.clone(), false))
+            .collect();
+        let title = format!("Images of {}", what(&targets));
+        self.form(
+            Action::SetImage,
+            targets,
+            containers.clone(),
+            title,
+            fields,
+            ctx,
+        );
     }
 
     /// Asks what the identity may do to the selection, once per selected object, so the
@@ -525,14 +519,13 @@ fn op_from_form(
 }
 
 fn submit(op: Op, targets: Vec<ObjectRef>, ctx: &mut Ctx) {
-    ctx.request(Request::Mutate {
-        tag: 0,
-        mutation: Mutation {
-            op,
-            targets,
-            dry_run: false,
-        },
-    });
+    let mutation = Mutation {
+        op,
+        targets,
+        dry_run: false,
+    };
+    // The app says how the change went, and the list shows it as its watch sees it.
+    ctx.mutate(mutation, |_: &mut TableScreen, _, _| {});
 }
 
 /// "deployment/web" or "4 objects".

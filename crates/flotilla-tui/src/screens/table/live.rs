@@ -5,30 +5,12 @@
 use super::TableScreen;
 use crate::kinds::selector::{LabelReq, has_pod_selector, selector_of};
 use crate::modal::{Modal, ModalResult};
-use crate::model::{ForwardTarget, ObjectRef};
+use crate::model::{ApiError, Fetched, ForwardTarget, ObjectRef};
 use crate::screens::exec::{container_names, default_container};
 use crate::screens::logs;
-use crate::screens::{Answer, Ctx, Deliver, Request};
+use crate::screens::{Ctx, Deliver, Request};
 use serde_json::Value;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
-
-/// What the table waits for, by tag.
-pub enum Waiting {
-    /// The pod, to learn its containers (shell or attach).
-    ShellPod { obj: ObjectRef, attach: bool },
-    /// The user picks the container.
-    ShellPick {
-        obj: ObjectRef,
-        attach: bool,
-        containers: Vec<String>,
-    },
-    /// The object, to learn its ports and pods.
-    ForwardObject(ObjectRef),
-    /// The user fills in the ports.
-    ForwardForm { obj: ObjectRef, object: Value },
-    /// A shell session runs; its end comes back here.
-    Shell,
-}
 
 impl TableScreen {
     /// The rows an action applies to: the marked ones (still existing), else the selection.
@@ -68,10 +50,10 @@ impl TableScreen {
         }
     }
 
-    fn wait(&mut self, w: Waiting) -> u64 {
-        self.tags += 1;
-        self.waiting = Some((self.tags, w));
-        self.tags
+    /// A new step of a shell or port-forward, which drops the answer to any step before.
+    fn live_step(&mut self) -> u64 {
+        self.live_steps += 1;
+        self.live_steps
     }
 
     pub(super) fn shell(&mut self, attach: bool, ctx: &mut Ctx) {
@@ -82,9 +64,19 @@ impl TableScreen {
             let what = if attach { "attach" } else { "shell" };
             return ctx.error(format!("{what}: select a pod, not a {}", obj.kind));
         }
-        let (cluster, path) = (obj.cluster, obj.path());
-        let tag = self.wait(Waiting::ShellPod { obj, attach });
-        ctx.fetch(tag, cluster, path, None, Deliver::OnTop);
+        // The pod, to learn its containers.
+        let step = self.live_step();
+        ctx.fetch(
+            obj.cluster,
+            obj.path(),
+            None,
+            Deliver::OnTop,
+            move |me: &mut Self, r, ctx| {
+                if me.live_steps == step {
+                    me.shell_pod(obj, attach, r, ctx);
+                }
+            },
+        );
     }
 
     pub(super) fn port_forward(&mut self, ctx: &mut Ctx) {
@@ -97,112 +89,128 @@ impl TableScreen {
                 obj.kind
             ));
         }
-        let (cluster, path) = (obj.cluster, obj.path());
-        let tag = self.wait(Waiting::ForwardObject(obj));
-        ctx.fetch(tag, cluster, path, None, Deliver::OnTop);
+        // The object, to learn its ports and pods.
+        let step = self.live_step();
+        ctx.fetch(
+            obj.cluster,
+            obj.path(),
+            None,
+            Deliver::OnTop,
+            move |me: &mut Self, r, ctx| {
+                if me.live_steps == step {
+                    me.forward_object(obj, r, ctx);
+                }
+            },
+        );
     }
 
-    /// An answer to one of the requests above; false when it was not one.
-    pub(super) fn live_answer(&mut self, tag: u64, answer: Answer, ctx: &mut Ctx) -> bool {
-        let Some((_, waiting)) = self.waiting.take_if(|(t, _)| *t == tag) else {
-            return false;
+    /// The pod to open a shell in, fetched: the shell starts, or the user picks a container.
+    fn shell_pod(
+        &mut self,
+        obj: ObjectRef,
+        attach: bool,
+        r: Result<Fetched, ApiError>,
+        ctx: &mut Ctx,
+    ) {
+        let Some(pod) = ctx.checked(&obj, r) else {
+            return;
         };
-        match (waiting, answer) {
-            (Waiting::ShellPod { obj, attach }, Answer::Fetched(r)) => {
-                let Some(pod) = ctx.checked(&obj, r) else {
-                    return true;
-                };
-                let containers = container_names(&pod);
-                match containers.len() {
-                    0 => ctx.error(format!("{} has no containers", obj.short())),
-                    1 => self.start_shell(obj, containers[0].clone(), attach, ctx),
-                    _ => {
-                        // The default container first, as kubectl picks it.
-                        let mut items = containers.clone();
-                        if let Some(d) = default_container(&pod)
-                            && let Some(i) = items.iter().position(|c| *c == d)
+        let containers = container_names(&pod);
+        match containers.len() {
+            0 => ctx.error(format!("{} has no containers", obj.short())),
+            1 => self.start_shell(obj, containers[0].clone(), attach, ctx),
+            _ => {
+                // The default container first, as kubectl picks it.
+                let mut items = containers.clone();
+                if let Some(d) = default_container(&pod)
+                    && let Some(i) = items.iter().position(|c| *c == d)
+                {
+                    items.swap(0, i);
+                }
+                let step = self.live_step();
+                let choices = items.clone();
+                ctx.modal(
+                    Modal::pick("container", items),
+                    move |me: &mut Self, r, ctx| {
+                        if me.live_steps == step
+                            && let ModalResult::Picked(i) = r
+                            && let Some(c) = choices.get(i)
                         {
-                            items.swap(0, i);
+                            me.start_shell(obj, c.clone(), attach, ctx);
                         }
-                        let tag = self.wait(Waiting::ShellPick {
-                            obj,
-                            attach,
-                            containers: items.clone(),
-                        });
-                        ctx.modal(tag, Modal::pick("container", items));
-                    }
-                }
-            }
-            (
-                Waiting::ShellPick {
-                    obj,
-                    attach,
-                    containers,
-                },
-                Answer::Modal(ModalResult::Picked(i)),
-            ) => {
-                if let Some(c) = containers.get(i) {
-                    self.start_shell(obj, c.clone(), attach, ctx);
-                }
-            }
-            (Waiting::Shell, Answer::Done(result)) => match result {
-                Ok(msg) if !msg.is_empty() => ctx.info(msg),
-                Ok(_) => {}
-                Err(e) => ctx.error(e),
-            },
-            (Waiting::ForwardObject(obj), Answer::Fetched(r)) => {
-                let Some(object) = ctx.checked(&obj, r) else {
-                    return true;
-                };
-                let ports = ports_of(&object);
-                let remote = ports.first().copied().unwrap_or(80);
-                let local = if remote < 1024 { 8000 + remote } else { remote };
-                let list: Vec<String> = ports.iter().map(u16::to_string).collect();
-                let title = if list.is_empty() {
-                    format!("port-forward to {}", obj.short())
-                } else {
-                    format!(
-                        "port-forward to {} (ports {})",
-                        obj.short(),
-                        list.join(", ")
-                    )
-                };
-                let (remote, local) = (remote.to_string(), local.to_string());
-                let form = Modal::form(
-                    title,
-                    vec![
-                        ("remote port", remote.as_str(), false),
-                        ("local port", local.as_str(), false),
-                        ("address", "127.0.0.1", false),
-                    ],
+                    },
                 );
-                let tag = self.wait(Waiting::ForwardForm { obj, object });
-                ctx.modal(tag, form);
             }
-            (Waiting::ForwardForm { obj, object }, Answer::Modal(ModalResult::Submitted(v))) => {
-                match forward_request(&obj, &object, &v) {
-                    Ok(r) => {
-                        if let Request::Forward { local, what, .. } = &r {
-                            ctx.info(format!("forwarding {local} → {what} (:pf lists forwards)"));
-                        }
-                        ctx.request(r);
-                    }
-                    Err(e) => ctx.error(e),
-                }
-            }
-            _ => {}
         }
-        true
+    }
+
+    /// The object to forward to, fetched: the user fills in the ports.
+    fn forward_object(&mut self, obj: ObjectRef, r: Result<Fetched, ApiError>, ctx: &mut Ctx) {
+        let Some(object) = ctx.checked(&obj, r) else {
+            return;
+        };
+        let ports = ports_of(&object);
+        let remote = ports.first().copied().unwrap_or(80);
+        let local = if remote < 1024 { 8000 + remote } else { remote };
+        let list: Vec<String> = ports.iter().map(u16::to_string).collect();
+        let title = if list.is_empty() {
+            format!("port-forward to {}", obj.short())
+        } else {
+            format!(
+                "port-forward to {} (ports {})",
+                obj.short(),
+                list.join(", ")
+            )
+        };
+        let (remote, local) = (remote.to_string(), local.to_string());
+        let form = Modal::form(
+            title,
+            vec![
+                ("remote port", remote.as_str(), false),
+                ("local port", local.as_str(), false),
+                ("address", "127.0.0.1", false),
+            ],
+        );
+        let step = self.live_step();
+        ctx.modal(form, move |me: &mut Self, r, ctx| {
+            if me.live_steps == step
+                && let ModalResult::Submitted(v) = r
+            {
+                forward(&obj, &object, &v, ctx);
+            }
+        });
     }
 
     fn start_shell(&mut self, obj: ObjectRef, container: String, attach: bool, ctx: &mut Ctx) {
-        let tag = self.wait(Waiting::Shell);
-        ctx.request(Request::Shell {
-            tag,
-            cluster: obj.cluster,
-            target: obj.container(&container),
+        let step = self.live_step();
+        ctx.shell(
+            obj.cluster,
+            obj.container(&container),
             attach,
-        });
+            move |me: &mut Self, result, ctx| {
+                if me.live_steps != step {
+                    return;
+                }
+                match result {
+                    Ok(msg) if !msg.is_empty() => ctx.info(msg),
+                    Ok(_) => {}
+                    Err(e) => ctx.error(e),
+                }
+            },
+        );
+    }
+}
+
+/// Starts the port-forward the form describes, or says what is wrong with the form.
+fn forward(obj: &ObjectRef, object: &Value, fields: &[String], ctx: &mut Ctx) {
+    match forward_request(obj, object, fields) {
+        Ok(r) => {
+            if let Request::Forward { local, what, .. } = &r {
+                ctx.info(format!("forwarding {local} → {what} (:pf lists forwards)"));
+            }
+            ctx.request(r);
+        }
+        Err(e) => ctx.error(e),
     }
 }
 

@@ -10,9 +10,9 @@ mod live;
 pub mod rows;
 
 use super::text::{TextKind, TextScreen};
-use super::{Answer, Ctx, Deliver, DrawCtx, Need, Screen};
+use super::{Ctx, Deliver, DrawCtx, Need, Screen};
 use crate::kinds::selector::{has_pod_selector, selector_of};
-use crate::model::{Action, ClusterId, ObjectRef, ResKey};
+use crate::model::{Action, ApiError, ClusterId, Fetched, ObjectRef, ResKey};
 use crate::store::Store;
 use filter::Filter;
 use ratatui::Frame;
@@ -38,18 +38,19 @@ pub struct TableScreen {
     /// Set when the object under the cursor vanished in the latest refresh: an action that
     /// arrives now was meant for it, not for the neighbour that took its place.
     vanished: Option<String>,
-    /// The drill-down waiting for its object, by request tag.
-    drilling: Option<(u64, ObjectRef)>,
-    /// A shell or port-forward being set up, by request tag.
-    waiting: Option<(u64, live::Waiting)>,
-    /// A change asking the user (a form, the actions menu) or waiting for its object.
-    asking: Option<(u64, change::Asking)>,
+    /// Drill-downs started: only the latest one's object is drilled into.
+    drills: u64,
+    /// Steps taken setting up a shell or port-forward: only the latest one's answer is
+    /// taken, so starting another drops the one before.
+    live_steps: u64,
+    /// Steps taken by changes asking the user (a form, the actions menu) or waiting for
+    /// their object: only the latest one's answer is taken.
+    change_steps: u64,
     /// The object whose permissions were last asked for.
     asked: Option<(ClusterId, String)>,
     /// An object to put the cursor on once its row is listed (a jump from triage or
     /// events): its cluster, name and uid if known.
     focus: Option<(ClusterId, String, Option<String>)>,
-    tags: u64,
 }
 
 impl TableScreen {
@@ -64,12 +65,11 @@ impl TableScreen {
             follow: false,
             selected: None,
             vanished: None,
-            drilling: None,
-            waiting: None,
-            asking: None,
+            drills: 0,
+            live_steps: 0,
+            change_steps: 0,
             asked: None,
             focus: None,
-            tags: 0,
         }
     }
 
@@ -269,21 +269,25 @@ impl TableScreen {
         } else if has_pod_selector(k) {
             // The selector is in the full object: fetch it, and drill down only if the user
             // is still here when it arrives.
-            self.tags += 1;
-            ctx.fetch(self.tags, obj.cluster, obj.path(), None, Deliver::OnTop);
-            self.drilling = Some((self.tags, obj));
+            self.drills += 1;
+            let drill = self.drills;
+            ctx.fetch(
+                obj.cluster,
+                obj.path(),
+                None,
+                Deliver::OnTop,
+                move |me: &mut Self, r, ctx| {
+                    if me.drills == drill {
+                        me.drilled(obj, r, ctx);
+                    }
+                },
+            );
         } else {
             ctx.push(Box::new(TextScreen::object(TextKind::Describe, obj)));
         }
     }
 
-    fn drilled(&mut self, tag: u64, answer: Answer, ctx: &mut Ctx) {
-        let Some((_, obj)) = self.drilling.take_if(|(t, _)| *t == tag) else {
-            return;
-        };
-        let Answer::Fetched(result) = answer else {
-            return;
-        };
+    fn drilled(&mut self, obj: ObjectRef, result: Result<Fetched, ApiError>, ctx: &mut Ctx) {
         let Some(object) = ctx.checked(&obj, result) else {
             return;
         };
@@ -469,16 +473,6 @@ impl Screen for TableScreen {
                 cluster,
                 res: self.rows.res.clone(),
             });
-        }
-    }
-
-    fn answered(&mut self, tag: u64, answer: Answer, ctx: &mut Ctx) {
-        if self.asking_tag() == Some(tag) {
-            self.change_answer(tag, answer, ctx);
-        } else if self.waiting.as_ref().is_some_and(|(t, _)| *t == tag) {
-            self.live_answer(tag, answer, ctx);
-        } else {
-            self.drilled(tag, answer, ctx);
         }
     }
 

@@ -15,11 +15,10 @@ pub use model::{
 };
 
 use super::text::{TextKind, TextScreen};
-use super::{Answer, Ctx, Deliver, DrawCtx, Request, Screen};
+use super::{Ctx, Deliver, DrawCtx, Mutated, Screen};
 use crate::grid::{self, Grid, GridRow, Width};
 use crate::modal::{Modal, ModalResult};
-use crate::model::ApiError;
-use crate::model::{Action, ClusterId, ObjectRef, ResKey};
+use crate::model::{Action, ApiError, ClusterId, Fetched, ObjectRef, ResKey};
 use crate::protocol::op::{Mutation, Op};
 use crate::text::clean;
 use ratatui::Frame;
@@ -29,12 +28,6 @@ use ratatui::widgets::Paragraph;
 use serde_json::Value;
 
 pub const MODE: &str = "velero";
-
-const BACKUP_FORM: u64 = 1;
-const RESTORE_FORM: u64 = 2;
-const CREATE: u64 = 3;
-/// Fetch tags: this bit, the run above bit 16, the cluster above bit 4, the kind below.
-const FETCH: u64 = 1 << 40;
 
 pub fn open(args: &str, ctx: &mut Ctx) -> Result<Box<dyn Screen>, String> {
     let clusters = super::targets("velero", args, ctx)?
@@ -198,6 +191,7 @@ impl VeleroScreen {
 
     /// Lists every kind on the connected clusters not asked yet this run.
     fn ask(&mut self, ctx: &mut Ctx) {
+        let run = self.run;
         for (ci, c) in self.clusters.iter_mut().enumerate() {
             let connected = ctx.store.clusters.get(c.id).is_some_and(|s| s.connected);
             if c.asked || !connected {
@@ -205,10 +199,28 @@ impl VeleroScreen {
             }
             c.asked = true;
             for (ki, kind) in Kind::ALL.iter().enumerate() {
-                let tag = FETCH | self.run << 16 | (ci as u64) << 4 | ki as u64;
-                ctx.fetch(tag, c.id, kind.list_path(), None, Deliver::OnStack);
+                ctx.fetch(
+                    c.id,
+                    kind.list_path(),
+                    None,
+                    Deliver::OnStack,
+                    move |me: &mut Self, r, _: &mut Ctx| {
+                        if me.run == run {
+                            me.listed(ci, ki, r);
+                        }
+                    },
+                );
             }
         }
+    }
+
+    /// Kind `ki`'s list on cluster `ci`.
+    fn listed(&mut self, ci: usize, ki: usize, result: Result<Fetched, ApiError>) {
+        let (Some(c), Some(&kind)) = (self.clusters.get_mut(ci), Kind::ALL.get(ki)) else {
+            return;
+        };
+        c.lists[ki] = Some(result.map(|f| items(kind, &f.object, self.now)));
+        self.rebuild();
     }
 
     fn rebuild(&mut self) {
@@ -278,7 +290,11 @@ impl VeleroScreen {
                 ),
             ],
         );
-        ctx.modal(BACKUP_FORM, modal);
+        ctx.modal(modal, |me: &mut Self, r, ctx: &mut Ctx| {
+            if let ModalResult::Submitted(v) = r {
+                me.submitted_backup(&v, ctx);
+            }
+        });
     }
 
     fn restore_form(&mut self, ctx: &mut Ctx) {
@@ -302,7 +318,10 @@ impl VeleroScreen {
                 ("existing resource policy (none|update)", "none", false),
             ],
         );
-        ctx.modal(RESTORE_FORM, modal);
+        ctx.modal(modal, |me: &mut Self, r, ctx: &mut Ctx| match r {
+            ModalResult::Submitted(v) => me.submitted_restore(&v, ctx),
+            _ => me.restoring = None,
+        });
     }
 
     fn trigger(&mut self, ctx: &mut Ctx) {
@@ -344,15 +363,18 @@ impl VeleroScreen {
             name: text("/metadata/name"),
             uid: String::new(),
         };
-        ctx.request(Request::Mutate {
-            tag: CREATE,
-            mutation: Mutation {
-                op: Op::Create {
-                    objects: vec![object],
-                },
-                targets: vec![target],
-                dry_run: false,
+        let mutation = Mutation {
+            op: Op::Create {
+                objects: vec![object],
             },
+            targets: vec![target],
+            dry_run: false,
+        };
+        ctx.mutate(mutation, |me: &mut Self, m, ctx: &mut Ctx| {
+            // The app said what came of it; the lists show the new object.
+            if let Mutated::Target { result: Ok(_), .. } = m {
+                me.start(ctx);
+            }
         });
     }
 
@@ -494,32 +516,6 @@ impl Screen for VeleroScreen {
         // A cluster that connected after the screen opened is listed now.
         if self.clusters.iter().any(|c| !c.asked) {
             self.ask(ctx);
-        }
-    }
-
-    fn answered(&mut self, tag: u64, answer: Answer, ctx: &mut Ctx) {
-        match (tag, answer) {
-            (BACKUP_FORM, Answer::Modal(ModalResult::Submitted(v))) => {
-                self.submitted_backup(&v, ctx)
-            }
-            (RESTORE_FORM, Answer::Modal(ModalResult::Submitted(v))) => {
-                self.submitted_restore(&v, ctx)
-            }
-            (RESTORE_FORM, Answer::Modal(_)) => self.restoring = None,
-            // The app said what came of it; the lists show the new object.
-            (CREATE, Answer::Mutated { result: Ok(_), .. }) => self.start(ctx),
-            (t, Answer::Fetched(result)) if t & FETCH != 0 => {
-                if (t & !FETCH) >> 16 != self.run {
-                    return;
-                }
-                let (ci, ki) = (((t >> 4) & 0xfff) as usize, (t & 0xf) as usize);
-                let (Some(c), Some(&kind)) = (self.clusters.get_mut(ci), Kind::ALL.get(ki)) else {
-                    return;
-                };
-                c.lists[ki] = Some(result.map(|f| items(kind, &f.object, self.now)));
-                self.rebuild();
-            }
-            _ => {}
         }
     }
 
