@@ -486,7 +486,11 @@ fn calls_of(calls: &[Call]) -> Value {
 }
 
 fn summary(op: &Op, after: &Value, dry_run: bool) -> String {
-    let s = match op {
+    // Said as a check, not as a result: "applied (dry run: …)" read as if it had been applied.
+    if dry_run {
+        return format!("dry run of {} passed; nothing changed yet", plan::verb(op));
+    }
+    match op {
         Op::Scale { replicas } => format!("scaled to {replicas}"),
         Op::Stop => "stopped (0 replicas)".into(),
         Op::Start => format!(
@@ -507,10 +511,5 @@ fn summary(op: &Op, after: &Value, dry_run: bool) -> String {
         Op::Apply { .. } => "applied".into(),
         Op::Create { .. } => "created".into(),
         other => format!("{} done", plan::verb(other)),
-    };
-    if dry_run {
-        format!("{s} (dry run: nothing changed)")
-    } else {
-        s
     }
 }
