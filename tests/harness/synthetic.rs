@@ -108,7 +108,19 @@ pub fn id(app: &App, context: &str) -> ClusterId {
 
 /// Sends watch events for a cluster's pods, as its watch task would.
 pub fn pods_event(app: &mut App, cluster: ClusterId, ev: WatchEvent) {
-    let res = ResKey::core("pods");
+    sheet_event(app, cluster, ResKey::core("pods"), ev);
+}
+
+/// Lists `res` on a cluster as empty, as a watch of a cluster without any would.
+pub fn list_empty(app: &mut App, context: &str, res: ResKey) {
+    let cluster = id(app, context);
+    let columns = Vec::new();
+    sheet_event(app, cluster, res.clone(), WatchEvent::Listing { columns });
+    sheet_event(app, cluster, res, WatchEvent::Synced);
+}
+
+/// Sends watch events for a cluster's `res`, as its watch task would.
+pub fn sheet_event(app: &mut App, cluster: ClusterId, res: ResKey, ev: WatchEvent) {
     let generation = match app.store.sheet(cluster, &res) {
         Some(s) => s.generation(),
         None => {

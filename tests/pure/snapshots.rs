@@ -4,7 +4,7 @@
 use crate::harness;
 
 use flotilla::app::{App, Input};
-use flotilla::model::Action;
+use flotilla::model::{Action, ResKey};
 use harness::synthetic;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -498,6 +498,29 @@ fn actions_menu_shows_what_is_not_allowed_and_why() {
 fn fleet_overview_counts_each_cluster() {
     let mut app = app();
     app.update(Input::Action(Action::Run("fleet".into())));
+    // Only the pods are listed yet: the clusters are syncing, and what is not listed reads
+    // `…`, never an "ok" cluster with zero nodes.
+    let syncing = render(&mut app, 120, 8);
+    let rows: Vec<&str> = syncing
+        .lines()
+        .filter(|l| l.starts_with("\"│dev ") || l.starts_with("\"│prod "))
+        .collect();
+    assert_eq!(rows.len(), 2, "{syncing}");
+    for row in rows {
+        assert!(row.contains("◌ syncing") && row.contains(" … "), "{syncing}");
+        assert!(!row.contains("● ok") && !row.contains("0/0"), "{syncing}");
+    }
+    for context in ["dev", "prod"] {
+        for (group, resource) in [
+            ("", "nodes"),
+            ("apps", "deployments"),
+            ("apps", "statefulsets"),
+            ("apps", "daemonsets"),
+            ("", "events"),
+        ] {
+            synthetic::list_empty(&mut app, context, ResKey::new(group, resource));
+        }
+    }
     let screen = render(&mut app, 120, 8);
     assert!(screen.contains("TOTAL"), "{screen}");
     insta::assert_snapshot!(screen);

@@ -241,7 +241,8 @@ async fn fleet_rows_show_what_kubectl_counts() {
                 ));
                 all &= got == Some(want);
             }
-            all
+            // Every list in, not only nodes and pods: until then a cluster reads "syncing".
+            all && h.lines_with(&["syncing"]).is_empty()
         })
         .await;
     assert!(ok, "{last}{}", h.screen(160, 20));

@@ -7,8 +7,8 @@ use super::table::TableScreen;
 use super::{Ctx, DrawCtx, Need, Screen};
 use crate::grid::{self, Grid, GridRow, Width};
 use crate::human::cores;
-use crate::model::{Action, ClusterId, ResKey};
-use crate::store::Store;
+use crate::model::{Action, ClusterId, Health, ResKey};
+use crate::store::{SheetState, Store};
 use crate::triage::census::{self, Census, Counts};
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -55,22 +55,78 @@ fn used_of(used: Option<i64>, alloc: String, show: impl Fn(i64) -> String) -> St
     }
 }
 
+/// Which of the lists the counts come from have arrived: a count from a list still syncing
+/// reads `…`, not a zero that looks like an empty cluster.
+#[derive(Clone, Copy)]
+struct Listed {
+    nodes: bool,
+    pods: bool,
+    workloads: bool,
+    events: bool,
+}
+
+impl Listed {
+    const ALL: Listed = Listed {
+        nodes: true,
+        pods: true,
+        workloads: true,
+        events: true,
+    };
+
+    fn of(store: &Store, id: ClusterId) -> Listed {
+        let listed = |group: &str, resource: &str| {
+            store
+                .sheet(id, &ResKey::new(group, resource))
+                .is_some_and(|s| s.state != SheetState::Syncing)
+        };
+        Listed {
+            nodes: listed("", "nodes"),
+            pods: listed("", "pods"),
+            workloads: listed("apps", "deployments")
+                && listed("apps", "statefulsets")
+                && listed("apps", "daemonsets"),
+            events: listed("", "events"),
+        }
+    }
+
+    fn all(self) -> bool {
+        self.nodes && self.pods && self.workloads && self.events
+    }
+
+    fn and(self, o: Listed) -> Listed {
+        Listed {
+            nodes: self.nodes && o.nodes,
+            pods: self.pods && o.pods,
+            workloads: self.workloads && o.workloads,
+            events: self.events && o.events,
+        }
+    }
+}
+
 /// The cells after CLUSTER, STATE, LATENCY and VERSION; `used` is the nodes' CPU and memory
 /// in use when metrics.k8s.io answers.
-fn count_cells(c: &Counts, used: Option<(i64, i64)>) -> Vec<String> {
+fn count_cells(c: &Counts, used: Option<(i64, i64)>, listed: Listed) -> Vec<String> {
+    let known = |yes: bool, text: String| if yes { text } else { "…".into() };
+    let pods = |n: i64| known(listed.pods, n.to_string());
     vec![
-        format!("{}/{}", c.nodes_ready, c.nodes),
-        c.pods.to_string(),
-        c.running.to_string(),
-        c.pending.to_string(),
-        c.failed.to_string(),
-        c.crashloop.to_string(),
-        c.unavailable.to_string(),
-        c.warnings.to_string(),
-        used_of(used.map(|u| u.0), cores(c.cpu_milli), cores),
-        used_of(used.map(|u| u.1), bytes(c.memory), |b| {
-            bytes(b).trim_end_matches("Gi").to_string()
-        }),
+        known(listed.nodes, format!("{}/{}", c.nodes_ready, c.nodes)),
+        pods(c.pods),
+        pods(c.running),
+        pods(c.pending),
+        pods(c.failed),
+        pods(c.crashloop),
+        known(listed.workloads, c.unavailable.to_string()),
+        known(listed.events, c.warnings.to_string()),
+        known(
+            listed.nodes,
+            used_of(used.map(|u| u.0), cores(c.cpu_milli), cores),
+        ),
+        known(
+            listed.nodes,
+            used_of(used.map(|u| u.1), bytes(c.memory), |b| {
+                bytes(b).trim_end_matches("Gi").to_string()
+            }),
+        ),
     ]
 }
 
@@ -152,6 +208,7 @@ impl Screen for FleetScreen {
         }
         let mut total = Counts::default();
         let mut total_used: Option<(i64, i64)> = None;
+        let mut total_listed = Listed::ALL;
         let mut rows: Vec<GridRow> = Vec::new();
         for id in &self.rows {
             let Some(slot) = ctx.store.clusters.get(*id) else {
@@ -160,10 +217,19 @@ impl Screen for FleetScreen {
             let health = ctx.store.health(*id);
             let (mark, badge) = health.badge();
             let stale = ctx.store.stale_since(*id, None);
-            let state = match (&stale, health.reason()) {
+            let listed = Listed::of(ctx.store, *id);
+            total_listed = total_listed.and(listed);
+            // Connected but not every list in: "ok" with zero counts would be a lie.
+            let syncing = health == Health::Ok && !listed.all();
+            let (mark, badge) = if syncing {
+                Health::Connecting.badge()
+            } else {
+                (mark, badge)
+            };
+            let state = match (&stale, syncing) {
                 (Some(t), _) => format!("{mark} stale {}", crate::human::stale_for(*t)),
-                (None, Some(_)) => format!("{mark} {}", health.label()),
-                (None, None) => format!("{mark} {}", health.label()),
+                (None, true) => format!("{mark} syncing"),
+                (None, false) => format!("{mark} {}", health.label()),
             };
             let latency = slot
                 .latencies
@@ -192,14 +258,14 @@ impl Screen for FleetScreen {
                 format!("{latency} {}", census::sparkline(&trend_ms, 8)),
                 slot.version.clone().unwrap_or_else(|| "-".into()),
             ];
-            cells.extend(count_cells(&counts, used));
+            cells.extend(count_cells(&counts, used, listed));
             cells.push(match &slot.usage {
                 Some(Ok(_)) => census::sparkline(&cpu_trend, 8),
                 Some(Err(_)) => "n/a".into(),
                 None => String::new(),
             });
             cells.push(census::sparkline(&self.census.trend(*id), 12));
-            let slot_name = if stale.is_some() {
+            let slot_name = if stale.is_some() || syncing {
                 "row-stale"
             } else if counts.failed + counts.crashloop > 0 || counts.nodes_ready < counts.nodes {
                 "row-error"
@@ -218,7 +284,7 @@ impl Screen for FleetScreen {
             String::new(),
             String::new(),
         ];
-        cells.extend(count_cells(&total, total_used));
+        cells.extend(count_cells(&total, total_used, total_listed));
         cells.push(String::new());
         cells.push(String::new());
         rows.push(GridRow::new(cells, "table-header"));
