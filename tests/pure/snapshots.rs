@@ -507,7 +507,10 @@ fn fleet_overview_counts_each_cluster() {
         .collect();
     assert_eq!(rows.len(), 2, "{syncing}");
     for row in rows {
-        assert!(row.contains("◌ syncing") && row.contains(" … "), "{syncing}");
+        assert!(
+            row.contains("◌ syncing") && row.contains(" … "),
+            "{syncing}"
+        );
         assert!(!row.contains("● ok") && !row.contains("0/0"), "{syncing}");
     }
     for context in ["dev", "prod"] {
@@ -523,6 +526,37 @@ fn fleet_overview_counts_each_cluster() {
     }
     let screen = render(&mut app, 120, 8);
     assert!(screen.contains("TOTAL"), "{screen}");
+    insta::assert_snapshot!(screen);
+}
+
+#[test]
+fn fleet_of_fifty_long_contexts_in_80_columns_tells_every_cluster_apart() {
+    let names: Vec<String> = (0..50)
+        .map(|i| format!("arn:aws:eks:eu-west-1:123456789012:cluster/shop-{i:02}"))
+        .collect();
+    let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+    let mut app = synthetic::app(&refs);
+    for name in &refs {
+        synthetic::load_pods(&mut app, name, 3, NOW);
+    }
+    app.update(Input::Action(Action::Run("fleet".into())));
+    let screen = render(&mut app, 80, 24);
+    let rows: Vec<&str> = screen
+        .lines()
+        .filter(|l| l.starts_with("\"│") && !l.contains("CLUSTER") && !l.contains("TOTAL"))
+        .collect();
+    assert!(rows.len() >= 15, "{screen}");
+    // Only the pods are listed: every row is syncing, none "ok" with zero nodes.
+    assert!(rows.iter().all(|r| r.contains("◌ syncing")), "{screen}");
+    let clusters: std::collections::HashSet<&str> = rows
+        .iter()
+        .filter_map(|r| r.trim_start_matches("\"│").split_whitespace().next())
+        .collect();
+    assert_eq!(
+        clusters.len(),
+        rows.len(),
+        "every cluster told apart:\n{screen}"
+    );
     insta::assert_snapshot!(screen);
 }
 

@@ -121,6 +121,101 @@ pub fn mebibytes(bytes: i64) -> String {
     format!("{}Mi", bytes >> 20)
 }
 
+/// Names (cluster contexts) shortened to at most `max` columns each so they stay told apart:
+/// what every name shares at the start, then at the end, goes first (`…-eu-west-1`), and only
+/// then the middle of a name. Names that fit already are left as they are.
+pub fn apart(names: &[&str], max: usize) -> Vec<String> {
+    let chars: Vec<Vec<char>> = names.iter().map(|n| n.chars().collect()).collect();
+    if max < 2 || chars.iter().all(|c| c.len() <= max) {
+        return names.iter().map(|n| n.to_string()).collect();
+    }
+    let shared = |ends: &dyn Fn(&Vec<char>, usize) -> Option<char>| -> usize {
+        let shortest = chars.iter().map(Vec::len).min().unwrap_or(0);
+        (0..shortest)
+            .take_while(|&i| {
+                let first = ends(&chars[0], i);
+                chars.iter().all(|c| ends(c, i) == first)
+            })
+            .count()
+    };
+    // Only with more than one name is anything shared; a single name keeps its start.
+    let (mut head, mut tail) = (0, 0);
+    if chars.len() > 1 {
+        head = shared(&|c, i| c.get(i).copied());
+        tail = shared(&|c, i| c.len().checked_sub(i + 1).and_then(|j| c.get(j)).copied());
+    }
+    let ell = '…';
+    chars
+        .iter()
+        .map(|c| {
+            if c.len() <= max {
+                return c.iter().collect();
+            }
+            let head = head.min(c.len());
+            let tail = tail.min(c.len() - head);
+            let start = &c[..c.len() - tail];
+            let end = &c[head..];
+            let middle = &c[head..c.len() - tail];
+            // With a shared start cut, the word the cut falls in stays when it fits
+            // (`…shop-07`, not `…07`).
+            let word = word_start(c, head);
+            let with_word = &c[word..];
+            // The least taken off first: the shared end, then the shared start, then both.
+            let candidates: [(bool, Vec<char>); 4] = [
+                (tail > 0, start.iter().copied().chain([ell]).collect()),
+                (
+                    head > 0,
+                    [ell].into_iter().chain(with_word.iter().copied()).collect(),
+                ),
+                (
+                    head > 0,
+                    [ell].into_iter().chain(end.iter().copied()).collect(),
+                ),
+                (
+                    head > 0 && tail > 0,
+                    [ell]
+                        .into_iter()
+                        .chain(middle.iter().copied())
+                        .chain([ell])
+                        .collect(),
+                ),
+            ];
+            let best = candidates
+                .iter()
+                .filter(|(applies, _)| *applies)
+                .map(|(_, cand)| cand)
+                .find(|cand| cand.len() <= max);
+            if let Some(best) = best {
+                return best.iter().collect();
+            }
+            // Still too long: both ends of what differs, without its middle.
+            let differs: &[char] = if middle.is_empty() { c } else { middle };
+            let keep = max - 1;
+            let front = keep / 2;
+            let back = (keep - front).min(differs.len());
+            differs[..front.min(differs.len())]
+                .iter()
+                .chain([&ell])
+                .chain(&differs[differs.len() - back..])
+                .collect()
+        })
+        .collect()
+}
+
+/// Where the word that position `at` of `name` falls in starts (after `-`, `_`, `/`, `:`, `.`
+/// or `@`); the separator right before `at` counts as part of the word.
+fn word_start(name: &[char], at: usize) -> usize {
+    let separator = |c: char| matches!(c, '-' | '_' | '/' | ':' | '.' | '@');
+    let mut i = at.min(name.len());
+    if i > 0 && separator(name[i - 1]) {
+        i -= 1;
+    }
+    while i > 0 && !separator(name[i - 1]) {
+        i -= 1;
+    }
+    i
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -144,5 +239,32 @@ mod tests {
         assert_eq!(parse_duration("<unknown>"), None);
         assert_eq!(parse_duration("12"), None);
         assert_eq!(parse_duration(""), None);
+    }
+
+    #[test]
+    fn names_that_share_a_start_or_an_end_are_told_apart() {
+        let names = [
+            "gke_acme_europe-west1_prod-payments",
+            "gke_acme_europe-west1_prod-search",
+            "gke_acme_europe-west1_staging-payments",
+        ];
+        let short = apart(&names, 16);
+        assert_eq!(
+            short,
+            ["…prod-payments", "…prod-search", "staging…payments"]
+        );
+        let fleet: Vec<String> = (0..50).map(|i| format!("dev-{i:02}-eu-west-1")).collect();
+        let refs: Vec<&str> = fleet.iter().map(String::as_str).collect();
+        let short = apart(&refs, 8);
+        assert_eq!(short[7], "dev-07…");
+        assert_eq!(
+            short.iter().collect::<std::collections::HashSet<_>>().len(),
+            50,
+            "{short:?}"
+        );
+        assert!(short.iter().all(|s| s.chars().count() <= 8), "{short:?}");
+        // Names that fit are left alone; one long name keeps both its ends.
+        assert_eq!(apart(&["dev", "prod"], 8), ["dev", "prod"]);
+        assert_eq!(apart(&["a-very-long-context-name"], 9), ["a-ve…name"]);
     }
 }

@@ -13,6 +13,9 @@ use unicode_width::UnicodeWidthStr;
 pub enum Width {
     /// As wide as the widest cell in view, within these bounds.
     Fit(u16, u16),
+    /// As `Fit`, for a column that tells rows apart (a cluster's name): never narrowed. When
+    /// a grid with such a column is too narrow, its other columns drop from the right.
+    Key(u16, u16),
     /// What is left.
     Fill,
 }
@@ -70,33 +73,61 @@ pub fn draw(f: &mut Frame, area: Rect, theme: &Theme, g: Grid) {
         f.render_widget(p, area);
         return;
     }
-    let widths: Vec<Constraint> = g
+    let widest = |i: usize| {
+        g.rows
+            .iter()
+            .filter_map(|r| r.cells.get(i))
+            .map(|c| c.width())
+            .chain(g.header.get(i).map(|h| h.width()))
+            .max()
+            .unwrap_or(0) as u16
+    };
+    // Each column's width; a `Fill` column needs at least its header's.
+    let lengths: Vec<u16> = g
         .widths
         .iter()
         .enumerate()
         .map(|(i, w)| match *w {
-            Width::Fill => Constraint::Fill(1),
-            Width::Fit(min, max) => {
-                let widest = g
-                    .rows
-                    .iter()
-                    .filter_map(|r| r.cells.get(i))
-                    .map(|c| c.width())
-                    .chain(g.header.get(i).map(|h| h.width()))
-                    .max()
-                    .unwrap_or(0);
-                Constraint::Length((widest as u16).clamp(min, max))
-            }
+            Width::Fill => g.header.get(i).map_or(1, |h| h.width() as u16),
+            Width::Fit(min, max) | Width::Key(min, max) => widest(i).clamp(min, max),
         })
         .collect();
-    let header = Row::new(g.header.clone()).style(theme.get("table-header"));
+    let is_key = |i: usize| matches!(g.widths.get(i), Some(Width::Key(..)));
+    let mut shown: Vec<usize> = (0..g.widths.len()).collect();
+    if (0..g.widths.len()).any(is_key) {
+        let inner = area.width.saturating_sub(2);
+        let needed = |shown: &[usize]| -> u16 {
+            let spacing = shown.len().saturating_sub(1) as u16;
+            shown.iter().map(|&i| lengths[i]).sum::<u16>() + spacing
+        };
+        while needed(&shown) > inner {
+            match shown.iter().rposition(|&i| !is_key(i)) {
+                Some(at) => {
+                    shown.remove(at);
+                }
+                None => break,
+            }
+        }
+    }
+    let widths: Vec<Constraint> = shown
+        .iter()
+        .map(|&i| match g.widths[i] {
+            Width::Fill => Constraint::Fill(1),
+            _ => Constraint::Length(lengths[i]),
+        })
+        .collect();
+    let header: Vec<&str> = shown
+        .iter()
+        .filter_map(|&i| g.header.get(i).copied())
+        .collect();
+    let header = Row::new(header).style(theme.get("table-header"));
     let rows = g.rows.iter().enumerate().map(|(i, r)| {
-        let cells = r.cells.iter().enumerate().map(|(c, text)| {
-            let cell = Cell::from(text.as_str());
-            match r.cell_slots.iter().find(|(n, _)| *n == c) {
+        let cells = shown.iter().filter_map(|&c| {
+            let cell = Cell::from(r.cells.get(c)?.as_str());
+            Some(match r.cell_slots.iter().find(|(n, _)| *n == c) {
                 Some((_, slot)) => cell.style(theme.get(slot)),
                 None => cell,
-            }
+            })
         });
         let style: Style = if g.selected == Some(i) {
             theme.get(r.slot).patch(theme.get("selected"))

@@ -16,6 +16,9 @@ use ratatui::text::Span;
 
 pub const MODE: &str = "fleet";
 
+/// The widest the CLUSTER column gets; longer names are shortened apart (`human::apart`).
+const CLUSTER_WIDTH: u16 = 24;
+
 pub fn open(args: &str, _ctx: &mut Ctx) -> Result<Box<dyn Screen>, String> {
     if !args.is_empty() {
         return Err(format!(
@@ -210,10 +213,15 @@ impl Screen for FleetScreen {
         let mut total_used: Option<(i64, i64)> = None;
         let mut total_listed = Listed::ALL;
         let mut rows: Vec<GridRow> = Vec::new();
-        for id in &self.rows {
-            let Some(slot) = ctx.store.clusters.get(*id) else {
-                continue;
-            };
+        // Fifty contexts that differ only in the middle stay told apart in the column.
+        let slots: Vec<_> = self
+            .rows
+            .iter()
+            .filter_map(|id| Some((id, ctx.store.clusters.get(*id)?)))
+            .collect();
+        let contexts: Vec<&str> = slots.iter().map(|(_, s)| s.context.as_str()).collect();
+        let names = crate::human::apart(&contexts, usize::from(CLUSTER_WIDTH));
+        for ((id, slot), name) in slots.into_iter().zip(names) {
             let health = ctx.store.health(*id);
             let (mark, badge) = health.badge();
             let stale = ctx.store.stale_since(*id, None);
@@ -253,7 +261,7 @@ impl Screen for FleetScreen {
             };
             let cpu_trend: Vec<i64> = slot.usage_history.iter().map(|u| u.0).collect();
             let mut cells = vec![
-                slot.context.clone(),
+                name,
                 state,
                 format!("{latency} {}", census::sparkline(&trend_ms, 8)),
                 slot.version.clone().unwrap_or_else(|| "-".into()),
@@ -317,8 +325,8 @@ impl Screen for FleetScreen {
                     "UNHEALTHY 10M",
                 ],
                 widths: vec![
-                    Width::Fit(7, 24),
-                    Width::Fit(5, 24),
+                    Width::Key(7, CLUSTER_WIDTH),
+                    Width::Key(5, 24),
                     Width::Fit(7, 16),
                     Width::Fit(7, 12),
                     fit(5),
