@@ -517,3 +517,72 @@ fn a_cluster_without_metrics_server_says_so_once_in_top() {
         "{s}"
     );
 }
+
+/// A Warning event on `object` in shop, as the events list has it.
+fn warning(object: &str, reason: &str, count: u64, message: &str) -> flotilla::model::Row {
+    use flotilla::cluster::table::{self, WireRow};
+    let uid = format!("{object}-{reason}");
+    let wire: WireRow = serde_json::from_value(serde_json::json!({
+        "cells": ["10s", "Warning", reason, object, count.to_string(), message],
+        "object": {"metadata": {"name": uid, "namespace": "shop", "uid": uid}}
+    }))
+    .expect("event json");
+    table::build(&ResKey::core("events"), &event_columns(), wire).expect("event row")
+}
+
+fn event_columns() -> Vec<flotilla::model::Column> {
+    let defs: Vec<flotilla::cluster::table::WireColumn> =
+        serde_json::from_value(serde_json::json!([
+            {"name":"Last Seen","type":"string"},{"name":"Type","type":"string"},
+            {"name":"Reason","type":"string"},{"name":"Object","type":"string"},
+            {"name":"Count","type":"string"},{"name":"Message","type":"string"}
+        ]))
+        .expect("column json");
+    flotilla::cluster::table::columns(&defs)
+}
+
+#[test]
+fn a_pods_warning_events_are_on_its_own_row_in_triage() {
+    let mut app = shop();
+    let dev = synthetic::id(&app, "dev");
+    let crasher = synthetic::named_pod("dev", "shop", "p10", "CrashLoopBackOff");
+    synthetic::pods_event(&mut app, dev, WatchEvent::Upsert(vec![crasher]));
+    let events = ResKey::core("events");
+    let columns = event_columns();
+    synthetic::sheet_event(
+        &mut app,
+        dev,
+        events.clone(),
+        WatchEvent::Listing { columns },
+    );
+    let rows = vec![
+        warning(
+            "pod/p10",
+            "BackOff",
+            26,
+            "Back-off restarting failed container",
+        ),
+        warning("pod/p10", "Unhealthy", 3, "Readiness probe failed"),
+        // p20 is Running: its events are the only word of trouble, on a row of their own.
+        warning("pod/p20", "FailedMount", 2, "secret \"tls\" not found"),
+    ];
+    synthetic::sheet_event(&mut app, dev, events.clone(), WatchEvent::Upsert(rows));
+    synthetic::sheet_event(&mut app, dev, events, WatchEvent::Synced);
+    press(&mut app, Action::Run("triage".into()));
+    let s = screen(&mut app);
+    let p10: Vec<&str> = s.lines().filter(|l| l.contains("pod/p10")).collect();
+    assert_eq!(p10.len(), 1, "one row for the pod:\n{s}");
+    // Its state, then its events by reason, counted (newest reason first).
+    let row = p10[0];
+    assert!(row.contains("CrashLoopBackOff · "), "{s}");
+    assert!(
+        row.contains("BackOff ×26") && row.contains("Unhealthy ×3"),
+        "{s}"
+    );
+    let p20: Vec<&str> = s.lines().filter(|l| l.contains("pod/p20")).collect();
+    assert_eq!(p20.len(), 1, "{s}");
+    assert!(p20[0].contains("FailedMount ×2"), "{s}");
+    // Critical first: the crash loop above the mount warning.
+    let at = |needle: &str| s.find(needle).unwrap_or(usize::MAX);
+    assert!(at("pod/p10") < at("pod/p20"), "{s}");
+}

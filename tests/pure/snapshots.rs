@@ -561,7 +561,7 @@ fn fleet_of_fifty_long_contexts_in_80_columns_tells_every_cluster_apart() {
 }
 
 #[test]
-fn triage_lists_problems_newest_first() {
+fn triage_lists_critical_problems_first_then_newest() {
     let mut app = app();
     app.update(Input::Action(Action::Run("triage".into())));
     let screen = render(&mut app, 120, 12);

@@ -1,4 +1,5 @@
-//! `:triage`: everything unhealthy across the live clusters in one list, newest first, live.
+//! `:triage`: everything unhealthy across the live clusters in one list, live: critical
+//! first, then warnings, newest first within each; an object's Warning events on its row.
 //! The rules are `triage::rules::RULES`; Enter jumps to the object's list with the cursor on
 //! it, where every key works as usual. `z` folds the same problem on several clusters into
 //! one row naming them.
@@ -27,10 +28,43 @@ pub fn open(args: &str, _ctx: &mut Ctx) -> Result<Box<dyn Screen>, String> {
     Ok(Box::new(TriageScreen::default()))
 }
 
-/// One line of the list: a problem, or the same problem on several clusters.
+/// One line of the list: a problem, or the same problem on several clusters, with the
+/// Warning events of its object (one broken thing is one row, not its state and its events
+/// on rows of their own).
 struct Line {
     problem: Arc<Problem>,
     clusters: Vec<String>,
+    events: Vec<Arc<Problem>>,
+}
+
+impl Line {
+    /// Its events by reason, counted, newest first: `BackOff ×26`.
+    fn evidence(&self) -> Vec<(String, u64, &str)> {
+        let mut by: Vec<(String, u64, i64, &str)> = Vec::new();
+        for e in &self.events {
+            match by.iter_mut().find(|(what, ..)| *what == e.what) {
+                Some(b) => {
+                    b.1 += e.count;
+                    if e.since > b.2 {
+                        (b.2, b.3) = (e.since, e.message.as_str());
+                    }
+                }
+                None => by.push((e.what.clone(), e.count, e.since, e.message.as_str())),
+            }
+        }
+        by.sort_by_key(|b| std::cmp::Reverse(b.2));
+        by.into_iter().map(|(w, n, _, m)| (w, n, m)).collect()
+    }
+}
+
+/// Where a problem sits in the list: critical ones, then warnings, newest first; one
+/// resolved moments ago stays in its band, below those that still hold, as it fades.
+fn order(p: &Problem) -> (bool, bool, std::cmp::Reverse<i64>) {
+    (
+        !p.critical,
+        p.resolved.is_some(),
+        std::cmp::Reverse(p.since),
+    )
 }
 
 #[derive(Default)]
@@ -58,10 +92,27 @@ impl TriageScreen {
     }
 
     fn rebuild(&mut self) {
+        let mut listed = self.engine.listed();
+        listed.sort_by_key(|p| order(p));
+        // The Warning events of an object that has a problem of its own join its line.
+        fn object(p: &Problem) -> (ClusterId, &str, &str) {
+            (p.cluster, p.namespace.as_str(), p.object.as_str())
+        }
+        let owns = |p: &Problem| p.rule != "warning-events" && p.resolved.is_none();
+        let owners: std::collections::HashSet<_> = listed
+            .iter()
+            .filter(|p| owns(p))
+            .map(|p| object(p))
+            .collect();
+        let (events, listed): (Vec<_>, Vec<_>) = listed.into_iter().partition(|p| {
+            p.rule == "warning-events" && p.resolved.is_none() && owners.contains(&object(p))
+        });
+        // The line each owner is on.
+        let mut line_of: HashMap<(ClusterId, &str, &str), usize> = HashMap::new();
         let mut lines: Vec<Line> = Vec::new();
         // Folded: the line each problem joins, by what it is regardless of cluster.
         let mut folds: HashMap<(&str, &str, &str, &str, bool), usize> = HashMap::new();
-        for p in self.engine.listed() {
+        for p in listed {
             if self.collapse {
                 let key = (
                     p.namespace.as_str(),
@@ -71,6 +122,9 @@ impl TriageScreen {
                     p.resolved.is_some(),
                 );
                 if let Some(&i) = folds.get(&key) {
+                    if owns(p) {
+                        line_of.insert(object(p), i);
+                    }
                     let l = &mut lines[i];
                     l.clusters.push(p.context.clone());
                     let q = Arc::make_mut(&mut l.problem);
@@ -82,15 +136,24 @@ impl TriageScreen {
                 }
                 folds.insert(key, lines.len());
             }
+            if owns(p) {
+                line_of.entry(object(p)).or_insert(lines.len());
+            }
             lines.push(Line {
                 problem: Arc::clone(p),
                 clusters: vec![p.context.clone()],
+                events: Vec::new(),
             });
+        }
+        for e in events {
+            if let Some(&i) = line_of.get(&object(e)) {
+                lines[i].events.push(Arc::clone(e));
+            }
         }
         if !self.filter.is_empty() {
             lines.retain(|l| {
                 let p = &l.problem;
-                let text = format!(
+                let mut text = format!(
                     "{} {} {} {} {}",
                     l.clusters.join(","),
                     p.namespace,
@@ -98,6 +161,9 @@ impl TriageScreen {
                     p.what,
                     p.message
                 );
+                for e in &l.events {
+                    text.push_str(&format!(" {} {}", e.what, e.message));
+                }
                 crate::text::has_words(&self.filter, &text)
             });
         }
@@ -268,7 +334,17 @@ impl Screen for TriageScreen {
                 } else {
                     format!("{}: {}", p.what, p.message)
                 };
-                grid::wrap(&crate::text::clean(&text), detail_width.max(10), 2)
+                let mut lines = grid::wrap(&crate::text::clean(&text), detail_width.max(10), 2);
+                // The newest message of each kind of event on the object.
+                for (what, n, message) in l.evidence().into_iter().take(2) {
+                    let text = format!("{what} ×{n}: {message}");
+                    lines.extend(grid::wrap(
+                        &crate::text::clean(&text),
+                        detail_width.max(10),
+                        1,
+                    ));
+                }
+                lines
             })
             .unwrap_or_default();
         let height = grid::room(area, detail.len());
@@ -288,11 +364,14 @@ impl Screen for TriageScreen {
                     (None, false, true) => "row-error",
                     (None, false, false) => "row-warn",
                 };
-                let what = match (p.resolved, p.count) {
+                let mut what = match (p.resolved, p.count) {
                     (Some(_), _) => format!("resolved: {}", p.what),
                     (None, n) if n > 1 => format!("{} ×{n}", p.what),
                     _ => p.what.clone(),
                 };
+                for (reason, n, _) in l.evidence() {
+                    what.push_str(&format!(" · {reason} ×{n}"));
+                }
                 GridRow::new(
                     vec![
                         human::age(ctx.now - p.since),
