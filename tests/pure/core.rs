@@ -586,3 +586,77 @@ fn a_pods_warning_events_are_on_its_own_row_in_triage() {
     let at = |needle: &str| s.find(needle).unwrap_or(usize::MAX);
     assert!(at("pod/p10") < at("pod/p20"), "{s}");
 }
+
+#[test]
+fn a_deployments_failing_pods_and_their_events_are_on_its_row() {
+    use flotilla::cluster::table::{self, WireColumn, WireRow};
+    let mut app = shop();
+    let dev = synthetic::id(&app, "dev");
+    let pods = ["cart-5d9f8-abcde", "cart-5d9f8-fghij"]
+        .map(|n| synthetic::named_pod("dev", "shop", n, "CrashLoopBackOff"));
+    synthetic::pods_event(&mut app, dev, WatchEvent::Upsert(pods.to_vec()));
+    let deployments = ResKey::new("apps", "deployments");
+    let defs: Vec<WireColumn> = serde_json::from_value(serde_json::json!([
+        {"name":"Name","type":"string"},{"name":"Ready","type":"string"},
+        {"name":"Up-to-date","type":"string"},{"name":"Available","type":"string"},
+        {"name":"Age","type":"string"}
+    ]))
+    .expect("column json");
+    let columns = table::columns(&defs);
+    let wire: WireRow = serde_json::from_value(serde_json::json!({
+        "cells": ["cart", "0/2", "2", "0", "1h"],
+        "object": {"metadata": {"name": "cart", "namespace": "shop", "uid": "cart-uid",
+            "creationTimestamp": "2020-01-01T00:00:00Z"}}
+    }))
+    .expect("row json");
+    let cart = table::build(&deployments, &columns, wire).expect("deployment row");
+    let listing = WatchEvent::Listing {
+        columns: columns.clone(),
+    };
+    synthetic::sheet_event(&mut app, dev, deployments.clone(), listing);
+    synthetic::sheet_event(
+        &mut app,
+        dev,
+        deployments.clone(),
+        WatchEvent::Upsert(vec![cart]),
+    );
+    synthetic::sheet_event(&mut app, dev, deployments, WatchEvent::Synced);
+    let events = ResKey::core("events");
+    let columns = event_columns();
+    synthetic::sheet_event(
+        &mut app,
+        dev,
+        events.clone(),
+        WatchEvent::Listing { columns },
+    );
+    let unhealthy = warning(
+        "pod/cart-5d9f8-abcde",
+        "Unhealthy",
+        3,
+        "Readiness probe failed",
+    );
+    synthetic::sheet_event(
+        &mut app,
+        dev,
+        events.clone(),
+        WatchEvent::Upsert(vec![unhealthy]),
+    );
+    synthetic::sheet_event(&mut app, dev, events, WatchEvent::Synced);
+    press(&mut app, Action::Run("triage".into()));
+    let s = screen(&mut app);
+    assert!(
+        !s.contains("pod/cart-"),
+        "the pods are on the deployment's row:\n{s}"
+    );
+    let rows: Vec<&str> = s
+        .lines()
+        .filter(|l| l.contains("deployment/cart"))
+        .collect();
+    assert_eq!(rows.len(), 1, "{s}");
+    assert!(
+        rows[0].contains("0/2 ready · 2 pods CrashLoopBackOff · Unhealthy ×3"),
+        "{s}"
+    );
+    // As bad as its worst pod: counted and drawn as critical.
+    assert!(s.contains("1 critical"), "{s}");
+}

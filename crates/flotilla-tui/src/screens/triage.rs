@@ -14,7 +14,7 @@ use crate::triage::{Engine, Problem};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::Span;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 pub const MODE: &str = "triage";
@@ -35,9 +35,28 @@ struct Line {
     problem: Arc<Problem>,
     clusters: Vec<String>,
     events: Vec<Arc<Problem>>,
+    /// The problems of the workload's pods, rolled up into its row.
+    pods: Vec<Arc<Problem>>,
 }
 
 impl Line {
+    /// Its pods' problems by what they are, counted: `2 pods CrashLoopBackOff`.
+    fn pod_summary(&self) -> Vec<String> {
+        let mut by: Vec<(&str, usize)> = Vec::new();
+        for p in &self.pods {
+            match by.iter_mut().find(|(what, _)| *what == p.what) {
+                Some(b) => b.1 += 1,
+                None => by.push((p.what.as_str(), 1)),
+            }
+        }
+        by.into_iter()
+            .map(|(what, n)| match n {
+                1 => format!("1 pod {what}"),
+                n => format!("{n} pods {what}"),
+            })
+            .collect()
+    }
+
     /// Its events by reason, counted, newest first: `BackOff ×26`.
     fn evidence(&self) -> Vec<(String, u64, &str)> {
         let mut by: Vec<(String, u64, i64, &str)> = Vec::new();
@@ -55,6 +74,27 @@ impl Line {
         by.sort_by_key(|b| std::cmp::Reverse(b.2));
         by.into_iter().map(|(w, n, _, m)| (w, n, m)).collect()
     }
+}
+
+/// The workload among `owners` (objects with a problem of their own) that pod `p` belongs to,
+/// by the names controllers give their pods: a Deployment's `web-<hash>-<suffix>`, a
+/// StatefulSet's `db-<ordinal>`, a Job's or DaemonSet's `name-<suffix>`. Only a workload that
+/// has a row of its own adopts: a pod of a healthy workload keeps its row.
+fn workload_of(p: &Problem, owners: &HashSet<(ClusterId, &str, &str)>) -> Option<String> {
+    let pod = p.object.strip_prefix("pod/")?;
+    let (one, suffix) = pod.rsplit_once('-')?;
+    let two = one.rsplit_once('-').map(|(two, _)| two);
+    let numbered = suffix.bytes().all(|b| b.is_ascii_digit());
+    let candidates = [
+        two.map(|n| format!("deployment/{n}")),
+        numbered.then(|| format!("statefulset/{one}")),
+        Some(format!("job/{one}")),
+        Some(format!("daemonset/{one}")),
+    ];
+    candidates
+        .into_iter()
+        .flatten()
+        .find(|c| owners.contains(&(p.cluster, p.namespace.as_str(), c.as_str())))
 }
 
 /// Where a problem sits in the list: critical ones, then warnings, newest first; one
@@ -94,18 +134,28 @@ impl TriageScreen {
     fn rebuild(&mut self) {
         let mut listed = self.engine.listed();
         listed.sort_by_key(|p| order(p));
-        // The Warning events of an object that has a problem of its own join its line.
         fn object(p: &Problem) -> (ClusterId, &str, &str) {
             (p.cluster, p.namespace.as_str(), p.object.as_str())
         }
+        // A problem that holds, of an object (not an event group): a row others may join.
         let owns = |p: &Problem| p.rule != "warning-events" && p.resolved.is_none();
-        let owners: std::collections::HashSet<_> = listed
+        let owners: HashSet<_> = listed
             .iter()
             .filter(|p| owns(p))
             .map(|p| object(p))
             .collect();
-        let (events, listed): (Vec<_>, Vec<_>) = listed.into_iter().partition(|p| {
-            p.rule == "warning-events" && p.resolved.is_none() && owners.contains(&object(p))
+        // A pod whose workload has a problem of its own joins the workload's row, with the
+        // pod's problem or only its Warning events.
+        let adopted: HashMap<(ClusterId, &str, &str), String> = listed
+            .iter()
+            .filter(|p| p.resolved.is_none() && p.object.starts_with("pod/"))
+            .filter_map(|p| Some((object(p), workload_of(p, &owners)?)))
+            .collect();
+        // The Warning events of an object with a row (its own or its workload's) join it.
+        let (joining, listed): (Vec<_>, Vec<_>) = listed.into_iter().partition(|p| {
+            p.resolved.is_none()
+                && (adopted.contains_key(&object(p))
+                    || (p.rule == "warning-events" && owners.contains(&object(p))))
         });
         // The line each owner is on.
         let mut line_of: HashMap<(ClusterId, &str, &str), usize> = HashMap::new();
@@ -143,13 +193,32 @@ impl TriageScreen {
                 problem: Arc::clone(p),
                 clusters: vec![p.context.clone()],
                 events: Vec::new(),
+                pods: Vec::new(),
             });
         }
-        for e in events {
-            if let Some(&i) = line_of.get(&object(e)) {
-                lines[i].events.push(Arc::clone(e));
+        for p in joining {
+            let pod = p.rule != "warning-events";
+            let at = match adopted.get(&object(p)) {
+                Some(owner) => line_of.get(&(p.cluster, p.namespace.as_str(), owner.as_str())),
+                None => line_of.get(&object(p)),
+            };
+            if let Some(&i) = at {
+                let line = &mut lines[i];
+                if pod {
+                    line.pods.push(Arc::clone(p));
+                } else {
+                    line.events.push(Arc::clone(p));
+                }
             }
         }
+        // A workload is as bad as its worst pod: a Deployment short of ready pods whose pods
+        // crash-loop is critical, and sorts so.
+        for line in &mut lines {
+            if !line.problem.critical && line.pods.iter().any(|p| p.critical) {
+                Arc::make_mut(&mut line.problem).critical = true;
+            }
+        }
+        lines.sort_by_key(|l| order(&l.problem));
         if !self.filter.is_empty() {
             lines.retain(|l| {
                 let p = &l.problem;
@@ -161,8 +230,8 @@ impl TriageScreen {
                     p.what,
                     p.message
                 );
-                for e in &l.events {
-                    text.push_str(&format!(" {} {}", e.what, e.message));
+                for e in l.events.iter().chain(&l.pods) {
+                    text.push_str(&format!(" {} {} {}", e.object, e.what, e.message));
                 }
                 crate::text::has_words(&self.filter, &text)
             });
@@ -369,6 +438,9 @@ impl Screen for TriageScreen {
                     (None, n) if n > 1 => format!("{} ×{n}", p.what),
                     _ => p.what.clone(),
                 };
+                for pods in l.pod_summary() {
+                    what.push_str(&format!(" · {pods}"));
+                }
                 for (reason, n, _) in l.evidence() {
                     what.push_str(&format!(" · {reason} ×{n}"));
                 }
