@@ -660,3 +660,47 @@ fn a_deployments_failing_pods_and_their_events_are_on_its_row() {
     // As bad as its worst pod: counted and drawn as critical.
     assert!(s.contains("1 critical"), "{s}");
 }
+
+#[test]
+fn one_cause_on_many_pods_is_one_row_in_triage() {
+    let mut app = shop();
+    let dev = synthetic::id(&app, "dev");
+    let events = ResKey::core("events");
+    let columns = event_columns();
+    synthetic::sheet_event(
+        &mut app,
+        dev,
+        events.clone(),
+        WatchEvent::Listing { columns },
+    );
+    // A node went NotReady: every pod on it got the event.
+    let mut rows: Vec<_> = (0..30)
+        .map(|i| {
+            warning(
+                &format!("pod/batch-{i:03}"),
+                "NodeNotReady",
+                1,
+                "Node is not ready",
+            )
+        })
+        .collect();
+    rows.extend((0..3).map(|i| warning(&format!("pod/web-{i}"), "FailedMount", 2, "no secret")));
+    synthetic::sheet_event(&mut app, dev, events.clone(), WatchEvent::Upsert(rows));
+    synthetic::sheet_event(&mut app, dev, events, WatchEvent::Synced);
+    press(&mut app, Action::Run("triage".into()));
+    let s = screen(&mut app);
+    assert!(!s.contains("pod/batch-"), "{s}");
+    let folded: Vec<&str> = s.lines().filter(|l| l.contains("NodeNotReady ×")).collect();
+    assert_eq!(folded.len(), 1, "{s}");
+    assert!(
+        folded[0].contains("30 pods") && folded[0].contains("NodeNotReady ×30"),
+        "{s}"
+    );
+    // A reason on a few objects keeps a row per object.
+    assert_eq!(
+        s.lines().filter(|l| l.contains("FailedMount")).count(),
+        3,
+        "{s}"
+    );
+    assert!(s.contains("triage[4]"), "{s}");
+}

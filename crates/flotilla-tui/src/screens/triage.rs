@@ -37,6 +37,9 @@ struct Line {
     events: Vec<Arc<Problem>>,
     /// The problems of the workload's pods, rolled up into its row.
     pods: Vec<Arc<Problem>>,
+    /// How many objects' event groups of one reason this row stands for (`fold_causes`);
+    /// 0 for a row of one object.
+    objects: usize,
 }
 
 impl Line {
@@ -95,6 +98,79 @@ fn workload_of(p: &Problem, owners: &HashSet<(ClusterId, &str, &str)>) -> Option
         .into_iter()
         .flatten()
         .find(|c| owners.contains(&(p.cluster, p.namespace.as_str(), c.as_str())))
+}
+
+/// Event groups of one reason on more objects than this, with no row of their own to join,
+/// fold into one row: a node flap's `NodeNotReady` on every pod is one row, not fifty thousand.
+const FOLD_AT: usize = 10;
+
+/// Folds the event groups of one reason on one cluster (or on the same clusters, folded)
+/// that stand alone on more than `FOLD_AT` objects into one row counting them.
+fn fold_causes(lines: Vec<Line>) -> Vec<Line> {
+    let alone = |l: &Line| {
+        l.problem.rule == "warning-events"
+            && l.problem.resolved.is_none()
+            && l.events.is_empty()
+            && l.pods.is_empty()
+    };
+    let mut sizes: HashMap<(Vec<String>, String), usize> = HashMap::new();
+    for l in lines.iter().filter(|l| alone(l)) {
+        *sizes
+            .entry((l.clusters.clone(), l.problem.what.clone()))
+            .or_default() += 1;
+    }
+    sizes.retain(|_, n| *n > FOLD_AT);
+    if sizes.is_empty() {
+        return lines;
+    }
+    let mut folded: HashMap<(Vec<String>, String), usize> = HashMap::new();
+    let mut out: Vec<Line> = Vec::with_capacity(lines.len());
+    for l in lines {
+        let key = (l.clusters.clone(), l.problem.what.clone());
+        if !alone(&l) || !sizes.contains_key(&key) {
+            out.push(l);
+            continue;
+        }
+        let kind = l
+            .problem
+            .object
+            .split_once('/')
+            .map_or("", |(k, _)| k)
+            .to_string();
+        match folded.get(&key) {
+            Some(&i) => {
+                let row = &mut out[i];
+                row.objects += 1;
+                let q = Arc::make_mut(&mut row.problem);
+                q.count += l.problem.count;
+                if l.problem.since > q.since {
+                    q.since = l.problem.since;
+                    q.message.clone_from(&l.problem.message);
+                }
+                if q.namespace != l.problem.namespace {
+                    q.namespace.clear();
+                }
+                if !q.object.starts_with(&kind) {
+                    q.object = "objects".into();
+                }
+            }
+            None => {
+                folded.insert(key, out.len());
+                let mut row = l;
+                row.objects = 1;
+                let q = Arc::make_mut(&mut row.problem);
+                q.object = format!("{kind}s");
+                q.name.clear();
+                out.push(row);
+            }
+        }
+    }
+    // `pods` becomes `39343 pods` once counted.
+    for l in out.iter_mut().filter(|l| l.objects > 0) {
+        let q = Arc::make_mut(&mut l.problem);
+        q.object = format!("{} {}", l.objects, q.object);
+    }
+    out
 }
 
 /// Where a problem sits in the list: critical ones, then warnings, newest first; one
@@ -194,6 +270,7 @@ impl TriageScreen {
                 clusters: vec![p.context.clone()],
                 events: Vec::new(),
                 pods: Vec::new(),
+                objects: 0,
             });
         }
         for p in joining {
@@ -218,6 +295,7 @@ impl TriageScreen {
                 Arc::make_mut(&mut line.problem).critical = true;
             }
         }
+        let mut lines = fold_causes(lines);
         lines.sort_by_key(|l| order(&l.problem));
         if !self.filter.is_empty() {
             lines.retain(|l| {
@@ -252,6 +330,14 @@ impl TriageScreen {
         let p = &line.problem;
         if p.rule == "cluster-unhealthy" {
             ctx.info(format!("{}: {}: {}", p.context, p.what, p.message));
+            return;
+        }
+        if line.objects > 0 {
+            let reason = &p.what;
+            let n = line.objects;
+            ctx.info(format!(
+                "{n} objects: :events, then /reason:{reason} lists them"
+            ));
             return;
         }
         let view = if p.uid.is_empty() {
