@@ -79,25 +79,30 @@ impl Line {
     }
 }
 
-/// The workload among `owners` (objects with a problem of their own) that pod `p` belongs to,
-/// by the names controllers give their pods: a Deployment's `web-<hash>-<suffix>`, a
-/// StatefulSet's `db-<ordinal>`, a Job's or DaemonSet's `name-<suffix>`. Only a workload that
-/// has a row of its own adopts: a pod of a healthy workload keeps its row.
-fn workload_of(p: &Problem, owners: &HashSet<(ClusterId, &str, &str)>) -> Option<String> {
+/// A workload with a problem of its own, by (cluster, namespace, kind, name).
+type Workloads<'a> = HashMap<(ClusterId, &'a str, &'a str, &'a str), &'a str>;
+
+/// The workload among `workloads` (objects with a problem of their own) that pod `p` belongs
+/// to, as its object (`deployment/web`), by the names controllers give their pods: a
+/// Deployment's `web-<hash>-<suffix>`, a StatefulSet's `db-<ordinal>`, a Job's or DaemonSet's
+/// `name-<suffix>`. Only a workload that has a row of its own adopts: a pod of a healthy
+/// workload keeps its row.
+fn workload_of<'a>(p: &Problem, workloads: &Workloads<'a>) -> Option<&'a str> {
     let pod = p.object.strip_prefix("pod/")?;
     let (one, suffix) = pod.rsplit_once('-')?;
     let two = one.rsplit_once('-').map(|(two, _)| two);
     let numbered = suffix.bytes().all(|b| b.is_ascii_digit());
     let candidates = [
-        two.map(|n| format!("deployment/{n}")),
-        numbered.then(|| format!("statefulset/{one}")),
-        Some(format!("job/{one}")),
-        Some(format!("daemonset/{one}")),
+        two.map(|n| ("deployment", n)),
+        numbered.then_some(("statefulset", one)),
+        Some(("job", one)),
+        Some(("daemonset", one)),
     ];
+    let ns = p.namespace.as_str();
     candidates
         .into_iter()
         .flatten()
-        .find(|c| owners.contains(&(p.cluster, p.namespace.as_str(), c.as_str())))
+        .find_map(|(kind, name)| workloads.get(&(p.cluster, ns, kind, name)).copied())
 }
 
 /// Event groups of one reason on more objects than this, with no row of their own to join,
@@ -208,25 +213,47 @@ impl TriageScreen {
     }
 
     fn rebuild(&mut self) {
-        let mut listed = self.engine.listed();
-        listed.sort_by_key(|p| order(p));
+        // Newest first; the severity order comes once the rows are whole.
+        let listed = self.engine.listed();
         fn object(p: &Problem) -> (ClusterId, &str, &str) {
             (p.cluster, p.namespace.as_str(), p.object.as_str())
         }
         // A problem that holds, of an object (not an event group): a row others may join.
         let owns = |p: &Problem| p.rule != "warning-events" && p.resolved.is_none();
-        let owners: HashSet<_> = listed
+        let workloads: Workloads = listed
             .iter()
             .filter(|p| owns(p))
-            .map(|p| object(p))
+            .filter_map(|p| {
+                let (kind, name) = p.object.split_once('/')?;
+                let workload = matches!(kind, "deployment" | "statefulset" | "job" | "daemonset");
+                workload.then_some((
+                    (p.cluster, p.namespace.as_str(), kind, name),
+                    p.object.as_str(),
+                ))
+            })
             .collect();
+        // Under churn the list is rebuilt four times a second: with no event and no workload
+        // in it, nothing joins anything and the indexes below are not built.
+        let joins = !workloads.is_empty() || listed.iter().any(|p| p.rule == "warning-events");
+        let owners: HashSet<_> = match joins {
+            true => listed
+                .iter()
+                .filter(|p| owns(p))
+                .map(|p| object(p))
+                .collect(),
+            false => HashSet::new(),
+        };
         // A pod whose workload has a problem of its own joins the workload's row, with the
         // pod's problem or only its Warning events.
-        let adopted: HashMap<(ClusterId, &str, &str), String> = listed
-            .iter()
-            .filter(|p| p.resolved.is_none() && p.object.starts_with("pod/"))
-            .filter_map(|p| Some((object(p), workload_of(p, &owners)?)))
-            .collect();
+        let adopted: HashMap<(ClusterId, &str, &str), &str> = if workloads.is_empty() {
+            HashMap::new()
+        } else {
+            listed
+                .iter()
+                .filter(|p| p.resolved.is_none() && p.object.starts_with("pod/"))
+                .filter_map(|p| Some((object(p), workload_of(p, &workloads)?)))
+                .collect()
+        };
         // The Warning events of an object with a row (its own or its workload's) join it.
         let (joining, listed): (Vec<_>, Vec<_>) = listed.into_iter().partition(|p| {
             p.resolved.is_none()
@@ -248,7 +275,7 @@ impl TriageScreen {
                     p.resolved.is_some(),
                 );
                 if let Some(&i) = folds.get(&key) {
-                    if owns(p) {
+                    if joins && owns(p) {
                         line_of.insert(object(p), i);
                     }
                     let l = &mut lines[i];
@@ -262,7 +289,7 @@ impl TriageScreen {
                 }
                 folds.insert(key, lines.len());
             }
-            if owns(p) {
+            if joins && owns(p) {
                 line_of.entry(object(p)).or_insert(lines.len());
             }
             lines.push(Line {
@@ -276,7 +303,7 @@ impl TriageScreen {
         for p in joining {
             let pod = p.rule != "warning-events";
             let at = match adopted.get(&object(p)) {
-                Some(owner) => line_of.get(&(p.cluster, p.namespace.as_str(), owner.as_str())),
+                Some(owner) => line_of.get(&(p.cluster, p.namespace.as_str(), *owner)),
                 None => line_of.get(&object(p)),
             };
             if let Some(&i) = at {
