@@ -141,6 +141,17 @@ pub enum Mutated {
     Cancelled,
 }
 
+/// The picker of a request's own answer kind: `answer_of!(Fetched)` takes an
+/// `Answer::Fetched`'s payload and nothing else.
+macro_rules! answer_of {
+    ($variant:ident) => {
+        |a| match a {
+            Answer::$variant(r) => Some(r),
+            _ => None,
+        }
+    };
+}
+
 /// Where an answer goes: a closure over the asking screen's own type, holding what the
 /// request needs to remember (a slot, a generation), called with the answer of the
 /// request's own type. The app finds the screen, the closure finds its type.
@@ -398,13 +409,7 @@ impl Ctx<'_> {
         deliver: Deliver,
         on: impl FnOnce(&mut S, Result<Fetched, ApiError>, &mut Ctx) + 'static,
     ) {
-        let reply = Reply::once(
-            |a| match a {
-                Answer::Fetched(r) => Some(r),
-                _ => None,
-            },
-            on,
-        );
+        let reply = Reply::once(answer_of!(Fetched), on);
         self.out.push(Request::Fetch {
             cluster,
             path,
@@ -421,13 +426,7 @@ impl Ctx<'_> {
         text: String,
         on: impl FnOnce(&mut S, Result<String, String>, &mut Ctx) + 'static,
     ) {
-        let reply = Reply::once(
-            |a| match a {
-                Answer::Edited(r) => Some(r),
-                _ => None,
-            },
-            on,
-        );
+        let reply = Reply::once(answer_of!(Edited), on);
         self.out.push(Request::Edit { name, text, reply });
     }
 
@@ -439,13 +438,7 @@ impl Ctx<'_> {
         on: impl FnOnce(&mut S, ModalResult, &mut Ctx) + 'static,
     ) -> u64 {
         let id = self.next_id();
-        let reply = Reply::once(
-            |a| match a {
-                Answer::Modal(r) => Some(r),
-                _ => None,
-            },
-            on,
-        );
+        let reply = Reply::once(answer_of!(Modal), on);
         self.out.push(Request::Modal { id, modal, reply });
         id
     }
@@ -464,13 +457,7 @@ impl Ctx<'_> {
         on: impl FnMut(&mut S, LogEvent, &mut Ctx) + 'static,
     ) -> u64 {
         let ticket = self.next_id();
-        let reply = Reply::many(
-            |a| match a {
-                Answer::Log(ev) => Some(ev),
-                _ => None,
-            },
-            on,
-        );
+        let reply = Reply::many(answer_of!(Log), on);
         self.out.push(Request::Stream {
             ticket,
             cluster,
@@ -492,13 +479,7 @@ impl Ctx<'_> {
         argv: Vec<String>,
         on: impl FnOnce(&mut S, Result<ExecOutput, ApiError>, &mut Ctx) + 'static,
     ) {
-        let reply = Reply::once(
-            |a| match a {
-                Answer::Exec(r) => Some(r),
-                _ => None,
-            },
-            on,
-        );
+        let reply = Reply::once(answer_of!(Exec), on);
         self.out.push(Request::Exec {
             cluster,
             target,
@@ -519,7 +500,7 @@ impl Ctx<'_> {
             cluster,
             target,
             attach,
-            reply: Reply::once(done, on),
+            reply: Reply::once(answer_of!(Done), on),
         });
     }
 
@@ -530,7 +511,7 @@ impl Ctx<'_> {
         text: String,
         on: impl FnOnce(&mut S, Result<String, String>, &mut Ctx) + 'static,
     ) {
-        let reply = Reply::once(done, on);
+        let reply = Reply::once(answer_of!(Done), on);
         self.out.push(Request::Save { path, text, reply });
     }
 
@@ -541,13 +522,7 @@ impl Ctx<'_> {
         job: crate::backup::job::Job,
         on: impl FnOnce(&mut S, Result<crate::backup::job::Done, String>, &mut Ctx) + 'static,
     ) {
-        let reply = Reply::once(
-            |a| match a {
-                Answer::Backup(r) => Some(r),
-                _ => None,
-            },
-            on,
-        );
+        let reply = Reply::once(answer_of!(Backup), on);
         self.out.push(Request::Backup {
             cluster,
             job,
@@ -565,13 +540,7 @@ impl Ctx<'_> {
         on: impl FnOnce(&mut S, Result<Vec<crate::helm::record::Unpacked>, ApiError>, &mut Ctx)
         + 'static,
     ) {
-        let reply = Reply::once(
-            |a| match a {
-                Answer::Releases(r) => Some(r),
-                _ => None,
-            },
-            on,
-        );
+        let reply = Reply::once(answer_of!(Releases), on);
         self.out.push(Request::ReadReleases {
             cluster,
             path,
@@ -589,13 +558,7 @@ impl Ctx<'_> {
         on: impl FnOnce(&mut S, Result<Box<crate::backup::archive::Checked>, String>, &mut Ctx)
         + 'static,
     ) {
-        let reply = Reply::once(
-            |a| match a {
-                Answer::ArchiveChecked(r) => Some(r),
-                _ => None,
-            },
-            on,
-        );
+        let reply = Reply::once(answer_of!(ArchiveChecked), on);
         self.out.push(Request::CheckArchive {
             path,
             cancel,
@@ -610,13 +573,7 @@ impl Ctx<'_> {
         opts: crate::inspect::Options,
         on: impl FnOnce(&mut S, Result<Box<crate::inspect::ClusterReport>, String>, &mut Ctx) + 'static,
     ) {
-        let reply = Reply::once(
-            |a| match a {
-                Answer::Inspected(r) => Some(r),
-                _ => None,
-            },
-            on,
-        );
+        let reply = Reply::once(answer_of!(Inspected), on);
         self.out.push(Request::Inspect {
             cluster,
             opts,
@@ -631,13 +588,7 @@ impl Ctx<'_> {
         namespace: String,
         on: impl FnOnce(&mut S, Result<Fetched, ApiError>, &mut Ctx) + 'static,
     ) {
-        let reply = Reply::once(
-            |a| match a {
-                Answer::Fetched(r) => Some(r),
-                _ => None,
-            },
-            on,
-        );
+        let reply = Reply::once(answer_of!(Fetched), on);
         self.out.push(Request::Review {
             cluster,
             namespace,
@@ -652,13 +603,7 @@ impl Ctx<'_> {
         mutation: Mutation,
         on: impl FnMut(&mut S, Mutated, &mut Ctx) + 'static,
     ) {
-        let reply = Reply::many(
-            |a| match a {
-                Answer::Mutated(m) => Some(m),
-                _ => None,
-            },
-            on,
-        );
+        let reply = Reply::many(answer_of!(Mutated), on);
         self.out.push(Request::Mutate { mutation, reply });
     }
 
@@ -720,13 +665,6 @@ impl Ctx<'_> {
     /// The resource as `cluster` serves it (the built-in entry until discovery answers).
     pub fn resource_on(&self, cluster: ClusterId, key: &ResKey) -> Option<ResourceInfo> {
         resource_on(self.store, self.builtin, cluster, key)
-    }
-}
-
-fn done(a: Answer) -> Option<Result<String, String>> {
-    match a {
-        Answer::Done(r) => Some(r),
-        _ => None,
     }
 }
 
