@@ -89,7 +89,26 @@ seed_history() {
     kc "$name" -n "$ns" patch database "$db" --subresource=status --type=merge \
       -p "{\"status\":{\"phase\":\"$([[ $db == sessions ]] && echo Provisioning || echo Ready)\"}}" >/dev/null
   done < <(kc "$name" get databases -A --no-headers -o custom-columns=NS:.metadata.namespace,N:.metadata.name)
+  seed_incident "$name"
   kc "$name" -n shop patch deployment/checkout -p '{"spec":{"template":{"metadata":{"labels":{"flotilla.dev/not-ready":"true"}},"spec":{"containers":[{"name":"checkout","image":"registry.example.com/shop/checkout:2.1.0"}]}}}}' >/dev/null
+}
+
+# The two incidents triage correlates with the change before them. staging: shop/web rolled out
+# to an image whose pods never become ready. prod: the ConfigMap shop/api reads changed, then
+# a restart whose pods crash-loop (kwok's stages, selected by the labels the template carries).
+seed_incident() {
+  local name=$1
+  case $name in
+    staging)
+      kc "$name" -n shop patch deployment/web -p '{"metadata":{"annotations":{"kubernetes.io/change-cause":"image nginx:1.28-rc1"}},"spec":{"template":{"metadata":{"labels":{"flotilla.dev/not-ready":"true"}},"spec":{"containers":[{"name":"web","image":"nginx:1.28-rc1"}]}}}}' >/dev/null
+      ;;
+    prod)
+      kc "$name" -n shop patch configmap/api-config --type merge \
+        -p '{"data":{"CACHE_URL":"redis://cache-v2:6380"}}' >/dev/null
+      sleep 2   # the restart comes after the change, as an operator's would
+      kc "$name" -n shop patch deployment/api -p "{\"spec\":{\"template\":{\"metadata\":{\"labels\":{\"flotilla.dev/crashloop\":\"true\"},\"annotations\":{\"kubectl.kubernetes.io/restartedAt\":\"$(date -u +%FT%TZ)\"}}}}}" >/dev/null
+      ;;
+  esac
 }
 
 # Helm releases written by helm itself (v3, and v4 for `worker`), from the chart in

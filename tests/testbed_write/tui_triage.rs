@@ -86,11 +86,24 @@ async fn triage_lists_every_clusters_seeded_problems() {
         ]
     );
     assert!(
-        !t.problems()
-            .iter()
-            .any(|p| p.namespace == "shop" && p.object == "deployment/web"),
-        "shop/web is healthy: {listed:?}"
+        !t.problems().iter().any(|p| p.namespace == "shop"
+            && p.object == "deployment/web"
+            && p.context != "staging"),
+        "shop/web is healthy but on staging (its incident): {listed:?}"
     );
+    // One row per broken thing: no object on two rows.
+    let mut seen = std::collections::HashSet::new();
+    for r in t.rows() {
+        for c in &r.clusters {
+            assert!(
+                seen.insert((c.clone(), r.namespace.clone(), r.object.clone())),
+                "{c} {}/{} on two rows:\n{}",
+                r.namespace,
+                r.object,
+                h.screen(200, 80)
+            );
+        }
+    }
     let screen = h.screen(160, 60);
     assert!(
         screen.contains("triage[") && screen.contains("critical"),
@@ -195,6 +208,126 @@ async fn a_new_failure_appears_without_input_and_leaves_when_fixed() {
         })
         .await;
     assert!(faded, "{}", h.screen(160, 50));
+}
+
+/// When kubectl says the newest ReplicaSet of Deployment shop/NAME was created: when its
+/// rollout began.
+fn newest_rollout(tb: &common::Testbed, c: &str, name: &str) -> i64 {
+    let out = tb.kubectl_ok(
+        c,
+        &[
+            "-n",
+            "shop",
+            "get",
+            "replicasets",
+            "-l",
+            &format!("app={name}"),
+            "-o",
+            "jsonpath={range .items[*]}{.metadata.creationTimestamp}{\"\\n\"}{end}",
+        ],
+    );
+    out.lines()
+        .filter_map(flotilla::human::parse_time)
+        .max()
+        .expect("the Deployment has ReplicaSets")
+}
+
+/// Waits for triage's row of shop/NAME on `context`, filtered to it, with what changed before
+/// it read; returns the screen.
+async fn incident(h: &mut Harness, context: &str, name: &str, change: &str) -> String {
+    let row = |h: &mut Harness| {
+        h.app.top_as::<TriageScreen>().is_some_and(|t| {
+            t.rows().iter().any(|r| {
+                r.clusters == [context]
+                    && r.namespace == "shop"
+                    && r.object == format!("deployment/{name}")
+            })
+        })
+    };
+    assert!(h.pump_until(WAIT, row).await, "{}", h.screen(200, 60));
+    h.filter(&format!("{context} deployment/{name}"));
+    let read = h
+        .pump_until(WAIT, |h| h.screen(200, 60).contains(change))
+        .await;
+    let screen = h.screen(200, 60);
+    assert!(read, "the change before it:\n{screen}");
+    screen
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bad_rollout_is_one_row_with_the_image_change_before_it() {
+    let Some(tb) = common::testbed() else { return };
+    let mut h = Harness::with_config(&tb.kubeconfig, &ALL, eager());
+    h.command("triage");
+    let screen = incident(
+        &mut h,
+        "staging",
+        "web",
+        "image nginx:1.27 → nginx:1.28-rc1",
+    )
+    .await;
+    let t = h.app.top_as::<TriageScreen>().expect("triage on top");
+    let rows = t.rows();
+    assert_eq!(rows.len(), 1, "one row for the Deployment:\n{screen}");
+    let began = newest_rollout(&tb, "staging", "web");
+    assert!(!rows[0].estimated, "{rows:?}");
+    assert!(
+        (rows[0].start - began).abs() <= 60,
+        "started when the rollout did ({began}): {rows:?}"
+    );
+    // Its not-ready pod's probe failures are on the row.
+    assert!(
+        h.lines_with(&["deployment/web", "Rollout not progressing", "Unhealthy ×"])
+            .len()
+            == 1,
+        "{screen}"
+    );
+    // Expanded, the change is a row of its own; Enter on it shows the two templates.
+    h.action(Action::Expand);
+    let mut on_change = false;
+    for _ in 0..20 {
+        h.action(Action::Down);
+        on_change = harness::selected_line(&h.app, 200, 60)
+            .is_some_and(|l| l.contains("└ rollout") && l.contains("nginx:1.28-rc1"));
+        if on_change {
+            break;
+        }
+    }
+    assert!(on_change, "{}", h.screen(200, 60));
+    h.action(Action::Enter);
+    assert_eq!(h.app.top().mode(), "diff", "{}", h.screen(200, 60));
+    let diff = h.screen(200, 60);
+    assert!(
+        diff.contains("image: nginx:1.27") && diff.contains("image: nginx:1.28-rc1"),
+        "{diff}"
+    );
+    assert!(diff.contains("revision "), "{diff}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restart_after_a_config_change_is_one_critical_row_naming_both() {
+    let Some(tb) = common::testbed() else { return };
+    let mut h = Harness::with_config(&tb.kubeconfig, &ALL, eager());
+    h.command("triage");
+    let screen = incident(&mut h, "prod", "api", "ConfigMap api-config changed").await;
+    let t = h.app.top_as::<TriageScreen>().expect("triage on top");
+    let rows = t.rows();
+    assert_eq!(rows.len(), 1, "one row for the Deployment:\n{screen}");
+    assert!(rows[0].critical, "its pods crash-loop: {rows:?}");
+    let began = newest_rollout(&tb, "prod", "api");
+    assert!(
+        !rows[0].estimated && (rows[0].start - began).abs() <= 60,
+        "started when the restart did ({began}): {rows:?}"
+    );
+    // The pods roll up: counted by what is wrong with them, with their events.
+    let row = h.lines_with(&["deployment/api", "pod CrashLoopBackOff", "BackOff ×"]);
+    assert_eq!(row.len(), 1, "{screen}");
+    // Both changes, newest first: the restart, and the ConfigMap before it.
+    let restart = screen
+        .find(": restarted, label flotilla.dev/crashloop=true")
+        .expect(&screen);
+    let config = screen.find("ConfigMap api-config changed").expect(&screen);
+    assert!(restart < config, "{screen}");
 }
 
 /// `kubectl get` row counts per cluster: (nodes, Ready nodes, pods).

@@ -110,6 +110,7 @@ actions! {
     Undo = "undo": "undo",
     Redo = "redo": "redo",
     Collapse = "collapse": "triage: fold the same problem on several clusters into one row; events: group by object; top: pods / nodes",
+    Expand = "expand": "triage: show / hide a row's pods, events and what changed before it",
     Warnings = "warnings": "events: Warnings only / every event",
     Values = "values": "helm: user-supplied values",
     AllValues = "all-values": "helm: computed values (chart defaults under the user's)",

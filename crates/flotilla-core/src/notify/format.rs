@@ -246,6 +246,7 @@ pub mod tests {
             critical: rule == "pod-failing",
             what: "CrashLoopBackOff".into(),
             since: 1_796_185_800,
+            started: None,
             count: 1,
             message: String::new(),
             resolved: None,

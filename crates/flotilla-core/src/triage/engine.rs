@@ -42,7 +42,12 @@ pub struct Problem {
     pub rule: &'static str,
     pub critical: bool,
     pub what: String,
+    /// When it started as far as flotilla knows; for event groups, when the newest was seen.
     pub since: i64,
+    /// When it started by the cluster's own clocks (a condition's transition, an event's
+    /// first occurrence, a pod's creation while it was never well); `None` where the cluster
+    /// says nothing, and `since` is when flotilla first saw it.
+    pub started: Option<i64>,
     pub count: u64,
     pub message: String,
     /// When it went away (seconds since the epoch); `None` while it holds.
@@ -194,7 +199,15 @@ impl Engine {
                             .filter_map(|&i| {
                                 let what = RULES[i].test(columns, row)?;
                                 let since = since(&RULES[i], row, id, i, fresh, now, first_seen);
-                                Some(hit(&at, i, what, since.unwrap_or(now), columns, row))
+                                let started = started(&RULES[i], row);
+                                Some(hit(
+                                    &at,
+                                    i,
+                                    what,
+                                    (since.unwrap_or(now), started),
+                                    columns,
+                                    row,
+                                ))
                             })
                             .collect();
                         (!hits.is_empty()).then_some(hits)
@@ -286,6 +299,7 @@ impl Engine {
                                 g.since = p.since;
                                 g.message.clone_from(&p.message);
                             }
+                            g.started = earliest(g.started, p.started);
                         }
                         Entry::Vacant(v) => {
                             v.insert(out.len());
@@ -316,6 +330,8 @@ impl Engine {
                 // The state is the problem, the reason its message, as for any object.
                 what: health.label().to_string(),
                 since,
+                // flotilla's own sight is the truth of whether it can reach a cluster.
+                started: Some(since),
                 count: 1,
                 message: why.clone(),
                 resolved: None,
@@ -373,6 +389,14 @@ impl Engine {
     }
 }
 
+/// The earlier of two times either of which may be unknown.
+pub fn earliest(a: Option<i64>, b: Option<i64>) -> Option<i64> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        _ => a.or(b),
+    }
+}
+
 /// Where the rows a follower reads live: what every problem of theirs names.
 struct Place<'a> {
     cluster: ClusterId,
@@ -409,7 +433,28 @@ fn since(
             .fact(name)
             .and_then(|f| f.since)
             .or_else(|| Some(seen())),
+        Since::Unmet(name) => unmet(row, name).or_else(|| Some(seen())),
         Since::FirstSeen => Some(seen()),
+    }
+}
+
+/// When condition `name` stopped being met, if it is not.
+fn unmet(row: &Row, name: &str) -> Option<i64> {
+    row.fact(name)
+        .filter(|f| f.value != "True")
+        .and_then(|f| f.since)
+}
+
+/// When the problem started by the cluster's clocks, where the row says.
+fn started(rule: &Rule, row: &Row) -> Option<i64> {
+    match rule.since {
+        Since::Created => row.created,
+        Since::Deleting => row.deleting,
+        // An event object is created at its first occurrence.
+        Since::LastSeen => row.created.or(row.last_seen),
+        Since::Fact(name) => row.fact(name).and_then(|f| f.since),
+        Since::Unmet(name) => unmet(row, name),
+        Since::FirstSeen => None,
     }
 }
 
@@ -417,7 +462,7 @@ fn hit(
     at: &Place,
     rule: usize,
     what: String,
-    since: i64,
+    (since, started): (i64, Option<i64>),
     columns: &[crate::model::Column],
     row: &Row,
 ) -> Hit {
@@ -459,6 +504,7 @@ fn hit(
         critical: r.severity == super::rules::Severity::Critical,
         what,
         since,
+        started,
         count,
         message,
         resolved: None,

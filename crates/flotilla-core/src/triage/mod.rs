@@ -3,10 +3,11 @@
 //! headless notification all read the same engine.
 
 pub mod census;
+pub mod changed;
 pub mod engine;
 pub mod follow;
 pub mod rules;
 pub mod thresholds;
 
-pub use engine::{Changes, Engine, Problem, watched};
+pub use engine::{Changes, Engine, Problem, earliest, watched};
 pub use thresholds::{Thresholds, TriageSettings};

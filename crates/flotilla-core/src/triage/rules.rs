@@ -61,6 +61,9 @@ pub enum Since {
     Deleting,
     /// A fact's time (a condition's transition); when flotilla first saw it if absent.
     Fact(&'static str),
+    /// When a condition stopped being met (its transition while not `True`); when flotilla
+    /// first saw the problem if it is met or absent.
+    Unmet(&'static str),
     /// When flotilla first saw the problem (the object's creation for what was already
     /// there when the list came).
     FirstSeen,
@@ -186,7 +189,7 @@ pub const RULES: &[Rule] = &[
         plural: "deployments",
         test: Test::Short("ready"),
         what: What::Ready("ready"),
-        since: Since::FirstSeen,
+        since: Since::Unmet("Available"),
         severity: Warning,
         after: Some("unavailable"),
     },
@@ -346,6 +349,11 @@ pub const THRESHOLDS: &[(&str, i64, &str)] = &[
         "a workload with replicas not ready this long",
     ),
     ("rollout", 600, "a rollout without progress this long"),
+    (
+        "changes",
+        1800,
+        "how far before a problem started triage looks for what changed",
+    ),
     (
         "pvc-pending",
         120,

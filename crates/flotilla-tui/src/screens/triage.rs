@@ -1,19 +1,25 @@
 //! `:triage`: everything unhealthy across the live clusters in one list, live: critical
-//! first, then warnings, newest first within each; an object's Warning events on its row.
-//! The rules are `triage::rules::RULES`; Enter jumps to the object's list with the cursor on
-//! it, where every key works as usual. `z` folds the same problem on several clusters into
-//! one row naming them.
+//! first, then warnings, newest start first within each; an object's Warning events and its
+//! pods' problems on its row, and what changed before it started under the list. The rules
+//! are `triage::rules::RULES`, the kinds of change `triage::changed::SOURCES`. Enter jumps to
+//! the object's list with the cursor on it, where every key works as usual; `→` expands a row
+//! into its pods, events and changes (Enter on a change shows it); `z` folds the same problem
+//! on several clusters into one row naming them; `A` orders by start time only.
 
+use super::diff::{ObjectDiff, Side};
 use super::table::TableScreen;
-use super::{Ctx, DrawCtx, Need, Screen};
+use super::{Ctx, Deliver, DrawCtx, Need, Screen};
 use crate::grid::{self, Grid, GridRow, Width};
 use crate::human;
-use crate::model::{Action, ClusterId};
+use crate::model::{Action, ApiError, ClusterId, Fetched, ResKey};
+use crate::ops::audit::{self, Record};
 use crate::store::Store;
-use crate::triage::{Engine, Problem};
+use crate::triage::changed::{self, Change, Open, Read, Subject};
+use crate::triage::{Engine, Problem, earliest};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::Span;
+use serde_json::Value;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
@@ -40,9 +46,37 @@ struct Line {
     /// How many objects' event groups of one reason this row stands for (`fold_causes`);
     /// 0 for a row of one object.
     objects: usize,
+    /// When the problem started: the earliest the cluster says of it, its pods and its
+    /// events (`settle`).
+    start: i64,
+    /// The cluster says nothing of when: `start` is when flotilla first saw it.
+    estimated: bool,
 }
 
 impl Line {
+    fn new(problem: &Arc<Problem>) -> Line {
+        Line {
+            problem: Arc::clone(problem),
+            clusters: vec![problem.context.clone()],
+            events: Vec::new(),
+            pods: Vec::new(),
+            objects: 0,
+            start: problem.since,
+            estimated: problem.started.is_none(),
+        }
+    }
+
+    /// Its start, from everything on the row.
+    fn settle(&mut self) {
+        let started = self
+            .events
+            .iter()
+            .chain(&self.pods)
+            .fold(self.problem.started, |t, p| earliest(t, p.started));
+        self.start = started.unwrap_or(self.problem.since);
+        self.estimated = started.is_none();
+    }
+
     /// Its pods' problems by what they are, counted: `2 pods CrashLoopBackOff`.
     fn pod_summary(&self) -> Vec<String> {
         let mut by: Vec<(&str, usize)> = Vec::new();
@@ -148,6 +182,7 @@ fn fold_causes(lines: Vec<Line>) -> Vec<Line> {
                 row.objects += 1;
                 let q = Arc::make_mut(&mut row.problem);
                 q.count += l.problem.count;
+                q.started = earliest(q.started, l.problem.started);
                 if l.problem.since > q.since {
                     q.since = l.problem.since;
                     q.message.clone_from(&l.problem.message);
@@ -178,24 +213,90 @@ fn fold_causes(lines: Vec<Line>) -> Vec<Line> {
     out
 }
 
-/// Where a problem sits in the list: critical ones, then warnings, newest first; one
-/// resolved moments ago stays in its band, below those that still hold, as it fades.
-fn order(p: &Problem) -> (bool, bool, std::cmp::Reverse<i64>) {
-    (
-        !p.critical,
-        p.resolved.is_some(),
-        std::cmp::Reverse(p.since),
-    )
+/// Where a line sits in the list: critical ones, then warnings, newest start first; one
+/// resolved moments ago stays in its band, below those that still hold, as it fades. By
+/// recency only: newest start first.
+fn order(l: &Line, recent: bool) -> (bool, bool, std::cmp::Reverse<i64>) {
+    let p = &l.problem;
+    match recent {
+        true => (false, false, std::cmp::Reverse(l.start)),
+        false => (
+            !p.critical,
+            p.resolved.is_some(),
+            std::cmp::Reverse(l.start),
+        ),
+    }
 }
+
+/// A row as listed: what `TriageScreen::rows` tells.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Listed {
+    pub clusters: Vec<String>,
+    pub namespace: String,
+    pub object: String,
+    pub critical: bool,
+    /// When the problem started (seconds since the epoch).
+    pub start: i64,
+    /// `start` is flotilla's estimate: the cluster says nothing of it.
+    pub estimated: bool,
+}
+
+/// A row of the screen: a line, or (expanded) one of its parts.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Item {
+    Line(usize),
+    /// Its n-th pod problem.
+    Pod(usize, usize),
+    /// Its n-th kind of event (`Line::evidence`).
+    Event(usize, usize),
+    /// Its n-th change before it started.
+    Change(usize, usize),
+}
+
+impl Item {
+    fn line(self) -> usize {
+        match self {
+            Item::Line(i) | Item::Pod(i, _) | Item::Event(i, _) | Item::Change(i, _) => i,
+        }
+    }
+}
+
+/// What changed before a line's problem started, as read from its cluster.
+struct Look {
+    /// The start it was read for: a new start looks again.
+    start: i64,
+    /// When it was asked (a failed read is asked again after `RELOOK`).
+    asked: i64,
+    object: Option<Value>,
+    nodes: Vec<String>,
+    audit: Vec<Record>,
+    read: Read,
+    pending: usize,
+    found: Option<Result<Vec<Change>, String>>,
+}
+
+/// How soon a look whose reads failed is tried again.
+const RELOOK: i64 = 30;
 
 #[derive(Default)]
 pub struct TriageScreen {
     engine: Engine,
     lines: Vec<Line>,
+    /// What is drawn: the lines, and the parts of those expanded.
+    items: Vec<Item>,
     cursor: usize,
-    /// The problem under the cursor, by key: the cursor stays on it as the list changes.
-    selected: Option<u64>,
+    /// The problem under the cursor, by key, and which of its parts: the cursor stays on it
+    /// as the list changes.
+    selected: Option<(u64, usize)>,
+    /// Lines expanded, by problem key.
+    expanded: HashSet<u64>,
+    /// What changed before each problem, by problem key (the lines looked at).
+    looks: HashMap<u64, Look>,
     collapse: bool,
+    /// Newest start first, regardless of severity.
+    recent: bool,
+    /// How far before a problem's start changes count (`[triage] changes`).
+    window: i64,
     filter: String,
     /// The engine generation `lines` were built from.
     built: Option<u64>,
@@ -210,6 +311,21 @@ const RELIST: std::time::Duration = std::time::Duration::from_millis(250);
 impl TriageScreen {
     pub fn problems(&self) -> &[Arc<Problem>] {
         &self.engine.problems
+    }
+
+    /// The rows as listed, in order (without the parts of expanded ones).
+    pub fn rows(&self) -> Vec<Listed> {
+        self.lines
+            .iter()
+            .map(|l| Listed {
+                clusters: l.clusters.clone(),
+                namespace: l.problem.namespace.clone(),
+                object: l.problem.object.clone(),
+                critical: l.problem.critical,
+                start: l.start,
+                estimated: l.estimated,
+            })
+            .collect()
     }
 
     fn rebuild(&mut self) {
@@ -282,6 +398,7 @@ impl TriageScreen {
                     l.clusters.push(p.context.clone());
                     let q = Arc::make_mut(&mut l.problem);
                     q.since = q.since.max(p.since);
+                    q.started = earliest(q.started, p.started);
                     if p.rule == "warning-events" {
                         q.count += p.count;
                     }
@@ -292,13 +409,7 @@ impl TriageScreen {
             if joins && owns(p) {
                 line_of.entry(object(p)).or_insert(lines.len());
             }
-            lines.push(Line {
-                problem: Arc::clone(p),
-                clusters: vec![p.context.clone()],
-                events: Vec::new(),
-                pods: Vec::new(),
-                objects: 0,
-            });
+            lines.push(Line::new(p));
         }
         for p in joining {
             let pod = p.rule != "warning-events";
@@ -323,7 +434,11 @@ impl TriageScreen {
             }
         }
         let mut lines = fold_causes(lines);
-        lines.sort_by_key(|l| order(&l.problem));
+        for l in &mut lines {
+            l.settle();
+        }
+        let recent = self.recent;
+        lines.sort_by_key(|l| order(l, recent));
         if !self.filter.is_empty() {
             lines.retain(|l| {
                 let p = &l.problem;
@@ -342,49 +457,302 @@ impl TriageScreen {
             });
         }
         self.lines = lines;
-        if let Some(key) = &self.selected
-            && let Some(i) = self.lines.iter().position(|l| l.problem.id() == *key)
-        {
-            self.cursor = i;
+        let ids: HashSet<u64> = self.lines.iter().map(|l| l.problem.id()).collect();
+        self.looks.retain(|id, _| ids.contains(id));
+        self.expanded.retain(|id| ids.contains(id));
+        self.lay_out();
+    }
+
+    /// The items from the lines and what is expanded, the cursor kept on what it was on.
+    fn lay_out(&mut self) {
+        let mut items = Vec::with_capacity(self.lines.len());
+        for (i, l) in self.lines.iter().enumerate() {
+            items.push(Item::Line(i));
+            let id = l.problem.id();
+            if !self.expanded.contains(&id) {
+                continue;
+            }
+            items.extend((0..l.pods.len()).map(|n| Item::Pod(i, n)));
+            items.extend((0..l.evidence().len()).map(|n| Item::Event(i, n)));
+            if let Some(Some(Ok(found))) = self.looks.get(&id).map(|k| &k.found) {
+                items.extend((0..found.len()).map(|n| Item::Change(i, n)));
+            }
         }
-        self.cursor = self.cursor.min(self.lines.len().saturating_sub(1));
+        self.items = items;
+        if let Some((key, part)) = self.selected
+            && let Some(at) = self.lines.iter().position(|l| l.problem.id() == key)
+            && let Some(first) = self.items.iter().position(|it| *it == Item::Line(at))
+        {
+            let last = self.items[first..]
+                .iter()
+                .take_while(|it| it.line() == at)
+                .count();
+            self.cursor = first + part.min(last.saturating_sub(1));
+        }
+        self.cursor = self.cursor.min(self.items.len().saturating_sub(1));
+    }
+
+    /// The line under the cursor.
+    fn current(&self) -> Option<&Line> {
+        self.items
+            .get(self.cursor)
+            .and_then(|it| self.lines.get(it.line()))
+    }
+
+    fn select(&mut self) {
+        self.selected = self.items.get(self.cursor).map(|it| {
+            let at = it.line();
+            let first = self
+                .items
+                .iter()
+                .position(|x| *x == Item::Line(at))
+                .unwrap_or(self.cursor);
+            (self.lines[at].problem.id(), self.cursor - first)
+        });
+    }
+
+    /// Starts reading what changed before the current line's problem, unless it was read
+    /// for this start already.
+    fn look(&mut self, ctx: &mut Ctx) {
+        let Some(line) = self.current() else {
+            return;
+        };
+        let p = Arc::clone(&line.problem);
+        let start = line.start;
+        let Some(path) = changed::subject_path(&p) else {
+            return;
+        };
+        let id = p.id();
+        if let Some(k) = self.looks.get(&id)
+            && k.start == start
+            && (k.pending > 0 || matches!(k.found, Some(Ok(_))) || ctx.now - k.asked < RELOOK)
+        {
+            return;
+        }
+        // The nodes the row's pods run on, from the pod list already at hand.
+        let mut nodes: Vec<String> = Vec::new();
+        let pods = ResKey::core("pods");
+        if let Some(sheet) = ctx.store.sheet(p.cluster, &pods) {
+            for pod in line.pods.iter().chain(std::iter::once(&p)) {
+                if let Some((_, row)) = sheet.find(&pod.uid)
+                    && let Some(node) = crate::triage::rules::cell(&sheet.columns, row, "node")
+                    && !nodes.iter().any(|n| n == node)
+                {
+                    nodes.push(node.to_string());
+                }
+            }
+        }
+        // A log that cannot be read has nothing to say here; `:audit` says why.
+        let audit = audit::read(&audit::path_for(&ctx.config.settings)).unwrap_or_default();
+        self.looks.insert(
+            id,
+            Look {
+                start,
+                asked: ctx.now,
+                object: None,
+                nodes,
+                audit,
+                read: Read::new(),
+                pending: 1,
+                found: None,
+            },
+        );
+        ctx.fetch(
+            p.cluster,
+            path,
+            None,
+            Deliver::OnStack,
+            move |me: &mut Self, r: Result<Fetched, ApiError>, ctx| me.object_read(id, p, r, ctx),
+        );
+    }
+
+    /// The problem's object came: read what the sources need.
+    fn object_read(
+        &mut self,
+        id: u64,
+        p: Arc<Problem>,
+        r: Result<Fetched, ApiError>,
+        ctx: &mut Ctx,
+    ) {
+        let Some(look) = self.looks.get_mut(&id) else {
+            return;
+        };
+        look.pending = 0;
+        let object = match r {
+            Ok(f) => f.object,
+            Err(e) => {
+                look.found = Some(Err(format!("cannot read {}: {}", p.object, e.message)));
+                return;
+            }
+        };
+        let (kind, name) = p.object.split_once('/').unwrap_or(("", &p.object));
+        let paths = changed::reads(&Subject {
+            context: &p.context,
+            namespace: &p.namespace,
+            kind,
+            name,
+            object: &object,
+            nodes: &look.nodes,
+            audit: &look.audit,
+        });
+        look.object = Some(object);
+        look.pending = paths.len();
+        for path in paths {
+            let at = path.clone();
+            ctx.fetch(
+                p.cluster,
+                path,
+                None,
+                Deliver::OnStack,
+                move |me: &mut Self, r: Result<Fetched, ApiError>, _ctx| {
+                    me.part_read(id, at, r.ok().map(|f| f.object))
+                },
+            );
+        }
+        self.judge(id);
+    }
+
+    /// One source's read came (`None`: it failed, and that source finds nothing).
+    fn part_read(&mut self, id: u64, path: String, value: Option<Value>) {
+        let Some(look) = self.looks.get_mut(&id) else {
+            return;
+        };
+        if let Some(v) = value {
+            look.read.insert(path, changed::keep(v));
+        }
+        look.pending = look.pending.saturating_sub(1);
+        self.judge(id);
+    }
+
+    /// Once every read answered: the changes before the line's start.
+    fn judge(&mut self, id: u64) {
+        let Some(line) = self.lines.iter().find(|l| l.problem.id() == id) else {
+            return;
+        };
+        let Some(look) = self.looks.get_mut(&id) else {
+            return;
+        };
+        let Some(object) = &look.object else {
+            return;
+        };
+        if look.pending > 0 {
+            return;
+        }
+        let p = &line.problem;
+        let (kind, name) = p.object.split_once('/').unwrap_or(("", &p.object));
+        let subject = Subject {
+            context: &p.context,
+            namespace: &p.namespace,
+            kind,
+            name,
+            object,
+            nodes: &look.nodes,
+            audit: &look.audit,
+        };
+        look.found = Some(Ok(changed::before(
+            &subject,
+            &look.read,
+            look.start,
+            self.window,
+        )));
+        // Only the verdict is kept: the objects read may be large, and a Secret's metadata
+        // is still more than the screen needs.
+        look.read.clear();
+        look.object = None;
+        look.audit.clear();
+        self.lay_out();
     }
 
     fn jump(&self, ctx: &mut Ctx) {
-        let Some(line) = self.lines.get(self.cursor) else {
+        let Some(&item) = self.items.get(self.cursor) else {
             return;
         };
-        let p = &line.problem;
-        if p.rule == "cluster-unhealthy" {
-            ctx.info(format!("{}: {}: {}", p.context, p.what, p.message));
+        let Some(line) = self.lines.get(item.line()) else {
             return;
-        }
-        if line.objects > 0 {
-            let reason = &p.what;
-            let n = line.objects;
-            ctx.info(format!(
-                "{n} objects: :events, then /reason:{reason} lists them"
-            ));
-            return;
-        }
-        let view = if p.uid.is_empty() {
-            // A group of events: the object they are about.
-            TableScreen::at_named(&p.object, ctx, p.cluster, &p.namespace)
-        } else {
-            let uid = Some(p.uid.as_str());
-            Ok(TableScreen::at_object(
-                p.res.clone(),
-                ctx,
-                p.cluster,
-                &p.namespace,
-                &p.name,
-                uid,
-            ))
         };
-        match view {
-            Ok(view) => ctx.push(Box::new(view)),
-            Err(e) => ctx.error(e),
+        match item {
+            Item::Pod(_, n) => {
+                if let Some(pod) = line.pods.get(n) {
+                    open_object(pod, ctx);
+                }
+            }
+            Item::Change(_, n) => {
+                let id = line.problem.id();
+                let found = self.looks.get(&id).and_then(|k| k.found.as_ref());
+                if let Some(Ok(found)) = found
+                    && let Some(c) = found.get(n)
+                {
+                    open_change(c, line, ctx);
+                }
+            }
+            Item::Line(_) | Item::Event(..) => {
+                let p = &line.problem;
+                if p.rule == "cluster-unhealthy" {
+                    ctx.info(format!("{}: {}: {}", p.context, p.what, p.message));
+                } else if line.objects > 0 {
+                    let reason = &p.what;
+                    let n = line.objects;
+                    ctx.info(format!(
+                        "{n} objects: :events, then /reason:{reason} lists them"
+                    ));
+                } else {
+                    open_object(p, ctx);
+                }
+            }
         }
+    }
+}
+
+/// The problem's object in its list, the cursor on it.
+fn open_object(p: &Problem, ctx: &mut Ctx) {
+    let view = if p.uid.is_empty() {
+        // A group of events: the object they are about.
+        TableScreen::at_named(&p.object, ctx, p.cluster, &p.namespace)
+    } else {
+        let uid = Some(p.uid.as_str());
+        Ok(TableScreen::at_object(
+            p.res.clone(),
+            ctx,
+            p.cluster,
+            &p.namespace,
+            &p.name,
+            uid,
+        ))
+    };
+    match view {
+        Ok(view) => ctx.push(Box::new(view)),
+        Err(e) => ctx.error(e),
+    }
+}
+
+/// A change: two templates side by side, or the object changed in its list.
+fn open_change(c: &Change, line: &Line, ctx: &mut Ctx) {
+    match &c.open {
+        Open::Templates([(a, before), (b, after)]) => {
+            let side = |name: &str, text: &str| {
+                Side::lines(name, text.lines().map(crate::text::clean).collect())
+            };
+            let what = format!("{} pod template", line.problem.object);
+            ctx.push(Box::new(ObjectDiff::new(
+                &what,
+                side(a, before),
+                side(b, after),
+            )));
+        }
+        Open::Object {
+            group,
+            plural,
+            namespace,
+            name,
+        } => ctx.push(Box::new(TableScreen::at_object(
+            ResKey::new(group, plural),
+            ctx,
+            line.problem.cluster,
+            namespace,
+            name,
+            None,
+        ))),
+        Open::Nothing => ctx.info(crate::text::clean(&c.what)),
     }
 }
 
@@ -406,6 +774,52 @@ pub fn triage_needs(store: &Store, out: &mut Vec<Need>) {
     }
 }
 
+impl TriageScreen {
+    /// A line as a row of the grid.
+    fn line_row(&self, l: &Line, ctx: &DrawCtx) -> GridRow {
+        let p = &l.problem;
+        let stale = l.clusters.len() == 1 && ctx.store.stale_since(p.cluster, None).is_some();
+        let slot = match (p.resolved, stale, p.critical) {
+            (Some(_), _, _) => "row-done",
+            (None, true, _) => "row-stale",
+            (None, false, true) => "row-error",
+            (None, false, false) => "row-warn",
+        };
+        let mut what = match (p.resolved, p.count) {
+            (Some(_), _) => format!("resolved: {}", p.what),
+            (None, n) if n > 1 => format!("{} ×{n}", p.what),
+            _ => p.what.clone(),
+        };
+        for pods in l.pod_summary() {
+            what.push_str(&format!(" · {pods}"));
+        }
+        for (reason, n, _) in l.evidence() {
+            what.push_str(&format!(" · {reason} ×{n}"));
+        }
+        // `~`: the cluster says nothing of when it started; this is flotilla's estimate (when
+        // it first saw it, or the object's creation if it was there when the list came).
+        let since = human::age(ctx.now - l.start);
+        let marker = match self.expanded.contains(&p.id()) {
+            true => "▾ ",
+            false => "",
+        };
+        GridRow::new(
+            vec![
+                if l.estimated {
+                    format!("~{since}")
+                } else {
+                    since
+                },
+                l.clusters.join(","),
+                p.namespace.clone(),
+                format!("{marker}{}", p.object),
+                crate::text::clean(&what),
+            ],
+            slot,
+        )
+    }
+}
+
 impl Screen for TriageScreen {
     fn mode(&self) -> &'static str {
         MODE
@@ -414,8 +828,10 @@ impl Screen for TriageScreen {
     fn hints(&self) -> &'static [(Action, &'static str)] {
         &[
             (Action::Enter, "go to object"),
+            (Action::Expand, "expand"),
             (Action::Filter, "filter"),
             (Action::Collapse, "fold clusters"),
+            (Action::SortAge, "newest first"),
             (Action::Command, "cmd"),
             (Action::Back, "back"),
             (Action::Help, "help"),
@@ -433,18 +849,42 @@ impl Screen for TriageScreen {
             self.built = Some(self.engine.generation);
             self.rebuild();
         }
+        self.window = ctx.config.thresholds.secs("changes");
+        self.look(ctx);
     }
 
     fn handle(&mut self, action: &Action, ctx: &mut Ctx) -> bool {
-        if let Some(to) = super::moved(action, self.cursor, self.lines.len()) {
+        if let Some(to) = super::moved(action, self.cursor, self.items.len()) {
             self.cursor = to;
-            self.selected = self.lines.get(to).map(|l| l.problem.id());
+            self.select();
+            self.look(ctx);
             return true;
         }
         match action {
             Action::Enter => self.jump(ctx),
+            Action::Expand => {
+                let Some(line) = self.current() else {
+                    return true;
+                };
+                let id = line.problem.id();
+                if !self.expanded.remove(&id) {
+                    self.expanded.insert(id);
+                }
+                // The cursor goes to the line itself.
+                self.selected = Some((id, 0));
+                self.lay_out();
+                self.look(ctx);
+            }
             Action::Collapse => {
                 self.collapse = !self.collapse;
+                self.rebuild();
+            }
+            Action::SortAge => {
+                self.recent = !self.recent;
+                ctx.info(match self.recent {
+                    true => "triage: newest first",
+                    false => "triage: critical first, then newest",
+                });
                 self.rebuild();
             }
             _ => return false,
@@ -505,10 +945,9 @@ impl Screen for TriageScreen {
                 theme.get("row-done"),
             ));
         }
-        let detail_width = usize::from(area.width.saturating_sub(2));
+        let detail_width = usize::from(area.width.saturating_sub(2)).max(10);
         let detail = self
-            .lines
-            .get(self.cursor)
+            .current()
             .map(|l| {
                 let p = &l.problem;
                 let text = if p.message.is_empty() {
@@ -516,15 +955,28 @@ impl Screen for TriageScreen {
                 } else {
                     format!("{}: {}", p.what, p.message)
                 };
-                let mut lines = grid::wrap(&crate::text::clean(&text), detail_width.max(10), 2);
+                let mut lines = grid::wrap(&crate::text::clean(&text), detail_width, 2);
                 // The newest message of each kind of event on the object.
                 for (what, n, message) in l.evidence().into_iter().take(2) {
                     let text = format!("{what} ×{n}: {message}");
-                    lines.extend(grid::wrap(
-                        &crate::text::clean(&text),
-                        detail_width.max(10),
-                        1,
-                    ));
+                    lines.extend(grid::wrap(&crate::text::clean(&text), detail_width, 1));
+                }
+                let changes = match self.looks.get(&p.id()).map(|k| (&k.found, k.pending)) {
+                    None => Vec::new(),
+                    Some((None, _)) => vec!["changes: reading…".to_string()],
+                    Some((Some(Err(why)), _)) => vec![format!("changes: {why}")],
+                    Some((Some(Ok(found)), _)) if found.is_empty() => vec![format!(
+                        "no change found in the {} before it started",
+                        human::age(self.window)
+                    )],
+                    Some((Some(Ok(found)), _)) => found
+                        .iter()
+                        .take(2)
+                        .map(|c| format!("{}: {}", changed::relative(c.at, l.start), c.what))
+                        .collect(),
+                };
+                for c in changes {
+                    lines.extend(grid::wrap(&crate::text::clean(&c), detail_width, 1));
                 }
                 lines
             })
@@ -532,41 +984,50 @@ impl Screen for TriageScreen {
         let height = grid::room(area, detail.len());
         let offset = grid::offset(self.cursor, height);
         let rows = self
-            .lines
+            .items
             .iter()
             .skip(offset)
             .take(height)
-            .map(|l| {
-                let p = &l.problem;
-                let stale =
-                    l.clusters.len() == 1 && ctx.store.stale_since(p.cluster, None).is_some();
-                let slot = match (p.resolved, stale, p.critical) {
-                    (Some(_), _, _) => "row-done",
-                    (None, true, _) => "row-stale",
-                    (None, false, true) => "row-error",
-                    (None, false, false) => "row-warn",
+            .filter_map(|&item| {
+                let l = self.lines.get(item.line())?;
+                let part = |since: String, object: String, what: String, slot| {
+                    GridRow::new(
+                        vec![
+                            since,
+                            String::new(),
+                            String::new(),
+                            object,
+                            crate::text::clean(&what),
+                        ],
+                        slot,
+                    )
                 };
-                let mut what = match (p.resolved, p.count) {
-                    (Some(_), _) => format!("resolved: {}", p.what),
-                    (None, n) if n > 1 => format!("{} ×{n}", p.what),
-                    _ => p.what.clone(),
+                let row = match item {
+                    Item::Line(_) => self.line_row(l, ctx),
+                    Item::Pod(_, n) => {
+                        let pod = l.pods.get(n)?;
+                        let slot = if pod.critical {
+                            "row-error"
+                        } else {
+                            "row-warn"
+                        };
+                        let since = human::age(ctx.now - pod.started.unwrap_or(pod.since));
+                        part(since, format!(" └ {}", pod.object), pod.what.clone(), slot)
+                    }
+                    Item::Event(_, n) => {
+                        let (reason, count, message) = l.evidence().into_iter().nth(n)?;
+                        let what = format!("{reason} ×{count}: {message}");
+                        part(String::new(), " └ events".into(), what, "row-warn")
+                    }
+                    Item::Change(_, n) => {
+                        let k = self.looks.get(&l.problem.id())?;
+                        let c = k.found.as_ref()?.as_ref().ok()?.get(n)?;
+                        let what = format!("{}: {}", changed::relative(c.at, l.start), c.what);
+                        let since = human::age(ctx.now - c.at);
+                        part(since, format!(" └ {}", c.source), what, "row-done")
+                    }
                 };
-                for pods in l.pod_summary() {
-                    what.push_str(&format!(" · {pods}"));
-                }
-                for (reason, n, _) in l.evidence() {
-                    what.push_str(&format!(" · {reason} ×{n}"));
-                }
-                GridRow::new(
-                    vec![
-                        human::age(ctx.now - p.since),
-                        l.clusters.join(","),
-                        p.namespace.clone(),
-                        p.object.clone(),
-                        crate::text::clean(&what),
-                    ],
-                    slot,
-                )
+                Some(row)
             })
             .collect();
         let live = ctx.store.clusters.iter().filter(|s| s.connected).count();
@@ -585,7 +1046,7 @@ impl Screen for TriageScreen {
                     Width::Fill,
                 ],
                 rows,
-                selected: Some(self.cursor - offset),
+                selected: Some(self.cursor.saturating_sub(offset)),
                 empty: if syncing.is_empty() {
                     format!("Nothing unhealthy on {live} cluster(s).")
                 } else {
