@@ -1,5 +1,6 @@
 //! Drift between the testbed's clusters through the TUI, as a user reads it: `:diff` of one
-//! Deployment (staging runs `shop/web` with 3 replicas, prod with 5), of the whole `shop`
+//! Deployment (staging runs `shop/web` with 3 replicas and its bad rollout's image, prod with
+//! 5 and the image before it), of the whole `shop`
 //! namespace, of two marked rows with the diff key, of an object only one cluster has, and a
 //! command naming a cluster that is not there. Read-only: nothing on the clusters changes.
 
@@ -51,26 +52,38 @@ async fn settled(h: &mut Harness) -> String {
     screen
 }
 
-/// The Deployment's cleaned diff: replicas 3 on staging against 5 on prod (the side named
-/// first in the title is on the left), nothing per cluster.
+/// The Deployment's cleaned diff: replicas 3 on staging against 5 on prod, and staging's
+/// rollout to nginx:1.28-rc1 (image, its not-ready label, the change-cause) against prod's
+/// nginx:1.27 (the side named first in the title is on the left), nothing per cluster.
 fn assert_web_diff(wide: &str, narrow: &str) {
-    let (left, right) = if wide.contains("prod ↔ staging") {
-        ("-   replicas: 5", "+   replicas: 3")
-    } else {
-        ("-   replicas: 3", "+   replicas: 5")
-    };
-    assert!(
-        wide.lines().any(|l| l.contains(left) && l.contains(right)),
-        "side by side at 200 columns:\n{wide}"
-    );
-    assert!(
-        narrow.contains(left) && narrow.contains(right),
-        "unified at 100 columns:\n{narrow}"
-    );
+    let staging_left = !wide.contains("prod ↔ staging");
+    for (staging, prod) in [
+        ("replicas: 3", "replicas: 5"),
+        ("image: nginx:1.28-rc1", "image: nginx:1.27"),
+    ] {
+        let (left, right) = match staging_left {
+            true => (format!("- {staging}"), format!("+ {prod}")),
+            false => (format!("- {prod}"), format!("+ {staging}")),
+        };
+        let has = |l: &str, text: &str| {
+            l.split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+                .contains(text)
+        };
+        assert!(
+            wide.lines().any(|l| has(l, &left) && has(l, &right)),
+            "side by side at 200 columns:\n{wide}"
+        );
+        assert!(
+            narrow.lines().any(|l| has(l, &left)) && narrow.lines().any(|l| has(l, &right)),
+            "unified at 100 columns:\n{narrow}"
+        );
+    }
     for screen in [wide, narrow] {
         assert!(
-            screen.contains("2 changed lines between"),
-            "only the replicas differ:\n{screen}"
+            screen.contains("7 changed lines between"),
+            "only the replicas and the rollout differ:\n{screen}"
         );
         for gone in [
             "uid:",
