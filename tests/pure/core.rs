@@ -687,13 +687,65 @@ fn one_cause_on_many_pods_is_one_row_in_triage() {
     rows.extend((0..3).map(|i| warning(&format!("pod/web-{i}"), "FailedMount", 2, "no secret")));
     synthetic::sheet_event(&mut app, dev, events.clone(), WatchEvent::Upsert(rows));
     synthetic::sheet_event(&mut app, dev, events, WatchEvent::Synced);
+    // The pods, on three nodes, ten each.
+    let pods = (0..30)
+        .map(|i| {
+            let mut pod = synthetic::named_pod("dev", "shop", &format!("batch-{i:03}"), "Running");
+            pod.cells[6] = format!("dev-node-{}", i % 3);
+            pod
+        })
+        .collect();
+    synthetic::pods_event(&mut app, dev, WatchEvent::Upsert(pods));
+    // And twelve nodes NotReady at once.
+    let nodes = ResKey::core("nodes");
+    let node_columns = vec![flotilla::model::Column {
+        name: "Name".into(),
+        kind: flotilla::model::ColumnKind::Text,
+        priority: 0,
+    }];
+    let node_rows = (0..12)
+        .map(|i| {
+            use flotilla::cluster::table::{self, WireRow};
+            let name = format!("dev-node-{i}");
+            let wire: WireRow = serde_json::from_value(serde_json::json!({
+                "cells": [name],
+                "object": {"metadata": {"name": name, "uid": name},
+                  "status": {"conditions": [{"type": "Ready", "status": "Unknown",
+                    "reason": "NodeStatusUnknown", "lastTransitionTime": "2026-05-28T19:00:00Z"}]}}
+            }))
+            .expect("node json");
+            table::build(&nodes, &node_columns, wire).expect("node row")
+        })
+        .collect();
+    synthetic::sheet_event(
+        &mut app,
+        dev,
+        nodes.clone(),
+        WatchEvent::Listing {
+            columns: node_columns.clone(),
+        },
+    );
+    synthetic::sheet_event(&mut app, dev, nodes.clone(), WatchEvent::Upsert(node_rows));
+    synthetic::sheet_event(&mut app, dev, nodes, WatchEvent::Synced);
     press(&mut app, Action::Run("triage".into()));
     let s = screen(&mut app);
-    assert!(!s.contains("pod/batch-"), "{s}");
+    assert!(
+        !s.contains("pod/batch-") && !s.contains("node/dev-node-"),
+        "{s}"
+    );
     let folded: Vec<&str> = s.lines().filter(|l| l.contains("NodeNotReady ×")).collect();
     assert_eq!(folded.len(), 1, "{s}");
     assert!(
-        folded[0].contains("30 pods") && folded[0].contains("NodeNotReady ×30"),
+        folded[0].contains("30 pods")
+            && folded[0].contains("NodeNotReady ×30")
+            && folded[0].contains("on 3 nodes"),
+        "{s}"
+    );
+    assert_eq!(
+        s.lines()
+            .filter(|l| l.contains("12 nodes") && l.contains("NotReady"))
+            .count(),
+        1,
         "{s}"
     );
     // A reason on a few objects keeps a row per object.
@@ -702,5 +754,20 @@ fn one_cause_on_many_pods_is_one_row_in_triage() {
         3,
         "{s}"
     );
-    assert!(s.contains("triage[4]"), "{s}");
+    assert!(s.contains("triage[5]"), "{s}");
+    // On the pods' row: the nodes they run on, named under the list; → lists the pods.
+    while !selected(&mut app).contains("NodeNotReady ×30") {
+        press(&mut app, Action::Down);
+    }
+    let s = screen(&mut app);
+    assert!(
+        s.contains("pods on nodes: dev-node-0 ×10, dev-node-1 ×10, dev-node-2 ×10"),
+        "{s}"
+    );
+    press(&mut app, Action::Expand);
+    let s = screen(&mut app);
+    assert!(
+        s.contains("└ shop/pod/batch-000") && s.contains("NodeNotReady"),
+        "{s}"
+    );
 }

@@ -578,3 +578,159 @@ fn events_screen_without_events() {
     app.update(Input::Action(Action::Run("events".into())));
     insta::assert_snapshot!(render(&mut app, 120, 6));
 }
+
+/// A row of `res` built as a Table watch would: its cells, and its metadata (`uid`, labels,
+/// owner uid).
+fn object_row(
+    res: &ResKey,
+    columns: &[&str],
+    cells: &[&str],
+    (name, uid, owner): (&str, &str, Option<&str>),
+) -> (Vec<flotilla::model::Column>, flotilla::model::Row) {
+    use flotilla::cluster::table::{self, WireColumn, WireRow};
+    let defs: Vec<WireColumn> = serde_json::from_value(serde_json::Value::Array(
+        columns
+            .iter()
+            .map(|c| serde_json::json!({"name": c, "type": "string"}))
+            .collect(),
+    ))
+    .expect("columns");
+    let columns = table::columns(&defs);
+    let owners: Vec<serde_json::Value> = owner
+        .map(|o| serde_json::json!({"uid": o, "kind": "x", "name": "x", "apiVersion": "v1"}))
+        .into_iter()
+        .collect();
+    let wire: WireRow = serde_json::from_value(serde_json::json!({
+        "cells": cells,
+        "object": {"metadata": {"name": name, "uid": uid,
+            "namespace": if res.plural == "nodes" { "" } else { "shop" },
+            "creationTimestamp": "2026-05-28T00:00:00Z", "labels": {"app": "web"},
+            "ownerReferences": owners}}
+    }))
+    .expect("row");
+    let row = table::build(res, &columns, wire).expect("row builds");
+    (columns, row)
+}
+
+#[test]
+fn tree_of_a_deployment_down_to_its_nodes_80x24_and_200x50() {
+    use flotilla::model::WatchEvent;
+    let mut app = synthetic::app(&["dev"]);
+    let dev = synthetic::id(&app, "dev");
+    let pods = ["Name", "Ready", "Status", "Restarts", "Age", "IP", "Node"];
+    type Meta<'a> = (&'a str, &'a str, Option<&'a str>);
+    type Rows<'a> = Vec<(&'a [&'a str], Meta<'a>)>;
+    let objects: Vec<(ResKey, &[&str], Rows)> = vec![
+        (
+            ResKey::new("apps", "deployments"),
+            &["Name", "Ready", "Up-to-date", "Available", "Age"],
+            vec![(&["web", "2/3", "3", "2", "5d"], ("web", "d1", None))],
+        ),
+        (
+            ResKey::new("apps", "replicasets"),
+            &["Name", "Desired", "Current", "Ready", "Age"],
+            vec![
+                (
+                    &["web-5d8f", "0", "0", "0", "5d"],
+                    ("web-5d8f", "r0", Some("d1")),
+                ),
+                (
+                    &["web-7c9b", "3", "3", "2", "1h"],
+                    ("web-7c9b", "r1", Some("d1")),
+                ),
+            ],
+        ),
+        (
+            ResKey::core("pods"),
+            &pods,
+            vec![
+                (
+                    &[
+                        "web-7c9b-a",
+                        "1/1",
+                        "Running",
+                        "0",
+                        "1h",
+                        "10.0.0.1",
+                        "dev-node-0",
+                    ],
+                    ("web-7c9b-a", "p1", Some("r1")),
+                ),
+                (
+                    &[
+                        "web-7c9b-b",
+                        "1/1",
+                        "Running",
+                        "0",
+                        "1h",
+                        "10.0.0.2",
+                        "dev-node-1",
+                    ],
+                    ("web-7c9b-b", "p2", Some("r1")),
+                ),
+                (
+                    &[
+                        "web-7c9b-c",
+                        "0/1",
+                        "CrashLoopBackOff",
+                        "7",
+                        "1h",
+                        "10.0.0.3",
+                        "dev-node-1",
+                    ],
+                    ("web-7c9b-c", "p3", Some("r1")),
+                ),
+            ],
+        ),
+        (
+            ResKey::core("services"),
+            &["Name", "Type", "Cluster-IP", "Age", "Selector"],
+            vec![(
+                &["web", "ClusterIP", "10.96.0.10", "5d", "app=web"],
+                ("web", "s1", None),
+            )],
+        ),
+        (
+            ResKey::core("nodes"),
+            &["Name", "Status", "Roles", "Age", "Version"],
+            vec![
+                (
+                    &["dev-node-0", "Ready", "<none>", "9d", "v1.36"],
+                    ("dev-node-0", "n0", None),
+                ),
+                (
+                    &["dev-node-1", "NotReady", "<none>", "9d", "v1.36"],
+                    ("dev-node-1", "n1", None),
+                ),
+            ],
+        ),
+    ];
+    for (res, columns, rows) in objects {
+        let built: Vec<_> = rows
+            .into_iter()
+            .map(|(cells, meta)| object_row(&res, columns, cells, meta))
+            .collect();
+        let columns = built[0].0.clone();
+        synthetic::sheet_event(&mut app, dev, res.clone(), WatchEvent::Listing { columns });
+        let rows = built.into_iter().map(|(_, r)| r).collect();
+        synthetic::sheet_event(&mut app, dev, res.clone(), WatchEvent::Upsert(rows));
+        synthetic::sheet_event(&mut app, dev, res, WatchEvent::Synced);
+    }
+    // From a pod, the tree starts at its top owner.
+    app.update(Input::Action(Action::Run(
+        "tree pod/web-7c9b-c -n shop".into(),
+    )));
+    let narrow = render(&mut app, 80, 24);
+    for line in [
+        "deployment/web",
+        "└─ selected by service/web",
+        "└─ replicaset/web-5d8f",
+        "└─ replicaset/web-7c9b",
+        "   └─ pod/web-7c9b-c",
+        "      └─ on node/dev-node-1",
+    ] {
+        assert!(narrow.contains(line), "{line}:\n{narrow}");
+    }
+    insta::assert_snapshot!("tree_80x24", narrow);
+    insta::assert_snapshot!("tree_200x50", render(&mut app, 200, 50));
+}

@@ -275,13 +275,6 @@ async fn a_bad_rollout_is_one_row_with_the_image_change_before_it() {
         (rows[0].start - began).abs() <= 60,
         "started when the rollout did ({began}): {rows:?}"
     );
-    // Its not-ready pod's probe failures are on the row.
-    assert!(
-        h.lines_with(&["deployment/web", "Rollout not progressing", "Unhealthy ×"])
-            .len()
-            == 1,
-        "{screen}"
-    );
     // Expanded, the change is a row of its own; Enter on it shows the two templates.
     h.action(Action::Expand);
     let mut on_change = false;

@@ -21,4 +21,5 @@ pub mod rbac;
 pub mod settings;
 pub mod store;
 pub mod text;
+pub mod tree;
 pub mod triage;

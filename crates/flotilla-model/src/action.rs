@@ -61,6 +61,7 @@ actions! {
     Resume = "resume": "resume a rollout",
     SetImage = "set-image": "set container images",
     Rollback = "rollback": "revisions: roll back to one (diff against the current)",
+    Tree = "tree": "owner tree: what owns it, what it owns, what selects it and what it uses",
     Diff = "diff": "diff the two marked objects (the same one on two clusters): drift",
     Labels = "labels": "add, change, remove labels",
     Annotations = "annotations": "add, change, remove annotations",

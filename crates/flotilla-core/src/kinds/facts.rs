@@ -76,10 +76,18 @@ pub fn extract(res: &ResKey, spec: Option<&Value>, status: Option<&Value>) -> Ve
         if name.is_empty() {
             continue;
         }
-        // A Progressing condition's update time is when the rollout last moved.
-        let since = time(c.get("lastUpdateTime"))
-            .filter(|_| name == "Progressing")
-            .or_else(|| time(c.get("lastTransitionTime")));
+        // A Progressing condition's update time is when the rollout last moved. Once the
+        // rollout is past its deadline the condition turned at the deadline, which the
+        // controller counts from the last move: that is when it got stuck.
+        let deadline = sp("/progressDeadlineSeconds").and_then(Value::as_i64);
+        let since = match (name.as_str(), text(c.get("reason")).as_str(), deadline) {
+            ("Progressing", "ProgressDeadlineExceeded", Some(d)) => {
+                time(c.get("lastTransitionTime")).map(|t| t - d)
+            }
+            ("Progressing", ..) => time(c.get("lastUpdateTime")),
+            _ => None,
+        }
+        .or_else(|| time(c.get("lastTransitionTime")));
         out.push(Fact {
             name,
             value: text(c.get("status")),

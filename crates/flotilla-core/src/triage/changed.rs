@@ -335,7 +335,7 @@ pub fn template_changes(old: &Value, new: &Value) -> Vec<String> {
 // but its managedFields say when it was last written.
 
 /// The ConfigMaps and Secrets a pod spec reads: (plural, name).
-fn referenced(spec: &Value) -> Vec<(&'static str, String)> {
+pub fn referenced(spec: &Value) -> Vec<(&'static str, String)> {
     let mut out: Vec<(&'static str, String)> = Vec::new();
     let mut add = |plural: &'static str, name: Option<&str>| {
         if let Some(n) = name.filter(|n| !n.is_empty())

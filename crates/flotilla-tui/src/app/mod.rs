@@ -431,6 +431,7 @@ impl App {
                     self.effects.push(Effect::Edit { ticket, name, text });
                 }
                 Request::Copy(text) => self.effects.push(Effect::Copy(text)),
+                Request::Run(line) => self.run_command(&line),
                 Request::Flash(text, level) => self.flash(text, level),
                 Request::Modal { id, modal, reply } => self.layers.push(Layer {
                     modal,

@@ -25,6 +25,7 @@ pub mod revisions;
 pub mod table;
 pub mod text;
 pub mod top;
+pub mod tree;
 pub mod triage;
 pub mod velero;
 pub mod yaml;
@@ -251,6 +252,8 @@ pub enum Request {
         reply: Reply,
     },
     Copy(String),
+    /// Run a `:` command line, as if typed: how a screen opens another it must not import.
+    Run(String),
     Flash(String, FlashLevel),
     /// A modal layer over the asking screen; `id` names it for `Progress`.
     Modal {
@@ -607,6 +610,11 @@ impl Ctx<'_> {
         self.out.push(Request::Mutate { mutation, reply });
     }
 
+    /// Runs a `:` command line after this action, as if typed.
+    pub fn run(&mut self, line: String) {
+        self.out.push(Request::Run(line));
+    }
+
     pub fn copy(&mut self, text: String) {
         self.info(format!("copied {} bytes", text.len()));
         self.out.push(Request::Copy(text));
@@ -824,6 +832,14 @@ pub const SCREENS: &[Declared] = &[
             names: &["triage", "problems"],
             about: "everything unhealthy on every live cluster, newest first",
             open: triage::open,
+        }],
+    },
+    Declared {
+        mode: tree::MODE,
+        commands: &[Command {
+            names: &["tree", "xray"],
+            about: "owner tree of an object, live: :tree KIND/NAME -n NS",
+            open: tree::open,
         }],
     },
     Declared {

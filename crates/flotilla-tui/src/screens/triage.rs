@@ -8,6 +8,7 @@
 
 use super::diff::{ObjectDiff, Side};
 use super::table::TableScreen;
+use super::tree::TreeScreen;
 use super::{Ctx, Deliver, DrawCtx, Need, Screen};
 use crate::grid::{self, Grid, GridRow, Width};
 use crate::human;
@@ -51,6 +52,14 @@ struct Line {
     start: i64,
     /// The cluster says nothing of when: `start` is when flotilla first saw it.
     estimated: bool,
+    /// A fold's own rows (`fold_causes`).
+    members: Vec<Arc<Problem>>,
+    /// The nodes a fold's pods run on, with how many of them each (`name_nodes`).
+    nodes: Vec<(String, usize)>,
+    /// For a Service without endpoints: the workload it selects, or why none.
+    selects: Option<String>,
+    /// The object's other problems of its own, less severe than `problem`.
+    also: Vec<Arc<Problem>>,
 }
 
 impl Line {
@@ -63,6 +72,10 @@ impl Line {
             objects: 0,
             start: problem.since,
             estimated: problem.started.is_none(),
+            members: Vec::new(),
+            nodes: Vec::new(),
+            selects: None,
+            also: Vec::new(),
         }
     }
 
@@ -72,6 +85,7 @@ impl Line {
             .events
             .iter()
             .chain(&self.pods)
+            .chain(&self.also)
             .fold(self.problem.started, |t, p| earliest(t, p.started));
         self.start = started.unwrap_or(self.problem.since);
         self.estimated = started.is_none();
@@ -139,34 +153,47 @@ fn workload_of<'a>(p: &Problem, workloads: &Workloads<'a>) -> Option<&'a str> {
         .find_map(|(kind, name)| workloads.get(&(p.cluster, ns, kind, name)).copied())
 }
 
-/// Event groups of one reason on more objects than this, with no row of their own to join,
-/// fold into one row: a node flap's `NodeNotReady` on every pod is one row, not fifty thousand.
+/// Lone rows of one problem on more objects of a cluster than this fold into one row: a node
+/// flap's `NodeNotReady` on every pod is one row, not fifty thousand.
 const FOLD_AT: usize = 10;
 
-/// Folds the event groups of one reason on one cluster (or on the same clusters, folded)
-/// that stand alone on more than `FOLD_AT` objects into one row counting them.
+/// The rules whose rows fold when many stand alone: what one cause (a node lost, a flap)
+/// makes of many objects at once. Problems of their own (a crash loop, a failed Job) stay
+/// rows each, however many.
+const FOLDED: &[&str] = &[
+    "warning-events",
+    "node-not-ready",
+    "pod-pending",
+    "pod-terminating",
+];
+
+/// How many of a fold's objects its expansion lists.
+const MEMBERS_SHOWN: usize = 100;
+
+/// Folds the rows of one problem on one cluster (or on the same clusters, folded) that stand
+/// alone on more than `FOLD_AT` objects into one row counting them.
 fn fold_causes(lines: Vec<Line>) -> Vec<Line> {
     let alone = |l: &Line| {
-        l.problem.rule == "warning-events"
+        FOLDED.contains(&l.problem.rule)
             && l.problem.resolved.is_none()
             && l.events.is_empty()
             && l.pods.is_empty()
     };
-    let mut sizes: HashMap<(Vec<String>, String), usize> = HashMap::new();
+    type Key = (Vec<String>, &'static str, String);
+    let key = |l: &Line| -> Key { (l.clusters.clone(), l.problem.rule, l.problem.what.clone()) };
+    let mut sizes: HashMap<Key, usize> = HashMap::new();
     for l in lines.iter().filter(|l| alone(l)) {
-        *sizes
-            .entry((l.clusters.clone(), l.problem.what.clone()))
-            .or_default() += 1;
+        *sizes.entry(key(l)).or_default() += 1;
     }
     sizes.retain(|_, n| *n > FOLD_AT);
     if sizes.is_empty() {
         return lines;
     }
-    let mut folded: HashMap<(Vec<String>, String), usize> = HashMap::new();
+    let mut folded: HashMap<Key, usize> = HashMap::new();
     let mut out: Vec<Line> = Vec::with_capacity(lines.len());
     for l in lines {
-        let key = (l.clusters.clone(), l.problem.what.clone());
-        if !alone(&l) || !sizes.contains_key(&key) {
+        let k = key(&l);
+        if !alone(&l) || !sizes.contains_key(&k) {
             out.push(l);
             continue;
         }
@@ -176,10 +203,11 @@ fn fold_causes(lines: Vec<Line>) -> Vec<Line> {
             .split_once('/')
             .map_or("", |(k, _)| k)
             .to_string();
-        match folded.get(&key) {
+        match folded.get(&k) {
             Some(&i) => {
                 let row = &mut out[i];
                 row.objects += 1;
+                row.members.push(Arc::clone(&l.problem));
                 let q = Arc::make_mut(&mut row.problem);
                 q.count += l.problem.count;
                 q.started = earliest(q.started, l.problem.started);
@@ -195,12 +223,14 @@ fn fold_causes(lines: Vec<Line>) -> Vec<Line> {
                 }
             }
             None => {
-                folded.insert(key, out.len());
+                folded.insert(k, out.len());
                 let mut row = l;
                 row.objects = 1;
+                row.members.push(Arc::clone(&row.problem));
                 let q = Arc::make_mut(&mut row.problem);
                 q.object = format!("{kind}s");
                 q.name.clear();
+                q.uid.clear();
                 out.push(row);
             }
         }
@@ -211,6 +241,41 @@ fn fold_causes(lines: Vec<Line>) -> Vec<Line> {
         q.object = format!("{} {}", l.objects, q.object);
     }
     out
+}
+
+/// The nodes the pods of folded rows run on, most pods first: a flap's row names its nodes.
+fn name_nodes(lines: &mut [Line], store: &Store) {
+    let pods = crate::model::ResKey::core("pods");
+    let mut by_cluster: HashMap<ClusterId, HashMap<(&str, &str), &str>> = HashMap::new();
+    for l in lines.iter_mut().filter(|l| l.objects > 0) {
+        let cluster = l.problem.cluster;
+        let Some(sheet) = store.sheet(cluster, &pods) else {
+            continue;
+        };
+        // Built once per cluster, and only when a fold of pods needs it.
+        let at = by_cluster.entry(cluster).or_insert_with(|| {
+            sheet
+                .rows()
+                .filter_map(|(_, r)| {
+                    let node = crate::triage::rules::cell(&sheet.columns, r, "node")?;
+                    Some(((r.namespace.as_str(), r.name.as_str()), node))
+                })
+                .collect()
+        });
+        let mut count: HashMap<&str, usize> = HashMap::new();
+        for m in &l.members {
+            let Some(name) = m.object.strip_prefix("pod/") else {
+                continue;
+            };
+            if let Some(node) = at.get(&(m.namespace.as_str(), name)) {
+                *count.entry(node).or_default() += 1;
+            }
+        }
+        let mut nodes: Vec<(String, usize)> =
+            count.into_iter().map(|(n, c)| (n.to_string(), c)).collect();
+        nodes.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        l.nodes = nodes;
+    }
 }
 
 /// Where a line sits in the list: critical ones, then warnings, newest start first; one
@@ -247,6 +312,8 @@ enum Item {
     Line(usize),
     /// Its n-th pod problem.
     Pod(usize, usize),
+    /// A fold's n-th object.
+    Member(usize, usize),
     /// Its n-th kind of event (`Line::evidence`).
     Event(usize, usize),
     /// Its n-th change before it started.
@@ -256,7 +323,11 @@ enum Item {
 impl Item {
     fn line(self) -> usize {
         match self {
-            Item::Line(i) | Item::Pod(i, _) | Item::Event(i, _) | Item::Change(i, _) => i,
+            Item::Line(i)
+            | Item::Pod(i, _)
+            | Item::Member(i, _)
+            | Item::Event(i, _)
+            | Item::Change(i, _) => i,
         }
     }
 }
@@ -328,7 +399,7 @@ impl TriageScreen {
             .collect()
     }
 
-    fn rebuild(&mut self) {
+    fn rebuild(&mut self, store: &Store) {
         // Newest first; the severity order comes once the rows are whole.
         let listed = self.engine.listed();
         fn object(p: &Problem) -> (ClusterId, &str, &str) {
@@ -391,7 +462,7 @@ impl TriageScreen {
                     p.resolved.is_some(),
                 );
                 if let Some(&i) = folds.get(&key) {
-                    if joins && owns(p) {
+                    if owns(p) {
                         line_of.insert(object(p), i);
                     }
                     let l = &mut lines[i];
@@ -406,7 +477,20 @@ impl TriageScreen {
                 }
                 folds.insert(key, lines.len());
             }
-            if joins && owns(p) {
+            if owns(p) {
+                // An object with several problems of its own (a rollout stuck and not
+                // progressing) is one row: the worst leads, the others follow it.
+                if !self.collapse
+                    && let Some(&i) = line_of.get(&object(p))
+                {
+                    let l = &mut lines[i];
+                    let mut p = Arc::clone(p);
+                    if p.critical && !l.problem.critical {
+                        std::mem::swap(&mut l.problem, &mut p);
+                    }
+                    l.also.push(p);
+                    continue;
+                }
                 line_of.entry(object(p)).or_insert(lines.len());
             }
             lines.push(Line::new(p));
@@ -434,6 +518,17 @@ impl TriageScreen {
             }
         }
         let mut lines = fold_causes(lines);
+        name_nodes(&mut lines, store);
+        for l in lines
+            .iter_mut()
+            .filter(|l| l.problem.rule == "service-no-endpoints")
+        {
+            let p = &l.problem;
+            l.selects = Some(
+                crate::tree::selected_workload(store, p.cluster, &p.namespace, &p.name)
+                    .map_or("selects no workload".into(), |w| format!("selects {w}")),
+            );
+        }
         for l in &mut lines {
             l.settle();
         }
@@ -450,7 +545,7 @@ impl TriageScreen {
                     p.what,
                     p.message
                 );
-                for e in l.events.iter().chain(&l.pods) {
+                for e in l.events.iter().chain(&l.pods).chain(&l.also) {
                     text.push_str(&format!(" {} {} {}", e.object, e.what, e.message));
                 }
                 crate::text::has_words(&self.filter, &text)
@@ -473,6 +568,8 @@ impl TriageScreen {
                 continue;
             }
             items.extend((0..l.pods.len()).map(|n| Item::Pod(i, n)));
+            let members = l.members.len().min(MEMBERS_SHOWN);
+            items.extend((0..members).map(|n| Item::Member(i, n)));
             items.extend((0..l.evidence().len()).map(|n| Item::Event(i, n)));
             if let Some(Some(Ok(found))) = self.looks.get(&id).map(|k| &k.found) {
                 items.extend((0..found.len()).map(|n| Item::Change(i, n)));
@@ -676,6 +773,11 @@ impl TriageScreen {
                     open_object(pod, ctx);
                 }
             }
+            Item::Member(_, n) => {
+                if let Some(m) = line.members.get(n) {
+                    open_object(m, ctx);
+                }
+            }
             Item::Change(_, n) => {
                 let id = line.problem.id();
                 let found = self.looks.get(&id).and_then(|k| k.found.as_ref());
@@ -690,10 +792,13 @@ impl TriageScreen {
                 if p.rule == "cluster-unhealthy" {
                     ctx.info(format!("{}: {}: {}", p.context, p.what, p.message));
                 } else if line.objects > 0 {
-                    let reason = &p.what;
                     let n = line.objects;
+                    let all = match p.rule {
+                        "warning-events" => format!("; :events, then /reason:{} all", p.what),
+                        _ => String::new(),
+                    };
                     ctx.info(format!(
-                        "{n} objects: :events, then /reason:{reason} lists them"
+                        "{n} objects: → lists the first {MEMBERS_SHOWN} here{all}"
                     ));
                 } else {
                     open_object(p, ctx);
@@ -790,11 +895,22 @@ impl TriageScreen {
             (None, n) if n > 1 => format!("{} ×{n}", p.what),
             _ => p.what.clone(),
         };
+        for other in &l.also {
+            what.push_str(&format!(" · {}", other.what));
+        }
         for pods in l.pod_summary() {
             what.push_str(&format!(" · {pods}"));
         }
         for (reason, n, _) in l.evidence() {
             what.push_str(&format!(" · {reason} ×{n}"));
+        }
+        if let Some(selects) = &l.selects {
+            what.push_str(&format!(" · {selects}"));
+        }
+        match l.nodes.as_slice() {
+            [] => {}
+            [(one, _)] => what.push_str(&format!(" · on node {one}")),
+            many => what.push_str(&format!(" · on {} nodes", many.len())),
         }
         // `~`: the cluster says nothing of when it started; this is flotilla's estimate (when
         // it first saw it, or the object's creation if it was there when the list came).
@@ -847,7 +963,7 @@ impl Screen for TriageScreen {
             .refresh(ctx.store, &ctx.config.thresholds, ctx.now);
         if self.built != Some(self.engine.generation) {
             self.built = Some(self.engine.generation);
-            self.rebuild();
+            self.rebuild(ctx.store);
         }
         self.window = ctx.config.thresholds.secs("changes");
         self.look(ctx);
@@ -877,15 +993,25 @@ impl Screen for TriageScreen {
             }
             Action::Collapse => {
                 self.collapse = !self.collapse;
-                self.rebuild();
+                self.rebuild(ctx.store);
             }
+            Action::Tree => match self.current().map(|l| &l.problem) {
+                Some(p) if !p.uid.is_empty() => ctx.push(Box::new(TreeScreen::new(
+                    p.cluster,
+                    p.context.clone(),
+                    p.res.clone(),
+                    p.namespace.clone(),
+                    p.name.clone(),
+                ))),
+                _ => ctx.error("tree: this row is not one object"),
+            },
             Action::SortAge => {
                 self.recent = !self.recent;
                 ctx.info(match self.recent {
                     true => "triage: newest first",
                     false => "triage: critical first, then newest",
                 });
-                self.rebuild();
+                self.rebuild(ctx.store);
             }
             _ => return false,
         }
@@ -961,6 +1087,12 @@ impl Screen for TriageScreen {
                     let text = format!("{what} ×{n}: {message}");
                     lines.extend(grid::wrap(&crate::text::clean(&text), detail_width, 1));
                 }
+                if l.nodes.len() > 1 {
+                    let named: Vec<String> =
+                        l.nodes.iter().map(|(n, c)| format!("{n} ×{c}")).collect();
+                    let text = format!("pods on nodes: {}", named.join(", "));
+                    lines.extend(grid::wrap(&crate::text::clean(&text), detail_width, 2));
+                }
                 let changes = match self.looks.get(&p.id()).map(|k| (&k.found, k.pending)) {
                     None => Vec::new(),
                     Some((None, _)) => vec!["changes: reading…".to_string()],
@@ -1014,6 +1146,17 @@ impl Screen for TriageScreen {
                         let since = human::age(ctx.now - pod.started.unwrap_or(pod.since));
                         part(since, format!(" └ {}", pod.object), pod.what.clone(), slot)
                     }
+                    Item::Member(_, n) => {
+                        let m = l.members.get(n)?;
+                        let since = human::age(ctx.now - m.started.unwrap_or(m.since));
+                        let what = match m.count {
+                            c if c > 1 => format!("{} ×{c}", m.what),
+                            _ => m.what.clone(),
+                        };
+                        let slot = if m.critical { "row-error" } else { "row-warn" };
+                        let object = format!(" └ {}/{}", m.namespace, m.object);
+                        part(since, object.replace(" └ /", " └ "), what, slot)
+                    }
                     Item::Event(_, n) => {
                         let (reason, count, message) = l.evidence().into_iter().nth(n)?;
                         let what = format!("{reason} ×{count}: {message}");
@@ -1065,10 +1208,10 @@ impl Screen for TriageScreen {
         Some(&self.filter)
     }
 
-    fn set_filter(&mut self, text: &str, _ctx: &mut Ctx) {
+    fn set_filter(&mut self, text: &str, ctx: &mut Ctx) {
         self.filter = text.to_lowercase();
         self.cursor = 0;
         self.selected = None;
-        self.rebuild();
+        self.rebuild(ctx.store);
     }
 }

@@ -428,6 +428,18 @@ impl Screen for TableScreen {
                     Err(e) => ctx.error(e),
                 }
             }
+            // By its command: the tree goes to lists, so a list does not import it.
+            Action::Tree => {
+                if let Some(obj) = self.target(ctx) {
+                    let ns = match obj.namespace.as_str() {
+                        "" => String::new(),
+                        ns => format!(" -n {ns}"),
+                    };
+                    let kind = format!("{}.{}", obj.res.plural, obj.res.group);
+                    let kind = kind.trim_end_matches('.');
+                    ctx.run(format!("tree {kind}/{}{ns} @{}", obj.name, obj.context));
+                }
+            }
             Action::SortName => self.sort(SortBy::Name),
             Action::SortAge => self.sort(SortBy::Age),
             Action::SortStatus => match self
