@@ -734,3 +734,143 @@ fn tree_of_a_deployment_down_to_its_nodes_80x24_and_200x50() {
     insta::assert_snapshot!("tree_80x24", narrow);
     insta::assert_snapshot!("tree_200x50", render(&mut app, 200, 50));
 }
+
+/// Answers every fetch among `effects` from `objects` (path → object); an unknown path is 404.
+fn answer_fetches(
+    app: &mut App,
+    mut effects: Vec<flotilla::protocol::Effect>,
+    objects: &dyn Fn(&str) -> Option<serde_json::Value>,
+) {
+    use flotilla::model::{ApiError, Fetched};
+    use flotilla::protocol::{Effect, Msg};
+    for _ in 0..5 {
+        let mut next = Vec::new();
+        for e in effects {
+            if let Effect::Fetch { ticket, path, .. } = e {
+                let result = objects(&path)
+                    .map(|object| Fetched {
+                        object,
+                        events: vec![],
+                    })
+                    .ok_or(ApiError {
+                        code: 404,
+                        message: format!("{path} not found"),
+                    });
+                next.extend(app.update(Input::Msg(Msg::Fetched { ticket, result })));
+            }
+        }
+        effects = next;
+    }
+}
+
+#[test]
+fn triage_row_expanded_with_its_pods_events_and_the_rollout_before_it() {
+    use flotilla::cluster::table::{self, WireColumn, WireRow};
+    use flotilla::model::WatchEvent;
+    use serde_json::json;
+    let mut app = synthetic::app(&["staging"]);
+    let staging = synthetic::id(&app, "staging");
+    let at = |secs_ago: i64| {
+        jiff::Timestamp::from_second(NOW - secs_ago)
+            .expect("time")
+            .to_string()
+    };
+    let columns = |names: &[&str]| {
+        let defs: Vec<WireColumn> = serde_json::from_value(serde_json::Value::Array(
+            names
+                .iter()
+                .map(|c| json!({"name": c, "type": "string"}))
+                .collect(),
+        ))
+        .expect("columns");
+        table::columns(&defs)
+    };
+    let load = |app: &mut App,
+                res: ResKey,
+                cols: Vec<flotilla::model::Column>,
+                rows: Vec<serde_json::Value>| {
+        let rows = rows
+            .into_iter()
+            .map(|w| {
+                let wire: WireRow = serde_json::from_value(w).expect("row");
+                table::build(&res, &cols, wire).expect("row builds")
+            })
+            .collect();
+        synthetic::sheet_event(
+            app,
+            staging,
+            res.clone(),
+            WatchEvent::Listing { columns: cols },
+        );
+        synthetic::sheet_event(app, staging, res.clone(), WatchEvent::Upsert(rows));
+        synthetic::sheet_event(app, staging, res, WatchEvent::Synced);
+    };
+    // A rollout 20 minutes ago that has not moved since: one new pod, never ready.
+    load(
+        &mut app,
+        ResKey::new("apps", "deployments"),
+        columns(&["Name", "Ready", "Up-to-date", "Available", "Age"]),
+        vec![json!({"cells": ["web", "3/3", "1", "3", "9d"],
+            "object": {"metadata": {"name": "web", "namespace": "shop", "uid": "d1",
+                "creationTimestamp": at(9 * 86400), "labels": {"app": "web"}},
+              "spec": {"replicas": 3, "progressDeadlineSeconds": 3600},
+              "status": {"updatedReplicas": 1, "conditions": [
+                {"type": "Available", "status": "True", "lastTransitionTime": at(9 * 86400)},
+                {"type": "Progressing", "status": "True", "reason": "ReplicaSetUpdated",
+                 "lastUpdateTime": at(1200), "lastTransitionTime": at(9 * 86400)}]}}})],
+    );
+    load(
+        &mut app,
+        ResKey::core("events"),
+        columns(&["Last Seen", "Type", "Reason", "Object", "Count", "Message"]),
+        vec![
+            json!({"cells": ["30s", "Warning", "Unhealthy", "pod/web-7c9b-x4k2p", "41",
+                "Readiness probe failed: HTTP probe failed with statuscode: 503"],
+            "object": {"metadata": {"name": "web-7c9b-x4k2p.1", "namespace": "shop", "uid": "e1",
+                "creationTimestamp": at(1195)}}}),
+        ],
+    );
+    let template = |image: &str, extra: serde_json::Value| {
+        let mut labels = json!({"app": "web"});
+        if let Some(o) = extra.as_object() {
+            for (k, v) in o {
+                labels[k] = v.clone();
+            }
+        }
+        json!({"metadata": {"labels": labels},
+            "spec": {"containers": [{"name": "web", "image": image}]}})
+    };
+    let new = template("nginx:1.28-rc1", json!({"flotilla.dev/not-ready": "true"}));
+    let old = template("nginx:1.27", json!({}));
+    let rs = |name: &str, revision: &str, created: i64, t: &serde_json::Value| {
+        json!({"metadata": {"name": name, "creationTimestamp": at(created),
+            "annotations": {"deployment.kubernetes.io/revision": revision},
+            "ownerReferences": [{"uid": "d1", "controller": true, "kind": "Deployment", "name": "web"}]},
+          "spec": {"template": t}})
+    };
+    let deployment = json!({"kind": "Deployment", "metadata": {"name": "web", "namespace": "shop",
+        "uid": "d1"}, "spec": {"template": new}});
+    let replicasets = json!({"items": [
+        rs("web-7c9b", "4", 1203, &new),
+        rs("web-5d8f", "3", 5 * 86400, &old)]});
+    let objects = move |path: &str| match path {
+        "/apis/apps/v1/namespaces/shop/deployments/web" => Some(deployment.clone()),
+        "/apis/apps/v1/namespaces/shop/replicasets" => Some(replicasets.clone()),
+        _ => None,
+    };
+    let fx = app.update(Input::Action(Action::Run("triage".into())));
+    answer_fetches(&mut app, fx, &objects);
+    let fx = app.update(Input::Tick);
+    answer_fetches(&mut app, fx, &objects);
+    let grouped = render(&mut app, 80, 24);
+    assert!(
+        grouped.contains("3s before: rollout to revision 4: image nginx:1.27 → nginx:1.28-rc1"),
+        "{grouped}"
+    );
+    insta::assert_snapshot!("triage_grouped_80x24", grouped);
+    app.update(Input::Action(Action::Expand));
+    let expanded = render(&mut app, 200, 50);
+    assert!(expanded.contains("└ rollout"), "{expanded}");
+    insta::assert_snapshot!("triage_expanded_200x50", expanded);
+    insta::assert_snapshot!("triage_expanded_80x24", render(&mut app, 80, 24));
+}

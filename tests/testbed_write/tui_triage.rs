@@ -275,6 +275,14 @@ async fn a_bad_rollout_is_one_row_with_the_image_change_before_it() {
         (rows[0].start - began).abs() <= 60,
         "started when the rollout did ({began}): {rows:?}"
     );
+    // Where it is healthy (dev and prod run the image before it), how it differs there.
+    let elsewhere = h
+        .pump_until(WAIT, |h| {
+            h.screen(200, 60)
+                .contains("; from there to here: image nginx:1.27 → nginx:1.28-rc1")
+        })
+        .await;
+    assert!(elsewhere, "{}", h.screen(200, 60));
     // Expanded, the change is a row of its own; Enter on it shows the two templates.
     h.action(Action::Expand);
     let mut on_change = false;

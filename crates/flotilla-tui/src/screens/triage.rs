@@ -318,6 +318,8 @@ enum Item {
     Event(usize, usize),
     /// Its n-th change before it started.
     Change(usize, usize),
+    /// The n-th cluster where its object is healthy.
+    Elsewhere(usize, usize),
 }
 
 impl Item {
@@ -327,7 +329,8 @@ impl Item {
             | Item::Pod(i, _)
             | Item::Member(i, _)
             | Item::Event(i, _)
-            | Item::Change(i, _) => i,
+            | Item::Change(i, _)
+            | Item::Elsewhere(i, _) => i,
         }
     }
 }
@@ -344,6 +347,21 @@ struct Look {
     read: Read,
     pending: usize,
     found: Option<Result<Vec<Change>, String>>,
+    /// The same object on clusters where it has no problem, as read there, and how many of
+    /// those reads are still out.
+    healthy: Vec<(ClusterId, String, Value)>,
+    others: usize,
+    /// How it differs on each of them (`judge`).
+    elsewhere: Vec<Elsewhere>,
+}
+
+/// The object where it is healthy: how this one differs from it.
+struct Elsewhere {
+    cluster: ClusterId,
+    context: String,
+    path: String,
+    /// From there to here, in words (`template_changes`).
+    what: String,
 }
 
 /// How soon a look whose reads failed is tried again.
@@ -571,8 +589,11 @@ impl TriageScreen {
             let members = l.members.len().min(MEMBERS_SHOWN);
             items.extend((0..members).map(|n| Item::Member(i, n)));
             items.extend((0..l.evidence().len()).map(|n| Item::Event(i, n)));
-            if let Some(Some(Ok(found))) = self.looks.get(&id).map(|k| &k.found) {
-                items.extend((0..found.len()).map(|n| Item::Change(i, n)));
+            if let Some(k) = self.looks.get(&id) {
+                if let Some(Ok(found)) = &k.found {
+                    items.extend((0..found.len()).map(|n| Item::Change(i, n)));
+                }
+                items.extend((0..k.elsewhere.len()).map(|n| Item::Elsewhere(i, n)));
             }
         }
         self.items = items;
@@ -639,6 +660,25 @@ impl TriageScreen {
                 }
             }
         }
+        // The same object on the other live clusters where triage finds nothing wrong with it.
+        let healthy: Vec<ClusterId> = ctx
+            .store
+            .clusters
+            .iter()
+            .filter(|c| c.connected && c.id != p.cluster)
+            .filter(|c| {
+                ctx.store.sheet(c.id, &p.res).is_some_and(|sh| {
+                    sh.rows()
+                        .any(|(_, r)| r.namespace == p.namespace && r.name == p.name)
+                })
+            })
+            .filter(|c| {
+                !self.engine.problems.iter().any(|q| {
+                    q.cluster == c.id && q.namespace == p.namespace && q.object == p.object
+                })
+            })
+            .map(|c| c.id)
+            .collect();
         // A log that cannot be read has nothing to say here; `:audit` says why.
         let audit = audit::read(&audit::path_for(&ctx.config.settings)).unwrap_or_default();
         self.looks.insert(
@@ -652,8 +692,30 @@ impl TriageScreen {
                 read: Read::new(),
                 pending: 1,
                 found: None,
+                healthy: Vec::new(),
+                others: healthy.len(),
+                elsewhere: Vec::new(),
             },
         );
+        for cluster in healthy {
+            let path = path.clone();
+            ctx.fetch(
+                cluster,
+                path.clone(),
+                None,
+                Deliver::OnStack,
+                move |me: &mut Self, r: Result<Fetched, ApiError>, ctx| {
+                    let Some(look) = me.looks.get_mut(&id) else {
+                        return;
+                    };
+                    look.others = look.others.saturating_sub(1);
+                    if let (Ok(f), Some(slot)) = (r, ctx.store.clusters.get(cluster)) {
+                        look.healthy.push((cluster, slot.context.clone(), f.object));
+                    }
+                    me.judge(id);
+                },
+            );
+        }
         ctx.fetch(
             p.cluster,
             path,
@@ -732,7 +794,7 @@ impl TriageScreen {
         let Some(object) = &look.object else {
             return;
         };
-        if look.pending > 0 {
+        if look.pending > 0 || look.others > 0 {
             return;
         }
         let p = &line.problem;
@@ -752,6 +814,21 @@ impl TriageScreen {
             look.start,
             self.window,
         )));
+        let template = |v: &Value| v.pointer("/spec/template").cloned().unwrap_or_default();
+        look.elsewhere =
+            look.healthy
+                .drain(..)
+                .map(|(cluster, context, there)| Elsewhere {
+                    cluster,
+                    context,
+                    path: changed::subject_path(p).unwrap_or_default(),
+                    what: match template(&there) == template(object) {
+                        true => "the same pod template".into(),
+                        false => changed::template_changes(&template(&there), &template(object))
+                            .join(", "),
+                    },
+                })
+                .collect();
         // Only the verdict is kept: the objects read may be large, and a Secret's metadata
         // is still more than the screen needs.
         look.read.clear();
@@ -785,6 +862,21 @@ impl TriageScreen {
                     && let Some(c) = found.get(n)
                 {
                     open_change(c, line, ctx);
+                }
+            }
+            Item::Elsewhere(_, n) => {
+                let e = self
+                    .looks
+                    .get(&line.problem.id())
+                    .and_then(|k| k.elsewhere.get(n));
+                if let Some(e) = e {
+                    let p = &line.problem;
+                    let what = format!("{} in {}", p.object, p.namespace);
+                    ctx.push(Box::new(ObjectDiff::new(
+                        &what,
+                        Side::fetch(&e.context, e.cluster, e.path.clone(), None),
+                        Side::fetch(&p.context, p.cluster, e.path.clone(), Some(p.uid.clone())),
+                    )));
                 }
             }
             Item::Line(_) | Item::Event(..) => {
@@ -1107,8 +1199,13 @@ impl Screen for TriageScreen {
                         .map(|c| format!("{}: {}", changed::relative(c.at, l.start), c.what))
                         .collect(),
                 };
-                for c in changes {
-                    lines.extend(grid::wrap(&crate::text::clean(&c), detail_width, 1));
+                for (i, c) in changes.iter().enumerate() {
+                    let room = if i == 0 { 2 } else { 1 };
+                    lines.extend(grid::wrap(&crate::text::clean(c), detail_width, room));
+                }
+                if let Some(e) = self.looks.get(&p.id()).and_then(|k| k.elsewhere.first()) {
+                    let text = format!("healthy on {}; from there to here: {}", e.context, e.what);
+                    lines.extend(grid::wrap(&crate::text::clean(&text), detail_width, 1));
                 }
                 lines
             })
@@ -1161,6 +1258,12 @@ impl Screen for TriageScreen {
                         let (reason, count, message) = l.evidence().into_iter().nth(n)?;
                         let what = format!("{reason} ×{count}: {message}");
                         part(String::new(), " └ events".into(), what, "row-warn")
+                    }
+                    Item::Elsewhere(_, n) => {
+                        let e = self.looks.get(&l.problem.id())?.elsewhere.get(n)?;
+                        let what =
+                            format!("healthy on {}; from there to here: {}", e.context, e.what);
+                        part(String::new(), " └ elsewhere".into(), what, "row-ok")
                     }
                     Item::Change(_, n) => {
                         let k = self.looks.get(&l.problem.id())?;
