@@ -771,3 +771,87 @@ fn one_cause_on_many_pods_is_one_row_in_triage() {
         "{s}"
     );
 }
+
+#[test]
+fn a_flap_of_500_nodes_under_20000_pods_is_two_rows_naming_the_nodes() {
+    use flotilla::cluster::table::{self, WireRow};
+    let mut app = synthetic::app(&["big"]);
+    let big = synthetic::id(&app, "big");
+    let (pods, nodes) = (20_000, 500);
+    synthetic::pods_event(
+        &mut app,
+        big,
+        WatchEvent::Listing {
+            columns: synthetic::pod_columns(),
+        },
+    );
+    let rows: Vec<_> = (0..pods)
+        .map(|i| {
+            let mut pod = synthetic::named_pod("big", "load", &format!("w-{i:05}"), "Running");
+            pod.cells[6] = format!("big-node-{:03}", i % nodes);
+            pod
+        })
+        .collect();
+    synthetic::pods_event(&mut app, big, WatchEvent::Upsert(rows));
+    synthetic::pods_event(&mut app, big, WatchEvent::Synced);
+    let events = ResKey::core("events");
+    synthetic::sheet_event(
+        &mut app,
+        big,
+        events.clone(),
+        WatchEvent::Listing {
+            columns: event_columns(),
+        },
+    );
+    let rows = (0..pods)
+        .map(|i| {
+            let object = format!("pod/w-{i:05}");
+            let mut row = warning(&object, "NodeNotReady", 1, "Node is not ready");
+            row.namespace = "load".into();
+            row
+        })
+        .collect();
+    synthetic::sheet_event(&mut app, big, events.clone(), WatchEvent::Upsert(rows));
+    synthetic::sheet_event(&mut app, big, events, WatchEvent::Synced);
+    let nodes_res = ResKey::core("nodes");
+    let columns = vec![flotilla::model::Column {
+        name: "Name".into(),
+        kind: flotilla::model::ColumnKind::Text,
+        priority: 0,
+    }];
+    let rows = (0..nodes)
+        .map(|i| {
+            let name = format!("big-node-{i:03}");
+            let wire: WireRow = serde_json::from_value(serde_json::json!({
+                "cells": [name],
+                "object": {"metadata": {"name": name, "uid": name},
+                  "status": {"conditions": [{"type": "Ready", "status": "Unknown",
+                    "reason": "NodeStatusUnknown", "lastTransitionTime": "2026-05-28T19:00:00Z"}]}}
+            }))
+            .expect("node json");
+            table::build(&nodes_res, &columns, wire).expect("node row")
+        })
+        .collect();
+    synthetic::sheet_event(
+        &mut app,
+        big,
+        nodes_res.clone(),
+        WatchEvent::Listing { columns },
+    );
+    synthetic::sheet_event(&mut app, big, nodes_res.clone(), WatchEvent::Upsert(rows));
+    synthetic::sheet_event(&mut app, big, nodes_res, WatchEvent::Synced);
+    press(&mut app, Action::Run("triage".into()));
+    let s = screen(&mut app);
+    assert!(s.contains("triage[2]"), "{s}");
+    assert!(
+        s.lines()
+            .any(|l| l.contains("500 nodes") && l.contains("NotReady")),
+        "{s}"
+    );
+    assert!(
+        s.lines().any(|l| l.contains("20000 pods")
+            && l.contains("NodeNotReady ×20000")
+            && l.contains("on 500 nodes")),
+        "{s}"
+    );
+}

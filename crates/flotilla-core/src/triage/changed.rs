@@ -50,6 +50,8 @@ pub struct Subject<'a> {
     pub nodes: &'a [String],
     /// flotilla's own audit records.
     pub audit: &'a [Record],
+    /// The autoscalers whose target it is.
+    pub autoscalers: &'a [String],
 }
 
 /// What came back for each path a source read; a read that failed is absent.
@@ -75,6 +77,11 @@ pub const SOURCES: &[Source] = &[
         id: "config",
         reads: config_reads,
         finds: config_finds,
+    },
+    Source {
+        id: "scale",
+        reads: scale_reads,
+        finds: scale_finds,
     },
     Source {
         id: "helm",
@@ -449,6 +456,74 @@ fn config_finds(s: &Subject, read: &Read) -> Vec<Change> {
         .collect()
 }
 
+// A scale: by hand (`kubectl scale` and every client of the scale subresource leave a
+// managedFields entry for it, with its time), or by an autoscaler (its SuccessfulRescale
+// events).
+
+fn scale_reads(s: &Subject) -> Vec<String> {
+    s.autoscalers
+        .iter()
+        .filter(|h| h.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.'))
+        .map(|h| {
+            format!(
+                "/api/v1/namespaces/{}/events?fieldSelector=involvedObject.name%3D{h}%2Creason%3DSuccessfulRescale",
+                s.namespace
+            )
+        })
+        .collect()
+}
+
+fn scale_finds(s: &Subject, read: &Read) -> Vec<Change> {
+    let mut out: Vec<Change> = s
+        .object
+        .pointer("/metadata/managedFields")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter(|m| m.get("subresource").and_then(Value::as_str) == Some("scale"))
+        .filter_map(|m| {
+            Some(Change {
+                at: time(m.get("time"))?,
+                source: "scale",
+                what: format!(
+                    "scaled (now {} replicas) by {}",
+                    s.object
+                        .pointer("/spec/replicas")
+                        .map_or("?".into(), Value::to_string),
+                    text(m, "/manager")
+                ),
+                open: Open::Nothing,
+            })
+        })
+        .collect();
+    for (path, hpa) in scale_reads(s).iter().zip(s.autoscalers) {
+        for e in read
+            .get(path)
+            .and_then(|l| l.get("items"))
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let at = time(e.get("lastTimestamp"))
+                .or_else(|| time(e.get("eventTime")))
+                .or_else(|| time(e.pointer("/metadata/creationTimestamp")));
+            if let Some(at) = at {
+                out.push(Change {
+                    at,
+                    source: "scale",
+                    what: format!(
+                        "autoscaler {}: {}",
+                        crate::text::clean(hpa),
+                        text(e, "/message")
+                    ),
+                    open: Open::Nothing,
+                });
+            }
+        }
+    }
+    out
+}
+
 // A Helm upgrade or rollback: the records of the release that manages the object (Helm's
 // own labels on them: version, status; their creation is the upgrade's time).
 
@@ -656,6 +731,7 @@ mod tests {
             object: &object,
             nodes: &[],
             audit: &[],
+            autoscalers: &["api".to_string()],
         };
         let paths = reads(&s);
         assert!(paths.contains(&"/api/v1/namespaces/shop/configmaps/api-config".to_string()));
@@ -677,5 +753,51 @@ mod tests {
         assert_eq!(relative(found[0].at, start), "2m before");
         // Outside the window: nothing.
         assert!(before(&s, &read, start, 60).is_empty());
+    }
+
+    #[test]
+    fn a_scale_by_hand_or_by_the_autoscaler_and_a_helm_upgrade_are_found() {
+        let object = json!({"metadata": {
+            "annotations": {"meta.helm.sh/release-name": "shop"},
+            "managedFields": [
+                {"manager": "kube-controller-manager", "time": "2026-01-01T00:09:00Z", "subresource": "status"},
+                {"manager": "kubectl", "time": "2026-01-01T00:08:00Z", "subresource": "scale"}]},
+            "spec": {"replicas": 5}});
+        let s = Subject {
+            context: "prod",
+            namespace: "shop",
+            kind: "deployment",
+            name: "api",
+            object: &object,
+            nodes: &[],
+            audit: &[],
+            autoscalers: &["api".to_string()],
+        };
+        let paths = reads(&s);
+        let hpa = "/api/v1/namespaces/shop/events?fieldSelector=involvedObject.name%3Dapi%2Creason%3DSuccessfulRescale";
+        let helm = "/api/v1/namespaces/shop/secrets?labelSelector=owner%3Dhelm%2Cname%3Dshop";
+        assert!(
+            paths.contains(&hpa.to_string()) && paths.contains(&helm.to_string()),
+            "{paths:?}"
+        );
+        let mut read = Read::new();
+        read.insert(hpa.into(), json!({"items": [{"lastTimestamp": "2026-01-01T00:07:00Z",
+            "message": "New size: 5; reason: cpu resource utilization (percentage of request) above target"}]}));
+        read.insert(helm.into(), json!({"items": [
+            {"metadata": {"creationTimestamp": "2026-01-01T00:06:00Z", "labels": {"version": "2", "status": "deployed"}}},
+            {"metadata": {"creationTimestamp": "2025-01-01T00:00:00Z", "labels": {"version": "1", "status": "superseded"}}}]}));
+        let start = crate::human::parse_time("2026-01-01T00:10:00Z").unwrap();
+        let what: Vec<String> = before(&s, &read, start, 1800)
+            .into_iter()
+            .map(|c| c.what)
+            .collect();
+        assert_eq!(
+            what,
+            [
+                "scaled (now 5 replicas) by kubectl",
+                "autoscaler api: New size: 5; reason: cpu resource utilization (percentage of request) above target",
+                "Helm upgrade of shop to revision 2 (deployed)",
+            ]
+        );
     }
 }

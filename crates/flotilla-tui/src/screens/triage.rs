@@ -344,6 +344,8 @@ struct Look {
     object: Option<Value>,
     nodes: Vec<String>,
     audit: Vec<Record>,
+    /// The autoscalers whose target the object is.
+    autoscalers: Vec<String>,
     read: Read,
     pending: usize,
     found: Option<Result<Vec<Change>, String>>,
@@ -660,6 +662,25 @@ impl TriageScreen {
                 }
             }
         }
+        // The autoscalers targeting it, from their REFERENCE cells (`Deployment/web`).
+        let hpas = ResKey::new("autoscaling", "horizontalpodautoscalers");
+        let (kind, name) = p.object.split_once('/').unwrap_or(("", ""));
+        let autoscalers: Vec<String> = ctx
+            .store
+            .sheet(p.cluster, &hpas)
+            .map(|sheet| {
+                sheet
+                    .rows()
+                    .filter(|(_, r)| r.namespace == p.namespace)
+                    .filter(|(_, r)| {
+                        crate::triage::rules::cell(&sheet.columns, r, "reference")
+                            .and_then(|c| c.split_once('/'))
+                            .is_some_and(|(k, n)| k.eq_ignore_ascii_case(kind) && n == name)
+                    })
+                    .map(|(_, r)| r.name.clone())
+                    .collect()
+            })
+            .unwrap_or_default();
         // The same object on the other live clusters where triage finds nothing wrong with it.
         let healthy: Vec<ClusterId> = ctx
             .store
@@ -689,6 +710,7 @@ impl TriageScreen {
                 object: None,
                 nodes,
                 audit,
+                autoscalers,
                 read: Read::new(),
                 pending: 1,
                 found: None,
@@ -753,6 +775,7 @@ impl TriageScreen {
             object: &object,
             nodes: &look.nodes,
             audit: &look.audit,
+            autoscalers: &look.autoscalers,
         });
         look.object = Some(object);
         look.pending = paths.len();
@@ -807,6 +830,7 @@ impl TriageScreen {
             object,
             nodes: &look.nodes,
             audit: &look.audit,
+            autoscalers: &look.autoscalers,
         };
         look.found = Some(Ok(changed::before(
             &subject,
