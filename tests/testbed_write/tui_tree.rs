@@ -1,6 +1,7 @@
 //! `:tree` against the testbed, checked against kubectl: a Deployment down to its pods and
 //! their nodes, with the Service selecting them and the ConfigMap they read; a StatefulSet
-//! with its claims; a CronJob with the Job made from it and that Job's pod.
+//! with its claims; a CronJob with the Job made from it and that Job's pod; the same
+//! Deployment on two clusters side by side.
 
 use crate::common;
 use crate::harness;
@@ -97,6 +98,10 @@ async fn a_deployment_down_to_the_nodes_its_pods_run_on() {
         .await;
     assert!(ok, "{}", h.screen(160, 40));
     assert_eq!(h.app.top().mode(), "table");
+    // And `x` on that row (the Service) opens its tree.
+    h.key(flotilla::key::KeyCode::Char('x'));
+    assert_eq!(h.app.top().mode(), "tree", "{}", h.screen(160, 40));
+    tree_with(&mut h, &["service/web".to_string()]).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -192,4 +197,43 @@ async fn a_statefulset_with_its_claims_and_a_cronjob_with_its_jobs() {
     );
     assert_eq!(owner, "nightly-manual");
     let _ = std::fs::remove_file(file);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_same_deployment_on_two_clusters_side_by_side() {
+    let Some(tb) = common::testbed() else { return };
+    let mut h = Harness::new(&tb.kubeconfig, &["dev", "prod"]);
+    h.command("tree deploy/api -n shop @dev,prod");
+    let t = h.app.top_as::<TreeScreen>().expect("the tree");
+    assert_eq!(t.contexts(), ["dev", "prod"]);
+    // Each side is its own cluster's: prod's api runs the crash-looping restart, dev's not.
+    for context in ["dev", "prod"] {
+        let current = tb.kubectl_ok(
+            context,
+            &[
+                "-n",
+                "shop",
+                "get",
+                "rs",
+                "-l",
+                "app=api",
+                "-o",
+                "jsonpath={range .items[?(@.spec.replicas>0)]}{.metadata.name}{\"\\n\"}{end}",
+            ],
+        );
+        let mut want = vec![
+            "deployment/api".to_string(),
+            "└─ uses configmap/api-config".to_string(),
+            "└─ uses secret/db-credentials".to_string(),
+            "└─ scaled by horizontalpodautoscaler/api".to_string(),
+        ];
+        want.extend(current.lines().map(|rs| format!("└─ replicaset/{rs}")));
+        tree_with(&mut h, &want).await;
+        h.action(Action::ColumnRight);
+    }
+    let wide = h.screen(200, 40);
+    assert!(
+        wide.contains("tree deployment/api @dev") && wide.contains("tree deployment/api @prod"),
+        "{wide}"
+    );
 }

@@ -428,7 +428,8 @@ impl Screen for TableScreen {
                     Err(e) => ctx.error(e),
                 }
             }
-            // By its command: the tree goes to lists, so a list does not import it.
+            // By its command: the tree goes to lists, so a list does not import it. The same
+            // object marked on several clusters: its trees side by side.
             Action::Tree => {
                 if let Some(obj) = self.target(ctx) {
                     let ns = match obj.namespace.as_str() {
@@ -437,7 +438,21 @@ impl Screen for TableScreen {
                     };
                     let kind = format!("{}.{}", obj.res.plural, obj.res.group);
                     let kind = kind.trim_end_matches('.');
-                    ctx.run(format!("tree {kind}/{}{ns} @{}", obj.name, obj.context));
+                    let same = |m: &ObjectRef| {
+                        m.res == obj.res && m.namespace == obj.namespace && m.name == obj.name
+                    };
+                    let mut contexts: Vec<&str> = ctx
+                        .shared
+                        .marks
+                        .iter()
+                        .filter(|m| same(m))
+                        .map(|m| m.context.as_str())
+                        .collect();
+                    if !contexts.contains(&obj.context.as_str()) {
+                        contexts.insert(0, &obj.context);
+                    }
+                    let line = format!("tree {kind}/{}{ns} @{}", obj.name, contexts.join(","));
+                    ctx.run(line);
                 }
             }
             Action::SortName => self.sort(SortBy::Name),
