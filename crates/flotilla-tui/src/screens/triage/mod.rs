@@ -6,23 +6,27 @@
 //! into its pods, events and changes (Enter on a change shows it); `z` folds the same problem
 //! on several clusters into one row naming them; `A` orders by start time only.
 
+mod fold;
+mod look;
+
 use super::diff::{ObjectDiff, Side};
 use super::table::TableScreen;
 use super::tree::TreeScreen;
-use super::{Ctx, Deliver, DrawCtx, Need, Screen};
+use super::{Ctx, DrawCtx, Need, Screen};
 use crate::grid::{self, Grid, GridRow, Width};
 use crate::human;
-use crate::model::{Action, ApiError, ClusterId, Fetched, ResKey};
-use crate::ops::audit::{self, Record};
+use crate::model::{Action, ClusterId};
 use crate::store::Store;
-use crate::triage::changed::{self, Change, Open, Read, Subject};
+use crate::triage::changed;
 use crate::triage::{Engine, Problem, earliest};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::Span;
-use serde_json::Value;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
+
+use fold::{MEMBERS_SHOWN, fold_causes, name_nodes};
+use look::{Look, open_change};
 
 pub const MODE: &str = "triage";
 
@@ -153,131 +157,6 @@ fn workload_of<'a>(p: &Problem, workloads: &Workloads<'a>) -> Option<&'a str> {
         .find_map(|(kind, name)| workloads.get(&(p.cluster, ns, kind, name)).copied())
 }
 
-/// Lone rows of one problem on more objects of a cluster than this fold into one row: a node
-/// flap's `NodeNotReady` on every pod is one row, not fifty thousand.
-const FOLD_AT: usize = 10;
-
-/// The rules whose rows fold when many stand alone: what one cause (a node lost, a flap)
-/// makes of many objects at once. Problems of their own (a crash loop, a failed Job) stay
-/// rows each, however many.
-const FOLDED: &[&str] = &[
-    "warning-events",
-    "node-not-ready",
-    "pod-pending",
-    "pod-terminating",
-];
-
-/// How many of a fold's objects its expansion lists.
-const MEMBERS_SHOWN: usize = 100;
-
-/// Folds the rows of one problem on one cluster (or on the same clusters, folded) that stand
-/// alone on more than `FOLD_AT` objects into one row counting them.
-fn fold_causes(lines: Vec<Line>) -> Vec<Line> {
-    let alone = |l: &Line| {
-        FOLDED.contains(&l.problem.rule)
-            && l.problem.resolved.is_none()
-            && l.events.is_empty()
-            && l.pods.is_empty()
-    };
-    type Key = (Vec<String>, &'static str, String);
-    let key = |l: &Line| -> Key { (l.clusters.clone(), l.problem.rule, l.problem.what.clone()) };
-    let mut sizes: HashMap<Key, usize> = HashMap::new();
-    for l in lines.iter().filter(|l| alone(l)) {
-        *sizes.entry(key(l)).or_default() += 1;
-    }
-    sizes.retain(|_, n| *n > FOLD_AT);
-    if sizes.is_empty() {
-        return lines;
-    }
-    let mut folded: HashMap<Key, usize> = HashMap::new();
-    let mut out: Vec<Line> = Vec::with_capacity(lines.len());
-    for l in lines {
-        let k = key(&l);
-        if !alone(&l) || !sizes.contains_key(&k) {
-            out.push(l);
-            continue;
-        }
-        let kind = l
-            .problem
-            .object
-            .split_once('/')
-            .map_or("", |(k, _)| k)
-            .to_string();
-        match folded.get(&k) {
-            Some(&i) => {
-                let row = &mut out[i];
-                row.objects += 1;
-                row.members.push(Arc::clone(&l.problem));
-                let q = Arc::make_mut(&mut row.problem);
-                q.count += l.problem.count;
-                q.started = earliest(q.started, l.problem.started);
-                if l.problem.since > q.since {
-                    q.since = l.problem.since;
-                    q.message.clone_from(&l.problem.message);
-                }
-                if q.namespace != l.problem.namespace {
-                    q.namespace.clear();
-                }
-                if !q.object.starts_with(&kind) {
-                    q.object = "objects".into();
-                }
-            }
-            None => {
-                folded.insert(k, out.len());
-                let mut row = l;
-                row.objects = 1;
-                row.members.push(Arc::clone(&row.problem));
-                let q = Arc::make_mut(&mut row.problem);
-                q.object = format!("{kind}s");
-                q.name.clear();
-                q.uid.clear();
-                out.push(row);
-            }
-        }
-    }
-    // `pods` becomes `39343 pods` once counted.
-    for l in out.iter_mut().filter(|l| l.objects > 0) {
-        let q = Arc::make_mut(&mut l.problem);
-        q.object = format!("{} {}", l.objects, q.object);
-    }
-    out
-}
-
-/// The nodes the pods of folded rows run on, most pods first: a flap's row names its nodes.
-fn name_nodes(lines: &mut [Line], store: &Store) {
-    let pods = crate::model::ResKey::core("pods");
-    let mut by_cluster: HashMap<ClusterId, HashMap<(&str, &str), &str>> = HashMap::new();
-    for l in lines.iter_mut().filter(|l| l.objects > 0) {
-        let cluster = l.problem.cluster;
-        let Some(sheet) = store.sheet(cluster, &pods) else {
-            continue;
-        };
-        // Built once per cluster, and only when a fold of pods needs it.
-        let at = by_cluster.entry(cluster).or_insert_with(|| {
-            sheet
-                .rows()
-                .filter_map(|(_, r)| {
-                    let node = crate::triage::rules::cell(&sheet.columns, r, "node")?;
-                    Some(((r.namespace.as_str(), r.name.as_str()), node))
-                })
-                .collect()
-        });
-        let mut count: HashMap<&str, usize> = HashMap::new();
-        for m in &l.members {
-            let Some(name) = m.object.strip_prefix("pod/") else {
-                continue;
-            };
-            if let Some(node) = at.get(&(m.namespace.as_str(), name)) {
-                *count.entry(node).or_default() += 1;
-            }
-        }
-        let mut nodes: Vec<(String, usize)> =
-            count.into_iter().map(|(n, c)| (n.to_string(), c)).collect();
-        nodes.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-        l.nodes = nodes;
-    }
-}
-
 /// Where a line sits in the list: critical ones, then warnings, newest start first; one
 /// resolved moments ago stays in its band, below those that still hold, as it fades. By
 /// recency only: newest start first.
@@ -334,40 +213,6 @@ impl Item {
         }
     }
 }
-
-/// What changed before a line's problem started, as read from its cluster.
-struct Look {
-    /// The start it was read for: a new start looks again.
-    start: i64,
-    /// When it was asked (a failed read is asked again after `RELOOK`).
-    asked: i64,
-    object: Option<Value>,
-    nodes: Vec<String>,
-    audit: Vec<Record>,
-    /// The autoscalers whose target the object is.
-    autoscalers: Vec<String>,
-    read: Read,
-    pending: usize,
-    found: Option<Result<Vec<Change>, String>>,
-    /// The same object on clusters where it has no problem, as read there, and how many of
-    /// those reads are still out.
-    healthy: Vec<(ClusterId, String, Value)>,
-    others: usize,
-    /// How it differs on each of them (`judge`).
-    elsewhere: Vec<Elsewhere>,
-}
-
-/// The object where it is healthy: how this one differs from it.
-struct Elsewhere {
-    cluster: ClusterId,
-    context: String,
-    path: String,
-    /// From there to here, in words (`template_changes`).
-    what: String,
-}
-
-/// How soon a look whose reads failed is tried again.
-const RELOOK: i64 = 30;
 
 #[derive(Default)]
 pub struct TriageScreen {
@@ -631,236 +476,6 @@ impl TriageScreen {
         });
     }
 
-    /// Starts reading what changed before the current line's problem, unless it was read
-    /// for this start already.
-    fn look(&mut self, ctx: &mut Ctx) {
-        let Some(line) = self.current() else {
-            return;
-        };
-        let p = Arc::clone(&line.problem);
-        let start = line.start;
-        let Some(path) = changed::subject_path(&p) else {
-            return;
-        };
-        let id = p.id();
-        if let Some(k) = self.looks.get(&id)
-            && k.start == start
-            && (k.pending > 0 || matches!(k.found, Some(Ok(_))) || ctx.now - k.asked < RELOOK)
-        {
-            return;
-        }
-        // The nodes the row's pods run on, from the pod list already at hand.
-        let mut nodes: Vec<String> = Vec::new();
-        let pods = ResKey::core("pods");
-        if let Some(sheet) = ctx.store.sheet(p.cluster, &pods) {
-            for pod in line.pods.iter().chain(std::iter::once(&p)) {
-                if let Some((_, row)) = sheet.find(&pod.uid)
-                    && let Some(node) = crate::triage::rules::cell(&sheet.columns, row, "node")
-                    && !nodes.iter().any(|n| n == node)
-                {
-                    nodes.push(node.to_string());
-                }
-            }
-        }
-        // The autoscalers targeting it, from their REFERENCE cells (`Deployment/web`).
-        let hpas = ResKey::new("autoscaling", "horizontalpodautoscalers");
-        let (kind, name) = p.object.split_once('/').unwrap_or(("", ""));
-        let autoscalers: Vec<String> = ctx
-            .store
-            .sheet(p.cluster, &hpas)
-            .map(|sheet| {
-                sheet
-                    .rows()
-                    .filter(|(_, r)| r.namespace == p.namespace)
-                    .filter(|(_, r)| {
-                        crate::triage::rules::cell(&sheet.columns, r, "reference")
-                            .and_then(|c| c.split_once('/'))
-                            .is_some_and(|(k, n)| k.eq_ignore_ascii_case(kind) && n == name)
-                    })
-                    .map(|(_, r)| r.name.clone())
-                    .collect()
-            })
-            .unwrap_or_default();
-        // The same object on the other live clusters where triage finds nothing wrong with it.
-        let healthy: Vec<ClusterId> = ctx
-            .store
-            .clusters
-            .iter()
-            .filter(|c| c.connected && c.id != p.cluster)
-            .filter(|c| {
-                ctx.store.sheet(c.id, &p.res).is_some_and(|sh| {
-                    sh.rows()
-                        .any(|(_, r)| r.namespace == p.namespace && r.name == p.name)
-                })
-            })
-            .filter(|c| {
-                !self.engine.problems.iter().any(|q| {
-                    q.cluster == c.id && q.namespace == p.namespace && q.object == p.object
-                })
-            })
-            .map(|c| c.id)
-            .collect();
-        // A log that cannot be read has nothing to say here; `:audit` says why.
-        let audit = audit::read(&audit::path_for(&ctx.config.settings)).unwrap_or_default();
-        self.looks.insert(
-            id,
-            Look {
-                start,
-                asked: ctx.now,
-                object: None,
-                nodes,
-                audit,
-                autoscalers,
-                read: Read::new(),
-                pending: 1,
-                found: None,
-                healthy: Vec::new(),
-                others: healthy.len(),
-                elsewhere: Vec::new(),
-            },
-        );
-        for cluster in healthy {
-            let path = path.clone();
-            ctx.fetch(
-                cluster,
-                path.clone(),
-                None,
-                Deliver::OnStack,
-                move |me: &mut Self, r: Result<Fetched, ApiError>, ctx| {
-                    let Some(look) = me.looks.get_mut(&id) else {
-                        return;
-                    };
-                    look.others = look.others.saturating_sub(1);
-                    if let (Ok(f), Some(slot)) = (r, ctx.store.clusters.get(cluster)) {
-                        look.healthy.push((cluster, slot.context.clone(), f.object));
-                    }
-                    me.judge(id);
-                },
-            );
-        }
-        ctx.fetch(
-            p.cluster,
-            path,
-            None,
-            Deliver::OnStack,
-            move |me: &mut Self, r: Result<Fetched, ApiError>, ctx| me.object_read(id, p, r, ctx),
-        );
-    }
-
-    /// The problem's object came: read what the sources need.
-    fn object_read(
-        &mut self,
-        id: u64,
-        p: Arc<Problem>,
-        r: Result<Fetched, ApiError>,
-        ctx: &mut Ctx,
-    ) {
-        let Some(look) = self.looks.get_mut(&id) else {
-            return;
-        };
-        look.pending = 0;
-        let object = match r {
-            Ok(f) => f.object,
-            Err(e) => {
-                look.found = Some(Err(format!("cannot read {}: {}", p.object, e.message)));
-                return;
-            }
-        };
-        let (kind, name) = p.object.split_once('/').unwrap_or(("", &p.object));
-        let paths = changed::reads(&Subject {
-            context: &p.context,
-            namespace: &p.namespace,
-            kind,
-            name,
-            object: &object,
-            nodes: &look.nodes,
-            audit: &look.audit,
-            autoscalers: &look.autoscalers,
-        });
-        look.object = Some(object);
-        look.pending = paths.len();
-        for path in paths {
-            let at = path.clone();
-            ctx.fetch(
-                p.cluster,
-                path,
-                None,
-                Deliver::OnStack,
-                move |me: &mut Self, r: Result<Fetched, ApiError>, _ctx| {
-                    me.part_read(id, at, r.ok().map(|f| f.object))
-                },
-            );
-        }
-        self.judge(id);
-    }
-
-    /// One source's read came (`None`: it failed, and that source finds nothing).
-    fn part_read(&mut self, id: u64, path: String, value: Option<Value>) {
-        let Some(look) = self.looks.get_mut(&id) else {
-            return;
-        };
-        if let Some(v) = value {
-            look.read.insert(path, changed::keep(v));
-        }
-        look.pending = look.pending.saturating_sub(1);
-        self.judge(id);
-    }
-
-    /// Once every read answered: the changes before the line's start.
-    fn judge(&mut self, id: u64) {
-        let Some(line) = self.lines.iter().find(|l| l.problem.id() == id) else {
-            return;
-        };
-        let Some(look) = self.looks.get_mut(&id) else {
-            return;
-        };
-        let Some(object) = &look.object else {
-            return;
-        };
-        if look.pending > 0 || look.others > 0 {
-            return;
-        }
-        let p = &line.problem;
-        let (kind, name) = p.object.split_once('/').unwrap_or(("", &p.object));
-        let subject = Subject {
-            context: &p.context,
-            namespace: &p.namespace,
-            kind,
-            name,
-            object,
-            nodes: &look.nodes,
-            audit: &look.audit,
-            autoscalers: &look.autoscalers,
-        };
-        look.found = Some(Ok(changed::before(
-            &subject,
-            &look.read,
-            look.start,
-            self.window,
-        )));
-        let template = |v: &Value| v.pointer("/spec/template").cloned().unwrap_or_default();
-        look.elsewhere =
-            look.healthy
-                .drain(..)
-                .map(|(cluster, context, there)| Elsewhere {
-                    cluster,
-                    context,
-                    path: changed::subject_path(p).unwrap_or_default(),
-                    what: match template(&there) == template(object) {
-                        true => "the same pod template".into(),
-                        false => changed::template_changes(&template(&there), &template(object))
-                            .join(", "),
-                    },
-                })
-                .collect();
-        // Only the verdict is kept: the objects read may be large, and a Secret's metadata
-        // is still more than the screen needs.
-        look.read.clear();
-        look.object = None;
-        look.audit.clear();
-        self.lay_out();
-    }
-
     fn jump(&self, ctx: &mut Ctx) {
         let Some(&item) = self.items.get(self.cursor) else {
             return;
@@ -943,37 +558,6 @@ fn open_object(p: &Problem, ctx: &mut Ctx) {
     match view {
         Ok(view) => ctx.push(Box::new(view)),
         Err(e) => ctx.error(e),
-    }
-}
-
-/// A change: two templates side by side, or the object changed in its list.
-fn open_change(c: &Change, line: &Line, ctx: &mut Ctx) {
-    match &c.open {
-        Open::Templates([(a, before), (b, after)]) => {
-            let side = |name: &str, text: &str| {
-                Side::lines(name, text.lines().map(crate::text::clean).collect())
-            };
-            let what = format!("{} pod template", line.problem.object);
-            ctx.push(Box::new(ObjectDiff::new(
-                &what,
-                side(a, before),
-                side(b, after),
-            )));
-        }
-        Open::Object {
-            group,
-            plural,
-            namespace,
-            name,
-        } => ctx.push(Box::new(TableScreen::at_object(
-            ResKey::new(group, plural),
-            ctx,
-            line.problem.cluster,
-            namespace,
-            name,
-            None,
-        ))),
-        Open::Nothing => ctx.info(crate::text::clean(&c.what)),
     }
 }
 
