@@ -522,15 +522,6 @@ impl TriageScreen {
                 let p = &line.problem;
                 if p.rule == "cluster-unhealthy" {
                     ctx.info(format!("{}: {}: {}", p.context, p.what, p.message));
-                } else if line.objects > 0 {
-                    let n = line.objects;
-                    let all = match p.rule {
-                        "warning-events" => format!("; :events, then /reason:{} all", p.what),
-                        _ => String::new(),
-                    };
-                    ctx.info(format!(
-                        "{n} objects: → lists the first {MEMBERS_SHOWN} here{all}"
-                    ));
                 } else {
                     open_object(p, ctx);
                 }
@@ -580,6 +571,21 @@ pub fn triage_needs(store: &Store, out: &mut Vec<Need>) {
 }
 
 impl TriageScreen {
+    /// Expands the current line into its parts, or folds it back.
+    fn expand(&mut self, ctx: &mut Ctx) {
+        let Some(line) = self.current() else {
+            return;
+        };
+        let id = line.problem.id();
+        if !self.expanded.remove(&id) {
+            self.expanded.insert(id);
+        }
+        // The cursor goes to the line itself.
+        self.selected = Some((id, 0));
+        self.lay_out();
+        self.look(ctx);
+    }
+
     /// A line as a row of the grid.
     fn line_row(&self, l: &Line, ctx: &DrawCtx) -> GridRow {
         let p = &l.problem;
@@ -677,20 +683,15 @@ impl Screen for TriageScreen {
             return true;
         }
         match action {
-            Action::Enter => self.jump(ctx),
-            Action::Expand => {
-                let Some(line) = self.current() else {
-                    return true;
-                };
-                let id = line.problem.id();
-                if !self.expanded.remove(&id) {
-                    self.expanded.insert(id);
-                }
-                // The cursor goes to the line itself.
-                self.selected = Some((id, 0));
-                self.lay_out();
-                self.look(ctx);
+            // Enter on a fold's own row opens it: its objects are what there is to go to.
+            Action::Enter
+                if matches!(self.items.get(self.cursor), Some(Item::Line(_)))
+                    && self.current().is_some_and(|l| l.objects > 0) =>
+            {
+                self.expand(ctx)
             }
+            Action::Enter => self.jump(ctx),
+            Action::Expand => self.expand(ctx),
             Action::Collapse => {
                 self.collapse = !self.collapse;
                 self.rebuild(ctx.store);
@@ -785,6 +786,17 @@ impl Screen for TriageScreen {
                 // The newest message of each kind of event on the object.
                 for (what, n, message) in l.evidence().into_iter().take(2) {
                     let text = format!("{what} ×{n}: {message}");
+                    lines.extend(grid::wrap(&crate::text::clean(&text), detail_width, 1));
+                }
+                if l.objects > MEMBERS_SHOWN {
+                    let all = match p.rule {
+                        "warning-events" => format!("; :events, then /reason:{} lists all", p.what),
+                        _ => String::new(),
+                    };
+                    let text = format!(
+                        "expanded, the first {MEMBERS_SHOWN} of {} objects{all}",
+                        l.objects
+                    );
                     lines.extend(grid::wrap(&crate::text::clean(&text), detail_width, 1));
                 }
                 if l.nodes.len() > 1 {
