@@ -764,7 +764,8 @@ fn one_cause_on_many_pods_is_one_row_in_triage() {
         s.contains("pods on nodes: dev-node-0 ×10, dev-node-1 ×10, dev-node-2 ×10"),
         "{s}"
     );
-    press(&mut app, Action::Expand);
+    // Enter on the fold opens it, as → does.
+    press(&mut app, Action::Enter);
     let s = screen(&mut app);
     assert!(
         s.contains("└ shop/pod/batch-000") && s.contains("NodeNotReady"),
