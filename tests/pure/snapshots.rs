@@ -858,8 +858,10 @@ fn triage_row_expanded_with_its_pods_events_and_the_rollout_before_it() {
         "/apis/apps/v1/namespaces/shop/replicasets" => Some(replicasets.clone()),
         _ => None,
     };
-    let fx = app.update(Input::Action(Action::Run("triage".into())));
-    answer_fetches(&mut app, fx, &objects);
+    app.update(Input::Action(Action::Run("triage".into())));
+    app.update(Input::Tick);
+    // What changed is read once the cursor has rested on the row.
+    std::thread::sleep(std::time::Duration::from_millis(500));
     let fx = app.update(Input::Tick);
     answer_fetches(&mut app, fx, &objects);
     let grouped = render(&mut app, 80, 24);

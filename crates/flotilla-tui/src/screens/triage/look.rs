@@ -44,6 +44,9 @@ pub(super) struct Elsewhere {
     pub(super) what: String,
 }
 
+/// How long a line stays under the cursor before what changed before it is read.
+const REST: std::time::Duration = std::time::Duration::from_millis(400);
+
 /// How soon a look whose reads failed is tried again.
 const RELOOK: i64 = 30;
 
@@ -59,12 +62,25 @@ impl TriageScreen {
         let Some(path) = changed::subject_path(&p) else {
             return;
         };
-        let id = p.id();
+        let id = line.id;
         if let Some(k) = self.looks.get(&id)
             && k.start == start
             && (k.pending > 0 || matches!(k.found, Some(Ok(_))) || ctx.now - k.asked < RELOOK)
         {
             return;
+        }
+        // Only a line that stays under the cursor: scrolling past rows, or a list reordering
+        // under churn, reads nothing.
+        match self.resting {
+            Some((at, since)) if at == id => {
+                if since.elapsed() < REST {
+                    return;
+                }
+            }
+            _ => {
+                self.resting = Some((id, std::time::Instant::now()));
+                return;
+            }
         }
         // The nodes the row's pods run on, from the pod list already at hand.
         let mut nodes: Vec<String> = Vec::new();
@@ -98,12 +114,14 @@ impl TriageScreen {
                     .collect()
             })
             .unwrap_or_default();
-        // The same object on the other live clusters where triage finds nothing wrong with it.
+        // The same workload on the other live clusters where triage finds nothing wrong with it
+        // (a pod's name is its cluster's own).
+        let workload = !p.object.starts_with("pod/");
         let healthy: Vec<ClusterId> = ctx
             .store
             .clusters
             .iter()
-            .filter(|c| c.connected && c.id != p.cluster)
+            .filter(|c| workload && c.connected && c.id != p.cluster)
             .filter(|c| {
                 ctx.store.sheet(c.id, &p.res).is_some_and(|sh| {
                     sh.rows()
@@ -225,7 +243,7 @@ impl TriageScreen {
 
     /// Once every read answered: the changes before the line's start.
     fn judge(&mut self, id: u64) {
-        let Some(line) = self.lines.iter().find(|l| l.problem.id() == id) else {
+        let Some(line) = self.lines.iter().find(|l| l.id == id) else {
             return;
         };
         let Some(look) = self.looks.get_mut(&id) else {

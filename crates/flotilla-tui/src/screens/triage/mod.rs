@@ -25,7 +25,7 @@ use ratatui::text::Span;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use fold::{MEMBERS_SHOWN, fold_causes, name_nodes};
+use fold::{MEMBERS_SHOWN, NodeOf, fold_causes, name_nodes};
 use look::{Look, open_change};
 
 pub const MODE: &str = "triage";
@@ -64,6 +64,9 @@ struct Line {
     selects: Option<String>,
     /// The object's other problems of its own, less severe than `problem`.
     also: Vec<Arc<Problem>>,
+    /// `problem.id()` once the row is whole (`settle`): what the cursor, the expanded rows and
+    /// the looks know it by.
+    id: u64,
 }
 
 impl Line {
@@ -80,11 +83,13 @@ impl Line {
             nodes: Vec::new(),
             selects: None,
             also: Vec::new(),
+            id: 0,
         }
     }
 
-    /// Its start, from everything on the row.
+    /// Its start, from everything on the row, and its id.
     fn settle(&mut self) {
+        self.id = self.problem.id();
         let started = self
             .events
             .iter()
@@ -233,6 +238,10 @@ pub struct TriageScreen {
     recent: bool,
     /// How far before a problem's start changes count (`[triage] changes`).
     window: i64,
+    /// Where the pods that folds of events name run (`name_nodes`).
+    node_of: NodeOf,
+    /// The line under the cursor and since when: its changes are read once it rests there.
+    resting: Option<(u64, std::time::Instant)>,
     filter: String,
     /// The engine generation `lines` were built from.
     built: Option<u64>,
@@ -383,7 +392,7 @@ impl TriageScreen {
             }
         }
         let mut lines = fold_causes(lines);
-        name_nodes(&mut lines, store);
+        name_nodes(&mut lines, store, &mut self.node_of);
         for l in lines
             .iter_mut()
             .filter(|l| l.problem.rule == "service-no-endpoints")
@@ -417,9 +426,11 @@ impl TriageScreen {
             });
         }
         self.lines = lines;
-        let ids: HashSet<u64> = self.lines.iter().map(|l| l.problem.id()).collect();
-        self.looks.retain(|id, _| ids.contains(id));
-        self.expanded.retain(|id| ids.contains(id));
+        if !self.looks.is_empty() || !self.expanded.is_empty() {
+            let ids: HashSet<u64> = self.lines.iter().map(|l| l.id).collect();
+            self.looks.retain(|id, _| ids.contains(id));
+            self.expanded.retain(|id| ids.contains(id));
+        }
         self.lay_out();
     }
 
@@ -428,7 +439,7 @@ impl TriageScreen {
         let mut items = Vec::with_capacity(self.lines.len());
         for (i, l) in self.lines.iter().enumerate() {
             items.push(Item::Line(i));
-            let id = l.problem.id();
+            let id = l.id;
             if !self.expanded.contains(&id) {
                 continue;
             }
@@ -445,7 +456,7 @@ impl TriageScreen {
         }
         self.items = items;
         if let Some((key, part)) = self.selected
-            && let Some(at) = self.lines.iter().position(|l| l.problem.id() == key)
+            && let Some(at) = self.lines.iter().position(|l| l.id == key)
             && let Some(first) = self.items.iter().position(|it| *it == Item::Line(at))
         {
             let last = self.items[first..]
@@ -472,7 +483,7 @@ impl TriageScreen {
                 .iter()
                 .position(|x| *x == Item::Line(at))
                 .unwrap_or(self.cursor);
-            (self.lines[at].problem.id(), self.cursor - first)
+            (self.lines[at].id, self.cursor - first)
         });
     }
 
@@ -495,7 +506,7 @@ impl TriageScreen {
                 }
             }
             Item::Change(_, n) => {
-                let id = line.problem.id();
+                let id = line.id;
                 let found = self.looks.get(&id).and_then(|k| k.found.as_ref());
                 if let Some(Ok(found)) = found
                     && let Some(c) = found.get(n)
@@ -504,10 +515,7 @@ impl TriageScreen {
                 }
             }
             Item::Elsewhere(_, n) => {
-                let e = self
-                    .looks
-                    .get(&line.problem.id())
-                    .and_then(|k| k.elsewhere.get(n));
+                let e = self.looks.get(&line.id).and_then(|k| k.elsewhere.get(n));
                 if let Some(e) = e {
                     let p = &line.problem;
                     let what = format!("{} in {}", p.object, p.namespace);
@@ -576,7 +584,7 @@ impl TriageScreen {
         let Some(line) = self.current() else {
             return;
         };
-        let id = line.problem.id();
+        let id = line.id;
         if !self.expanded.remove(&id) {
             self.expanded.insert(id);
         }
@@ -621,7 +629,7 @@ impl TriageScreen {
         // `~`: the cluster says nothing of when it started; this is flotilla's estimate (when
         // it first saw it, or the object's creation if it was there when the list came).
         let since = human::age(ctx.now - l.start);
-        let marker = match self.expanded.contains(&p.id()) {
+        let marker = match self.expanded.contains(&l.id) {
             true => "▾ ",
             false => "",
         };
@@ -805,7 +813,7 @@ impl Screen for TriageScreen {
                     let text = format!("pods on nodes: {}", named.join(", "));
                     lines.extend(grid::wrap(&crate::text::clean(&text), detail_width, 2));
                 }
-                let changes = match self.looks.get(&p.id()).map(|k| (&k.found, k.pending)) {
+                let changes = match self.looks.get(&l.id).map(|k| (&k.found, k.pending)) {
                     None => Vec::new(),
                     Some((None, _)) => vec!["changes: reading…".to_string()],
                     Some((Some(Err(why)), _)) => vec![format!("changes: {why}")],
@@ -823,7 +831,7 @@ impl Screen for TriageScreen {
                     let room = if i == 0 { 2 } else { 1 };
                     lines.extend(grid::wrap(&crate::text::clean(c), detail_width, room));
                 }
-                if let Some(e) = self.looks.get(&p.id()).and_then(|k| k.elsewhere.first()) {
+                if let Some(e) = self.looks.get(&l.id).and_then(|k| k.elsewhere.first()) {
                     let text = format!("healthy on {}; from there to here: {}", e.context, e.what);
                     lines.extend(grid::wrap(&crate::text::clean(&text), detail_width, 1));
                 }
@@ -880,13 +888,13 @@ impl Screen for TriageScreen {
                         part(String::new(), " └ events".into(), what, "row-warn")
                     }
                     Item::Elsewhere(_, n) => {
-                        let e = self.looks.get(&l.problem.id())?.elsewhere.get(n)?;
+                        let e = self.looks.get(&l.id)?.elsewhere.get(n)?;
                         let what =
                             format!("healthy on {}; from there to here: {}", e.context, e.what);
                         part(String::new(), " └ elsewhere".into(), what, "row-ok")
                     }
                     Item::Change(_, n) => {
-                        let k = self.looks.get(&l.problem.id())?;
+                        let k = self.looks.get(&l.id)?;
                         let c = k.found.as_ref()?.as_ref().ok()?.get(n)?;
                         let what = format!("{}: {}", changed::relative(c.at, l.start), c.what);
                         let since = human::age(ctx.now - c.at);
