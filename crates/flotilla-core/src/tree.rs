@@ -403,8 +403,10 @@ mod tests {
 
     #[test]
     fn a_selector_cell_matches_labels() {
-        let mut pod = Row::default();
-        pod.labels = vec![("app".into(), "web".into()), ("tier".into(), "fe".into())];
+        let pod = Row {
+            labels: vec![("app".into(), "web".into()), ("tier".into(), "fe".into())],
+            ..Row::default()
+        };
         assert!(selects("app=web", &pod));
         assert!(selects("app=web,tier=fe", &pod));
         assert!(!selects("app=api", &pod));
