@@ -697,36 +697,7 @@ fn one_cause_on_many_pods_is_one_row_in_triage() {
         .collect();
     synthetic::pods_event(&mut app, dev, WatchEvent::Upsert(pods));
     // And twelve nodes NotReady at once.
-    let nodes = ResKey::core("nodes");
-    let node_columns = vec![flotilla::model::Column {
-        name: "Name".into(),
-        kind: flotilla::model::ColumnKind::Text,
-        priority: 0,
-    }];
-    let node_rows = (0..12)
-        .map(|i| {
-            use flotilla::cluster::table::{self, WireRow};
-            let name = format!("dev-node-{i}");
-            let wire: WireRow = serde_json::from_value(serde_json::json!({
-                "cells": [name],
-                "object": {"metadata": {"name": name, "uid": name},
-                  "status": {"conditions": [{"type": "Ready", "status": "Unknown",
-                    "reason": "NodeStatusUnknown", "lastTransitionTime": "2026-05-28T19:00:00Z"}]}}
-            }))
-            .expect("node json");
-            table::build(&nodes, &node_columns, wire).expect("node row")
-        })
-        .collect();
-    synthetic::sheet_event(
-        &mut app,
-        dev,
-        nodes.clone(),
-        WatchEvent::Listing {
-            columns: node_columns.clone(),
-        },
-    );
-    synthetic::sheet_event(&mut app, dev, nodes.clone(), WatchEvent::Upsert(node_rows));
-    synthetic::sheet_event(&mut app, dev, nodes, WatchEvent::Synced);
+    not_ready_nodes(&mut app, dev, "dev-node-", 12);
     press(&mut app, Action::Run("triage".into()));
     let s = screen(&mut app);
     assert!(
@@ -773,9 +744,37 @@ fn one_cause_on_many_pods_is_one_row_in_triage() {
     );
 }
 
+/// Lists `n` nodes named `{prefix}{i:03}` on `cluster`, every one NotReady (its Ready condition
+/// Unknown, as the node controller leaves it when heartbeats stop).
+fn not_ready_nodes(app: &mut App, cluster: flotilla::model::ClusterId, prefix: &str, n: usize) {
+    use flotilla::cluster::table::{self, WireRow};
+    let nodes = ResKey::core("nodes");
+    let columns = vec![flotilla::model::Column {
+        name: "Name".into(),
+        kind: flotilla::model::ColumnKind::Text,
+        priority: 0,
+    }];
+    let rows = (0..n)
+        .map(|i| {
+            let name = format!("{prefix}{i:03}");
+            let wire: WireRow = serde_json::from_value(serde_json::json!({
+                "cells": [name],
+                "object": {"metadata": {"name": name, "uid": name},
+                  "status": {"conditions": [{"type": "Ready", "status": "Unknown",
+                    "reason": "NodeStatusUnknown", "lastTransitionTime": "2026-05-28T19:00:00Z"}]}}
+            }))
+            .expect("node json");
+            table::build(&nodes, &columns, wire).expect("node row")
+        })
+        .collect();
+    let listing = WatchEvent::Listing { columns };
+    synthetic::sheet_event(app, cluster, nodes.clone(), listing);
+    synthetic::sheet_event(app, cluster, nodes.clone(), WatchEvent::Upsert(rows));
+    synthetic::sheet_event(app, cluster, nodes, WatchEvent::Synced);
+}
+
 #[test]
 fn a_flap_of_500_nodes_under_20000_pods_is_two_rows_naming_the_nodes() {
-    use flotilla::cluster::table::{self, WireRow};
     let mut app = synthetic::app(&["big"]);
     let big = synthetic::id(&app, "big");
     let (pods, nodes) = (20_000, 500);
@@ -814,33 +813,7 @@ fn a_flap_of_500_nodes_under_20000_pods_is_two_rows_naming_the_nodes() {
         .collect();
     synthetic::sheet_event(&mut app, big, events.clone(), WatchEvent::Upsert(rows));
     synthetic::sheet_event(&mut app, big, events, WatchEvent::Synced);
-    let nodes_res = ResKey::core("nodes");
-    let columns = vec![flotilla::model::Column {
-        name: "Name".into(),
-        kind: flotilla::model::ColumnKind::Text,
-        priority: 0,
-    }];
-    let rows = (0..nodes)
-        .map(|i| {
-            let name = format!("big-node-{i:03}");
-            let wire: WireRow = serde_json::from_value(serde_json::json!({
-                "cells": [name],
-                "object": {"metadata": {"name": name, "uid": name},
-                  "status": {"conditions": [{"type": "Ready", "status": "Unknown",
-                    "reason": "NodeStatusUnknown", "lastTransitionTime": "2026-05-28T19:00:00Z"}]}}
-            }))
-            .expect("node json");
-            table::build(&nodes_res, &columns, wire).expect("node row")
-        })
-        .collect();
-    synthetic::sheet_event(
-        &mut app,
-        big,
-        nodes_res.clone(),
-        WatchEvent::Listing { columns },
-    );
-    synthetic::sheet_event(&mut app, big, nodes_res.clone(), WatchEvent::Upsert(rows));
-    synthetic::sheet_event(&mut app, big, nodes_res, WatchEvent::Synced);
+    not_ready_nodes(&mut app, big, "big-node-", nodes);
     press(&mut app, Action::Run("triage".into()));
     let s = screen(&mut app);
     assert!(s.contains("triage[2]"), "{s}");

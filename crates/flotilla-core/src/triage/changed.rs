@@ -178,6 +178,14 @@ pub fn relative(at: i64, start: i64) -> String {
     }
 }
 
+/// The items of the array at `pointer` (none when there is no array there).
+fn array<'a>(v: &'a Value, pointer: &str) -> impl Iterator<Item = &'a Value> {
+    v.pointer(pointer)
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+}
+
 fn time(v: Option<&Value>) -> Option<i64> {
     v.and_then(Value::as_str).and_then(crate::human::parse_time)
 }
@@ -245,8 +253,7 @@ pub fn template_changes(old: &Value, new: &Value) -> Vec<String> {
     let containers = |t: &Value| -> Vec<Value> {
         ["/spec/initContainers", "/spec/containers"]
             .iter()
-            .filter_map(|p| t.pointer(p).and_then(Value::as_array))
-            .flatten()
+            .flat_map(|p| array(t, p))
             .cloned()
             .collect()
     };
@@ -271,10 +278,7 @@ pub fn template_changes(old: &Value, new: &Value) -> Vec<String> {
             out.push(format!("{prefix}command changed"));
         }
         let env = |x: &Value| -> Vec<(String, Value)> {
-            x.get("env")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
+            array(x, "/env")
                 .map(|e| (text(e, "/name"), e.clone()))
                 .collect()
         };
@@ -352,45 +356,25 @@ pub fn referenced(spec: &Value) -> Vec<(&'static str, String)> {
         }
     };
     let s = |v: &Value, p: &str| v.pointer(p).and_then(Value::as_str).map(str::to_owned);
-    for list in ["initContainers", "containers"] {
-        for c in spec
-            .get(list)
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
-            for e in c.get("env").and_then(Value::as_array).into_iter().flatten() {
+    for list in ["/initContainers", "/containers"] {
+        for c in array(spec, list) {
+            for e in array(c, "/env") {
                 add(
                     "configmaps",
                     s(e, "/valueFrom/configMapKeyRef/name").as_deref(),
                 );
                 add("secrets", s(e, "/valueFrom/secretKeyRef/name").as_deref());
             }
-            for e in c
-                .get("envFrom")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-            {
+            for e in array(c, "/envFrom") {
                 add("configmaps", s(e, "/configMapRef/name").as_deref());
                 add("secrets", s(e, "/secretRef/name").as_deref());
             }
         }
     }
-    for v in spec
-        .get("volumes")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
+    for v in array(spec, "/volumes") {
         add("configmaps", s(v, "/configMap/name").as_deref());
         add("secrets", s(v, "/secret/secretName").as_deref());
-        for p in v
-            .pointer("/projected/sources")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
+        for p in array(v, "/projected/sources") {
             add("configmaps", s(p, "/configMap/name").as_deref());
             add("secrets", s(p, "/secret/name").as_deref());
         }
@@ -414,10 +398,7 @@ fn config_reads(s: &Subject) -> Vec<String> {
 
 /// When an object was last written: its newest managedFields entry, else its creation.
 fn written(v: &Value) -> Option<i64> {
-    v.pointer("/metadata/managedFields")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
+    array(v, "/metadata/managedFields")
         .filter_map(|m| time(m.get("time")))
         .max()
         .or_else(|| time(v.pointer("/metadata/creationTimestamp")))
@@ -474,12 +455,7 @@ fn scale_reads(s: &Subject) -> Vec<String> {
 }
 
 fn scale_finds(s: &Subject, read: &Read) -> Vec<Change> {
-    let mut out: Vec<Change> = s
-        .object
-        .pointer("/metadata/managedFields")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
+    let mut out: Vec<Change> = array(s.object, "/metadata/managedFields")
         .filter(|m| m.get("subresource").and_then(Value::as_str) == Some("scale"))
         .filter_map(|m| {
             Some(Change {
@@ -497,13 +473,7 @@ fn scale_finds(s: &Subject, read: &Read) -> Vec<Change> {
         })
         .collect();
     for (path, hpa) in scale_reads(s).iter().zip(s.autoscalers) {
-        for e in read
-            .get(path)
-            .and_then(|l| l.get("items"))
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
+        for e in read.get(path).into_iter().flat_map(|l| array(l, "/items")) {
             let at = time(e.get("lastTimestamp"))
                 .or_else(|| time(e.get("eventTime")))
                 .or_else(|| time(e.pointer("/metadata/creationTimestamp")));
@@ -564,8 +534,7 @@ fn helm_finds(s: &Subject, read: &Read) -> Vec<Change> {
     let mut records: Vec<(i64, i64, String)> = helm_reads(s)
         .iter()
         .filter_map(|p| read.get(p))
-        .filter_map(|list| list.get("items").and_then(Value::as_array))
-        .flatten()
+        .flat_map(|list| array(list, "/items"))
         .filter_map(|r| {
             let version: i64 = text(r, "/metadata/labels/version").parse().ok()?;
             let at = time(r.pointer("/metadata/creationTimestamp"))?;
@@ -611,12 +580,7 @@ fn node_finds(s: &Subject, read: &Read) -> Vec<Change> {
             continue;
         };
         let name = text(node, "/metadata/name");
-        for c in node
-            .pointer("/status/conditions")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
+        for c in array(node, "/status/conditions") {
             let (kind, status) = (text(c, "/type"), text(c, "/status"));
             let bad = match kind.as_str() {
                 "Ready" => status != "True",
@@ -636,12 +600,7 @@ fn node_finds(s: &Subject, read: &Read) -> Vec<Change> {
                 });
             }
         }
-        for t in node
-            .pointer("/spec/taints")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
+        for t in array(node, "/spec/taints") {
             if text(t, "/key") == "node.kubernetes.io/unschedulable"
                 && let Some(at) = time(t.get("timeAdded"))
             {
