@@ -38,6 +38,7 @@ mod tui_live;
 mod tui_logs;
 mod tui_logs_fault;
 mod tui_rollback;
+mod tui_storage;
 mod tui_tree;
 mod tui_triage;
 mod tui_velero;

@@ -18,24 +18,24 @@ use harness::Harness;
 use serde_json::{Value, json};
 use std::time::Duration;
 
-const WAIT: Duration = Duration::from_secs(30);
+pub(super) const WAIT: Duration = Duration::from_secs(30);
 
 /// `chg-<test>-<pid>`: unique per test and per run.
-fn unique(test: &str) -> String {
+pub(super) fn unique(test: &str) -> String {
     format!("chg-{test}-{}", std::process::id())
 }
 
 // ---- the servers ----------------------------------------------------------------------------
 
 /// Creates namespace `ns` on each context (removed again by `cleanup`).
-fn namespace(cleanup: &mut Cleanup, contexts: &[&str], ns: &str) {
+pub(super) fn namespace(cleanup: &mut Cleanup, contexts: &[&str], ns: &str) {
     for c in contexts {
         cleanup.namespace(c, ns);
     }
 }
 
 /// `kubectl apply` of one object given as JSON.
-fn apply(tb: &Testbed, context: &str, object: Value) {
+pub(super) fn apply(tb: &Testbed, context: &str, object: Value) {
     static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
     let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let path = std::env::temp_dir().join(format!("flotilla-chg-{}-{n}.json", std::process::id()));
@@ -46,7 +46,12 @@ fn apply(tb: &Testbed, context: &str, object: Value) {
 }
 
 /// A Deployment of `replicas` pods with these (name, image) containers.
-fn deployment(ns: &str, name: &str, replicas: i64, containers: &[(&str, &str)]) -> Value {
+pub(super) fn deployment(
+    ns: &str,
+    name: &str,
+    replicas: i64,
+    containers: &[(&str, &str)],
+) -> Value {
     let containers: Vec<Value> = containers
         .iter()
         .map(|(n, i)| json!({"name": n, "image": i}))
@@ -67,7 +72,7 @@ fn deployment(ns: &str, name: &str, replicas: i64, containers: &[(&str, &str)]) 
 }
 
 /// The object as the server holds it (`kubectl get … -o json`), `None` when it is not there.
-fn get(tb: &Testbed, context: &str, args: &[&str]) -> Option<Value> {
+pub(super) fn get(tb: &Testbed, context: &str, args: &[&str]) -> Option<Value> {
     let mut all = vec!["get"];
     all.extend_from_slice(args);
     all.extend(["-o", "json"]);
@@ -80,11 +85,11 @@ fn get(tb: &Testbed, context: &str, args: &[&str]) -> Option<Value> {
     Some(serde_json::from_slice(&out.stdout).expect("kubectl prints JSON"))
 }
 
-fn must_get(tb: &Testbed, context: &str, args: &[&str]) -> Value {
+pub(super) fn must_get(tb: &Testbed, context: &str, args: &[&str]) -> Value {
     get(tb, context, args).unwrap_or_else(|| panic!("{args:?} exists on {context}"))
 }
 
-fn text(v: &Value, pointer: &str) -> String {
+pub(super) fn text(v: &Value, pointer: &str) -> String {
     match v.pointer(pointer) {
         Some(Value::String(s)) => s.clone(),
         Some(Value::Null) | None => String::new(),
@@ -93,7 +98,7 @@ fn text(v: &Value, pointer: &str) -> String {
 }
 
 /// Polls the server until `f` holds for the object (or its absence).
-async fn until_server(
+pub(super) async fn until_server(
     tb: &Testbed,
     context: &str,
     args: &[&str],
@@ -110,31 +115,31 @@ async fn until_server(
 
 // ---- the TUI --------------------------------------------------------------------------------
 
-fn ctrl(h: &mut Harness, c: char) {
+pub(super) fn ctrl(h: &mut Harness, c: char) {
     h.update(Input::Key(KeyEvent::new(
         KeyCode::Char(c),
         KeyModifiers::CONTROL,
     )));
 }
 
-fn typed(h: &mut Harness, text: &str) {
+pub(super) fn typed(h: &mut Harness, text: &str) {
     for c in text.chars() {
         h.key(KeyCode::Char(c));
     }
 }
 
 /// Empties the focused form field (its value is prefilled, the cursor at its end).
-fn clear_field(h: &mut Harness) {
+pub(super) fn clear_field(h: &mut Harness) {
     for _ in 0..80 {
         h.key(KeyCode::Backspace);
     }
 }
 
-fn top_modal(h: &Harness) -> Option<&Modal> {
+pub(super) fn top_modal(h: &Harness) -> Option<&Modal> {
     h.app.modals().last()
 }
 
-fn flash(h: &Harness) -> String {
+pub(super) fn flash(h: &Harness) -> String {
     h.app
         .flash
         .as_ref()
@@ -143,13 +148,13 @@ fn flash(h: &Harness) -> String {
 }
 
 /// Forgets the flash line of the previous step, so the next one is known to be new.
-fn fresh(h: &mut Harness) {
+pub(super) fn fresh(h: &mut Harness) {
     h.app.flash = None;
 }
 
 /// The table's body lines (between the frame's borders, not its title) that contain every
 /// one of `words`.
-fn body_lines(h: &mut Harness, words: &[&str]) -> Vec<String> {
+pub(super) fn body_lines(h: &mut Harness, words: &[&str]) -> Vec<String> {
     h.lines_with(words)
         .into_iter()
         .filter_map(|l| l.strip_prefix('│').map(str::to_string))
@@ -158,7 +163,7 @@ fn body_lines(h: &mut Harness, words: &[&str]) -> Vec<String> {
 
 /// Waits until the list shows a row with every one of `words` on each of `contexts` (the
 /// CLUSTER column, first, is there only with more than one cluster).
-async fn rows(h: &mut Harness, words: &[&str], contexts: &[&str]) {
+pub(super) async fn rows(h: &mut Harness, words: &[&str], contexts: &[&str]) {
     let ok = h
         .pump_until(WAIT, |h| {
             let lines = body_lines(h, words);
@@ -178,7 +183,7 @@ async fn rows(h: &mut Harness, words: &[&str], contexts: &[&str]) {
 }
 
 /// Asserts the top layer is a form whose title contains `title`; its field labels.
-fn expect_form(h: &mut Harness, title: &str) -> Vec<String> {
+pub(super) fn expect_form(h: &mut Harness, title: &str) -> Vec<String> {
     let found = match top_modal(h) {
         Some(Modal::Form(f)) if f.title.contains(title) => {
             Some(f.fields.iter().map(|f| f.label.clone()).collect())
@@ -189,7 +194,7 @@ fn expect_form(h: &mut Harness, title: &str) -> Vec<String> {
 }
 
 /// Asserts the top layer is a confirmation whose title contains `title`, then confirms it.
-fn confirm(h: &mut Harness, title: &str) {
+pub(super) fn confirm(h: &mut Harness, title: &str) {
     let ok = matches!(top_modal(h), Some(Modal::Confirm(c)) if c.title.contains(title) && c.require.is_none());
     assert!(
         ok,
@@ -206,7 +211,7 @@ fn confirm(h: &mut Harness, title: &str) {
 }
 
 /// Waits for the flash line to say `needle`; closes a finished progress layer.
-async fn until_flash(h: &mut Harness, needle: &str) -> String {
+pub(super) async fn until_flash(h: &mut Harness, needle: &str) -> String {
     let ok = h.pump_until(WAIT, |h| flash(h).contains(needle)).await;
     let screen = h.screen(200, 60);
     assert!(ok, "flash says {needle:?}:\n{screen}");
@@ -220,7 +225,7 @@ async fn until_flash(h: &mut Harness, needle: &str) -> String {
 }
 
 /// The audit records of `action`.
-fn records_of(h: &Harness, action: &str) -> Vec<Record> {
+pub(super) fn records_of(h: &Harness, action: &str) -> Vec<Record> {
     h.audit_records()
         .into_iter()
         .filter(|r| r.action == action)
@@ -229,7 +234,13 @@ fn records_of(h: &Harness, action: &str) -> Vec<Record> {
 
 /// Exactly one attempt of `action` on `context` for `name`, with `result`; when something
 /// was sent, its intent was written first and the outcome names it.
-fn one_record(h: &Harness, action: &str, context: &str, name: &str, result: &str) -> Record {
+pub(super) fn one_record(
+    h: &Harness,
+    action: &str,
+    context: &str,
+    name: &str,
+    result: &str,
+) -> Record {
     let all = h.audit_records();
     let (intents, found): (Vec<&Record>, Vec<&Record>) = all
         .iter()
@@ -253,7 +264,7 @@ fn one_record(h: &Harness, action: &str, context: &str, name: &str, result: &str
 
 /// The audit log holds `n` attempts (each an outcome, after its intent when something was
 /// sent), every intent is answered, and its hash chain checks.
-fn verified(h: &Harness, n: usize) {
+pub(super) fn verified(h: &Harness, n: usize) {
     let records = h.audit_records();
     let outcomes = records.iter().filter(|r| r.result != audit::INTENT).count();
     assert_eq!(outcomes, n, "{records:#?}");

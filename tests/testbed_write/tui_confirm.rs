@@ -193,6 +193,14 @@ const ROWS: &[Row] = &[
     Row { name: "menu: autoscale an HPA", op: || Op::Autoscale { min: None, max: 1, cpu_percent: None },
         steps: &[Command("hpa {ns} @dev"), Select("auto"), Menu("min / max"), FORM,
             ENTER, ENTER, ENTER] },
+    Row { name: "menu: default storage class", op: || Op::DefaultClass { class: None },
+        steps: &[Command("sc @dev"), Select("{ns}"), Menu("set / unset as default")] },
+    Row { name: "menu: reclaim policy", op: || Op::ReclaimPolicy(String::new()),
+        steps: &[Command("pv @dev"), Select("{ns}"), Menu("reclaim policy"), FORM, Clear,
+            Type("Retain"), ENTER] },
+    Row { name: "menu: expand a claim", op: || Op::Resize(String::new()),
+        steps: &[Command("pvc {ns} @dev"), Select("data"), Menu("expand"), FORM, Clear,
+            Type("2Gi"), ENTER] },
     Row { name: "c: cordon a node", op: || Op::Cordon,
         steps: &[NODES, Select("{node}"), Key(KeyCode::Char('c'))] },
     Row { name: "u: uncordon a node", op: || Op::Uncordon,
@@ -333,6 +341,9 @@ rows_by_variant! {
     Op::Rollback { .. } => ["ctrl-l: roll back on the revisions screen"],
     Op::Strategy { .. } => ["menu: update strategy"],
     Op::Autoscale { .. } => ["menu: autoscale an HPA"],
+    Op::DefaultClass { .. } => ["menu: default storage class"],
+    Op::ReclaimPolicy(_) => ["menu: reclaim policy"],
+    Op::Resize(_) => ["menu: expand a claim"],
     Op::Apply { .. } => [
         "e: edit, ctrl-s, enter in the review",
         "e on staging, a: also apply to dev",
@@ -468,10 +479,14 @@ impl Fixture {
     /// What the servers (and this machine) hold that a row could have changed, by name.
     fn state(&self, h: &Harness) -> BTreeMap<String, Value> {
         const KINDS: &str = "deployments,replicasets,pods,cronjobs,jobs,horizontalpodautoscalers,\
-                             configmaps,secrets,rolebindings,services";
+                             configmaps,secrets,rolebindings,services,persistentvolumeclaims";
         let velero = flotilla::screens::velero::DEFAULT_NAMESPACE;
         let in_ns = ["get", "-n", &self.ns, KINDS, "-o", "json"];
         // Cluster-scoped, or in Velero's namespace, named after this run.
+        let (class, volume) = (
+            format!("storageclass/{}", self.ns),
+            format!("pv/{}", self.ns),
+        );
         let (node, copy, backup, restore) = (
             format!("node/{}", self.node),
             format!("namespace/{}-copy", self.ns),
@@ -483,6 +498,8 @@ impl Fixture {
             "-n",
             velero,
             &node,
+            &class,
+            &volume,
             &copy,
             &backup,
             &restore,
@@ -574,6 +591,8 @@ impl Drop for Fixture {
         for what in [
             ["node", self.node.as_str()],
             ["namespace", copy.as_str()],
+            ["storageclass", self.ns.as_str()],
+            ["pv", self.ns.as_str()],
             ["backups.velero.io", self.ns.as_str()],
             ["restores.velero.io", self.ns.as_str()],
         ] {
@@ -730,6 +749,55 @@ fn make_objects(tb: &Testbed, fx: &Fixture) {
             }
         }),
     );
+    // A class of its own that allows expansion, and a claim bound to a volume of it.
+    apply_json(
+        tb,
+        PROTECTED,
+        json!({
+            "apiVersion": "storage.k8s.io/v1",
+            "kind": "StorageClass",
+            "metadata": {"name": ns},
+            "provisioner": "flotilla.dev/none",
+            "allowVolumeExpansion": true
+        }),
+    );
+    apply_json(
+        tb,
+        PROTECTED,
+        json!({
+            "apiVersion": "v1",
+            "kind": "PersistentVolume",
+            "metadata": {"name": ns},
+            "spec": {
+                "capacity": {"storage": "1Gi"},
+                "accessModes": ["ReadWriteOnce"],
+                "storageClassName": ns,
+                "claimRef": {"namespace": ns, "name": "data"},
+                "hostPath": {"path": "/tmp/flotilla-pv"}
+            }
+        }),
+    );
+    apply_json(
+        tb,
+        PROTECTED,
+        json!({
+            "apiVersion": "v1",
+            "kind": "PersistentVolumeClaim",
+            "metadata": {"name": "data", "namespace": ns},
+            "spec": {
+                "accessModes": ["ReadWriteOnce"],
+                "storageClassName": ns,
+                "volumeName": ns,
+                "resources": {"requests": {"storage": "1Gi"}}
+            }
+        }),
+    );
+    dev(&[
+        "wait",
+        "--for=jsonpath={.status.phase}=Bound",
+        "pvc/data",
+        "--timeout=60s",
+    ]);
     let chart = common::repo_root().join("assets/testbed/charts/frontend");
     let chart = chart.to_string_lossy();
     for (verb, message) in [("install", "message=one"), ("upgrade", "message=two")] {

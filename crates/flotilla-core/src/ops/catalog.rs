@@ -110,6 +110,12 @@ pub fn entries(obj: &ObjectRef) -> Vec<Entry> {
     if kind == "HorizontalPodAutoscaler" {
         add(Action::Autoscale, "min / max / CPU target", patch());
     }
+    match kind {
+        "StorageClass" => add(Action::DefaultClass, "set / unset as default", patch()),
+        "PersistentVolume" => add(Action::ReclaimPolicy, "reclaim policy", patch()),
+        "PersistentVolumeClaim" => add(Action::Resize, "expand (request more storage)", patch()),
+        _ => {}
+    }
     add(Action::Labels, "labels", patch());
     add(Action::Annotations, "annotations", patch());
     let delete = || vec![check("delete", obj, "")];

@@ -10,6 +10,10 @@ use crate::model::ObjectRef;
 use crate::protocol::op::{HelmOp, MetaField, Op, Patch, PatchKind, Propagation, Taint};
 use serde_json::{Map, Value, json};
 
+/// The annotation that makes a StorageClass the cluster's default, and its beta name.
+pub const DEFAULT_CLASS: &str = "storageclass.kubernetes.io/is-default-class";
+pub const DEFAULT_CLASS_BETA: &str = "storageclass.beta.kubernetes.io/is-default-class";
+
 /// The annotation `Op::Stop` keeps the replica count in, for `Op::Start`.
 pub const STOPPED_REPLICAS: &str = "flotilla.dev/stopped-replicas";
 /// The pod-template annotation `kubectl rollout restart` sets.
@@ -43,6 +47,9 @@ pub fn verb(op: &Op) -> &'static str {
         Op::Rollback { .. } => "rollback",
         Op::Strategy { .. } => "update-strategy",
         Op::Autoscale { .. } => "autoscale",
+        Op::DefaultClass { .. } => "default-class",
+        Op::ReclaimPolicy(_) => "reclaim-policy",
+        Op::Resize(_) => "resize",
         Op::Apply { .. } => "apply",
         Op::Create { .. } => "create",
         Op::Helm {
@@ -142,6 +149,12 @@ pub fn describe(op: &Op) -> String {
             }
             s
         }
+        Op::DefaultClass { class: Some(c) } => {
+            format!("make {c} the default StorageClass; any other listed stops being the default")
+        }
+        Op::DefaultClass { class: None } => "stop being the default StorageClass".into(),
+        Op::ReclaimPolicy(p) => format!("reclaim policy {p}"),
+        Op::Resize(q) => format!("request {q} of storage"),
         Op::Apply {
             server_side: true,
             force,
@@ -482,6 +495,68 @@ pub fn plan(
             }
             vec![at_path(merge(uid, json!({ "spec": spec })), path)]
         }
+        Op::DefaultClass { class } => {
+            if kind != "StorageClass" {
+                return Err(format!("a {kind} is not a storage class"));
+            }
+            let default = class.as_deref() == Some(obj.name.as_str());
+            let mut annotations = Map::new();
+            annotations.insert(DEFAULT_CLASS.into(), json!(default.to_string()));
+            // The beta annotation still counts where it is set; it must not contradict.
+            if current
+                .pointer("/metadata/annotations")
+                .and_then(|a| a.get(DEFAULT_CLASS_BETA))
+                .is_some()
+            {
+                annotations.insert(DEFAULT_CLASS_BETA.into(), Value::Null);
+            }
+            vec![at_path(
+                merge(uid, json!({"metadata": {"annotations": annotations}})),
+                path,
+            )]
+        }
+        Op::ReclaimPolicy(policy) => {
+            if kind != "PersistentVolume" {
+                return Err(format!("a {kind} has no reclaim policy"));
+            }
+            if !matches!(policy.as_str(), "Retain" | "Delete") {
+                return Err(format!(
+                    "reclaim policy {policy:?}: Retain or Delete (Recycle is deprecated)"
+                ));
+            }
+            vec![at_path(
+                merge(
+                    uid,
+                    json!({"spec": {"persistentVolumeReclaimPolicy": policy}}),
+                ),
+                path,
+            )]
+        }
+        Op::Resize(size) => {
+            if kind != "PersistentVolumeClaim" {
+                return Err(format!("a {kind} cannot be resized"));
+            }
+            let wanted = crate::quantity::Quantity::parse(size)
+                .filter(|q| !q.is_negative() && !q.is_zero())
+                .ok_or(format!("size {size:?} is not a quantity (e.g. 10Gi)"))?
+                .value();
+            let now = current
+                .pointer("/spec/resources/requests/storage")
+                .and_then(Value::as_str)
+                .unwrap_or("0");
+            if crate::quantity::Quantity::parse(now).is_some_and(|n| wanted <= n.value()) {
+                return Err(format!(
+                    "size {size} is not more than the {now} requested now (a claim only grows)"
+                ));
+            }
+            vec![at_path(
+                merge(
+                    uid,
+                    json!({"spec": {"resources": {"requests": {"storage": size}}}}),
+                ),
+                path,
+            )]
+        }
         Op::Apply {
             object,
             server_side,
@@ -781,5 +856,61 @@ mod tests {
         .expect("delete");
         assert_eq!(body(&calls[0])["preconditions"]["uid"], "u-1");
         assert_eq!(body(&calls[0])["gracePeriodSeconds"], 0);
+    }
+
+    #[test]
+    fn storage_ops_check_what_they_are_given() {
+        let sc = obj("StorageClass", "storage.k8s.io", "storageclasses");
+        let beta = json!({"metadata": {"annotations": {DEFAULT_CLASS_BETA: "true"}}});
+        let to = |class: Option<&str>| Op::DefaultClass {
+            class: class.map(str::to_string),
+        };
+        // The chosen class says "true"; another of the batch "false", its beta annotation gone.
+        let calls = plan(&to(Some(&sc.name)), &sc, &json!({}), "t", "x").expect("default");
+        assert_eq!(
+            body(&calls[0])["metadata"]["annotations"][DEFAULT_CLASS],
+            "true"
+        );
+        let calls = plan(&to(Some("other")), &sc, &beta, "t", "x").expect("unset");
+        let a = &body(&calls[0])["metadata"]["annotations"];
+        assert_eq!(
+            (&a[DEFAULT_CLASS], &a[DEFAULT_CLASS_BETA]),
+            (&json!("false"), &Value::Null)
+        );
+        assert!(
+            a.as_object()
+                .is_some_and(|m| m.contains_key(DEFAULT_CLASS_BETA))
+        );
+
+        let pv = obj("PersistentVolume", "", "persistentvolumes");
+        let retain = Op::ReclaimPolicy("Retain".into());
+        let calls = plan(&retain, &pv, &json!({}), "t", "x").expect("retain");
+        assert_eq!(
+            body(&calls[0])["spec"]["persistentVolumeReclaimPolicy"],
+            "Retain"
+        );
+        assert!(
+            plan(
+                &Op::ReclaimPolicy("Recycle".into()),
+                &pv,
+                &json!({}),
+                "t",
+                "x"
+            )
+            .is_err()
+        );
+        assert!(plan(&retain, &sc, &json!({}), "t", "x").is_err());
+
+        let pvc = obj("PersistentVolumeClaim", "", "persistentvolumeclaims");
+        let now = json!({"spec": {"resources": {"requests": {"storage": "1Gi"}}}});
+        let grow = |s: &str| plan(&Op::Resize(s.into()), &pvc, &now, "t", "x");
+        let calls = grow("1.5Gi").expect("grows");
+        assert_eq!(
+            body(&calls[0])["spec"]["resources"]["requests"]["storage"],
+            "1.5Gi"
+        );
+        for refused in ["1Gi", "1024Mi", "500Mi", "0", "-2Gi", "lots"] {
+            assert!(grow(refused).is_err(), "{refused} is refused");
+        }
     }
 }

@@ -64,6 +64,16 @@ pub enum Op {
         max: i64,
         cpu_percent: Option<i64>,
     },
+    /// Make the named StorageClass the default (`None`: no class is): the named target gets
+    /// the default-class annotation "true", every other target (the classes that were the
+    /// default) "false", in one batch, so a cluster never ends with two defaults.
+    DefaultClass {
+        class: Option<String>,
+    },
+    /// A PersistentVolume's `persistentVolumeReclaimPolicy`: Retain or Delete.
+    ReclaimPolicy(String),
+    /// A PersistentVolumeClaim's storage request, raised to this quantity.
+    Resize(String),
     /// Write the whole object (an edit): with its resourceVersion (refused if the object changed
     /// meanwhile), or by server-side apply as field manager `flotilla`.
     Apply {

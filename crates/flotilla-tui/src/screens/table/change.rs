@@ -7,8 +7,10 @@ use crate::modal::{Modal, ModalResult};
 use crate::model::{Action, ApiError, Fetched, ObjectRef};
 use crate::ops::{catalog, plan};
 use crate::protocol::op::{DrainOpts, MetaField, Mutation, Op, Propagation, Taint};
+use crate::quantity::Quantity;
 use crate::screens::revisions::RevisionsScreen;
 use crate::screens::{Ctx, Deliver, Request};
+use serde_json::Value;
 
 /// How a key's action reads on this kind: k9s's per-kind keys (`s` scales a workload and
 /// suspends a cron job, `r` drains a node, `c` cordons one).
@@ -45,6 +47,9 @@ fn on_kind(action: &Action, kind: &str) -> Option<Action> {
             | Action::Suspend
             | Action::Strategy
             | Action::Autoscale
+            | Action::DefaultClass
+            | Action::ReclaimPolicy
+            | Action::Resize
             | Action::Actions,
             _,
         ) => action.clone(),
@@ -183,6 +188,42 @@ impl TableScreen {
                 submit(Op::Suspend(!suspended), ctx)
             }
             Action::Rollback => ctx.push(Box::new(RevisionsScreen::new(first))),
+            Action::DefaultClass => {
+                // Every class, to find the default(s) the change must unset.
+                let step = self.change_step();
+                ctx.fetch(
+                    first.cluster,
+                    plan::collection_path(&first),
+                    None,
+                    Deliver::OnStack,
+                    move |me: &mut Self, r, ctx| {
+                        if me.change_steps == step {
+                            default_class(first, r, ctx);
+                        }
+                    },
+                );
+            }
+            Action::ReclaimPolicy => {
+                let now = self.cell(ctx, &first, "reclaim policy").unwrap_or_default();
+                let title = format!("Reclaim policy of {}", what(&targets));
+                let fields = vec![("policy (Retain or Delete)", now, false)];
+                self.form(action, targets, vec![], title, fields, ctx);
+            }
+            Action::Resize => {
+                // The claim, for its size and class; then the class, which must allow it.
+                let step = self.change_step();
+                ctx.fetch(
+                    first.cluster,
+                    first.path(),
+                    None,
+                    Deliver::OnStack,
+                    move |me: &mut Self, r, ctx| {
+                        if me.change_steps == step {
+                            me.resize_claim(targets, r, ctx);
+                        }
+                    },
+                );
+            }
             Action::SetImage => {
                 // The first target, for its containers.
                 let step = self.change_step();
@@ -431,6 +472,62 @@ impl TableScreen {
         );
     }
 
+    /// The first claim to resize, fetched: its class is read, and the form opens when the
+    /// class allows expansion.
+    fn resize_claim(
+        &mut self,
+        targets: Vec<ObjectRef>,
+        result: Result<Fetched, ApiError>,
+        ctx: &mut Ctx,
+    ) {
+        let Some(first) = targets.first().cloned() else {
+            return;
+        };
+        let Some(claim) = ctx.checked(&first, result) else {
+            return;
+        };
+        let text = |p: &str| {
+            claim
+                .pointer(p)
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string()
+        };
+        let size = text("/spec/resources/requests/storage");
+        let class = text("/spec/storageClassName");
+        if class.is_empty() {
+            return ctx.error(format!(
+                "{} names no storage class: only a class with allowVolumeExpansion expands a claim",
+                first.short()
+            ));
+        }
+        let step = self.change_step();
+        let path = format!("/apis/storage.k8s.io/v1/storageclasses/{class}");
+        ctx.fetch(
+            first.cluster,
+            path,
+            None,
+            Deliver::OnStack,
+            move |me: &mut Self, r: Result<Fetched, ApiError>, ctx| {
+                if me.change_steps != step {
+                    return;
+                }
+                let allows = match r {
+                    Ok(f) => f.object.get("allowVolumeExpansion") == Some(&Value::Bool(true)),
+                    Err(e) => return ctx.error(format!("storage class {class}: {e}")),
+                };
+                if !allows {
+                    return ctx.error(format!(
+                        "storage class {class} does not allow expansion (allowVolumeExpansion is not true)"
+                    ));
+                }
+                let title = format!("Expand {} (now {size})", what(&targets));
+                let fields = vec![("size", size, false)];
+                me.form(Action::Resize, targets, vec![], title, fields, ctx);
+            },
+        );
+    }
+
     /// Asks what the identity may do to the selection, once per selected object, so the
     /// menu can say which actions are not allowed before the user tries.
     pub(super) fn ask_access(&mut self, ctx: &mut Ctx) {
@@ -500,6 +597,21 @@ fn op_from_form(
             max: number(v(1), "max replicas")?.ok_or("max replicas: type a number")?,
             cpu_percent: number(v(2), "CPU target")?,
         },
+        Action::ReclaimPolicy => {
+            let policy = match v(0).trim().to_ascii_lowercase().as_str() {
+                "retain" => "Retain",
+                "delete" => "Delete",
+                other => return Err(format!("policy: {other:?} is not Retain or Delete")),
+            };
+            Op::ReclaimPolicy(policy.into())
+        }
+        Action::Resize => {
+            let size = v(0).trim();
+            if Quantity::parse(size).is_none_or(|q| q.is_negative() || q.is_zero()) {
+                return Err(format!("size: {size:?} is not a quantity (e.g. 20Gi)"));
+            }
+            Op::Resize(size.into())
+        }
         Action::SetImage => {
             // Only what the user changed: an untouched field must not put back an image
             // someone else set meanwhile.
@@ -516,6 +628,56 @@ fn op_from_form(
         }
         other => return Err(format!("{other:?} takes no form")),
     })
+}
+
+/// Every StorageClass fetched: the selected one becomes the default and the default(s) before
+/// it stop being one, in one batch; when it is the default already, it stops being one.
+fn default_class(selected: ObjectRef, result: Result<Fetched, ApiError>, ctx: &mut Ctx) {
+    let list = match result {
+        Ok(f) => f.object,
+        Err(e) => return ctx.error(format!("storage classes on {}: {e}", selected.context)),
+    };
+    let is_default = |class: &Value| {
+        [plan::DEFAULT_CLASS, plan::DEFAULT_CLASS_BETA]
+            .iter()
+            .any(|a| {
+                class
+                    .pointer("/metadata/annotations")
+                    .and_then(|m| m.get(*a))
+                    .and_then(Value::as_str)
+                    == Some("true")
+            })
+    };
+    let classes = list
+        .get("items")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    let field = |c: &Value, p: &str| {
+        c.pointer(p)
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string()
+    };
+    let Some(chosen) = classes
+        .iter()
+        .find(|c| field(c, "/metadata/uid") == selected.uid)
+    else {
+        return ctx.error(format!("{selected} no longer exists"));
+    };
+    let (class, mut targets) = if is_default(chosen) {
+        (None, Vec::new())
+    } else {
+        (Some(selected.name.clone()), vec![selected.clone()])
+    };
+    for c in classes.iter().filter(|c| is_default(c)) {
+        targets.push(ObjectRef {
+            name: field(c, "/metadata/name"),
+            uid: field(c, "/metadata/uid"),
+            ..selected.clone()
+        });
+    }
+    submit(Op::DefaultClass { class }, targets, ctx);
 }
 
 fn submit(op: Op, targets: Vec<ObjectRef>, ctx: &mut Ctx) {
