@@ -19,6 +19,7 @@ pub use flotilla_kube::{USER_AGENT, backup, cluster, executor, forward, notify, 
 pub use flotilla_tui::{app, clipboard, config, grid, key, logs, modal, screens, ui};
 
 pub mod cli;
+pub mod debug;
 pub mod editor;
 pub mod shell;
 pub mod tui;

@@ -71,9 +71,9 @@ pub async fn run(
         // Attach gets only what the container was started with: a TTY when it has one (kubectl
         // warns "Unable to use a TTY" otherwise), stdin when it keeps one open.
         Session::Attach => {
-            let tty = interactive && container.tty == Some(true);
+            let tty = interactive && container.tty;
             AttachParams::default()
-                .stdin(container.stdin == Some(true))
+                .stdin(container.stdin)
                 .stderr(!tty)
                 .tty(tty)
         }
@@ -139,15 +139,25 @@ pub async fn run(
     }
 }
 
-/// The container to use: the named one, else the pod's default (kubectl's
-/// `kubectl.kubernetes.io/default-container` annotation, else the first).
-fn pick_container<'p>(pod: &'p Pod, name: Option<&str>) -> Result<&'p Container, String> {
+/// A container a session can open in: its name, and whether it keeps stdin open and has a
+/// TTY (what attach may ask for).
+struct Picked {
+    name: String,
+    stdin: bool,
+    tty: bool,
+}
+
+/// The container to use: the named one (a debug container too), else the pod's default
+/// (kubectl's `kubectl.kubernetes.io/default-container` annotation, else the first).
+fn pick_container(pod: &Pod, name: Option<&str>) -> Result<Picked, String> {
     let pod_name = clean(pod.metadata.name.as_deref().unwrap_or(""));
-    let containers = pod
-        .spec
-        .as_ref()
-        .map(|s| s.containers.as_slice())
-        .unwrap_or_default();
+    let spec = pod.spec.as_ref();
+    let containers = spec.map(|s| s.containers.as_slice()).unwrap_or_default();
+    let of = |c: &Container| Picked {
+        name: c.name.clone(),
+        stdin: c.stdin == Some(true),
+        tty: c.tty == Some(true),
+    };
     let wanted = name.map(str::to_string).or_else(|| {
         pod.metadata
             .annotations
@@ -159,9 +169,23 @@ fn pick_container<'p>(pod: &'p Pod, name: Option<&str>) -> Result<&'p Container,
         Some(n) => containers
             .iter()
             .find(|c| c.name == n)
+            .map(of)
+            .or_else(|| {
+                spec?
+                    .ephemeral_containers
+                    .as_ref()?
+                    .iter()
+                    .find(|c| c.name == n)
+                    .map(|c| Picked {
+                        name: c.name.clone(),
+                        stdin: c.stdin == Some(true),
+                        tty: c.tty == Some(true),
+                    })
+            })
             .ok_or_else(|| format!("no container {} in pod {pod_name}", clean(&n))),
         None => containers
             .first()
+            .map(of)
             .ok_or_else(|| format!("pod {pod_name} has no containers")),
     }
 }
@@ -388,7 +412,8 @@ fn send_size(tx: &mut futures::channel::mpsc::Sender<TerminalSize>) {
     }
 }
 
-async fn say(line: &str) {
+/// A line of flotilla's own on the terminal a session has.
+pub(crate) async fn say(line: &str) {
     let mut out = tokio::io::stdout();
     let _ = out.write_all(line.as_bytes()).await;
     if !line.ends_with('\n') {
@@ -476,13 +501,13 @@ mod tests {
                 "annotations": {"kubectl.kubernetes.io/default-container": "app"}},
             "spec": {"containers": [{"name": "sidecar"}, {"name": "app"}]}
         }));
-        assert_eq!(pick_container(&p, None).map(|c| c.name.as_str()), Ok("app"));
+        assert_eq!(pick_container(&p, None).map(|c| c.name), Ok("app".into()));
         assert_eq!(
-            pick_container(&p, Some("sidecar")).map(|c| c.name.as_str()),
-            Ok("sidecar")
+            pick_container(&p, Some("sidecar")).map(|c| c.name),
+            Ok("sidecar".into())
         );
         assert_eq!(
-            pick_container(&p, Some("nope")).map(|c| c.name.as_str()),
+            pick_container(&p, Some("nope")).map(|c| c.name),
             Err("no container nope in pod web-1".to_string())
         );
         let plain = pod(serde_json::json!({
@@ -490,8 +515,20 @@ mod tests {
             "spec": {"containers": [{"name": "one"}, {"name": "two"}]}
         }));
         assert_eq!(
-            pick_container(&plain, None).map(|c| c.name.as_str()),
-            Ok("one")
+            pick_container(&plain, None).map(|c| c.name),
+            Ok("one".into())
+        );
+        // A debug container is found by its name, with its stdin and TTY.
+        let debugged = pod(serde_json::json!({
+            "metadata": {"name": "x"},
+            "spec": {"containers": [{"name": "one"}],
+                "ephemeralContainers": [{"name": "debugger-ab", "stdin": true, "tty": true}]}
+        }));
+        let picked = pick_container(&debugged, Some("debugger-ab")).expect("found");
+        assert!(picked.stdin && picked.tty);
+        assert_eq!(
+            pick_container(&debugged, None).map(|c| c.name),
+            Ok("one".into())
         );
     }
 

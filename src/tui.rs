@@ -108,7 +108,17 @@ struct Handover {
     /// A shell session (answered by `Msg::Done`), or the editor (`Msg::Edited`).
     shell: bool,
     child: JoinHandle<Result<String, String>>,
+    /// What must still be done when the session is ended from outside (a node shell's pod
+    /// deleted); the session does it itself when it ends on its own.
+    cleanup: Option<Cleanup>,
 }
+
+type Cleanup = std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>;
+
+/// How long ending flotilla waits for a session's cleanup (a node shell's pod deleted): it
+/// must end within 2 s of a signal. A pod whose delete did not come back in time may still
+/// be there; the next node shell of the same user on this machine deletes it.
+const CLEANUP_WITHIN: Duration = Duration::from_secs(1);
 
 struct Runner {
     term: Term,
@@ -248,9 +258,47 @@ impl Runner {
                 Some(Effect::Copy(text)) => {
                     let _ = crate::clipboard::copy(&mut stdout(), &text);
                 }
-                Some(Effect::Edit { ticket, name, text }) => self.hand_over(ticket, false, || {
-                    tokio::task::spawn_blocking(move || crate::editor::edit(&name, &text))
-                }),
+                Some(Effect::Edit { ticket, name, text }) => {
+                    self.hand_over(ticket, false, None, || {
+                        tokio::task::spawn_blocking(move || crate::editor::edit(&name, &text))
+                    })
+                }
+                Some(Effect::Debug {
+                    ticket,
+                    cluster,
+                    context,
+                    target,
+                    image,
+                }) => {
+                    let Some(client) = self.connected(cluster, ticket, &context) else {
+                        continue;
+                    };
+                    self.hand_over(ticket, true, None, move || {
+                        tokio::spawn(async move {
+                            crate::debug::debug(client, &context, target, image).await
+                        })
+                    });
+                }
+                Some(Effect::NodeShell {
+                    ticket,
+                    cluster,
+                    context,
+                    node,
+                    pod,
+                }) => {
+                    let Some(client) = self.connected(cluster, ticket, &context) else {
+                        continue;
+                    };
+                    let cleanup: Cleanup = {
+                        let (client, pod) = (client.clone(), pod.clone());
+                        Box::pin(async move { crate::debug::delete_pod(client, &pod).await })
+                    };
+                    self.hand_over(ticket, true, Some(cleanup), move || {
+                        tokio::spawn(async move {
+                            crate::debug::node_shell(client, &context, &node, pod).await
+                        })
+                    });
+                }
                 Some(Effect::Shell {
                     ticket,
                     cluster,
@@ -259,9 +307,7 @@ impl Runner {
                     attach,
                     command,
                 }) => {
-                    let Some(client) = self.executor.client(cluster) else {
-                        let result = Err(format!("{context} is not connected"));
-                        self.executor.send(Msg::Done { ticket, result });
+                    let Some(client) = self.connected(cluster, ticket, &context) else {
                         continue;
                     };
                     let session = if attach {
@@ -269,7 +315,7 @@ impl Runner {
                     } else {
                         crate::shell::Session::Exec { command }
                     };
-                    self.hand_over(ticket, true, move || {
+                    self.hand_over(ticket, true, None, move || {
                         tokio::spawn(async move {
                             crate::shell::run(client, &context, target, session)
                                 .await
@@ -283,12 +329,29 @@ impl Runner {
         Ok(false)
     }
 
+    /// The client of `cluster` for a session; when it is not connected, the session's
+    /// screen is told so.
+    fn connected(
+        &self,
+        cluster: crate::model::ClusterId,
+        ticket: u64,
+        context: &str,
+    ) -> Option<kube::Client> {
+        let client = self.executor.client(cluster);
+        if client.is_none() {
+            let result = Err(format!("{context} is not connected"));
+            self.executor.send(Msg::Done { ticket, result });
+        }
+        client
+    }
+
     /// Gives the terminal to `$EDITOR` or a shell; the loop keeps applying cluster messages
     /// meanwhile, but draws nothing and reads no keys until the child is done.
     fn hand_over(
         &mut self,
         ticket: u64,
         shell: bool,
+        cleanup: Option<Cleanup>,
         start: impl FnOnce() -> JoinHandle<Result<String, String>>,
     ) {
         if self.handover.is_some() {
@@ -301,6 +364,7 @@ impl Runner {
             ticket,
             shell,
             child,
+            cleanup,
         });
     }
 
@@ -318,6 +382,9 @@ impl Runner {
         }
         // The session's or the editor's thread is done, or nearly: it no longer holds the exit.
         let _ = tokio::time::timeout(Duration::from_millis(500), h.child).await;
+        if let Some(cleanup) = h.cleanup {
+            let _ = tokio::time::timeout(CLEANUP_WITHIN, cleanup).await;
+        }
     }
 
     fn take_back(&mut self) -> std::io::Result<()> {

@@ -8,7 +8,8 @@ render_kwokctl_config() {   # [out-dir]
   local drop=()
   [[ ${TB_METRICS_SERVER:-1} == 0 ]] && drop=(-e '/^  enable: \[metrics-server\]$/d')
   sed "${drop[@]}" -e "s|@MS_BIN@|$MS_BIN|g" -e "s|@MS_MANIFESTS@|$MS_MANIFESTS|g" -e "s|@BIN@|$BIN|g" \
-    -e "s|@K8S_VERSION@|$K8S_VERSION|g" "$TB_SRC/kwok/kwokctl.yaml" >"${1:-$WORK}/kwokctl.yaml"
+    -e "s|@K8S_VERSION@|$K8S_VERSION|g" -e "s|@FAKEBIN@|$TB_SRC/fakebin|g" -e "s|@PATH@|$PATH|g" \
+    "$TB_SRC/kwok/kwokctl.yaml" >"${1:-$WORK}/kwokctl.yaml"
 }
 
 # kwok's own fast stages + the chaos failure stage + ours + logs/exec/port-forward rules + the
@@ -56,6 +57,9 @@ port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 prepare_workdir() {
   mkdir -p "$WORK/logs" "$WORK/exec"
   [[ -f $WORK/logs/app.log && -f $WORK/logs/hostile.log ]] || python3 "$TB_SRC/gen-logs.py" "$WORK/logs"
+  [[ -f $WORK/logs/attach.log ]] ||
+    printf '%s stdout F attached to the testbed debug container\n' "$(date -u +%Y-%m-%dT%H:%M:%S.000000000Z)" \
+      >"$WORK/logs/attach.log"
   [[ -f $WORK/helper.port ]] || free_port >"$WORK/helper.port"
   [[ -f $WORK/webhook.port ]] || free_port >"$WORK/webhook.port"
   webhook_tls

@@ -876,3 +876,34 @@ fn triage_row_expanded_with_its_pods_events_and_the_rollout_before_it() {
     insta::assert_snapshot!("triage_expanded_200x50", expanded);
     insta::assert_snapshot!("triage_expanded_80x24", render(&mut app, 80, 24));
 }
+
+/// `s` on a node: before anything is made, the confirmation says that it makes a privileged
+/// pod, where, and what runs in it, on any context (not only a protected one).
+#[test]
+fn node_shell_confirmation_says_it_makes_a_privileged_pod() {
+    use flotilla::model::WatchEvent;
+    let mut app = synthetic::app(&["dev"]);
+    let dev = synthetic::id(&app, "dev");
+    let res = ResKey::core("nodes");
+    let (columns, row) = object_row(
+        &res,
+        &["Name", "Status", "Roles", "Age", "Version"],
+        &["dev-node-0", "Ready", "<none>", "9d", "v1.36"],
+        ("dev-node-0", "n0", None),
+    );
+    synthetic::sheet_event(&mut app, dev, res.clone(), WatchEvent::Listing { columns });
+    synthetic::sheet_event(&mut app, dev, res.clone(), WatchEvent::Upsert(vec![row]));
+    synthetic::sheet_event(&mut app, dev, res, WatchEvent::Synced);
+    app.update(Input::Action(Action::Run("nodes".into())));
+    app.update(Input::Action(Action::Shell));
+    let screen = render(&mut app, 80, 24);
+    assert!(
+        screen.contains("Open a node-shell session?")
+            && screen.contains("This creates a privileged pod on the node:"),
+        "{screen}"
+    );
+    // The pod's name ends in a random suffix: the snapshot shows it as xxxxx.
+    let at = screen.find("flotilla-node-shell-").expect("the pod is named") + 20;
+    let suffix: String = screen[at..].chars().take(5).collect();
+    insta::assert_snapshot!(screen.replace(&suffix, "xxxxx"));
+}

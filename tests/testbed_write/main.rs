@@ -28,6 +28,7 @@ mod tui_bounded;
 mod tui_change;
 mod tui_confirm;
 mod tui_create;
+mod tui_debug;
 mod tui_edit;
 mod tui_fault;
 mod tui_forward;

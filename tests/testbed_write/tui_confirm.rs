@@ -298,6 +298,10 @@ const ROWS: &[Row] = &[
         steps: &[PODS, Select("solo"), Key(KeyCode::Char('s'))] },
     Row { name: "a: attach to a pod", op: || session("attach"),
         steps: &[PODS, Select("solo"), Key(KeyCode::Char('a'))] },
+    Row { name: "b: debug container in a pod", op: || session("debug"),
+        steps: &[PODS, Select("solo"), Key(KeyCode::Char('b')), FORM, ENTER, ENTER] },
+    Row { name: "s: node shell on a node", op: || session("node-shell"),
+        steps: &[NODES, Select("{node}"), Key(KeyCode::Char('s'))] },
 ];
 
 /// Maps each `Op` variant to the rows (by name) that issue it. One arm per variant and no
@@ -369,6 +373,8 @@ rows_by_variant! {
         "F: port-forward",
         "s: shell in a pod",
         "a: attach to a pod",
+        "b: debug container in a pod",
+        "s: node shell on a node",
     ],
 }
 

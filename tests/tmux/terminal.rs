@@ -9,6 +9,7 @@
 use crate::common;
 
 use common::Isolated;
+use serde_json::json;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -555,4 +556,317 @@ fn sigterm_and_sighup_during_a_shell_session_end_it_and_flotilla() {
         signal_and_expect_exit(&t, signal);
         assert_restored(&t);
     }
+}
+
+// ---- debug containers and node shells --------------------------------------------------------
+
+/// The testbed's working directory: kwok's exec dir (where the testbed's `nsenter` writes what
+/// it was called with) and the file an attach follows.
+fn testbed_work(tb: &common::Testbed) -> PathBuf {
+    tb.kubeconfig
+        .parent()
+        .expect("the kubeconfig is in the testbed's directory")
+        .to_path_buf()
+}
+
+fn kubectl_json(tb: &common::Testbed, args: &[&str]) -> serde_json::Value {
+    let out = tb.kubectl_ok("dev", &[args, &["-o", "json"]].concat());
+    serde_json::from_str(&out).expect("kubectl prints JSON")
+}
+
+/// The node shell pods on dev (in `default`, where they are made), by name.
+fn node_shell_pods(tb: &common::Testbed) -> Vec<String> {
+    let list = kubectl_json(
+        tb,
+        &[
+            "get",
+            "pods",
+            "-n",
+            "default",
+            "-l",
+            flotilla::debug::NODE_SHELL_LABEL,
+        ],
+    );
+    list["items"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|p| p["metadata"]["name"].as_str().map(str::to_string))
+        .collect()
+}
+
+/// Waits until pod `name` is gone from `default` on dev.
+fn gone(tb: &common::Testbed, name: &str, timeout: Duration) -> bool {
+    let start = Instant::now();
+    while start.elapsed() < timeout {
+        if !node_shell_pods(tb).iter().any(|p| p == name) {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    false
+}
+
+/// The name of the node shell pod the screen says is starting.
+fn pod_named(screen: &str) -> String {
+    let starting = "starting node shell pod default/";
+    let at = screen
+        .find(starting)
+        .unwrap_or_else(|| panic!("a node shell pod is named:\n{screen}"));
+    screen[at + starting.len()..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-')
+        .collect()
+}
+
+/// flotilla on dev's nodes, a node shell on `node` confirmed: the pod's name once the shell
+/// runs.
+fn node_shell(iso: &Isolated, tb: &common::Testbed, name: &str, node: &str) -> (Tmux, String) {
+    let args = format!(
+        "--kubeconfig {} --context dev -c nodes",
+        tb.kubeconfig.display()
+    );
+    let t = Tmux::start(name, &script(iso, &[], &args));
+    let (listed, screen) = t.wait_for(node, Duration::from_secs(30));
+    assert!(listed, "{screen}");
+    t.keys(&["/", node, "Enter"]);
+    let (filtered, screen) = t.wait_for(&format!("</{node}>"), Duration::from_secs(5));
+    assert!(filtered, "{screen}");
+    t.keys(&["s"]);
+    let (asked, screen) = t.wait_for("This creates a privileged pod", Duration::from_secs(10));
+    assert!(asked, "the confirmation says what it makes:\n{screen}");
+    assert!(
+        screen.contains("Open a node-shell session?")
+            && screen.contains("nsenter -t 1 -m -u -i -n -p -- sh")
+            && screen.contains("It is deleted when the shell ends."),
+        "{screen}"
+    );
+    t.keys(&["y"]);
+    let (opened, screen) = t.wait_for("exit to return", Duration::from_secs(30));
+    assert!(opened, "the node shell opens:\n{screen}");
+    let pod = pod_named(&screen);
+    (t, pod)
+}
+
+/// `b` on a pod: a debug container of the configured image is added to the pod's ephemeral
+/// containers, sharing the chosen container's processes, and attached to; Ctrl-] gives the
+/// terminal back. The server holds the container, the audit log the session.
+#[test]
+fn a_debug_container_is_added_to_the_pod_and_attached() {
+    let Some(tb) = common::testbed() else { return };
+    let iso = scratch("debug");
+    let ns = common::Scratch::new(&tb, "dev", format!("term-debug-{}", std::process::id()));
+    tb.kubectl_ok(
+        "dev",
+        &[
+            "-n",
+            &ns.name,
+            "run",
+            "quiet",
+            "--image=registry.example.com/distroless:1",
+        ],
+    );
+    tb.kubectl_ok(
+        "dev",
+        &[
+            "-n",
+            &ns.name,
+            "wait",
+            "--for=condition=Ready",
+            "pod/quiet",
+            "--timeout=60s",
+        ],
+    );
+    let args = format!(
+        "--kubeconfig {} --context dev -c 'pods {}'",
+        tb.kubeconfig.display(),
+        ns.name
+    );
+    let t = Tmux::start("debug", &script(&iso, &[], &args));
+    let (listed, screen) = t.wait_for("quiet", Duration::from_secs(30));
+    assert!(listed, "{screen}");
+    t.keys(&["b"]);
+    let (form, screen) = t.wait_for(
+        "Debug container in pod/quiet on dev",
+        Duration::from_secs(10),
+    );
+    assert!(form, "{screen}");
+    assert!(
+        screen.contains("busybox:1.36") && screen.contains("share processes with container"),
+        "the image and the target, prefilled:\n{screen}"
+    );
+    t.keys(&["Enter", "Enter"]);
+    let (attached, screen) = t.wait_for("Ctrl-] to detach", Duration::from_secs(30));
+    assert!(attached, "the debug container is attached to:\n{screen}");
+    assert!(
+        screen.contains("adding debug container debugger-"),
+        "{screen}"
+    );
+    // The testbed's attach follows a file: a line written now reaches this terminal.
+    let line = format!("said-through-attach-{}", std::process::id());
+    let mut log = std::fs::OpenOptions::new()
+        .append(true)
+        .open(testbed_work(&tb).join("logs/attach.log"))
+        .expect("the testbed's attach file");
+    use std::io::Write;
+    writeln!(log, "{} stdout F {line}", jiff::Timestamp::now()).expect("append");
+    let (streamed, screen) = t.wait_for(&line, Duration::from_secs(10));
+    assert!(streamed, "the attach streams:\n{screen}");
+    t.keys(&["C-]"]);
+    let (back, screen) = t.wait_for(
+        &format!("debug session in dev/{}/quiet ended", ns.name),
+        Duration::from_secs(10),
+    );
+    assert!(back, "flotilla is back, saying how it ended:\n{screen}");
+    assert!(t.alternate_screen());
+
+    let pod = kubectl_json(&tb, &["-n", &ns.name, "get", "pod", "quiet"]);
+    let debug = &pod["spec"]["ephemeralContainers"][0];
+    assert_eq!(debug["image"], "busybox:1.36", "{pod}");
+    assert_eq!(debug["targetContainerName"], "quiet", "{pod}");
+    assert_eq!(
+        (&debug["stdin"], &debug["tty"]),
+        (&json!(true), &json!(true))
+    );
+    assert!(
+        debug["name"]
+            .as_str()
+            .is_some_and(|n| n.starts_with("debugger-")),
+        "{debug}"
+    );
+    let records = flotilla::ops::audit::read(&iso.path("audit.jsonl")).expect("the audit log");
+    let debug: Vec<_> = records.iter().filter(|r| r.action == "debug").collect();
+    assert_eq!(debug.len(), 2, "its intent, then its outcome: {records:#?}");
+    assert_eq!(debug[1].result, "ok", "{records:#?}");
+    assert_eq!(debug[1].target.name, "quiet");
+    assert_eq!(debug[1].intent.as_ref(), Some(&debug[0].hash));
+    t.keys(&["q"]);
+    let (ended, screen) = t.wait_for("EXIT=0", Duration::from_secs(10));
+    assert!(ended, "{screen}");
+    assert_restored(&t);
+}
+
+/// `s` on a node, confirmed: a privileged pod pinned to the node, tolerating every taint,
+/// runs `nsenter` into PID 1's namespaces; exiting the shell deletes the pod.
+#[test]
+fn a_node_shell_runs_in_a_privileged_pod_deleted_when_it_ends() {
+    let Some(tb) = common::testbed() else { return };
+    let iso = scratch("node-shell");
+    let nsenter_log = testbed_work(&tb).join("exec/nsenter.log");
+    let before = std::fs::read_to_string(&nsenter_log).unwrap_or_default();
+    let (t, pod) = node_shell(&iso, &tb, "node-shell", "dev-node-1");
+    let p = kubectl_json(&tb, &["-n", "default", "get", "pod", &pod]);
+    assert_eq!(p["spec"]["nodeName"], "dev-node-1");
+    assert_eq!(
+        (&p["spec"]["hostPID"], &p["spec"]["hostNetwork"]),
+        (&json!(true), &json!(true))
+    );
+    assert_eq!(
+        p["spec"]["containers"][0]["securityContext"]["privileged"],
+        true
+    );
+    assert_eq!(p["spec"]["tolerations"], json!([{"operator": "Exists"}]));
+    let ran = iso.path("ran");
+    t.keys(&[
+        &format!(
+            "echo on-the-node-$FLOTILLA_TESTBED > {}; sleep 1; exit",
+            ran.display()
+        ),
+        "Enter",
+    ]);
+    assert_eq!(
+        written(&ran, Duration::from_secs(10)).as_deref(),
+        Some("on-the-node-1")
+    );
+    let after = std::fs::read_to_string(&nsenter_log).unwrap_or_default();
+    assert!(
+        after.len() > before.len() && after.contains("nsenter -t 1 -m -u -i -n -p -- sh"),
+        "the shell is nsenter's: {after}"
+    );
+    let (back, screen) = t.wait_for(
+        &format!("node shell on dev-node-1 ended; pod default/{pod} deleted"),
+        Duration::from_secs(20),
+    );
+    assert!(back, "{screen}");
+    assert!(
+        gone(&tb, &pod, Duration::from_secs(20)),
+        "the pod is deleted"
+    );
+    let records = flotilla::ops::audit::read(&iso.path("audit.jsonl")).expect("the audit log");
+    let shell: Vec<_> = records
+        .iter()
+        .filter(|r| r.action == "node-shell")
+        .collect();
+    assert_eq!(shell.len(), 2, "its intent, then its outcome: {records:#?}");
+    assert_eq!(
+        (shell[1].target.kind.as_str(), shell[1].target.name.as_str()),
+        ("Node", "dev-node-1")
+    );
+    assert_eq!(shell[1].result, "ok");
+    t.keys(&["q"]);
+    let (ended, screen) = t.wait_for("EXIT=0", Duration::from_secs(10));
+    assert!(ended, "{screen}");
+}
+
+/// SIGHUP (the SSH connection dropped) during a node shell ends flotilla and deletes the pod;
+/// SIGKILL cannot, so the next node shell of the same user on this machine deletes what the
+/// killed one left.
+#[test]
+fn a_node_shell_pod_is_deleted_on_hangup_and_after_a_kill() {
+    let Some(tb) = common::testbed() else { return };
+    let iso = scratch("node-shell-hup");
+    let (t, pod) = node_shell(&iso, &tb, "node-shell-hup", "dev-node-0");
+    let pid_file = iso.path("remote.pid");
+    t.keys(&[&format!("echo $$ > {}", pid_file.display()), "Enter"]);
+    let remote = written(&pid_file, Duration::from_secs(20))
+        .unwrap_or_else(|| panic!("the remote shell ran:\n{}", t.screen()));
+    let _remote = Hangup(remote);
+    signal_and_expect_exit(&t, "HUP");
+    assert_restored(&t);
+    assert!(
+        gone(&tb, &pod, Duration::from_secs(10)),
+        "SIGHUP deletes the pod"
+    );
+    drop(t);
+
+    let iso = scratch("node-shell-kill");
+    let (t, left) = node_shell(&iso, &tb, "node-shell-kill", "dev-node-0");
+    let pid_file = iso.path("remote.pid");
+    t.keys(&[&format!("echo $$ > {}", pid_file.display()), "Enter"]);
+    let remote = written(&pid_file, Duration::from_secs(20))
+        .unwrap_or_else(|| panic!("the remote shell ran:\n{}", t.screen()));
+    let _remote = Hangup(remote);
+    let pid = t.flotilla_pid().expect("flotilla runs");
+    let killed = Command::new("kill")
+        .args(["-KILL", &pid])
+        .status()
+        .expect("kill");
+    assert!(killed.success());
+    let (ended, screen) = t.wait_for("EXIT=137", Duration::from_secs(5));
+    assert!(ended, "{screen}");
+    std::thread::sleep(Duration::from_secs(1));
+    assert!(
+        node_shell_pods(&tb).contains(&left),
+        "nothing could delete the pod of a killed flotilla"
+    );
+    drop(t);
+
+    let (t, pod) = node_shell(&iso, &tb, "node-shell-next", "dev-node-0");
+    assert_ne!(pod, left);
+    let screen = t.screen();
+    assert!(
+        screen.contains(&format!(
+            "deleted node shell pod {left} that an ended flotilla left"
+        )),
+        "the next node shell says it deleted the leftover:\n{screen}"
+    );
+    assert!(
+        gone(&tb, &left, Duration::from_secs(10)),
+        "the leftover is deleted"
+    );
+    t.keys(&["exit", "Enter"]);
+    assert!(
+        gone(&tb, &pod, Duration::from_secs(20)),
+        "and its own when it ends"
+    );
 }

@@ -57,6 +57,57 @@ pub struct Settings {
     /// `[backup]`: where archives go, Secrets' keys, retention.
     #[serde(default)]
     pub backup: crate::backup::shelf::BackupSettings,
+    /// `[debug]`: the debug container `b` adds to a pod and the node shell `s` opens on a node.
+    #[serde(default)]
+    pub debug: DebugSettings,
+}
+
+/// `[debug]` in config.toml.
+#[derive(Deserialize, Default, Debug, Clone)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct DebugSettings {
+    /// The debug container's image (default busybox:1.36).
+    pub image: Option<String>,
+    /// The node shell pod's image (default busybox:1.36).
+    pub node_shell_image: Option<String>,
+    /// Where node shell pods are made (default `default`).
+    pub node_shell_namespace: Option<String>,
+    /// What the node shell runs in its pod (default `nsenter -t 1 -m -u -i -n -p -- sh`:
+    /// a shell in the node's own namespaces).
+    pub node_shell_command: Option<Vec<String>>,
+}
+
+impl DebugSettings {
+    pub const DEFAULT_IMAGE: &str = "busybox:1.36";
+
+    pub fn image(&self) -> String {
+        self.image
+            .clone()
+            .unwrap_or_else(|| Self::DEFAULT_IMAGE.into())
+    }
+
+    pub fn node_shell_image(&self) -> String {
+        self.node_shell_image
+            .clone()
+            .unwrap_or_else(|| Self::DEFAULT_IMAGE.into())
+    }
+
+    pub fn node_shell_namespace(&self) -> String {
+        self.node_shell_namespace
+            .clone()
+            .unwrap_or_else(|| "default".into())
+    }
+
+    pub fn node_shell_command(&self) -> Vec<String> {
+        match &self.node_shell_command {
+            Some(c) if !c.is_empty() => c.clone(),
+            _ => [
+                "nsenter", "-t", "1", "-m", "-u", "-i", "-n", "-p", "--", "sh",
+            ]
+            .map(String::from)
+            .to_vec(),
+        }
+    }
 }
 
 #[derive(Deserialize, Default, Debug, Clone, Copy, PartialEq, Eq)]

@@ -74,7 +74,16 @@ pub fn entries(obj: &ObjectRef) -> Vec<Entry> {
     if has_containers(kind) {
         add(Action::SetImage, "set image", patch());
     }
+    if kind == "Pod" {
+        add(
+            Action::Debug,
+            "debug container",
+            vec![check("patch", obj, "ephemeralcontainers")],
+        );
+    }
     if kind == "Node" {
+        // Its pod is made in the namespace the settings name: the server checks that.
+        add(Action::Shell, "node shell (a privileged pod)", Vec::new());
         add(Action::Cordon, "cordon", patch());
         add(Action::Uncordon, "uncordon", patch());
         add(
@@ -161,14 +170,15 @@ pub fn checks_of(op: &Op, obj: &ObjectRef) -> Vec<Check> {
         Op::Scale { .. } => vec![check("patch", "scale")],
         Op::Apply { .. } => vec![check("update", "")],
         Op::Create { .. } => vec![check("create", "")],
-        Op::Session { kind, .. } => {
-            let sub = match *kind {
-                "port-forward" => "portforward",
-                "attach" => "attach",
-                _ => "exec",
-            };
-            vec![check("create", sub)]
-        }
+        Op::Session { kind, .. } => match *kind {
+            "debug" => vec![check("patch", "ephemeralcontainers")],
+            // Its pod is made in the namespace the settings name, not on the node: the
+            // server checks the create.
+            "node-shell" => Vec::new(),
+            "port-forward" => vec![check("create", "portforward")],
+            "attach" => vec![check("create", "attach")],
+            _ => vec![check("create", "exec")],
+        },
         // The records are written; the objects' own permissions are the server's to check.
         Op::Helm {
             op: HelmOp::Rollback { .. },

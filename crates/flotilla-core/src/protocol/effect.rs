@@ -64,6 +64,25 @@ pub enum Effect {
         /// The configured shell; `None` = bash, else sh.
         command: Option<Vec<String>>,
     },
+    /// Suspend the TUI for a debug container: one added to the pod's ephemeral containers
+    /// (targeting `target.container`'s processes), waited for, then attached to. Answered by
+    /// `Msg::Done`.
+    Debug {
+        ticket: u64,
+        cluster: ClusterId,
+        context: String,
+        target: ExecTarget,
+        image: String,
+    },
+    /// Suspend the TUI for a shell on a node: a privileged pod pinned to it runs `command`,
+    /// and is deleted when the shell ends. Answered by `Msg::Done`.
+    NodeShell {
+        ticket: u64,
+        cluster: ClusterId,
+        context: String,
+        node: String,
+        pod: NodeShellPod,
+    },
     /// Start a port-forward; its news come as `Msg::Forward`.
     Forward {
         id: u64,
@@ -158,4 +177,14 @@ pub enum Effect {
     /// POST a triage notification to a webhook (`[notify]`); fire and forget.
     Notify(crate::notify::Outgoing),
     Quit,
+}
+
+/// The pod a node shell runs in: where, from what image, running what, and its name (chosen
+/// before it is made, so whoever ends flotilla meanwhile can still delete it).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NodeShellPod {
+    pub namespace: String,
+    pub name: String,
+    pub image: String,
+    pub command: Vec<String>,
 }

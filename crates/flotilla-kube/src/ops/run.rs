@@ -335,7 +335,7 @@ async fn prepare(op: &Op, obj: &ObjectRef, client: &kube::Client) -> Result<Prep
         Op::Drain(_) | Op::Helm { .. } => Vec::new(),
         op => {
             let now = jiff::Timestamp::now().to_string();
-            match plan::plan(op, obj, &current, &now, &random_suffix()) {
+            match plan::plan(op, obj, &current, &now, &crate::ops::build::random_suffix()) {
                 Ok(c) => c,
                 Err(e) => return Err(Done::failed(e, rv_before)),
             }
@@ -446,14 +446,6 @@ async fn helm_release(
             change: Some(change),
         },
     }
-}
-
-/// Five lowercase letters or digits, as generated names end.
-fn random_suffix() -> String {
-    const CHARS: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
-    (0..5)
-        .map(|_| char::from(CHARS[fastrand::usize(..CHARS.len())]))
-        .collect()
 }
 
 /// What the audit record keeps of the change: the patch, the delete options, the created

@@ -494,7 +494,7 @@ impl App {
                         target,
                         argv,
                     };
-                    self.open_session(cluster, (&pod.0, &pod.1), what, start);
+                    self.open_session(cluster, session::On::Pod(&pod.0, &pod.1), what, start);
                 }
                 Request::Shell {
                     cluster,
@@ -511,7 +511,48 @@ impl App {
                         target,
                         attach,
                     };
-                    self.open_session(cluster, (&pod.0, &pod.1), (kind, detail), start);
+                    let on = session::On::Pod(&pod.0, &pod.1);
+                    self.open_session(cluster, on, (kind, detail), start);
+                }
+                Request::Debug {
+                    cluster,
+                    target,
+                    image,
+                    reply,
+                } => {
+                    let detail = format!(
+                        "image {image}, sharing the processes of {}",
+                        target.container.as_deref().unwrap_or("the pod")
+                    );
+                    let pod = (target.namespace.clone(), target.pod.clone());
+                    let start = session::Start::Debug {
+                        screen: from,
+                        reply,
+                        target,
+                        image,
+                    };
+                    let on = session::On::Pod(&pod.0, &pod.1);
+                    self.open_session(cluster, on, ("debug", detail), start);
+                }
+                Request::NodeShell {
+                    cluster,
+                    node,
+                    reply,
+                } => {
+                    let pod = session::node_shell_pod(&self.config.settings.debug);
+                    let detail = format!("pod {}/{} ({})", pod.namespace, pod.name, pod.image);
+                    let start = session::Start::NodeShell {
+                        screen: from,
+                        reply,
+                        node: node.clone(),
+                        pod,
+                    };
+                    self.open_session(
+                        cluster,
+                        session::On::Node(&node),
+                        ("node-shell", detail),
+                        start,
+                    );
                 }
                 Request::Save { path, text, reply } => {
                     let ticket = self.ticket(from, reply, Deliver::OnStack);
@@ -537,7 +578,7 @@ impl App {
                         local,
                     };
                     let kind = ("port-forward", detail);
-                    self.open_session(cluster, (&namespace, &name), kind, start);
+                    self.open_session(cluster, session::On::Pod(&namespace, &name), kind, start);
                 }
                 Request::StopForward(id) => {
                     if let Some(i) = self.shared.forwards.iter().position(|f| f.id == id) {

@@ -9,6 +9,7 @@ use crate::modal::Modal;
 use crate::model::ApiError;
 use crate::model::{ClusterId, ExecTarget, ForwardTarget, ObjectRef, ResKey};
 use crate::protocol::Effect;
+use crate::protocol::effect::NodeShellPod;
 use crate::protocol::op::{Decision, Op, Outcome, Target};
 use crate::screens::forwards::Forward;
 use crate::screens::{Answer, Reply};
@@ -33,6 +34,35 @@ pub(super) enum Start {
         remote_port: u16,
         local: std::net::SocketAddr,
     },
+    Debug {
+        screen: u64,
+        reply: Reply,
+        target: ExecTarget,
+        image: String,
+    },
+    NodeShell {
+        screen: u64,
+        reply: Reply,
+        node: String,
+        pod: NodeShellPod,
+    },
+}
+
+/// What a session is opened on: a pod (namespace, name), or a node.
+pub(super) enum On<'a> {
+    Pod(&'a str, &'a str),
+    Node(&'a str),
+}
+
+/// The pod a node shell on `node` will run in, as the settings say.
+pub(super) fn node_shell_pod(settings: &crate::settings::DebugSettings) -> NodeShellPod {
+    let suffix = crate::ops::build::random_suffix();
+    NodeShellPod {
+        namespace: settings.node_shell_namespace(),
+        name: format!("flotilla-node-shell-{suffix}"),
+        image: settings.node_shell_image(),
+        command: settings.node_shell_command(),
+    }
 }
 
 /// A session on its way: decided, maybe confirmed, its intent not yet written.
@@ -57,19 +87,23 @@ impl App {
     pub(super) fn open_session(
         &mut self,
         cluster: ClusterId,
-        (namespace, name): (&str, &str),
+        on: On,
         (kind, detail): (&'static str, String),
         start: Start,
     ) {
         let Some(slot) = self.store.clusters.get(cluster) else {
             return self.session_failed(start, kind, crate::model::not_connected().message);
         };
+        let (res, kind_name, namespace, name) = match on {
+            On::Pod(namespace, name) => ("pods", "Pod", namespace, name),
+            On::Node(name) => ("nodes", "Node", "", name),
+        };
         let obj = ObjectRef {
             context: slot.context.clone(),
             cluster,
-            res: ResKey::core("pods"),
+            res: ResKey::core(res),
             version: "v1".into(),
-            kind: "Pod".into(),
+            kind: kind_name.into(),
             namespace: namespace.to_string(),
             name: name.to_string(),
             uid: String::new(),
@@ -99,7 +133,19 @@ impl App {
             start,
         };
         let context = session.target.obj.context.clone();
-        if !self.policy.protected(&context) {
+        let protected = self.policy.protected(&context);
+        // A node shell makes a privileged pod: always said, and confirmed, first.
+        let warning = match &session.start {
+            Start::NodeShell { pod, .. } => vec![
+                "This creates a privileged pod on the node:".to_string(),
+                format!("  {}/{} ({})", pod.namespace, pod.name, pod.image),
+                "  host PID, network and IPC, every taint tolerated,".to_string(),
+                format!("  running {}", pod.command.join(" ")),
+                "It is deleted when the shell ends.".to_string(),
+            ],
+            _ => Vec::new(),
+        };
+        if !protected && warning.is_empty() {
             return self.begin_session(session);
         }
         // One `:exec` over marked pods asks once per context: its pods' requests come one by
@@ -118,18 +164,29 @@ impl App {
             }
         }
         let what = match &session.op {
+            // The warning below says it all.
+            _ if !warning.is_empty() => String::new(),
             Op::Session { detail, .. } if !detail.is_empty() => format!(" ({detail})"),
             _ => String::new(),
         };
-        let modal = Modal::confirm_typed(
-            format!("Open a {kind} session?"),
-            vec![
-                format!("{kind} in {}{what}", session.target.obj),
-                String::new(),
-                format!("{context} is a protected context."),
-            ],
-            &context,
-        );
+        let on = if session.target.obj.kind == "Node" {
+            "on"
+        } else {
+            "in"
+        };
+        let mut lines = vec![format!("{kind} {on} {}{what}", session.target.obj)];
+        if !warning.is_empty() {
+            lines.push(String::new());
+            lines.extend(warning);
+        }
+        let title = format!("Open a {kind} session?");
+        let modal = if protected {
+            lines.push(String::new());
+            lines.push(format!("{context} is a protected context."));
+            Modal::confirm_typed(title, lines, &context)
+        } else {
+            Modal::confirm(title, lines)
+        };
         let id = self.next_id();
         self.confirming_sessions.insert(id, vec![session]);
         self.layers.push(Layer {
@@ -229,6 +286,40 @@ impl App {
                     command: self.config.settings.shell.clone(),
                 });
             }
+            Start::Debug {
+                screen,
+                reply,
+                target,
+                image,
+            } => {
+                let ticket = self.ticket(screen, reply, Deliver::OnStack);
+                let context = open.target.obj.context.clone();
+                self.open_sessions.insert(ticket, open);
+                self.effects.push(Effect::Debug {
+                    ticket,
+                    cluster,
+                    context,
+                    target,
+                    image,
+                });
+            }
+            Start::NodeShell {
+                screen,
+                reply,
+                node,
+                pod,
+            } => {
+                let ticket = self.ticket(screen, reply, Deliver::OnStack);
+                let context = open.target.obj.context.clone();
+                self.open_sessions.insert(ticket, open);
+                self.effects.push(Effect::NodeShell {
+                    ticket,
+                    cluster,
+                    context,
+                    node,
+                    pod,
+                });
+            }
             Start::Forward {
                 target,
                 what,
@@ -286,6 +377,12 @@ impl App {
                 self.with_screen(screen, |s, ctx| reply.answer(s, answer, ctx));
             }
             Start::Shell {
+                screen, mut reply, ..
+            }
+            | Start::Debug {
+                screen, mut reply, ..
+            }
+            | Start::NodeShell {
                 screen, mut reply, ..
             } => {
                 let answer = Answer::Done(Err(why));

@@ -289,6 +289,18 @@ pub enum Request {
         attach: bool,
         reply: Reply,
     },
+    /// A debug container in `target.pod`, sharing `target.container`'s processes.
+    Debug {
+        cluster: ClusterId,
+        target: ExecTarget,
+        image: String,
+        reply: Reply,
+    },
+    NodeShell {
+        cluster: ClusterId,
+        node: String,
+        reply: Reply,
+    },
     Save {
         path: std::path::PathBuf,
         text: String,
@@ -503,6 +515,38 @@ impl Ctx<'_> {
             cluster,
             target,
             attach,
+            reply: Reply::once(answer_of!(Done), on),
+        });
+    }
+
+    /// Adds a debug container of `image` to a pod and attaches to it; `on` gets how the
+    /// session ended.
+    pub fn debug<S: Screen>(
+        &mut self,
+        cluster: ClusterId,
+        target: ExecTarget,
+        image: String,
+        on: impl FnOnce(&mut S, Result<String, String>, &mut Ctx) + 'static,
+    ) {
+        self.out.push(Request::Debug {
+            cluster,
+            target,
+            image,
+            reply: Reply::once(answer_of!(Done), on),
+        });
+    }
+
+    /// Opens a shell on `node` (a privileged pod pinned to it, deleted when the shell ends);
+    /// `on` gets how the session ended.
+    pub fn node_shell<S: Screen>(
+        &mut self,
+        cluster: ClusterId,
+        node: String,
+        on: impl FnOnce(&mut S, Result<String, String>, &mut Ctx) + 'static,
+    ) {
+        self.out.push(Request::NodeShell {
+            cluster,
+            node,
             reply: Reply::once(answer_of!(Done), on),
         });
     }

@@ -20,7 +20,7 @@ pub use args::{
     parse_members, parse_set_key, words,
 };
 pub use data::{applied_keys, config_map, key_update, literal, secret};
-pub use names::{data_key, dns_label, dns_name};
+pub use names::{data_key, dns_label, dns_name, random_suffix};
 pub use namespace::{LIMITS_NAME, QUOTA_NAME, limit_range, namespace, project, resource_quota};
 pub use quantity::{amounts, quantity};
 pub use role_binding::{ROLES, SubjectKind, role_binding};

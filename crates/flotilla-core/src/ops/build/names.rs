@@ -1,6 +1,15 @@
 //! What names must be: DNS-1123 labels (namespaces), subdomains (most objects) and the keys of
 //! a ConfigMap or Secret. Each refusal says what is allowed.
 
+/// Five lowercase letters or digits, as the names Kubernetes generates end (no vowels, so no
+/// words): a triggered job's name, a debug container's, a node shell pod's.
+pub fn random_suffix() -> String {
+    const CHARS: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
+    (0..5)
+        .map(|_| char::from(CHARS[fastrand::usize(..CHARS.len())]))
+        .collect()
+}
+
 /// A DNS-1123 label: what namespace names must be.
 pub fn dns_label(what: &str, name: &str) -> Result<(), String> {
     let ok = !name.is_empty()

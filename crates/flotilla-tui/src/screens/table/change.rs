@@ -436,6 +436,8 @@ impl TableScreen {
                 crate::screens::text::TextScreen::object(crate::screens::text::TextKind::Yaml, obj)
                     .editing(true),
             )),
+            None if action == Action::Debug => self.debug(ctx),
+            None if action == Action::Shell => self.shell(false, ctx),
             None => self.start(action, ctx),
         }
     }

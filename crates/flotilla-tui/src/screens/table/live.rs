@@ -60,9 +60,15 @@ impl TableScreen {
         let Some(obj) = self.target(ctx) else {
             return;
         };
+        if obj.res.is("", "nodes") && !attach {
+            return self.node_shell(obj, ctx);
+        }
         if !obj.res.is("", "pods") {
             let what = if attach { "attach" } else { "shell" };
-            return ctx.error(format!("{what}: select a pod, not a {}", obj.kind));
+            return ctx.error(format!(
+                "{what}: select a pod or a node, not a {}",
+                obj.kind
+            ));
         }
         // The pod, to learn its containers.
         let step = self.live_step();
@@ -77,6 +83,95 @@ impl TableScreen {
                 }
             },
         );
+    }
+
+    /// A shell on the node: the app confirms (it makes a privileged pod) and audits it.
+    fn node_shell(&mut self, node: ObjectRef, ctx: &mut Ctx) {
+        let step = self.live_step();
+        ctx.node_shell(
+            node.cluster,
+            node.name,
+            move |me: &mut Self, result, ctx| {
+                if me.live_steps == step {
+                    said(result, ctx);
+                }
+            },
+        );
+    }
+
+    /// `b`: a debug container in the selected pod. The pod is fetched for its containers;
+    /// the form asks for the image and the container whose processes it shares.
+    pub(super) fn debug(&mut self, ctx: &mut Ctx) {
+        let Some(obj) = self.target(ctx) else {
+            return;
+        };
+        if !obj.res.is("", "pods") {
+            return ctx.error(format!("debug: select a pod, not a {}", obj.kind));
+        }
+        let step = self.live_step();
+        ctx.fetch(
+            obj.cluster,
+            obj.path(),
+            None,
+            Deliver::OnTop,
+            move |me: &mut Self, r, ctx| {
+                if me.live_steps == step {
+                    me.debug_form(obj, r, ctx);
+                }
+            },
+        );
+    }
+
+    fn debug_form(&mut self, obj: ObjectRef, r: Result<Fetched, ApiError>, ctx: &mut Ctx) {
+        let Some(pod) = ctx.checked(&obj, r) else {
+            return;
+        };
+        let containers = container_names(&pod);
+        let target = default_container(&pod)
+            .or_else(|| containers.first().cloned())
+            .unwrap_or_default();
+        let image = ctx.config.settings.debug.image();
+        let title = format!("Debug container in {} on {}", obj.short(), obj.context);
+        let fields = vec![
+            ("image", image.as_str(), false),
+            ("share processes with container", target.as_str(), false),
+        ];
+        let step = self.live_step();
+        ctx.modal(Modal::form(title, fields), move |me: &mut Self, r, ctx| {
+            if me.live_steps != step {
+                return;
+            }
+            let ModalResult::Submitted(values) = r else {
+                return;
+            };
+            let field = |i: usize| {
+                values
+                    .get(i)
+                    .map(|v| v.trim().to_string())
+                    .unwrap_or_default()
+            };
+            let (image, target) = (field(0), field(1));
+            if image.is_empty() {
+                return ctx.error("image: type the debug container's image");
+            }
+            if !target.is_empty() && !containers.contains(&target) {
+                return ctx.error(format!(
+                    "share processes with container: {} has no container {target:?} (it has {})",
+                    obj.short(),
+                    containers.join(", ")
+                ));
+            }
+            let mut at = obj.container(&target);
+            if target.is_empty() {
+                at.container = None;
+            }
+            let step = me.live_step();
+            ctx.debug(obj.cluster, at, image, move |me: &mut Self, result, ctx| {
+                if me.live_steps == step {
+                    said(result, ctx);
+                }
+            });
+        });
     }
 
     pub(super) fn port_forward(&mut self, ctx: &mut Ctx) {
@@ -188,16 +283,20 @@ impl TableScreen {
             obj.container(&container),
             attach,
             move |me: &mut Self, result, ctx| {
-                if me.live_steps != step {
-                    return;
-                }
-                match result {
-                    Ok(msg) if !msg.is_empty() => ctx.info(msg),
-                    Ok(_) => {}
-                    Err(e) => ctx.error(e),
+                if me.live_steps == step {
+                    said(result, ctx);
                 }
             },
         );
+    }
+}
+
+/// How a session ended, in the footer.
+fn said(result: Result<String, String>, ctx: &mut Ctx) {
+    match result {
+        Ok(msg) if !msg.is_empty() => ctx.info(msg),
+        Ok(_) => {}
+        Err(e) => ctx.error(e),
     }
 }
 

@@ -418,6 +418,7 @@ impl Screen for TableScreen {
             Action::Logs => self.logs(ctx),
             Action::Shell => self.shell(false, ctx),
             Action::Attach => self.shell(true, ctx),
+            Action::Debug => self.debug(ctx),
             Action::PortForward => self.port_forward(ctx),
             Action::Mark => self.mark(ctx),
             Action::ClearMarks => ctx.request(crate::screens::Request::ClearMarks),
