@@ -903,7 +903,10 @@ fn node_shell_confirmation_says_it_makes_a_privileged_pod() {
         "{screen}"
     );
     // The pod's name ends in a random suffix: the snapshot shows it as xxxxx.
-    let at = screen.find("flotilla-node-shell-").expect("the pod is named") + 20;
+    let at = screen
+        .find("flotilla-node-shell-")
+        .expect("the pod is named")
+        + 20;
     let suffix: String = screen[at..].chars().take(5).collect();
     insta::assert_snapshot!(screen.replace(&suffix, "xxxxx"));
 }
