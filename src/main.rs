@@ -61,6 +61,14 @@ fn main() -> ExitCode {
             let mode = Mode::Inspect(args.clone());
             return start(cli.merge(&args.targets), mode);
         }
+        Some(Command::Ctx { action }) => {
+            let mode = Mode::Ctx(action.clone());
+            let merged = Cli {
+                read_only: cli.read_only,
+                ..cli.merge(&Default::default())
+            };
+            return start(merged, mode);
+        }
         Some(Command::Backup(args)) => {
             let targets = args.action.targets().cloned().unwrap_or_default();
             let merged = Cli {
@@ -80,6 +88,7 @@ enum Mode {
     Watch { notify: bool, for_secs: Option<u64> },
     Inspect(cli::inspect::InspectArgs),
     Backup(cli::backup::BackupCommand),
+    Ctx(cli::ctx::CtxCommand),
 }
 
 fn start(cli: Cli, mode: Mode) -> ExitCode {
@@ -144,8 +153,16 @@ async fn run(cli: Cli, mode: Mode) -> Result<Ended, Failure> {
             .map(|()| Ended::Quit)
             .map_err(Failure::User);
     }
+    if let Mode::Ctx(action) = &mode {
+        let read_only = cli.read_only || config.settings.read_only;
+        let audit_log = flotilla::ops::audit::path_for(&config.settings);
+        return cli::ctx::run(action, &cli.kubeconfig, read_only, audit_log)
+            .await
+            .map(|()| Ended::Quit)
+            .map_err(Failure::User);
+    }
     let watch = match mode {
-        Mode::Tui | Mode::Inspect(_) | Mode::Backup(_) => None,
+        Mode::Tui | Mode::Inspect(_) | Mode::Backup(_) | Mode::Ctx(_) => None,
         Mode::Watch { notify: false, .. } => {
             return Err(Failure::User(
                 "watch: nothing to do without --notify".into(),
@@ -163,8 +180,10 @@ async fn run(cli: Cli, mode: Mode) -> Result<Ended, Failure> {
             Some((plan, for_secs))
         }
     };
-    let mut loaded =
-        kubeconfig::load(&kubeconfig::kubeconfig_paths(&cli.kubeconfig)).map_err(Failure::User)?;
+    // The user's kubeconfig first (its names win), then the contexts flotilla imported.
+    let mut paths = kubeconfig::kubeconfig_paths(&cli.kubeconfig);
+    paths.extend(flotilla::cluster::imported::files());
+    let mut loaded = kubeconfig::load(&paths).map_err(Failure::User)?;
     for p in &loaded.problems {
         tracing::warn!("kubeconfig: {p}");
     }

@@ -4,6 +4,7 @@
 //! it prints comes from clusters, archives, webhooks and files.
 
 pub mod backup;
+pub mod ctx;
 pub mod inspect;
 pub mod watch;
 
@@ -68,6 +69,13 @@ pub enum Command {
     /// inspect them, and restore one into a cluster with a plan first (see "Backups" in the
     /// README).
     Backup(backup::BackupArgs),
+    /// Contexts flotilla imports: `ctx add FILE|-` connects each context of a kubeconfig,
+    /// then saves those that answer to flotilla's own directory (0600); `ctx rm NAME`,
+    /// `ctx list`. Your kubeconfig is never written.
+    Ctx {
+        #[command(subcommand)]
+        action: ctx::CtxCommand,
+    },
 }
 
 /// `flotilla watch`'s own flags; the cluster flags may also come before `watch`.

@@ -910,3 +910,53 @@ fn node_shell_confirmation_says_it_makes_a_privileged_pod() {
     let suffix: String = screen[at..].chars().take(5).collect();
     insta::assert_snapshot!(screen.replace(&suffix, "xxxxx"));
 }
+
+/// `:ctx add FILE`: each context as it answered, the one that did not with why, and what
+/// enter and ! do.
+#[test]
+fn ctx_add_shows_each_context_and_why_one_failed() {
+    use flotilla::model::{ImportCheck, Probed};
+    use flotilla::protocol::{Effect, Msg};
+    let mut app = synthetic::app(&["dev"]);
+    let effects = app.update(Input::Action(Action::Run(
+        "ctx add /home/sre/Downloads/eu-clusters.kubeconfig".into(),
+    )));
+    let ticket = effects
+        .iter()
+        .find_map(|e| match e {
+            Effect::CheckImport { ticket, .. } => Some(*ticket),
+            _ => None,
+        })
+        .expect("the kubeconfig is checked");
+    let probed = |context: &str, port: u16, result| Probed {
+        context: context.into(),
+        server: format!("https://10.20.0.{port}:6443"),
+        result,
+    };
+    app.update(Input::Msg(Msg::ImportChecked {
+        ticket,
+        result: Ok(ImportCheck {
+            taken: Vec::new(),
+            probed: vec![
+                probed(
+                    "eu-west-1",
+                    11,
+                    Ok(("v1.35.2".into(), Some("sre@example.com".into()))),
+                ),
+                probed(
+                    "eu-central-1",
+                    12,
+                    Err("client: tls: x509: certificate signed by unknown authority".into()),
+                ),
+            ],
+        }),
+    }));
+    let screen = render(&mut app, 100, 12);
+    assert!(
+        screen.contains("✓ v1.35.2 as sre@example.com")
+            && screen.contains("✗ client: tls")
+            && screen.contains("enter imports the 1 that answered; ! also the 1 that did not"),
+        "{screen}"
+    );
+    insta::assert_snapshot!(screen);
+}

@@ -10,6 +10,7 @@ use crate::common;
 
 use common::Isolated;
 use serde_json::json;
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -869,4 +870,76 @@ fn a_node_shell_pod_is_deleted_on_hangup_and_after_a_kill() {
         gone(&tb, &pod, Duration::from_secs(20)),
         "and its own when it ends"
     );
+}
+
+// ---- importing contexts ----------------------------------------------------------------------
+
+/// `:ctx add FILE`: a server that refuses is shown with why and nothing is imported; a taken
+/// name is renamed in a form, the context checked (version, identity), imported 0600 and
+/// connected without a restart; `:ctx rm` removes and disconnects it.
+#[test]
+fn ctx_add_in_the_tui_connects_the_imported_context_at_once() {
+    let Some(tb) = common::testbed() else { return };
+    let iso = scratch("ctx-add");
+    let prod = iso.path("prod.kubeconfig");
+    let text = tb.kubectl_ok(
+        "prod",
+        &[
+            "config",
+            "view",
+            "--minify",
+            "--flatten",
+            "--context",
+            "prod",
+        ],
+    );
+    std::fs::write(&prod, text).expect("write kubeconfig");
+    let nowhere = nowhere(&iso.root);
+    let args = format!(
+        "--kubeconfig {} --context dev -c 'ctx add {}'",
+        tb.kubeconfig.display(),
+        nowhere.display()
+    );
+    let t = Tmux::start("ctx-add", &script(&iso, &[], &args));
+    let (checked, screen) = t.wait_for("✗", Duration::from_secs(30));
+    assert!(checked, "the refusing server is shown with why:\n{screen}");
+    assert!(
+        screen.contains("nowhere") && screen.contains("https://127.0.0.1:9"),
+        "{screen}"
+    );
+    t.keys(&["Enter"]);
+    let (said, screen) = t.wait_for("no context answered", Duration::from_secs(5));
+    assert!(said, "{screen}");
+    assert!(!iso.path("contexts").exists(), "nothing imported");
+
+    t.keys(&[&format!(":ctx add {}", prod.display()), "Enter"]);
+    let (asked, screen) = t.wait_for("A context named prod exists", Duration::from_secs(10));
+    assert!(asked, "a taken name is renamed first:\n{screen}");
+    t.keys(&["Enter"]);
+    let (checked, screen) = t.wait_for("as kwok-admin", Duration::from_secs(30));
+    assert!(checked, "the context is connected and shown:\n{screen}");
+    assert!(
+        screen.contains("prod-2") && screen.contains("✓ v1."),
+        "{screen}"
+    );
+    t.keys(&["Enter"]);
+    let (live, screen) = t.wait_for("● prod-2 v1.", Duration::from_secs(30));
+    assert!(live, "imported and connected without a restart:\n{screen}");
+    let file = iso.path("contexts/prod-2.yaml");
+    assert_eq!(
+        std::fs::metadata(&file)
+            .map(|m| m.permissions().mode() & 0o777)
+            .ok(),
+        Some(0o600)
+    );
+
+    t.keys(&[":ctx rm prod-2", "Enter"]);
+    let (asked, screen) = t.wait_for("Remove context prod-2?", Duration::from_secs(10));
+    assert!(asked, "{screen}");
+    t.keys(&["y"]);
+    let (removed, screen) = t.wait_for("prod-2 removed from", Duration::from_secs(10));
+    assert!(removed, "{screen}");
+    assert!(!screen.contains("● prod-2"), "disconnected:\n{screen}");
+    assert!(!file.exists(), "its file is gone");
+    t.keys(&["q", "q"]);
 }

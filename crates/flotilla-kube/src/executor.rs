@@ -3,9 +3,9 @@
 //! records, checking archives) on blocking threads. Every task only sends messages back;
 //! effects that need the terminal (clipboard, editor, quit) are handed back to the runner.
 
-use crate::cluster::{Clients, access, connection, exec, fetch, logs, watch};
+use crate::cluster::{Clients, access, connection, exec, fetch, imported, logs, watch};
 use crate::model::{ApiError, not_connected};
-use crate::model::{ClusterId, ForwardEvent};
+use crate::model::{ClusterId, ForwardEvent, ImportCheck, ImportSource, Imported};
 use crate::ops::audit::AuditLog;
 use crate::ops::{record, run};
 use crate::protocol::{Effect, Msg};
@@ -16,7 +16,8 @@ use tokio::sync::mpsc::UnboundedSender;
 use tokio::task::JoinHandle;
 
 pub struct Executor {
-    kubeconfig: Kubeconfig,
+    /// The contexts it can connect to; imports add theirs while flotilla runs.
+    kubeconfig: Arc<std::sync::Mutex<Kubeconfig>>,
     tx: UnboundedSender<Msg>,
     clients: Clients,
     connections: HashMap<ClusterId, JoinHandle<()>>,
@@ -40,7 +41,7 @@ const EXEC_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
 impl Executor {
     pub fn new(kubeconfig: Kubeconfig, tx: UnboundedSender<Msg>) -> Self {
         Executor {
-            kubeconfig,
+            kubeconfig: Arc::new(std::sync::Mutex::new(kubeconfig)),
             tx,
             clients: Clients::default(),
             connections: HashMap::new(),
@@ -74,12 +75,20 @@ impl Executor {
 
     /// The API server URL of a context, for audit records.
     fn server_of(&self, context: &str) -> String {
-        crate::cluster::kubeconfig::server_of(&self.kubeconfig, context)
+        crate::cluster::kubeconfig::server_of(&self.kubeconfig(), context)
     }
 
     /// Sends a message to the app, as a task would.
     pub fn send(&self, msg: Msg) {
         let _ = self.tx.send(msg);
+    }
+
+    /// The kubeconfig as it is now (imports included).
+    fn kubeconfig(&self) -> Kubeconfig {
+        self.kubeconfig
+            .lock()
+            .map(|k| k.clone())
+            .unwrap_or_else(|poisoned| poisoned.into_inner().clone())
     }
 
     /// The client of a connected cluster (the app asks only for those).
@@ -94,7 +103,7 @@ impl Executor {
                 let task = connection::spawn(
                     cluster,
                     context,
-                    self.kubeconfig.clone(),
+                    self.kubeconfig(),
                     self.clients.clone(),
                     self.tx.clone(),
                 );
@@ -426,6 +435,47 @@ impl Executor {
                 });
             }
             Effect::Notify(message) => self.notify.send(message),
+            Effect::CheckImport {
+                ticket,
+                source,
+                renames,
+                known,
+            } => {
+                let tx = self.tx.clone();
+                tokio::spawn(async move {
+                    let result = check_import(source, &renames, &known).await;
+                    let _ = tx.send(Msg::ImportChecked { ticket, result });
+                });
+            }
+            Effect::Import {
+                ticket,
+                source,
+                renames,
+                keep,
+            } => {
+                let (tx, shared) = (self.tx.clone(), self.kubeconfig.clone());
+                let log = self.audit_log();
+                tokio::spawn(async move {
+                    let result = import(log, source, &renames, &keep, &shared).await;
+                    let _ = tx.send(Msg::Imported { ticket, result });
+                });
+            }
+            Effect::ForgetContext { ticket, name } => {
+                let (tx, shared) = (self.tx.clone(), self.kubeconfig.clone());
+                let log = self.audit_log();
+                tokio::spawn(async move {
+                    let result = match log {
+                        Ok(log) => imported::forget(&log, &name).await,
+                        Err(e) => Err(e),
+                    };
+                    let result = result.map(|path| {
+                        let mut kc = shared.lock().unwrap_or_else(|p| p.into_inner());
+                        imported::drop_context(&mut kc, &name);
+                        format!("{name} removed from {}", path.display())
+                    });
+                    let _ = tx.send(Msg::Done { ticket, result });
+                });
+            }
             other => return Some(other),
         }
         None
@@ -440,5 +490,53 @@ impl Drop for Executor {
         for (_, t) in self.streams.values().chain(self.forwards.values()) {
             t.abort();
         }
+    }
+}
+
+/// A kubeconfig to import read, renamed and, when none of its names is taken, checked.
+async fn check_import(
+    source: ImportSource,
+    renames: &[(String, String)],
+    known: &[String],
+) -> Result<ImportCheck, String> {
+    let kc = imported::renamed(imported::read(source_of(source))?, renames)?;
+    let taken = imported::taken(&kc, known);
+    if !taken.is_empty() {
+        return Ok(ImportCheck {
+            taken,
+            probed: Vec::new(),
+        });
+    }
+    Ok(ImportCheck {
+        taken,
+        probed: imported::probe(&kc).await,
+    })
+}
+
+/// The contexts of `keep` saved and audited, then added to what can be connected.
+async fn import(
+    log: Result<Arc<AuditLog>, String>,
+    source: ImportSource,
+    renames: &[(String, String)],
+    keep: &[String],
+    shared: &std::sync::Mutex<Kubeconfig>,
+) -> Result<Imported, String> {
+    let log = log?;
+    let kc = imported::renamed(imported::read(source_of(source))?, renames)?;
+    let (path, saved) = imported::add(&log, &kc, keep).await?;
+    let contexts = imported::entries(&saved);
+    let mut current = shared.lock().unwrap_or_else(|p| p.into_inner());
+    let merged = current.clone().merge(saved).map_err(|e| e.to_string())?;
+    *current = merged;
+    Ok(Imported {
+        file: path.display().to_string(),
+        contexts,
+    })
+}
+
+fn source_of(source: ImportSource) -> imported::Source {
+    match source {
+        ImportSource::File(p) => imported::Source::File(p),
+        ImportSource::Text(t) => imported::Source::Text(t),
     }
 }

@@ -112,6 +112,7 @@ actions! {
     Submit = "submit": "editor: check the edit with the server (dry run) and review it",
     Apply = "apply": "review: apply the change",
     ApplyAlso = "apply-also": "review: also apply it to the same object on other clusters",
+    Force = "force": ":ctx add: import the contexts that did not answer too",
     Undo = "undo": "undo",
     Redo = "redo": "redo",
     Collapse = "collapse": "triage: fold the same problem on several clusters into one row; events: group by object; top: pods / nodes",

@@ -52,6 +52,47 @@ impl Health {
     }
 }
 
+/// A context of a kubeconfig being imported, checked: its server, and its version and the
+/// identity it acts as, or why it did not answer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Probed {
+    pub context: String,
+    pub server: String,
+    pub result: Result<(String, Option<String>), String>,
+}
+
+/// Where a kubeconfig to import comes from: a file, or text pasted (which holds credentials:
+/// its `Debug` says only how long it is).
+#[derive(Clone, PartialEq, Eq)]
+pub enum ImportSource {
+    File(std::path::PathBuf),
+    Text(String),
+}
+
+impl std::fmt::Debug for ImportSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ImportSource::File(p) => write!(f, "File({})", p.display()),
+            ImportSource::Text(t) => write!(f, "Text({} bytes)", t.len()),
+        }
+    }
+}
+
+/// A kubeconfig to import, checked: the names of its contexts that are taken (those must be
+/// renamed first; nothing was connected), else each context as it answered.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct ImportCheck {
+    pub taken: Vec<String>,
+    pub probed: Vec<Probed>,
+}
+
+/// An import saved: its file, and its contexts as `:ctx` lists them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Imported {
+    pub file: String,
+    pub contexts: Vec<ContextEntry>,
+}
+
 /// One kubeconfig context, as `:ctx` lists it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ContextEntry {

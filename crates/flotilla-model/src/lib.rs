@@ -11,7 +11,7 @@ pub mod row;
 pub mod stream;
 
 pub use action::{Action, Since};
-pub use cluster::{ClusterId, ContextEntry, Health};
+pub use cluster::{ClusterId, ContextEntry, Health, ImportCheck, ImportSource, Imported, Probed};
 pub use object::ObjectRef;
 pub use reply::{
     ApiError, AuditState, ClusterEvent, Fetched, UnknownOutcome, Usage, WatchEvent, not_connected,

@@ -5,7 +5,7 @@
 use super::op::{Check, Op, Target};
 use crate::model::ClusterId;
 use crate::model::ResourceInfo;
-use crate::model::{ExecTarget, ForwardTarget, LogSpec};
+use crate::model::{ExecTarget, ForwardTarget, ImportSource, LogSpec};
 
 #[derive(Debug, PartialEq)]
 pub enum Effect {
@@ -82,6 +82,27 @@ pub enum Effect {
         context: String,
         node: String,
         pod: NodeShellPod,
+    },
+    /// Reads a kubeconfig to import, renames its contexts, and checks each (its version and
+    /// identity) unless a name is among `known`: answered by `Msg::ImportChecked`.
+    CheckImport {
+        ticket: u64,
+        source: ImportSource,
+        renames: Vec<(String, String)>,
+        known: Vec<String>,
+    },
+    /// Saves the contexts named in `keep` to a file of flotilla's own, audited, and adds them
+    /// to the contexts that can be connected: answered by `Msg::Imported`.
+    Import {
+        ticket: u64,
+        source: ImportSource,
+        renames: Vec<(String, String)>,
+        keep: Vec<String>,
+    },
+    /// Removes a context flotilla imported, audited: answered by `Msg::Done`.
+    ForgetContext {
+        ticket: u64,
+        name: String,
     },
     /// Start a port-forward; its news come as `Msg::Forward`.
     Forward {

@@ -4,8 +4,8 @@
 
 use super::op::{Access, Check, Outcome};
 use crate::model::{
-    ApiError, AuditState, ClusterEvent, ClusterId, ExecOutput, Fetched, ForwardEvent, LogEvent,
-    ResKey, WatchEvent,
+    ApiError, AuditState, ClusterEvent, ClusterId, ExecOutput, Fetched, ForwardEvent, ImportCheck,
+    Imported, LogEvent, ResKey, WatchEvent,
 };
 
 #[derive(Debug)]
@@ -57,6 +57,16 @@ pub enum Msg {
     Forward {
         id: u64,
         ev: ForwardEvent,
+    },
+    /// A kubeconfig to import, checked (or why it cannot be read).
+    ImportChecked {
+        ticket: u64,
+        result: Result<ImportCheck, String>,
+    },
+    /// An import saved (or why not).
+    Imported {
+        ticket: u64,
+        result: Result<Imported, String>,
     },
     /// A shell session or a save is over: what happened, in one line.
     Done {

@@ -237,7 +237,7 @@ async fn readyz(client: &Client) -> Result<(), String> {
         .map_err(|e| short_error(&e))
 }
 
-async fn whoami(client: &Client) -> Option<String> {
+pub(super) async fn whoami(client: &Client) -> Option<String> {
     let body =
         serde_json::json!({"apiVersion": "authentication.k8s.io/v1", "kind": "SelfSubjectReview"});
     let path = "/apis/authentication.k8s.io/v1/selfsubjectreviews";

@@ -64,7 +64,17 @@ pub fn load(paths: &[PathBuf]) -> Result<LoadedKubeconfig, String> {
             exec.interactive_mode = Some(ExecInteractiveMode::Never);
         }
     }
-    let contexts = config
+    let contexts = entries_of(&config);
+    Ok(LoadedKubeconfig {
+        config,
+        contexts,
+        problems,
+    })
+}
+
+/// The contexts of a kubeconfig as `:ctx` lists them.
+pub fn entries_of(config: &Kubeconfig) -> Vec<ContextEntry> {
+    config
         .contexts
         .iter()
         .map(|c| {
@@ -84,12 +94,7 @@ pub fn load(paths: &[PathBuf]) -> Result<LoadedKubeconfig, String> {
                 server,
             }
         })
-        .collect();
-    Ok(LoadedKubeconfig {
-        config,
-        contexts,
-        problems,
-    })
+        .collect()
 }
 
 /// Which contexts start live: all, those matching the given names/globs, or the current one.

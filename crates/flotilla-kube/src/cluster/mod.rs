@@ -8,6 +8,7 @@ pub mod credentials;
 pub mod discovery;
 pub mod exec;
 pub mod fetch;
+pub mod imported;
 pub mod kubeconfig;
 pub mod logs;
 pub mod metrics;

@@ -99,6 +99,8 @@ pub struct App {
     /// `:exec` runs (screen, context) confirmed on a protected context: their other pods go
     /// without asking again.
     exec_confirmed: std::collections::HashSet<(u64, String)>,
+    /// Imported contexts being removed, by ticket: dropped from the list once they are.
+    forgetting: HashMap<u64, String>,
     /// What the audit log holds that the header must say (changes blocked, outcomes unknown).
     pub audit: crate::model::AuditState,
     /// Triage notifications (`[notify]`), app-wide rather than only while `:triage` is open.
@@ -145,6 +147,7 @@ impl App {
             confirming_sessions: HashMap::new(),
             sessions: HashMap::new(),
             open_sessions: HashMap::new(),
+            forgetting: HashMap::new(),
             exec_confirmed: Default::default(),
             audit: crate::model::AuditState::default(),
             notify,
@@ -248,7 +251,27 @@ impl App {
                 self.session_ended(ticket, ended);
                 self.deliver(ticket, Answer::Exec(result));
             }
+            Msg::ImportChecked { ticket, result } => {
+                self.deliver(ticket, Answer::ImportChecked(result));
+            }
+            Msg::Imported { ticket, result } => {
+                if let Ok(done) = &result {
+                    for entry in &done.contexts {
+                        if !self.contexts.iter().any(|c| c.name == entry.name) {
+                            self.contexts.push(entry.clone());
+                        }
+                        self.connect(&entry.name);
+                    }
+                }
+                self.deliver(ticket, Answer::Imported(result));
+            }
             Msg::Done { ticket, result } => {
+                if let Some(name) = self.forgetting.remove(&ticket)
+                    && result.is_ok()
+                {
+                    self.disconnect(&name);
+                    self.contexts.retain(|c| c.name != name);
+                }
                 self.session_ended(ticket, result.clone());
                 self.deliver(ticket, Answer::Done(result));
             }
@@ -553,6 +576,49 @@ impl App {
                         ("node-shell", detail),
                         start,
                     );
+                }
+                Request::CheckImport {
+                    source,
+                    renames,
+                    reply,
+                } => {
+                    let ticket = self.ticket(from, reply, Deliver::OnStack);
+                    let known = self.contexts.iter().map(|c| c.name.clone()).collect();
+                    self.effects.push(Effect::CheckImport {
+                        ticket,
+                        source,
+                        renames,
+                        known,
+                    });
+                }
+                Request::Import {
+                    source,
+                    renames,
+                    keep,
+                    reply,
+                } => {
+                    let ticket = self.ticket(from, reply, Deliver::OnStack);
+                    if self.policy.all_read_only() {
+                        let why = "read-only: nothing is imported".to_string();
+                        self.deliver(ticket, Answer::Imported(Err(why)));
+                    } else {
+                        self.effects.push(Effect::Import {
+                            ticket,
+                            source,
+                            renames,
+                            keep,
+                        });
+                    }
+                }
+                Request::ForgetContext { name, reply } => {
+                    let ticket = self.ticket(from, reply, Deliver::OnStack);
+                    if self.policy.all_read_only() {
+                        let why = "read-only: nothing is removed".to_string();
+                        self.deliver(ticket, Answer::Done(Err(why)));
+                    } else {
+                        self.forgetting.insert(ticket, name.clone());
+                        self.effects.push(Effect::ForgetContext { ticket, name });
+                    }
                 }
                 Request::Save { path, text, reply } => {
                     let ticket = self.ticket(from, reply, Deliver::OnStack);

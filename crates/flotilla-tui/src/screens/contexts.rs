@@ -1,8 +1,10 @@
 //! `:ctx`: every context in the kubeconfig, which are live and how they are doing; Space or
-//! Enter adds one to the live set or removes it, without a restart.
+//! Enter adds one to the live set or removes it, without a restart. `:ctx add PATH|-` imports
+//! a kubeconfig (`import`); ctrl-d, or `:ctx rm NAME`, removes a context flotilla imported.
 
 use super::{Ctx, DrawCtx, Screen};
 use crate::human::stale_for;
+use crate::modal::{Modal, ModalResult};
 use crate::model::{Action, ContextEntry};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
@@ -15,11 +17,43 @@ pub const MODE: &str = "contexts";
 pub struct ContextsScreen {
     selected: usize,
     filter: String,
+    /// `:ctx rm NAME`: the removal it asks about once open.
+    remove: Option<String>,
 }
 
-/// `:ctx`
-pub fn open(_args: &str, _ctx: &mut Ctx) -> Result<Box<dyn Screen>, String> {
-    Ok(Box::new(ContextsScreen::default()))
+/// `:ctx`, `:ctx add PATH|-`, `:ctx rm NAME`
+pub fn open(args: &str, ctx: &mut Ctx) -> Result<Box<dyn Screen>, String> {
+    let args = args.trim();
+    let (verb, rest) = args.split_once(' ').unwrap_or((args, ""));
+    match verb {
+        "" => Ok(Box::new(ContextsScreen::default())),
+        "add" => super::import::open(rest, ctx),
+        "rm" | "remove" if !rest.trim().is_empty() => Ok(Box::new(ContextsScreen {
+            remove: Some(rest.trim().to_string()),
+            ..ContextsScreen::default()
+        })),
+        _ => Err(":ctx, :ctx add PATH|-, :ctx rm NAME".into()),
+    }
+}
+
+impl ContextsScreen {
+    /// Asks before removing imported context `name` (its file changes; the kubeconfig never).
+    fn ask_remove(&mut self, name: String, ctx: &mut Ctx) {
+        let lines = vec![
+            format!("{name} is removed from the contexts flotilla imported"),
+            "and disconnected. Your kubeconfig is not touched.".to_string(),
+        ];
+        let modal = Modal::confirm(format!("Remove context {name}?"), lines);
+        ctx.modal(modal, move |_: &mut Self, r, ctx| {
+            if r != ModalResult::Confirmed {
+                return;
+            }
+            ctx.forget_context(name, |_: &mut Self, r, ctx| match r {
+                Ok(said) => ctx.info(said),
+                Err(e) => ctx.error(e),
+            });
+        });
+    }
 }
 
 impl ContextsScreen {
@@ -72,9 +106,20 @@ impl Screen for ContextsScreen {
                     ctx.copy(e.name.clone());
                 }
             }
+            Action::Delete => {
+                if let Some(name) = visible.get(self.selected).map(|e| e.name.clone()) {
+                    self.ask_remove(name, ctx);
+                }
+            }
             _ => return false,
         }
         true
+    }
+
+    fn opened(&mut self, ctx: &mut Ctx) {
+        if let Some(name) = self.remove.take() {
+            self.ask_remove(name, ctx);
+        }
     }
 
     fn filter(&self) -> Option<&str> {

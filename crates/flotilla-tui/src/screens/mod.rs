@@ -18,6 +18,7 @@ pub mod exec;
 pub mod fleet;
 pub mod forwards;
 pub mod helm;
+pub mod import;
 pub mod inspect;
 pub mod logs;
 pub mod rbac;
@@ -34,8 +35,8 @@ use crate::config::Config;
 use crate::modal::{Modal, ModalResult};
 use crate::model::ApiError;
 use crate::model::{
-    Action, ClusterId, ContextEntry, ExecOutput, ExecTarget, Fetched, ForwardTarget, LogEvent,
-    LogSpec, ObjectRef, ResKey, ResourceInfo,
+    Action, ClusterId, ContextEntry, ExecOutput, ExecTarget, Fetched, ForwardTarget, ImportCheck,
+    ImportSource, Imported, LogEvent, LogSpec, ObjectRef, ResKey, ResourceInfo,
 };
 use crate::protocol::op::{Check, Mutation, Outcome};
 use crate::store::Store;
@@ -127,6 +128,8 @@ pub(crate) enum Answer {
     Backup(Result<crate::backup::job::Done, String>),
     Releases(Result<Vec<crate::helm::record::Unpacked>, ApiError>),
     ArchiveChecked(Result<Box<crate::backup::archive::Checked>, String>),
+    ImportChecked(Result<ImportCheck, String>),
+    Imported(Result<Imported, String>),
 }
 
 /// What a change (`Ctx::mutate`) comes to, as it comes.
@@ -287,6 +290,21 @@ pub enum Request {
         cluster: ClusterId,
         target: ExecTarget,
         attach: bool,
+        reply: Reply,
+    },
+    CheckImport {
+        source: ImportSource,
+        renames: Vec<(String, String)>,
+        reply: Reply,
+    },
+    Import {
+        source: ImportSource,
+        renames: Vec<(String, String)>,
+        keep: Vec<String>,
+        reply: Reply,
+    },
+    ForgetContext {
+        name: String,
         reply: Reply,
     },
     /// A debug container in `target.pod`, sharing `target.container`'s processes.
@@ -515,6 +533,51 @@ impl Ctx<'_> {
             cluster,
             target,
             attach,
+            reply: Reply::once(answer_of!(Done), on),
+        });
+    }
+
+    /// Reads a kubeconfig to import and checks each of its contexts (after `renames`); `on`
+    /// gets the names that are taken, or how each context answered.
+    pub fn check_import<S: Screen>(
+        &mut self,
+        source: ImportSource,
+        renames: Vec<(String, String)>,
+        on: impl FnOnce(&mut S, Result<ImportCheck, String>, &mut Ctx) + 'static,
+    ) {
+        self.out.push(Request::CheckImport {
+            source,
+            renames,
+            reply: Reply::once(answer_of!(ImportChecked), on),
+        });
+    }
+
+    /// Saves the contexts of a kubeconfig named in `keep` (audited; refused in read-only
+    /// mode) and connects them; `on` gets the file and the contexts, or why not.
+    pub fn import_contexts<S: Screen>(
+        &mut self,
+        source: ImportSource,
+        renames: Vec<(String, String)>,
+        keep: Vec<String>,
+        on: impl FnOnce(&mut S, Result<Imported, String>, &mut Ctx) + 'static,
+    ) {
+        self.out.push(Request::Import {
+            source,
+            renames,
+            keep,
+            reply: Reply::once(answer_of!(Imported), on),
+        });
+    }
+
+    /// Removes a context flotilla imported (audited; refused in read-only mode) and
+    /// disconnects it; `on` gets a line saying so, or why not.
+    pub fn forget_context<S: Screen>(
+        &mut self,
+        name: String,
+        on: impl FnOnce(&mut S, Result<String, String>, &mut Ctx) + 'static,
+    ) {
+        self.out.push(Request::ForgetContext {
+            name,
             reply: Reply::once(answer_of!(Done), on),
         });
     }
@@ -798,9 +861,13 @@ pub const SCREENS: &[Declared] = &[
         mode: contexts::MODE,
         commands: &[Command {
             names: &["ctx", "context", "contexts"],
-            about: "kubeconfig contexts; add to or remove from the live set",
+            about: "kubeconfig contexts; add to or remove from the live set; :ctx add PATH|- imports a kubeconfig, :ctx rm NAME removes an imported context",
             open: contexts::open,
         }],
+    },
+    Declared {
+        mode: import::MODE,
+        commands: &[],
     },
     Declared {
         mode: logs::MODE,
