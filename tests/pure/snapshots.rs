@@ -960,3 +960,19 @@ fn ctx_add_shows_each_context_and_why_one_failed() {
     );
     insta::assert_snapshot!(screen);
 }
+
+/// `:create deploy web -n shop`: the form, its name given, the rest to fill in.
+#[test]
+fn workload_form_asks_what_an_operator_sets() {
+    let mut app = synthetic::app(&["dev"]);
+    app.update(Input::Action(Action::Run(
+        "create deploy web -n shop".into(),
+    )));
+    let screen = render(&mut app, 100, 24);
+    assert!(
+        screen.contains("new deployment")
+            && screen.contains("readiness (http:PORT/PATH or tcp:PORT)"),
+        "{screen}"
+    );
+    insta::assert_snapshot!(screen);
+}

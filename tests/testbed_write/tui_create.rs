@@ -595,3 +595,253 @@ async fn pasted_yaml_is_checked_then_created() {
     let cm = get_json(&tb, "dev", &["-n", &ns, "configmap", "pasted"]);
     assert_eq!(cm["data"]["from"], "paste", "{cm}");
 }
+
+// ---- workloads from a form -------------------------------------------------------------------
+
+/// Fills the open form: each field in order, the value given for its name (the label before
+/// its hint) typed over what it held, Enter to the next; the last Enter submits.
+fn fill_form(h: &mut Harness, values: &[(&str, &str)]) {
+    let labels: Vec<String> = match h.app.modals().last() {
+        Some(flotilla::modal::Modal::Form(f)) => f.fields.iter().map(|f| f.label.clone()).collect(),
+        _ => panic!("a form is open:\n{}", h.screen(160, 40)),
+    };
+    for label in labels {
+        let field = label.split(" (").next().unwrap_or(&label).to_string();
+        if let Some((_, v)) = values.iter().find(|(l, _)| *l == field) {
+            for _ in 0..80 {
+                h.key(KeyCode::Backspace);
+            }
+            typed(h, v);
+        }
+        h.key(KeyCode::Enter);
+    }
+}
+
+fn form_error(h: &Harness) -> Option<String> {
+    match h.app.modals().last() {
+        Some(flotilla::modal::Modal::Form(f)) => f.error.clone(),
+        _ => None,
+    }
+}
+
+/// `:create KIND NAME -n NS @dev`, the form filled, the object it shows in the editor checked
+/// by the server and created; the object as the server holds it.
+async fn create_from_form(
+    h: &mut Harness,
+    tb: &common::Testbed,
+    ns: &str,
+    (word, kind, name): (&str, &str, &str),
+    values: &[(&str, &str)],
+) -> Value {
+    h.command(&format!("create {word} {name} -n {ns} @dev"));
+    until_modal(h).await;
+    fill_form(h, values);
+    assert_eq!(form_error(h), None, "{word}: the form took every value");
+    until_phase(h, Phase::Editing).await;
+    let screen = h.screen(200, 50);
+    assert!(
+        screen.contains(&format!("kind: {kind}")) && screen.contains(&format!("name: {name}")),
+        "the editor shows the form's object:\n{screen}"
+    );
+    ctrl(h, 's');
+    until_phase(h, Phase::Ready).await;
+    create_confirmed(h);
+    until_phase(h, Phase::Done).await;
+    close_layers(h);
+    assert_eq!(
+        items(h).first().map(|i| i.2.clone()),
+        Some(State::Created),
+        "{word}"
+    );
+    get_json(tb, "dev", &["-n", ns, &kind.to_lowercase(), name])
+}
+
+/// Every kind the form makes, with the fields it set, running (or scheduled) on the testbed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn workloads_from_a_form_run_with_the_fields_it_set() {
+    let Some(tb) = common::testbed() else { return };
+    let ns = name("forms");
+    let mut cleanup = Cleanup::new(&tb);
+    cleanup.namespace("dev", &ns);
+    let mut h = Harness::new(&tb.kubeconfig, &["dev"]);
+    connected(&mut h, &["dev"]).await;
+
+    let d = create_from_form(
+        &mut h,
+        &tb,
+        &ns,
+        ("deploy", "Deployment", "web"),
+        &[
+            ("image", "registry.example.com/web:1"),
+            ("replicas", "2"),
+            ("ports", "8080"),
+            ("env", "MODE=fast TOKEN=secret:web-token/token"),
+            ("requests", "cpu=100m,memory=64Mi"),
+            ("limits", "memory=128Mi"),
+            ("readiness", "http:8080/healthz"),
+        ],
+    )
+    .await;
+    let c = &d["spec"]["template"]["spec"]["containers"][0];
+    assert_eq!(d["spec"]["replicas"], 2);
+    assert_eq!(c["image"], "registry.example.com/web:1");
+    assert_eq!(c["ports"][0]["containerPort"], 8080);
+    assert_eq!(
+        c["env"][0],
+        serde_json::json!({"name": "MODE", "value": "fast"})
+    );
+    assert_eq!(
+        c["env"][1]["valueFrom"]["secretKeyRef"]["name"],
+        "web-token"
+    );
+    assert_eq!(c["resources"]["requests"]["memory"], "64Mi");
+    assert_eq!(c["readinessProbe"]["httpGet"]["path"], "/healthz");
+
+    let s = create_from_form(
+        &mut h,
+        &tb,
+        &ns,
+        ("sts", "StatefulSet", "db"),
+        &[
+            ("image", "registry.example.com/db:1"),
+            ("ports", "5432"),
+            ("liveness", "tcp:5432"),
+        ],
+    )
+    .await;
+    assert_eq!(s["spec"]["serviceName"], "db");
+    let d = create_from_form(
+        &mut h,
+        &tb,
+        &ns,
+        ("ds", "DaemonSet", "agent"),
+        &[
+            ("image", "registry.example.com/agent:1"),
+            ("volumes", "configmap:agent-conf:/etc/agent"),
+        ],
+    )
+    .await;
+    assert_eq!(
+        d["spec"]["template"]["spec"]["containers"][0]["volumeMounts"][0]["mountPath"],
+        "/etc/agent"
+    );
+    let j = create_from_form(
+        &mut h,
+        &tb,
+        &ns,
+        ("job", "Job", "once"),
+        &[
+            ("image", "registry.example.com/job:1"),
+            ("command", "sh -c 'echo done'"),
+        ],
+    )
+    .await;
+    assert_eq!(
+        j["spec"]["template"]["spec"]["containers"][0]["command"],
+        serde_json::json!(["sh", "-c", "echo done"])
+    );
+    let cj = create_from_form(
+        &mut h,
+        &tb,
+        &ns,
+        ("cronjob", "CronJob", "nightly"),
+        &[
+            ("image", "registry.example.com/job:1"),
+            ("schedule", "0 3 * * *"),
+        ],
+    )
+    .await;
+    assert_eq!(cj["spec"]["schedule"], "0 3 * * *");
+
+    // Running (or scheduled): the controllers and kwok took them from there.
+    let running = |selector: &str| {
+        let pods = get_json(&tb, "dev", &["-n", &ns, "pods", "-l", selector]);
+        pods["items"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter(|p| {
+                        p["status"]["phase"] == "Running" || p["status"]["phase"] == "Succeeded"
+                    })
+                    .count()
+            })
+            .unwrap_or(0)
+    };
+    let ok = h
+        .pump_until(WAIT, |_| {
+            running("app=web") == 2
+                && running("app=db") == 1
+                && running("app=agent") >= 1
+                && running("app=once") == 1
+        })
+        .await;
+    assert!(
+        ok,
+        "web 2, db 1, agent on the nodes, once ran: {} {} {} {}",
+        running("app=web"),
+        running("app=db"),
+        running("app=agent"),
+        running("app=once")
+    );
+    let records = h.audit_records();
+    let created: Vec<&str> = records
+        .iter()
+        .filter(|r| r.action == "create" && r.result == "ok")
+        .map(|r| r.target.kind.as_str())
+        .collect();
+    assert_eq!(
+        created,
+        ["Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob"],
+        "{records:#?}"
+    );
+}
+
+/// `n` on a list of deployments opens the form for one in its namespace; a port of 70000 or
+/// a quantity that is not one is refused naming the field, the form open again with what was
+/// typed, and nothing is sent.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_form_with_an_invalid_value_names_the_field_and_sends_nothing() {
+    let Some(tb) = common::testbed() else { return };
+    let ns = name("form-bad");
+    let mut cleanup = Cleanup::new(&tb);
+    cleanup.namespace("dev", &ns);
+    let mut h = Harness::new(&tb.kubeconfig, &["dev"]);
+    connected(&mut h, &["dev"]).await;
+    h.command(&format!("deploy {ns}"));
+    h.key(KeyCode::Char('n'));
+    until_modal(&mut h).await;
+    let title = match h.app.modals().last() {
+        Some(flotilla::modal::Modal::Form(f)) => f.title.clone(),
+        _ => String::new(),
+    };
+    assert_eq!(title, "new deployment");
+    fill_form(
+        &mut h,
+        &[
+            ("name", "bad"),
+            ("image", "registry.example.com/web:1"),
+            ("ports", "70000"),
+        ],
+    );
+    assert_eq!(
+        form_error(&h).as_deref(),
+        Some("ports: 70000 is not a port (1-65535)")
+    );
+    fill_form(&mut h, &[("ports", "8080"), ("requests", "cpu=lots")]);
+    let e = form_error(&h).unwrap_or_default();
+    assert!(
+        e.starts_with("requests: cpu=lots") && e.contains("not a quantity"),
+        "{e}"
+    );
+    h.key(KeyCode::Esc);
+    assert!(h.app.modals().next().is_none());
+    assert_eq!(phase(&h), Some(Phase::Cancelled));
+    assert!(
+        !exists(&tb, "dev", &["-n", &ns, "deploy", "bad"]),
+        "nothing created"
+    );
+    assert!(
+        !h.audit.exists(),
+        "nothing sent, not even a dry run: no audit record"
+    );
+}

@@ -63,6 +63,7 @@ actions! {
     SetImage = "set-image": "set container images",
     Rollback = "rollback": "revisions: roll back to one (diff against the current)",
     Tree = "tree": "owner tree: what owns it, what it owns, what selects it and what it uses",
+    New = "new": "a new workload of the list's kind from a form (deployments, statefulsets, daemonsets, jobs, cron jobs)",
     Diff = "diff": "diff the two marked objects (the same one on two clusters): drift",
     Labels = "labels": "add, change, remove labels",
     Annotations = "annotations": "add, change, remove annotations",

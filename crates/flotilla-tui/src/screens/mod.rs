@@ -861,7 +861,7 @@ pub const SCREENS: &[Declared] = &[
         mode: contexts::MODE,
         commands: &[Command {
             names: &["ctx", "context", "contexts"],
-            about: "kubeconfig contexts; add to or remove from the live set; :ctx add PATH|- imports a kubeconfig, :ctx rm NAME removes an imported context",
+            about: "the live set of contexts; :ctx add PATH|-, :ctx rm NAME",
             open: contexts::open,
         }],
     },

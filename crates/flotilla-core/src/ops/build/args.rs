@@ -63,6 +63,11 @@ pub enum What {
     },
     /// A YAML file; `-` for the paste buffer.
     File(String),
+    /// A workload from a form (`workload`): its kind, and its name when given.
+    Workload {
+        kind: &'static str,
+        name: Option<String>,
+    },
 }
 
 /// The parts every command shares: `-n NS` and `@context`.
@@ -79,7 +84,7 @@ pub struct CreateArgs {
     pub scope: Scope,
 }
 
-pub const CREATE_USAGE: &str = "usage: :create ns NAME [--quota cpu=4,memory=8Gi,pods=50,storage=100Gi] [--limits cpu=500m,memory=512Mi] [--requests …] | cm NAME [-n NS] KEY=VALUE… [--from-file PATH] | secret NAME [-n NS] KEY… [--from-file PATH] | -f FILE (or -f - to paste) — each with [@CONTEXT…]";
+pub const CREATE_USAGE: &str = "usage: :create deploy|sts|ds|job|cronjob [NAME] [-n NS] (a form) | ns NAME [--quota cpu=4,memory=8Gi,pods=50,storage=100Gi] [--limits cpu=500m,memory=512Mi] [--requests …] | cm NAME [-n NS] KEY=VALUE… [--from-file PATH] | secret NAME [-n NS] KEY… [--from-file PATH] | -f FILE (or -f - to paste) — each with [@CONTEXT…]";
 
 /// Words as a shell splits them: spaces separate, "double" or 'single' quotes keep spaces.
 pub fn words(line: &str) -> Result<Vec<String>, String> {
@@ -243,7 +248,18 @@ pub fn parse_create(line: &str) -> Result<CreateArgs, String> {
             What::File(path)
         }
         other => {
-            if let Some(path) = other
+            if let Some(kind) = super::workload::kind_of(other) {
+                let name = w.next()?;
+                if let Some(n) = &name {
+                    dns_name("name", n)?;
+                }
+                if let Some(extra) = w.next()? {
+                    return Err(format!(
+                        "unexpected {extra:?}: the form asks for the rest (:create {other} [NAME] [-n NS] [@CONTEXT…])"
+                    ));
+                }
+                What::Workload { kind, name }
+            } else if let Some(path) = other
                 .strip_prefix("--filename=")
                 .or(other.strip_prefix("-f="))
             {

@@ -6,7 +6,8 @@
 //! By what they are: `quantity` (amounts: `cpu=4,memory=8Gi`), `names` (what object names
 //! and data keys may be), `namespace` (a namespace with its quota and limit range),
 //! `role_binding` (members), `data` (ConfigMaps and Secrets, and one key of either) and
-//! `args` (the command lines).
+//! `args` (the command lines), `workload` (Deployments, StatefulSets, DaemonSets, Jobs and
+//! CronJobs from a form).
 
 mod args;
 mod data;
@@ -14,6 +15,7 @@ mod names;
 mod namespace;
 mod quantity;
 mod role_binding;
+pub mod workload;
 
 pub use args::{
     CREATE_USAGE, CreateArgs, FileArg, SET_KEY_USAGE, Scope, SetKeyArgs, What, parse_create,

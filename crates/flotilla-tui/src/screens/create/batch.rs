@@ -10,7 +10,7 @@ use super::{MODE, clusters, namespace_for, object_ref, served};
 use crate::key::{KeyCode, KeyEvent, KeyModifiers};
 use crate::modal::{Modal, ModalResult};
 use crate::model::{Action, ClusterId, ObjectRef};
-use crate::ops::build::{self, Scope, What};
+use crate::ops::build::{self, Scope, What, workload};
 use crate::ops::import::{self, Check};
 use crate::protocol::op::{Mutation, Op};
 use crate::screens::{Ctx, DrawCtx, Mutated, Screen};
@@ -56,6 +56,7 @@ pub fn open(args: &str, ctx: &mut Ctx) -> Result<Box<dyn Screen>, String> {
         scope: a.scope,
         docs: Vec::new(),
         secret: None,
+        workload: None,
         buffer: None,
         phase: Phase::Checking,
         items: Vec::new(),
@@ -96,6 +97,23 @@ pub fn open(args: &str, ctx: &mut Ctx) -> Result<Box<dyn Screen>, String> {
                 keys,
                 files: file_entries(&files)?,
             });
+            s.phase = Phase::Values;
+        }
+        What::Workload { kind, name } => {
+            s.title = format!(
+                "create {} {} on {on}",
+                kind.to_lowercase(),
+                name.as_deref().unwrap_or("")
+            );
+            let fields = workload::fields(kind);
+            let values = fields
+                .iter()
+                .map(|f| match (f, &name) {
+                    (workload::Field::Name, Some(n)) => n.clone(),
+                    _ => workload::default_of(*f).to_string(),
+                })
+                .collect();
+            s.workload = Some((kind, values));
             s.phase = Phase::Values;
         }
         What::File(path) if path == "-" => {
@@ -168,6 +186,8 @@ pub struct CreateScreen {
     scope: Scope,
     docs: Vec<Value>,
     secret: Option<PendingSecret>,
+    /// A workload's form: its kind and the values typed so far.
+    workload: Option<(&'static str, Vec<String>)>,
     buffer: Option<TextArea<'static>>,
     phase: Phase,
     items: Vec<Item>,
@@ -238,7 +258,51 @@ impl CreateScreen {
         }
     }
 
+    /// The workload's form (again, with what was wrong, when a value was refused).
+    fn ask_workload(&mut self, error: Option<String>, ctx: &mut Ctx) {
+        let Some((kind, values)) = &self.workload else {
+            return;
+        };
+        let kind = *kind;
+        let fields = workload::fields(kind);
+        let rows: Vec<(&str, &str, bool)> = fields
+            .iter()
+            .zip(values)
+            .map(|(f, v)| (f.label(), v.as_str(), false))
+            .collect();
+        let mut modal = Modal::form(format!("new {}", kind.to_lowercase()), rows);
+        if let Modal::Form(f) = &mut modal {
+            f.error = error;
+        }
+        let generation = self.generation;
+        ctx.modal(modal, move |me: &mut Self, r, ctx: &mut Ctx| {
+            if me.generation != generation {
+                return;
+            }
+            let ModalResult::Submitted(values) = r else {
+                me.workload = None;
+                me.phase = Phase::Cancelled;
+                return;
+            };
+            let ns = me.scope.namespace.clone().unwrap_or_default();
+            let built = workload::workload(kind, &ns, &values);
+            me.workload = Some((kind, values));
+            match built {
+                // In the editor, for what the form does not ask; ctrl-s checks it.
+                Ok(object) => {
+                    let lines = crate::kinds::document::plain_yaml_lines(&object);
+                    me.buffer = Some(TextArea::new(lines));
+                    me.phase = Phase::Editing;
+                }
+                Err(e) => me.ask_workload(Some(e), ctx),
+            }
+        });
+    }
+
     fn ask_values(&mut self, ctx: &mut Ctx) {
+        if self.workload.is_some() {
+            return self.ask_workload(None, ctx);
+        }
         let Some(p) = &self.secret else { return };
         if p.keys.is_empty() && p.files.is_empty() {
             return self.ask_keys(None, ctx);
@@ -518,7 +582,12 @@ impl CreateScreen {
         let n = self.items.len();
         let count = |f: fn(&State) -> bool| self.items.iter().filter(|i| f(&i.state)).count();
         match self.phase {
+            Phase::Values if self.workload.is_some() => "waiting for the form…".into(),
             Phase::Values => "waiting for the values (masked form)…".into(),
+            Phase::Editing if self.workload.is_some() => {
+                "the form's object: change what the form does not ask, then ctrl-s has the server check it"
+                    .into()
+            }
             Phase::Editing => {
                 "paste or type YAML documents (--- between them); ctrl-s has the server check them"
                     .into()

@@ -159,6 +159,25 @@ impl TableScreen {
     }
 
     /// The live connections whose rows this view shows, with their context names.
+    /// `n`: `:create` of the list's kind, in its namespace and on its cluster when it shows
+    /// one of each; the form asks the rest.
+    fn new_workload(&mut self, ctx: &mut Ctx) {
+        let plural = self.rows.res.plural.clone();
+        if crate::ops::build::workload::kind_of(&plural).is_none() {
+            return ctx.error(format!(
+                "n: a form makes deployments, statefulsets, daemonsets, jobs and cron jobs, not {plural}; :create -f for the rest"
+            ));
+        }
+        let mut line = format!("create {plural}");
+        if let Some([ns]) = self.rows.namespaces.as_deref() {
+            line.push_str(&format!(" -n {ns}"));
+        }
+        if let [(_, context)] = self.clusters_in_scope(ctx.store).as_slice() {
+            line.push_str(&format!(" @{context}"));
+        }
+        ctx.run(line);
+    }
+
     pub fn clusters_in_scope<'a>(&self, store: &'a Store) -> Vec<(ClusterId, &'a str)> {
         store
             .clusters
@@ -419,6 +438,7 @@ impl Screen for TableScreen {
             Action::Shell => self.shell(false, ctx),
             Action::Attach => self.shell(true, ctx),
             Action::Debug => self.debug(ctx),
+            Action::New => self.new_workload(ctx),
             Action::PortForward => self.port_forward(ctx),
             Action::Mark => self.mark(ctx),
             Action::ClearMarks => ctx.request(crate::screens::Request::ClearMarks),
