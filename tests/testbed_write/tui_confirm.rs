@@ -193,6 +193,12 @@ const ROWS: &[Row] = &[
     Row { name: "menu: autoscale an HPA", op: || Op::Autoscale { min: None, max: 1, cpu_percent: None },
         steps: &[Command("hpa {ns} @dev"), Select("auto"), Menu("min / max"), FORM,
             ENTER, ENTER, ENTER] },
+    Row { name: "menu: service ports", op: || Op::SetSpec { field: "ports", value: Value::Null },
+        steps: &[Command("svc {ns} @dev"), Select("front"), Menu("ports (form)"), FORM, Clear,
+            Type("80:80,81:81"), ENTER] },
+    Row { name: "menu: ingress rules", op: || Op::SetSpec { field: "rules", value: Value::Null },
+        steps: &[Command("ingress {ns} @dev"), Select("front"), Menu("rules (form)"), FORM, Clear,
+            Type("shop.example.com/=front:81"), ENTER] },
     Row { name: "menu: default storage class", op: || Op::DefaultClass { class: None },
         steps: &[Command("sc @dev"), Select("{ns}"), Menu("set / unset as default")] },
     Row { name: "menu: reclaim policy", op: || Op::ReclaimPolicy(String::new()),
@@ -241,6 +247,17 @@ const ROWS: &[Row] = &[
     // Creating, members, keys.
     Row { name: ":create cm", op: create,
         steps: &[Command("create cm made -n {ns} a=1 @dev"), CREATE_READY, ENTER] },
+    Row { name: "menu: expose a deployment", op: create,
+        steps: &[DEPLOY, Select("web"), Menu("expose"), FORM, ENTER, ENTER, ENTER, ENTER, ENTER,
+            ENTER, ENTER, CREATE_READY, ENTER] },
+    Row { name: ":create deploy (form)", op: create,
+        steps: &[Command("create deploy formed -n {ns} @dev"), FORM, ENTER,
+            Type("registry.example.com/web:1"), ENTER, ENTER, ENTER, ENTER, ENTER, ENTER, ENTER,
+            ENTER, ENTER, ENTER, ENTER,
+            Until("the form's object in the editor", |h, _| {
+                h.app.top_as::<CreateScreen>().is_some_and(|s| s.phase() == Phase::Editing)
+            }),
+            Ctrl('s'), CREATE_READY, ENTER] },
     Row { name: ":create -f FILE", op: create,
         steps: &[Command("create -f {file} @dev"), CREATE_READY, ENTER] },
     Row { name: ":create -f - (paste)", op: create,
@@ -347,6 +364,7 @@ rows_by_variant! {
     Op::Autoscale { .. } => ["menu: autoscale an HPA"],
     Op::DefaultClass { .. } => ["menu: default storage class"],
     Op::ReclaimPolicy(_) => ["menu: reclaim policy"],
+    Op::SetSpec { .. } => ["menu: service ports", "menu: ingress rules"],
     Op::Resize(_) => ["menu: expand a claim"],
     Op::Apply { .. } => [
         "e: edit, ctrl-s, enter in the review",
@@ -355,6 +373,8 @@ rows_by_variant! {
     ],
     Op::Create { .. } => [
         ":create cm",
+        "menu: expose a deployment",
+        ":create deploy (form)",
         ":create -f FILE",
         ":create -f - (paste)",
         ":members, b: bind",
@@ -485,7 +505,7 @@ impl Fixture {
     /// What the servers (and this machine) hold that a row could have changed, by name.
     fn state(&self, h: &Harness) -> BTreeMap<String, Value> {
         const KINDS: &str = "deployments,replicasets,pods,cronjobs,jobs,horizontalpodautoscalers,\
-                             configmaps,secrets,rolebindings,services,persistentvolumeclaims";
+                             configmaps,secrets,rolebindings,services,persistentvolumeclaims,ingresses";
         let velero = flotilla::screens::velero::DEFAULT_NAMESPACE;
         let in_ns = ["get", "-n", &self.ns, KINDS, "-o", "json"];
         // Cluster-scoped, or in Velero's namespace, named after this run.
@@ -714,6 +734,13 @@ fn make_objects(tb: &Testbed, fx: &Fixture) {
         r#"{"spec":{"suspend":true}}"#,
     ]);
     dev(&["create", "configmap", "cfg", "--from-literal=a=1"]);
+    dev(&["create", "service", "clusterip", "front", "--tcp=80:80"]);
+    dev(&[
+        "create",
+        "ingress",
+        "front",
+        "--rule=shop.example.com/=front:80",
+    ]);
     dev(&[
         "create",
         "rolebinding",

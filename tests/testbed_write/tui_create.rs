@@ -845,3 +845,252 @@ async fn a_form_with_an_invalid_value_names_the_field_and_sends_nothing() {
         "nothing sent, not even a dry run: no audit record"
     );
 }
+
+/// Expose from the actions menu: a Service selecting the deployment's pods (its ports from
+/// the containers', changed in the form) and an Ingress for a host, created through the
+/// review; then the Service's ports and the Ingress's rules edited from their one-line forms,
+/// a port of 70000 refused before anything is sent.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn expose_a_deployment_then_edit_its_ports_and_rules() {
+    let Some(tb) = common::testbed() else { return };
+    let ns = name("expose");
+    let mut cleanup = Cleanup::new(&tb);
+    cleanup.namespace("dev", &ns);
+    tb.kubectl_ok(
+        "dev",
+        &[
+            "-n",
+            &ns,
+            "create",
+            "deployment",
+            "shopfront",
+            "--image=registry.example.com/web:1",
+            "--port=8080",
+        ],
+    );
+    let mut h = Harness::new(&tb.kubeconfig, &["dev"]);
+    connected(&mut h, &["dev"]).await;
+    h.command(&format!("deploy {ns}"));
+    let listed = h
+        .pump_until(WAIT, |h| !h.lines_with(&["shopfront"]).is_empty())
+        .await;
+    assert!(listed, "{}", h.screen(160, 40));
+    h.action(Action::Expose);
+    until_modal(&mut h).await;
+    let screen = h.screen(200, 50);
+    assert!(
+        screen.contains("Expose deployment/shopfront on dev") && screen.contains("8080:8080"),
+        "the form, its ports from the container's:\n{screen}"
+    );
+    fill_form(
+        &mut h,
+        &[
+            ("ports", "80:8080"),
+            ("ingress host", "shop.example.com"),
+            ("ingress TLS secret", "shop-tls"),
+        ],
+    );
+    until_phase(&mut h, Phase::Ready).await;
+    let listed: Vec<String> = items(&h).into_iter().map(|(_, w, _)| w).collect();
+    assert_eq!(listed, ["Service shopfront", "Ingress shopfront"]);
+    create_confirmed(&mut h);
+    until_phase(&mut h, Phase::Done).await;
+    close_layers(&mut h);
+    let svc = get_json(&tb, "dev", &["-n", &ns, "service", "shopfront"]);
+    assert_eq!(svc["spec"]["selector"]["app"], "shopfront");
+    assert_eq!(svc["spec"]["ports"][0]["port"], 80);
+    assert_eq!(svc["spec"]["ports"][0]["targetPort"], 8080);
+    let ing = get_json(&tb, "dev", &["-n", &ns, "ingress", "shopfront"]);
+    assert_eq!(ing["spec"]["rules"][0]["host"], "shop.example.com");
+    assert_eq!(ing["spec"]["tls"][0]["secretName"], "shop-tls");
+    // The Service selects the deployment's pod: the endpoint controller says so.
+    let selects = h
+        .pump_until(WAIT, |_| {
+            let slices = get_json(
+                &tb,
+                "dev",
+                &[
+                    "-n",
+                    &ns,
+                    "endpointslices",
+                    "-l",
+                    "kubernetes.io/service-name=shopfront",
+                ],
+            );
+            slices["items"][0]["endpoints"]
+                .as_array()
+                .is_some_and(|e| !e.is_empty())
+        })
+        .await;
+    assert!(
+        selects,
+        "the Service has the deployment's pod as an endpoint"
+    );
+
+    // Ports from their form: a bad one refused first, nothing sent.
+    h.action(Action::Back);
+    h.command(&format!("svc {ns}"));
+    let listed = h
+        .pump_until(WAIT, |h| {
+            !h.lines_with(&["│shopfront", "ClusterIP"]).is_empty()
+        })
+        .await;
+    assert!(listed, "{}", h.screen(160, 40));
+    h.action(Action::EditPorts);
+    until_modal(&mut h).await;
+    fill_form(&mut h, &[("ports", "70000")]);
+    assert_eq!(flash(&h), "ports: 70000 is not a port (1-65535)");
+    h.action(Action::EditPorts);
+    until_modal(&mut h).await;
+    assert!(
+        h.screen(200, 50).contains("80:8080"),
+        "prefilled: {}",
+        h.screen(200, 50)
+    );
+    fill_form(&mut h, &[("ports", "80:8080,443:8443")]);
+    let asked = h
+        .pump_until(WAIT, |h| {
+            h.screen(200, 50).contains("Edit-ports service/shopfront?")
+        })
+        .await;
+    assert!(asked, "{}", h.screen(200, 50));
+    h.key(KeyCode::Enter);
+    let done = h
+        .pump_until(WAIT, |h| flash(h).contains("edit-ports done"))
+        .await;
+    assert!(done, "{}", flash(&h));
+    let svc = get_json(&tb, "dev", &["-n", &ns, "service", "shopfront"]);
+    let ports: Vec<(i64, i64, String)> = svc["spec"]["ports"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|p| {
+            (
+                p["port"].as_i64().unwrap_or(0),
+                p["targetPort"].as_i64().unwrap_or(0),
+                p["name"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        ports,
+        [
+            (80, 8080, "tcp-80".to_string()),
+            (443, 8443, "tcp-443".to_string())
+        ]
+    );
+
+    // Rules from theirs.
+    h.action(Action::Back);
+    h.command(&format!("ingress {ns}"));
+    // The row, not the flash line that names the Service just changed.
+    let listed = h
+        .pump_until(WAIT, |h| {
+            !h.lines_with(&["│shopfront", "shop.example.com"]).is_empty()
+        })
+        .await;
+    assert!(listed, "{}", h.screen(160, 40));
+    h.action(Action::EditRules);
+    until_modal(&mut h).await;
+    assert!(
+        h.screen(200, 50).contains("shop.example.com/=shopfront:80"),
+        "{}",
+        h.screen(200, 50)
+    );
+    fill_form(
+        &mut h,
+        &[(
+            "rules",
+            "shop.example.com/=shopfront:80 shop.example.com/api=shopfront:443",
+        )],
+    );
+    let asked = h
+        .pump_until(WAIT, |h| {
+            h.screen(200, 50).contains("Edit-rules ingress/shopfront?")
+        })
+        .await;
+    assert!(asked, "{}", h.screen(200, 50));
+    h.key(KeyCode::Enter);
+    let done = h
+        .pump_until(WAIT, |h| flash(h).contains("edit-rules done"))
+        .await;
+    assert!(done, "{}", flash(&h));
+    let ing = get_json(&tb, "dev", &["-n", &ns, "ingress", "shopfront"]);
+    let paths = &ing["spec"]["rules"][0]["http"]["paths"];
+    assert_eq!(paths[1]["path"], "/api");
+    assert_eq!(paths[1]["backend"]["service"]["port"]["number"], 443);
+    let records = h.audit_records();
+    for action in ["edit-ports", "edit-rules"] {
+        let n = records
+            .iter()
+            .filter(|r| r.action == action && r.result == "ok")
+            .count();
+        assert_eq!(n, 1, "{action}: {records:#?}");
+    }
+}
+
+/// Read-only mode: a workload from the form is not even dry-run (the review says so and
+/// nothing is made), and a Service's ports from their form are refused; both audited.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn read_only_mode_refuses_forms_and_port_edits() {
+    let Some(tb) = common::testbed() else { return };
+    let ns = name("form-ro");
+    let mut cleanup = Cleanup::new(&tb);
+    cleanup.namespace("dev", &ns);
+    tb.kubectl_ok(
+        "dev",
+        &[
+            "-n",
+            &ns,
+            "create",
+            "service",
+            "clusterip",
+            "kept",
+            "--tcp=80:80",
+        ],
+    );
+    let mut h = Harness::new(&tb.kubeconfig, &["dev"]);
+    h.app.policy.make_read_only();
+    connected(&mut h, &["dev"]).await;
+    h.command(&format!("create deploy frozen -n {ns} @dev"));
+    until_modal(&mut h).await;
+    fill_form(&mut h, &[("image", "registry.example.com/web:1")]);
+    until_phase(&mut h, Phase::Editing).await;
+    ctrl(&mut h, 's');
+    let refused = h
+        .pump_until(WAIT, |h| {
+            items(h)
+                .iter()
+                .any(|(_, _, s)| matches!(s, State::Invalid(e) if e.contains("read-only")))
+        })
+        .await;
+    assert!(
+        refused,
+        "the dry run is refused: {:#?}\n{}",
+        items(&h),
+        h.screen(200, 50)
+    );
+    h.action(Action::Back);
+    h.command(&format!("svc {ns}"));
+    let listed = h
+        .pump_until(WAIT, |h| !h.lines_with(&["│kept"]).is_empty())
+        .await;
+    assert!(listed, "{}", h.screen(160, 40));
+    h.action(Action::EditPorts);
+    until_modal(&mut h).await;
+    fill_form(&mut h, &[("ports", "81:81")]);
+    let said = h.pump_until(WAIT, |h| flash(h).contains("read-only")).await;
+    assert!(said, "{}", flash(&h));
+    assert!(!exists(&tb, "dev", &["-n", &ns, "deploy", "frozen"]));
+    let svc = get_json(&tb, "dev", &["-n", &ns, "service", "kept"]);
+    assert_eq!(svc["spec"]["ports"][0]["port"], 80, "unchanged");
+    let records = h.audit_records();
+    for action in ["create", "edit-ports"] {
+        assert!(
+            records
+                .iter()
+                .any(|r| r.action == action && r.result == "refused"),
+            "{action} refused: {records:#?}"
+        );
+    }
+}

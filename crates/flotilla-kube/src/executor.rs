@@ -524,7 +524,7 @@ async fn import(
     let log = log?;
     let kc = imported::renamed(imported::read(source_of(source))?, renames)?;
     let (path, saved) = imported::add(&log, &kc, keep).await?;
-    let contexts = imported::entries(&saved);
+    let contexts = crate::cluster::kubeconfig::entries_of(&saved);
     let mut current = shared.lock().unwrap_or_else(|p| p.into_inner());
     let merged = current.clone().merge(saved).map_err(|e| e.to_string())?;
     *current = merged;

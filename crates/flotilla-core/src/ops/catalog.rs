@@ -119,7 +119,26 @@ pub fn entries(obj: &ObjectRef) -> Vec<Entry> {
     if kind == "HorizontalPodAutoscaler" {
         add(Action::Autoscale, "min / max / CPU target", patch());
     }
+    if matches!(
+        kind,
+        "Deployment" | "StatefulSet" | "DaemonSet" | "ReplicaSet" | "Pod"
+    ) {
+        let create = |resource: &str, group: &str| Check {
+            verb: "create",
+            group: group.into(),
+            resource: resource.into(),
+            subresource: "",
+            namespace: obj.namespace.clone(),
+        };
+        add(
+            Action::Expose,
+            "expose (Service, Ingress)",
+            vec![create("services", "")],
+        );
+    }
     match kind {
+        "Service" => add(Action::EditPorts, "ports (form)", patch()),
+        "Ingress" => add(Action::EditRules, "rules (form)", patch()),
         "StorageClass" => add(Action::DefaultClass, "set / unset as default", patch()),
         "PersistentVolume" => add(Action::ReclaimPolicy, "reclaim policy", patch()),
         "PersistentVolumeClaim" => add(Action::Resize, "expand (request more storage)", patch()),

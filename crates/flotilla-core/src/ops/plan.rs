@@ -50,6 +50,8 @@ pub fn verb(op: &Op) -> &'static str {
         Op::DefaultClass { .. } => "default-class",
         Op::ReclaimPolicy(_) => "reclaim-policy",
         Op::Resize(_) => "resize",
+        Op::SetSpec { field: "rules", .. } => "edit-rules",
+        Op::SetSpec { .. } => "edit-ports",
         Op::Apply { .. } => "apply",
         Op::Create { .. } => "create",
         Op::Helm {
@@ -155,6 +157,17 @@ pub fn describe(op: &Op) -> String {
         Op::DefaultClass { class: None } => "stop being the default StorageClass".into(),
         Op::ReclaimPolicy(p) => format!("reclaim policy {p}"),
         Op::Resize(q) => format!("request {q} of storage"),
+        Op::SetSpec {
+            field: "rules",
+            value,
+        } => format!(
+            "rules: {}",
+            crate::ops::build::expose::rules_line(&json!({"spec": {"rules": value}}))
+        ),
+        Op::SetSpec { value, .. } => format!(
+            "ports: {}",
+            crate::ops::build::expose::ports_line(&json!({"spec": {"ports": value}}))
+        ),
         Op::Apply {
             server_side: true,
             force,
@@ -557,6 +570,31 @@ pub fn plan(
                 path,
             )]
         }
+        Op::SetSpec { field, value } => {
+            let want = match *field {
+                "rules" => "Ingress",
+                _ => "Service",
+            };
+            if kind != want {
+                return Err(format!("a {kind} has no {field} to edit here"));
+            }
+            let at = format!("/spec/{field}");
+            let before = current.pointer(&at).cloned().unwrap_or(Value::Null);
+            let mut value = value.clone();
+            if *field == "ports" {
+                keep_node_ports(&before, &mut value);
+            }
+            // What was read right before is part of the precondition: a port or rule someone
+            // else changed meanwhile is not silently replaced.
+            let mut ops = Vec::new();
+            if before.is_null() {
+                ops.push(json!({"op": "add", "path": at, "value": value}));
+            } else {
+                ops.push(json!({"op": "test", "path": at, "value": before}));
+                ops.push(json!({"op": "replace", "path": at, "value": value}));
+            }
+            vec![at_path(json_patch(uid, ops), path)]
+        }
         Op::Apply {
             object,
             server_side,
@@ -587,6 +625,23 @@ pub fn plan(
         }
     };
     Ok(calls)
+}
+
+/// A port kept (same number and protocol) keeps the node port the cluster gave it.
+fn keep_node_ports(before: &Value, after: &mut Value) {
+    let Some(list) = after.as_array_mut() else {
+        return;
+    };
+    for p in list {
+        let same = before.as_array().into_iter().flatten().find(|b| {
+            b.get("port") == p.get("port")
+                && b.get("protocol").unwrap_or(&json!("TCP"))
+                    == p.get("protocol").unwrap_or(&json!("TCP"))
+        });
+        if let Some(np) = same.and_then(|b| b.get("nodePort")) {
+            p["nodePort"] = np.clone();
+        }
+    }
 }
 
 fn taints_after(before: &Value, add: &[Taint], remove: &[String]) -> Result<Value, String> {

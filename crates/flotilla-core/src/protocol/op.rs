@@ -74,6 +74,12 @@ pub enum Op {
     ReclaimPolicy(String),
     /// A PersistentVolumeClaim's storage request, raised to this quantity.
     Resize(String),
+    /// A Service's ports or an Ingress's rules (`field`: "ports" or "rules"), replaced as the
+    /// form gave them; refused when someone changed them since they were read.
+    SetSpec {
+        field: &'static str,
+        value: serde_json::Value,
+    },
     /// Write the whole object (an edit): with its resourceVersion (refused if the object changed
     /// meanwhile), or by server-side apply as field manager `flotilla`.
     Apply {

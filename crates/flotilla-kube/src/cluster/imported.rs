@@ -10,7 +10,7 @@
 
 use super::connection::{build_client, whoami};
 use super::request::timed;
-use crate::model::{ContextEntry, Probed};
+use crate::model::Probed;
 use kube::config::{Kubeconfig, NamedContext};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -228,11 +228,6 @@ pub fn list() -> Vec<(PathBuf, String, String)> {
         }
     }
     out
-}
-
-/// The contexts of `kc` as flotilla lists them.
-pub fn entries(kc: &Kubeconfig) -> Vec<ContextEntry> {
-    super::kubeconfig::entries_of(kc)
 }
 
 /// A file name for an import named after its first context: the name's safe characters, and a

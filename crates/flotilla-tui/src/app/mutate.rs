@@ -524,6 +524,7 @@ mod tests {
             Op::DefaultClass { .. } => Op::DefaultClass { class: Some("fast".into()) },
             Op::ReclaimPolicy(_) => Op::ReclaimPolicy("Retain".into()),
             Op::Resize(_) => Op::Resize("2Gi".into()),
+            Op::SetSpec { .. } => Op::SetSpec { field: "ports", value: serde_json::json!([]) },
             Op::Apply { .. } => Op::Apply { object: serde_json::json!({}), server_side: false, force: false },
             Op::Create { .. } => Op::Create { objects: vec![serde_json::json!({})] },
             Op::Helm { .. } => Op::Helm { op: HelmOp::Uninstall { keep_history: false }, plan: Vec::new() },

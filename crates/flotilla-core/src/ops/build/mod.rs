@@ -6,11 +6,13 @@
 //! By what they are: `quantity` (amounts: `cpu=4,memory=8Gi`), `names` (what object names
 //! and data keys may be), `namespace` (a namespace with its quota and limit range),
 //! `role_binding` (members), `data` (ConfigMaps and Secrets, and one key of either) and
-//! `args` (the command lines), `workload` (Deployments, StatefulSets, DaemonSets, Jobs and
+//! `args` (the command lines), `expose` (a Service and an Ingress for a workload, and the
+//! one-line forms of their ports and rules), `workload` (Deployments, StatefulSets, DaemonSets, Jobs and
 //! CronJobs from a form).
 
 mod args;
 mod data;
+pub mod expose;
 mod names;
 mod namespace;
 mod quantity;

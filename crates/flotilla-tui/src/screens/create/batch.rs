@@ -131,6 +131,36 @@ pub fn open(args: &str, ctx: &mut Ctx) -> Result<Box<dyn Screen>, String> {
     Ok(Box::new(s))
 }
 
+/// `:create`'s review of objects built elsewhere (a workload exposed): on one cluster, in
+/// `namespace`; the dry run starts when it opens, Enter creates them.
+pub fn of_objects(
+    title: String,
+    cluster: (ClusterId, String),
+    namespace: String,
+    docs: Vec<Value>,
+) -> CreateScreen {
+    CreateScreen {
+        title,
+        clusters: vec![cluster],
+        scope: Scope {
+            namespace: Some(namespace),
+            contexts: Vec::new(),
+        },
+        docs,
+        secret: None,
+        workload: None,
+        buffer: None,
+        phase: Phase::Checking,
+        items: Vec::new(),
+        dry: Vec::new(),
+        waiting: 0,
+        cursor: 0,
+        generation: 0,
+        note: None,
+        before_apply: Vec::new(),
+    }
+}
+
 /// A Secret waiting for its values from the masked form.
 struct PendingSecret {
     name: String,

@@ -13,7 +13,7 @@ mod files;
 mod members;
 mod set_key;
 
-pub use batch::{CreateScreen, Item, Phase, State, open};
+pub use batch::{CreateScreen, Item, Phase, State, of_objects, open};
 pub use members::{BIND_COMMAND, MembersScreen, open_members};
 pub use set_key::{KeyState, SetKeyScreen, open_set_key};
 

@@ -5,6 +5,7 @@
 use super::TableScreen;
 use crate::modal::{Modal, ModalResult};
 use crate::model::{Action, ApiError, Fetched, ObjectRef};
+use crate::ops::build::expose;
 use crate::ops::{catalog, plan};
 use crate::protocol::op::{DrainOpts, MetaField, Mutation, Op, Propagation, Taint};
 use crate::quantity::Quantity;
@@ -48,6 +49,9 @@ fn on_kind(action: &Action, kind: &str) -> Option<Action> {
             | Action::Strategy
             | Action::Autoscale
             | Action::DefaultClass
+            | Action::Expose
+            | Action::EditPorts
+            | Action::EditRules
             | Action::ReclaimPolicy
             | Action::Resize
             | Action::Actions,
@@ -200,6 +204,45 @@ impl TableScreen {
                         if me.change_steps == step {
                             default_class(first, r, ctx);
                         }
+                    },
+                );
+            }
+            Action::Expose | Action::EditPorts | Action::EditRules => {
+                // The object, for its ports, selector, or rules.
+                let step = self.change_step();
+                ctx.fetch(
+                    first.cluster,
+                    first.path(),
+                    None,
+                    Deliver::OnStack,
+                    move |me: &mut Self, r, ctx| {
+                        if me.change_steps != step {
+                            return;
+                        }
+                        let Some(object) = ctx.checked(&first, r) else {
+                            return;
+                        };
+                        if action == Action::Expose {
+                            return me.expose_form(first, object, None, ctx);
+                        }
+                        let (title, label, now) = if action == Action::EditPorts {
+                            ("Ports", expose::FIELDS[2], expose::ports_line(&object))
+                        } else {
+                            (
+                                "Rules",
+                                "rules (HOST/PATH=SERVICE:PORT …)",
+                                expose::rules_line(&object),
+                            )
+                        };
+                        let title = format!("{title} of {}", what(&targets));
+                        me.form(
+                            action,
+                            targets,
+                            vec![],
+                            title,
+                            vec![(label, now, false)],
+                            ctx,
+                        );
                     },
                 );
             }
@@ -474,6 +517,56 @@ impl TableScreen {
         );
     }
 
+    /// The expose form for `object` (again, with what was wrong, when a value was refused);
+    /// what it describes opens in `:create`'s review: a dry run, then Enter creates it.
+    fn expose_form(
+        &mut self,
+        obj: ObjectRef,
+        object: Value,
+        again: Option<(Vec<String>, String)>,
+        ctx: &mut Ctx,
+    ) {
+        let Some(selector) = expose::selector_of(&object) else {
+            return ctx.error(format!("{} has no selector to expose", obj.short()));
+        };
+        let (values, error) = match again {
+            Some((v, e)) => (v, Some(e)),
+            None => (expose::defaults(&obj.name, &object), None),
+        };
+        let rows: Vec<(&str, &str, bool)> = expose::FIELDS
+            .iter()
+            .zip(&values)
+            .map(|(l, v)| (*l, v.as_str(), false))
+            .collect();
+        let mut modal = Modal::form(format!("Expose {} on {}", obj.short(), obj.context), rows);
+        if let Modal::Form(f) = &mut modal {
+            f.error = error;
+        }
+        let step = self.change_step();
+        ctx.modal(modal, move |me: &mut Self, r, ctx| {
+            if me.change_steps != step {
+                return;
+            }
+            let ModalResult::Submitted(values) = r else {
+                return;
+            };
+            match expose::expose(&obj.namespace, &selector, &values) {
+                Ok(docs) => {
+                    let title = format!("expose {} on {}", obj.short(), obj.context);
+                    let cluster = (obj.cluster, obj.context.clone());
+                    let screen = crate::screens::create::of_objects(
+                        title,
+                        cluster,
+                        obj.namespace.clone(),
+                        docs,
+                    );
+                    ctx.push(Box::new(screen));
+                }
+                Err(e) => me.expose_form(obj, object, Some((values, e)), ctx),
+            }
+        });
+    }
+
     /// The first claim to resize, fetched: its class is read, and the form opens when the
     /// class allows expansion.
     fn resize_claim(
@@ -598,6 +691,14 @@ fn op_from_form(
             min: number(v(0), "min replicas")?,
             max: number(v(1), "max replicas")?.ok_or("max replicas: type a number")?,
             cpu_percent: number(v(2), "CPU target")?,
+        },
+        Action::EditPorts => Op::SetSpec {
+            field: "ports",
+            value: Value::Array(expose::service_ports(v(0)).map_err(|e| format!("ports: {e}"))?),
+        },
+        Action::EditRules => Op::SetSpec {
+            field: "rules",
+            value: Value::Array(expose::ingress_rules(v(0)).map_err(|e| format!("rules: {e}"))?),
         },
         Action::ReclaimPolicy => {
             let policy = match v(0).trim().to_ascii_lowercase().as_str() {
