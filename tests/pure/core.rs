@@ -829,3 +829,50 @@ fn a_flap_of_500_nodes_under_20000_pods_is_two_rows_naming_the_nodes() {
         "{s}"
     );
 }
+
+/// Read-only mode: `:ctx add` still checks the kubeconfig (reading changes nothing), but
+/// importing it, and removing an imported context, are refused before any effect is asked.
+#[test]
+fn read_only_mode_imports_and_removes_no_context() {
+    use flotilla::model::{ImportCheck, Probed};
+    let mut app = synthetic::app(&["dev"]);
+    app.policy.make_read_only();
+    let effects = press(&mut app, Action::Run("ctx add /tmp/eu.kubeconfig".into()));
+    let ticket = effects
+        .iter()
+        .find_map(|e| match e {
+            Effect::CheckImport { ticket, .. } => Some(*ticket),
+            _ => None,
+        })
+        .expect("checking is reading: allowed");
+    let probed = Probed {
+        context: "eu".into(),
+        server: "https://10.0.0.1:6443".into(),
+        result: Ok(("v1.35.0".into(), None)),
+    };
+    app.update(Input::Msg(Msg::ImportChecked {
+        ticket,
+        result: Ok(ImportCheck {
+            taken: Vec::new(),
+            probed: vec![probed],
+        }),
+    }));
+    let effects = press(&mut app, Action::Apply);
+    assert!(
+        !effects.iter().any(|e| matches!(e, Effect::Import { .. })),
+        "nothing imported: {effects:?}"
+    );
+    assert!(screen(&mut app).contains("read-only: nothing is imported"));
+
+    press(&mut app, Action::Run("ctx rm dev".into()));
+    assert!(screen(&mut app).contains("Remove context dev?"));
+    let effects = app.update(Input::Key(KeyEvent::from(KeyCode::Enter)));
+    assert!(
+        !effects
+            .iter()
+            .any(|e| matches!(e, Effect::ForgetContext { .. })),
+        "nothing removed: {effects:?}"
+    );
+    let shown = screen(&mut app);
+    assert!(shown.contains("read-only: nothing is removed"), "{shown}");
+}
