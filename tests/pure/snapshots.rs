@@ -603,7 +603,7 @@ fn object_row(
     let wire: WireRow = serde_json::from_value(serde_json::json!({
         "cells": cells,
         "object": {"metadata": {"name": name, "uid": uid,
-            "namespace": if res.plural == "nodes" { "" } else { "shop" },
+            "namespace": if matches!(res.plural.as_str(), "nodes" | "storageclasses") { "" } else { "shop" },
             "creationTimestamp": "2026-05-28T00:00:00Z", "labels": {"app": "web"},
             "ownerReferences": owners}}
     }))
@@ -972,6 +972,65 @@ fn workload_form_asks_what_an_operator_sets() {
     assert!(
         screen.contains("new deployment")
             && screen.contains("readiness (http:PORT/PATH or tcp:PORT)"),
+        "{screen}"
+    );
+    insta::assert_snapshot!(screen);
+}
+
+/// A StorageClass made the default: the confirmation names it and the default before it,
+/// which stops being one in the same batch.
+#[test]
+fn default_class_confirmation_lists_the_default_it_replaces() {
+    use flotilla::model::WatchEvent;
+    let mut app = synthetic::app(&["dev"]);
+    let dev = synthetic::id(&app, "dev");
+    let res = ResKey::new("storage.k8s.io", "storageclasses");
+    let columns = [
+        "Name",
+        "Provisioner",
+        "ReclaimPolicy",
+        "VolumeBindingMode",
+        "AllowVolumeExpansion",
+        "Age",
+    ];
+    let rows: Vec<_> = [("fast-ssd", "sc1"), ("standard", "sc2")]
+        .into_iter()
+        .map(|(name, uid)| {
+            object_row(
+                &res,
+                &columns,
+                &[
+                    name,
+                    "ebs.csi.aws.com",
+                    "Delete",
+                    "WaitForFirstConsumer",
+                    "true",
+                    "40d",
+                ],
+                (name, uid, None),
+            )
+        })
+        .collect();
+    let columns = rows[0].0.clone();
+    synthetic::sheet_event(&mut app, dev, res.clone(), WatchEvent::Listing { columns });
+    let rows = rows.into_iter().map(|(_, r)| r).collect();
+    synthetic::sheet_event(&mut app, dev, res.clone(), WatchEvent::Upsert(rows));
+    synthetic::sheet_event(&mut app, dev, res, WatchEvent::Synced);
+    app.update(Input::Action(Action::Run("storageclasses".into())));
+    let effects = app.update(Input::Action(Action::DefaultClass));
+    let class = |name: &str, uid: &str, default: bool| {
+        serde_json::json!({"metadata": {"name": name, "uid": uid,
+            "annotations": {"storageclass.kubernetes.io/is-default-class": default.to_string()}}})
+    };
+    let list = serde_json::json!({"items": [class("fast-ssd", "sc1", false), class("standard", "sc2", true)]});
+    answer_fetches(&mut app, effects, &|path| {
+        (path == "/apis/storage.k8s.io/v1/storageclasses").then(|| list.clone())
+    });
+    let screen = render(&mut app, 100, 16);
+    assert!(
+        screen.contains("Default-class 2 objects?")
+            && screen.contains("make fast-ssd the default StorageClass")
+            && screen.contains("StorageClass dev/standard"),
         "{screen}"
     );
     insta::assert_snapshot!(screen);
