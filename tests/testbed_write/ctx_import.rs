@@ -190,19 +190,23 @@ fn ctx_add_checks_each_context_saves_it_privately_and_rm_removes_it() {
     );
 
     let records = audit::read(&iso.path("audit.jsonl")).expect("the audit log");
+    // Each an intent, then its outcome naming it.
     let of = |action: &str| -> Vec<&str> {
         records
             .iter()
-            .filter(|r| r.action == action)
+            .filter(|r| r.action == action && r.result == "ok")
             .map(|r| r.context.as_str())
             .collect()
     };
     assert_eq!(of("context-add"), vec!["prod-2", "nowhere"], "{records:#?}");
     assert_eq!(of("context-remove"), vec!["prod-2"], "{records:#?}");
-    assert!(
-        records
-            .iter()
-            .all(|r| r.result == "ok" && r.target.kind == "Context")
+    let numbered: Vec<(usize, audit::Record)> = records.iter().cloned().enumerate().collect();
+    assert!(audit::unanswered(&numbered).is_empty(), "{records:#?}");
+    assert_eq!(
+        records.len(),
+        6,
+        "three intents, three outcomes: {records:#?}"
     );
+    assert!(records.iter().all(|r| r.target.kind == "Context"));
     assert_eq!(audit::verify(&iso.path("audit.jsonl")), Ok(records.len()));
 }

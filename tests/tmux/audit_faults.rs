@@ -559,3 +559,66 @@ async fn flotilla_killed_mid_drain_leaves_an_intent_whose_outcome_is_unknown() {
     drop(t);
     let _ = std::fs::remove_dir_all(&iso.root);
 }
+
+/// An import writes its intent before it saves anything: on a full audit disk nothing is
+/// saved, and no "ok" is recorded. (The contexts refuse: `--force` saves them anyway, so no
+/// cluster is needed.)
+#[test]
+fn a_full_audit_disk_leaves_no_context_imported() {
+    let Some(fs) = Tmpfs::mount("ctx-import", "512k") else {
+        return;
+    };
+    let iso = common::Isolated::new("audit-ctx-import");
+    let kubeconfig = |name: &str| {
+        format!(
+            "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster: {{server: \"https://127.0.0.1:9\"}}\n\
+             users:\n- name: u\n  user: {{token: t}}\ncontexts:\n- name: {name}\n  context: {{cluster: c, user: u}}\n"
+        )
+    };
+    let add = |name: &str| {
+        use std::io::Write;
+        let mut child = iso
+            .command()
+            .env("FLOTILLA_AUDIT_LOG", fs.log())
+            .args(["ctx", "add", "-", "--force"])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("run flotilla");
+        if let Some(mut pipe) = child.stdin.take() {
+            pipe.write_all(kubeconfig(name).as_bytes()).expect("stdin");
+        }
+        child.wait_with_output().expect("flotilla ends")
+    };
+    // The log exists and holds the first import.
+    let out = add("first");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(iso.path("contexts/first.yaml").exists());
+    fs.fill();
+    let out = add("second");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("nothing imported") && stderr.contains("audit log"),
+        "{stderr}"
+    );
+    assert!(
+        !iso.path("contexts/second.yaml").exists(),
+        "nothing saved without its intent"
+    );
+    fs.unfill();
+    // The second's intent may have reached the file before the disk refused the rest: then
+    // it stays unanswered (an unknown outcome), never an "ok" for what was not imported.
+    let records = audit::read(&fs.log()).expect("the audit log");
+    let added: Vec<&str> = records
+        .iter()
+        .filter(|r| r.result == "ok")
+        .map(|r| r.context.as_str())
+        .collect();
+    assert_eq!(added, ["first"], "{records:#?}");
+}

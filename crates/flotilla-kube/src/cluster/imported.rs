@@ -265,67 +265,57 @@ fn write(path: &Path, kc: &Kubeconfig) -> Result<(), String> {
         .map_err(|e| format!("{}: {e}", path.display()))
 }
 
-/// Saves the contexts named in `keep` (see [`save`]) and audits each; when the audit log
-/// cannot be written the file is removed again: nothing is imported unrecorded.
+/// Saves the contexts named in `keep` (see [`save`]) the way every change is audited: an
+/// intent per context first (when one cannot be written nothing is saved), then the outcome.
 pub async fn add(
     log: &std::sync::Arc<crate::ops::audit::AuditLog>,
     kc: &Kubeconfig,
     keep: &[String],
 ) -> Result<(PathBuf, Kubeconfig), String> {
-    let (path, saved) = save(kc, keep)?;
-    for c in &saved.contexts {
-        let server = super::kubeconfig::server_of(&saved, &c.name);
-        if let Err(e) = audit(log, "context-add", &c.name, &server, &path).await {
-            let _ = std::fs::remove_file(&path);
-            return Err(format!("nothing imported: {e}"));
-        }
+    let mut intents = Vec::new();
+    for name in keep {
+        let record = record("context-add", name, &super::kubeconfig::server_of(kc, name));
+        let change = serde_json::json!({ "contexts": keep });
+        let intent = crate::ops::record::intend(log, record.clone(), change)
+            .await
+            .map_err(|e| format!("nothing imported: {e}"))?;
+        intents.push((record, intent));
     }
-    Ok((path, saved))
+    let saved = save(kc, keep);
+    let file = saved.as_ref().map(|(p, _)| p.clone()).map_err(Clone::clone);
+    for (record, intent) in intents {
+        outcome(log, record, intent, &file).await;
+    }
+    saved
 }
 
-/// Removes an imported context (see [`remove`]) and audits it; when the audit log cannot be
-/// written the file is put back as it was.
+/// Removes an imported context (see [`remove`]), audited as [`add`] is.
 pub async fn forget(
     log: &std::sync::Arc<crate::ops::audit::AuditLog>,
     name: &str,
 ) -> Result<PathBuf, String> {
-    let holder = files().into_iter().find(|p| {
-        Kubeconfig::read_from(p).is_ok_and(|kc| kc.contexts.iter().any(|c| c.name == name))
-    });
-    let before = holder.as_ref().and_then(|p| {
-        let kc = Kubeconfig::read_from(p).ok()?;
-        Some((
-            std::fs::read_to_string(p).ok()?,
-            super::kubeconfig::server_of(&kc, name),
-        ))
-    });
-    let path = remove(name)?;
-    let server = before.as_ref().map(|(_, s)| s.as_str()).unwrap_or("");
-    if let Err(e) = audit(log, "context-remove", name, server, &path).await {
-        if let Some((text, _)) = before {
-            let tmp = path.with_extension("yaml.restore");
-            let _ = std::fs::remove_file(&tmp);
-            if crate::files::write_private(&tmp, &text).is_ok() {
-                let _ = std::fs::rename(&tmp, &path);
-            }
-        }
-        return Err(format!("nothing removed: {e}"));
-    }
-    Ok(path)
+    let Some(server) = list()
+        .into_iter()
+        .find(|(_, n, _)| n == name)
+        .map(|(_, _, s)| s)
+    else {
+        // Not flotilla's: nothing to change, and `remove` says why.
+        return remove(name);
+    };
+    let record = record("context-remove", name, &server);
+    let change = serde_json::json!({ "contexts": [name] });
+    let intent = crate::ops::record::intend(log, record.clone(), change)
+        .await
+        .map_err(|e| format!("nothing removed: {e}"))?;
+    let removed = remove(name);
+    outcome(log, record, intent, &removed).await;
+    removed
 }
 
-/// Audits an import or a removal of `context` (`action`: `context-add`, `context-remove`):
-/// a change of what flotilla connects to, made by this user, as every change is.
-async fn audit(
-    log: &std::sync::Arc<crate::ops::audit::AuditLog>,
-    action: &str,
-    context: &str,
-    server: &str,
-    file: &Path,
-) -> Result<(), String> {
+/// A record of an import or a removal of `context`: a change of what flotilla connects to.
+fn record(action: &str, context: &str, server: &str) -> crate::ops::audit::Record {
     use crate::ops::audit;
-    let record = audit::Record {
-        time: jiff::Timestamp::now().to_string(),
+    audit::Record {
         user: audit::os_user(),
         host: audit::host_name(),
         context: context.to_string(),
@@ -337,14 +327,32 @@ async fn audit(
             name: context.to_string(),
             ..Default::default()
         },
-        change: Some(serde_json::json!({ "file": file.display().to_string() })),
-        result: "ok".into(),
         ..Default::default()
+    }
+}
+
+/// The outcome of `intent`: the file on success. One that cannot be written leaves the
+/// intent unanswered, which `flotilla audit verify` and the header report as unknown.
+async fn outcome(
+    log: &std::sync::Arc<crate::ops::audit::AuditLog>,
+    record: crate::ops::audit::Record,
+    intent: String,
+    result: &Result<PathBuf, String>,
+) {
+    let record = crate::ops::audit::Record {
+        time: jiff::Timestamp::now().to_string(),
+        change: result
+            .as_ref()
+            .ok()
+            .map(|p| serde_json::json!({ "file": p.display().to_string() })),
+        result: if result.is_ok() { "ok" } else { "failed" }.into(),
+        error: result.as_ref().err().cloned(),
+        intent: Some(intent),
+        ..record
     };
-    crate::ops::record::append(log, record)
-        .await
-        .map(|_| ())
-        .map_err(|e| format!("the audit log cannot be written: {e}"))
+    if let Err(e) = crate::ops::record::append(log, record).await {
+        tracing::error!("audit log: context outcome not recorded: {e}");
+    }
 }
 
 #[cfg(test)]
