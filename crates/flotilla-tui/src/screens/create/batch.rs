@@ -50,23 +50,7 @@ pub fn open(args: &str, ctx: &mut Ctx) -> Result<Box<dyn Screen>, String> {
         .collect::<Vec<_>>()
         .join(", ");
     let ns = a.scope.namespace.clone().unwrap_or_default();
-    let mut s = CreateScreen {
-        title: String::new(),
-        clusters,
-        scope: a.scope,
-        docs: Vec::new(),
-        secret: None,
-        workload: None,
-        buffer: None,
-        phase: Phase::Checking,
-        items: Vec::new(),
-        dry: Vec::new(),
-        waiting: 0,
-        cursor: 0,
-        generation: 0,
-        note: None,
-        before_apply: Vec::new(),
-    };
+    let mut s = CreateScreen::new(String::new(), clusters, a.scope, Vec::new());
     match a.what {
         What::Namespace {
             name,
@@ -139,26 +123,11 @@ pub fn of_objects(
     namespace: String,
     docs: Vec<Value>,
 ) -> CreateScreen {
-    CreateScreen {
-        title,
-        clusters: vec![cluster],
-        scope: Scope {
-            namespace: Some(namespace),
-            contexts: Vec::new(),
-        },
-        docs,
-        secret: None,
-        workload: None,
-        buffer: None,
-        phase: Phase::Checking,
-        items: Vec::new(),
-        dry: Vec::new(),
-        waiting: 0,
-        cursor: 0,
-        generation: 0,
-        note: None,
-        before_apply: Vec::new(),
-    }
+    let scope = Scope {
+        namespace: Some(namespace),
+        contexts: Vec::new(),
+    };
+    CreateScreen::new(title, vec![cluster], scope, docs)
 }
 
 /// A Secret waiting for its values from the masked form.
@@ -235,6 +204,33 @@ pub struct CreateScreen {
 }
 
 impl CreateScreen {
+    /// A screen that checks `docs` on `clusters` when it opens (until a form, a paste or
+    /// values say otherwise).
+    fn new(
+        title: String,
+        clusters: Vec<(ClusterId, String)>,
+        scope: Scope,
+        docs: Vec<Value>,
+    ) -> CreateScreen {
+        CreateScreen {
+            title,
+            clusters,
+            scope,
+            docs,
+            secret: None,
+            workload: None,
+            buffer: None,
+            phase: Phase::Checking,
+            items: Vec::new(),
+            dry: Vec::new(),
+            waiting: 0,
+            cursor: 0,
+            generation: 0,
+            note: None,
+            before_apply: Vec::new(),
+        }
+    }
+
     pub fn phase(&self) -> Phase {
         self.phase
     }
