@@ -143,8 +143,14 @@ fn end_by(signal: libc::c_int) -> ExitCode {
 
 async fn run(cli: Cli, mode: Mode) -> Result<Ended, Failure> {
     let modes = flotilla::screens::modes();
-    let config = flotilla::config::load(cli.theme.as_deref(), &modes)
+    let mut config = flotilla::config::load(cli.theme.as_deref(), &modes)
         .map_err(|e| Failure::User(format!("configuration: {e}")))?;
+    for hub in &cli.clusterpedia {
+        let source = flotilla::settings::SourceSettings::clusterpedia(hub);
+        if !config.settings.sources.contains(&source) {
+            config.settings.sources.push(source);
+        }
+    }
     // Said before connecting anywhere: without webhooks there is nothing to watch for.
     if let Mode::Backup(action) = &mode
         && action.targets().is_none()
@@ -205,7 +211,22 @@ async fn run(cli: Cli, mode: Mode) -> Result<Ended, Failure> {
         })?;
         patterns.extend(members.iter().cloned());
     }
-    let live = kubeconfig::select(&loaded, &patterns, cli.all_contexts).map_err(Failure::User)?;
+    for source in &config.settings.sources {
+        if !loaded.contexts.iter().any(|c| c.name == source.context) {
+            return Err(Failure::User(format!(
+                "no context named {:?} for the Clusterpedia index (--clusterpedia or [[sources]] in config.toml): name its hub's context",
+                source.context
+            )));
+        }
+    }
+    // An index alone brings its clusters without the kubeconfig's current context.
+    let index_only =
+        patterns.is_empty() && !cli.all_contexts && !config.settings.sources.is_empty();
+    let live = if index_only {
+        Vec::new()
+    } else {
+        kubeconfig::select(&loaded, &patterns, cli.all_contexts).map_err(Failure::User)?
+    };
     tracing::info!("starting with contexts {live:?}");
     if let Mode::Inspect(args) = &mode {
         say_problems(&loaded.problems);

@@ -337,12 +337,14 @@ impl Runner {
         ticket: u64,
         context: &str,
     ) -> Option<kube::Client> {
-        let client = self.executor.client(cluster);
-        if client.is_none() {
-            let result = Err(format!("{context} is not connected"));
-            self.executor.send(Msg::Done { ticket, result });
+        match self.executor.client(cluster) {
+            Ok(client) => Some(client),
+            Err(why) => {
+                let result = Err(format!("{context}: {why}"));
+                self.executor.send(Msg::Done { ticket, result });
+                None
+            }
         }
-        client
     }
 
     /// Gives the terminal to `$EDITOR` or a shell; the loop keeps applying cluster messages

@@ -33,6 +33,10 @@ pub struct Cli {
     /// Watch a named fleet (a group of contexts from config.toml).
     #[arg(long, value_name = "NAME")]
     pub fleet: Option<String>,
+    /// Add every cluster a Clusterpedia index knows, through the context of its hub (listed
+    /// from the index, re-listed every 15 s: never live); repeatable. Alone, only those.
+    #[arg(long, value_name = "CONTEXT")]
+    pub clusterpedia: Vec<String>,
     /// Theme name (dark, light, high-contrast, or one in the config dir's themes/).
     #[arg(long)]
     pub theme: Option<String>,

@@ -339,6 +339,50 @@ fn cached_binary(name: impl Fn(&dyn Fn(&str) -> String) -> String) -> Option<Pat
     bin.is_file().then_some(bin)
 }
 
+/// The kubeconfig of the testbed's Clusterpedia hub (context `hub`, `tb clusterpedia up`):
+/// `$FLOTILLA_TESTBED_PEDIA_KUBECONFIG`, else `target/testbed/kubeconfig-pedia`, when the index
+/// answers through it; `None` (or a panic under `FLOTILLA_TESTBED_REQUIRED=1`) otherwise.
+pub fn pedia_kubeconfig() -> Option<PathBuf> {
+    let path = std::env::var_os("FLOTILLA_TESTBED_PEDIA_KUBECONFIG")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo_root().join("target/testbed/kubeconfig-pedia"));
+    let problem = if path.is_file() {
+        let out = Command::new(kubectl_path())
+            .arg("--kubeconfig")
+            .arg(&path)
+            .args(["--context", "hub", "get", "--raw"])
+            .arg("/apis/clusterpedia.io/v1beta1/resources/api")
+            .output()
+            .expect("run kubectl");
+        if out.status.success() {
+            return Some(path);
+        }
+        format!(
+            "Clusterpedia does not answer through {}: {} (testbed/tb clusterpedia up)",
+            path.display(),
+            String::from_utf8_lossy(&out.stderr).trim()
+        )
+    } else {
+        format!(
+            "{} does not exist (testbed/tb clusterpedia up)",
+            path.display()
+        )
+    };
+    skip_unless_required(problem);
+    None
+}
+
+/// Stops the testbed's Clusterpedia apiserver (`testbed/tb clusterpedia stop`): the index's
+/// API on the hub then fails.
+pub fn stop_clusterpedia() {
+    run_tb(&["clusterpedia", "stop"]);
+}
+
+/// Starts it again and waits until it answers.
+pub fn start_clusterpedia() {
+    run_tb(&["clusterpedia", "start"]);
+}
+
 fn run_tb(args: &[&str]) {
     let out = Command::new(repo_root().join("testbed/tb"))
         .args(args)

@@ -56,17 +56,22 @@ impl Harness {
 
     /// A harness whose changes are audited to `audit` (a log the test set up or broke).
     pub fn with_audit_log(kubeconfig_path: &Path, contexts: &[&str], audit: PathBuf) -> Harness {
-        Harness::build(kubeconfig_path, contexts, config(), audit)
+        Harness::build(&[kubeconfig_path], contexts, config(), audit)
     }
 
     pub fn with_config(kubeconfig_path: &Path, contexts: &[&str], config: Config) -> Harness {
-        Harness::build(kubeconfig_path, contexts, config, audit_path())
+        Harness::build(&[kubeconfig_path], contexts, config, audit_path())
     }
 
-    fn build(kubeconfig_path: &Path, contexts: &[&str], config: Config, audit: PathBuf) -> Harness {
+    /// A harness over several kubeconfig files, merged as `$KUBECONFIG` would be.
+    pub fn with_kubeconfigs(paths: &[&Path], contexts: &[&str], config: Config) -> Harness {
+        Harness::build(paths, contexts, config, audit_path())
+    }
+
+    fn build(paths: &[&Path], contexts: &[&str], config: Config, audit: PathBuf) -> Harness {
         let _ = rustls::crypto::ring::default_provider().install_default();
-        let mut loaded =
-            kubeconfig::load(&[kubeconfig_path.to_path_buf()]).expect("kubeconfig loads");
+        let paths: Vec<PathBuf> = paths.iter().map(|p| p.to_path_buf()).collect();
+        let mut loaded = kubeconfig::load(&paths).expect("kubeconfig loads");
         // Credential plugins run under the real binary's guard, as in the product.
         credentials::guard_plugins(
             &mut loaded.config,

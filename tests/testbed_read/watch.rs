@@ -50,6 +50,7 @@ async fn a_quiet_watch_is_opened_again_and_the_cluster_stays_ok() {
         fallback_namespace: None,
         tx,
         liveness: LIVENESS,
+        every: None,
     }
     .spawn();
 

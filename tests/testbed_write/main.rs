@@ -15,6 +15,7 @@ const MODULES_TAKE_TURNS: bool = true;
 
 mod backup;
 mod cleanup_guard;
+mod clusterpedia;
 mod ctx_import;
 mod hostile;
 mod inspect;

@@ -84,6 +84,11 @@ pub fn stale_for(since: std::time::Instant) -> String {
     format!("stale {}", age(since.elapsed().as_secs() as i64))
 }
 
+/// "as of 12s": how old the rows of a cluster known through an index are.
+pub fn as_of(listed: std::time::Instant) -> String {
+    format!("as of {}", age(listed.elapsed().as_secs() as i64))
+}
+
 /// 1536 → "1.5 KiB".
 pub fn bytes(n: u64) -> String {
     const UNITS: [&str; 4] = ["B", "KiB", "MiB", "GiB"];

@@ -60,6 +60,43 @@ pub struct Settings {
     /// `[debug]`: the debug container `b` adds to a pod and the node shell `s` opens on a node.
     #[serde(default)]
     pub debug: DebugSettings,
+    /// `[[sources]]`: indexes whose clusters join the fleet without a kubeconfig entry each.
+    #[serde(default)]
+    pub sources: Vec<SourceSettings>,
+}
+
+/// One `[[sources]]` entry in config.toml.
+#[derive(Deserialize, Debug, Clone, PartialEq, Eq)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct SourceSettings {
+    pub kind: SourceKind,
+    /// The kubeconfig context of the cluster that serves the index's API (Clusterpedia's
+    /// aggregated apiserver is reached through its hub cluster).
+    pub context: String,
+    /// Seconds between two lists of what is on screen (default 15): the index serves no
+    /// watch, so its rows are as old as the last list.
+    pub relist_seconds: Option<u64>,
+}
+
+impl SourceSettings {
+    pub fn clusterpedia(context: &str) -> SourceSettings {
+        SourceSettings {
+            kind: SourceKind::Clusterpedia,
+            context: context.to_string(),
+            relist_seconds: None,
+        }
+    }
+
+    pub fn relist_every(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.relist_seconds.unwrap_or(15).max(2))
+    }
+}
+
+#[derive(Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum SourceKind {
+    /// Clusterpedia (clusterpedia.io): its PediaClusters become clusters of the fleet.
+    Clusterpedia,
 }
 
 /// `[debug]` in config.toml.

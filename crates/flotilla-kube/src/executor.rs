@@ -3,8 +3,8 @@
 //! records, checking archives) on blocking threads. Every task only sends messages back;
 //! effects that need the terminal (clipboard, editor, quit) are handed back to the runner.
 
-use crate::cluster::{Clients, access, connection, exec, fetch, imported, logs, watch};
-use crate::model::{ApiError, not_connected};
+use crate::cluster::{Clients, access, connection, exec, fetch, imported, logs, pedia, watch};
+use crate::model::ApiError;
 use crate::model::{ClusterId, ForwardEvent, ImportCheck, ImportSource, Imported};
 use crate::ops::audit::AuditLog;
 use crate::ops::{record, run};
@@ -19,7 +19,14 @@ pub struct Executor {
     /// The contexts it can connect to; imports add theirs while flotilla runs.
     kubeconfig: Arc<std::sync::Mutex<Kubeconfig>>,
     tx: UnboundedSender<Msg>,
+    /// What logs, shells, fetches and changes go to: each cluster's own client.
     clients: Clients,
+    /// Clusters known through a Clusterpedia index: their index client (lists, discovery)
+    /// and how often they are re-listed.
+    indexed: Clients,
+    relist: HashMap<ClusterId, std::time::Duration>,
+    hubs: pedia::Hubs,
+    sources: HashMap<String, JoinHandle<()>>,
     connections: HashMap<ClusterId, JoinHandle<()>>,
     watches: HashMap<(ClusterId, u64), JoinHandle<()>>,
     /// Log streams and port-forwards by ticket / id, with their connection.
@@ -44,6 +51,10 @@ impl Executor {
             kubeconfig: Arc::new(std::sync::Mutex::new(kubeconfig)),
             tx,
             clients: Clients::default(),
+            indexed: Clients::default(),
+            relist: HashMap::new(),
+            hubs: pedia::Hubs::default(),
+            sources: HashMap::new(),
             connections: HashMap::new(),
             watches: HashMap::new(),
             streams: HashMap::new(),
@@ -91,9 +102,17 @@ impl Executor {
             .unwrap_or_else(|poisoned| poisoned.into_inner().clone())
     }
 
-    /// The client of a connected cluster (the app asks only for those).
-    pub fn client(&self, cluster: ClusterId) -> Option<kube::Client> {
-        self.clients.get(cluster)
+    /// The client of a connected cluster, or why there is none (a cluster known only through
+    /// an index).
+    pub fn client(&self, cluster: ClusterId) -> Result<kube::Client, String> {
+        self.clients.client(cluster)
+    }
+
+    /// The client of a connected cluster, as an `ApiError` when there is none.
+    fn client_or_error(&self, cluster: ClusterId) -> Result<kube::Client, ApiError> {
+        self.clients
+            .client(cluster)
+            .map_err(|message| ApiError { code: 0, message })
     }
 
     /// Carries out a network effect; returns the effect when it is the runner's to carry out.
@@ -108,6 +127,37 @@ impl Executor {
                     self.tx.clone(),
                 );
                 self.connections.insert(cluster, task);
+            }
+            Effect::ConnectIndexed {
+                cluster,
+                member,
+                hub,
+                every,
+            } => {
+                let task = pedia::Member {
+                    id: cluster,
+                    name: member,
+                    hub,
+                    kubeconfig: self.kubeconfig(),
+                    hubs: self.hubs.clone(),
+                    reads: self.indexed.clone(),
+                    direct: self.clients.clone(),
+                    tx: self.tx.clone(),
+                }
+                .spawn();
+                self.relist.insert(cluster, every);
+                self.connections.insert(cluster, task);
+            }
+            Effect::WatchSource { hub } => {
+                if !self.sources.contains_key(&hub) {
+                    let task = pedia::spawn_source(
+                        hub.clone(),
+                        self.kubeconfig(),
+                        self.hubs.clone(),
+                        self.tx.clone(),
+                    );
+                    self.sources.insert(hub, task);
+                }
             }
             Effect::Disconnect { cluster } => {
                 if let Some(t) = self.connections.remove(&cluster) {
@@ -128,6 +178,8 @@ impl Executor {
                     });
                 }
                 self.clients.remove(cluster);
+                self.indexed.remove(cluster);
+                self.relist.remove(&cluster);
             }
             Effect::Watch {
                 cluster,
@@ -135,8 +187,9 @@ impl Executor {
                 res,
                 fallback_namespace,
             } => {
-                // The app asks only for connected clusters, whose client is registered.
-                let Some(client) = self.clients.get(cluster) else {
+                // The app asks only for connected clusters, whose client is registered; one
+                // known through an index is listed there.
+                let Some(client) = self.indexed.get(cluster).or(self.clients.get(cluster)) else {
                     tracing::warn!("watch of {} asked for {cluster} without a client", res.key);
                     return None;
                 };
@@ -148,6 +201,7 @@ impl Executor {
                     fallback_namespace,
                     tx: self.tx.clone(),
                     liveness: watch::LIVENESS,
+                    every: self.relist.get(&cluster).copied(),
                 }
                 .spawn();
                 self.watches.insert((cluster, generation), task);
@@ -166,12 +220,15 @@ impl Executor {
                 path,
                 events,
             } => {
-                let client = self.clients.get(cluster);
+                // A member known only through an index is read from the index.
+                let client = self
+                    .client_or_error(cluster)
+                    .or_else(|e| self.indexed.get(cluster).ok_or(e));
                 let tx = self.tx.clone();
                 tokio::spawn(async move {
                     let result = match client {
-                        Some(c) => fetch::fetch(&c, &path, events.as_deref()).await,
-                        None => Err(not_connected()),
+                        Ok(c) => fetch::fetch(&c, &path, events.as_deref()).await,
+                        Err(e) => Err(e),
                     };
                     let _ = tx.send(Msg::Fetched { ticket, result });
                 });
@@ -182,12 +239,13 @@ impl Executor {
                 spec,
             } => {
                 let tx = self.tx.clone();
-                let Some(client) = self.clients.get(cluster) else {
-                    let _ = tx.send(Msg::Log {
-                        ticket,
-                        ev: crate::model::LogEvent::Ended(not_connected().message),
-                    });
-                    return None;
+                let client = match self.clients.client(cluster) {
+                    Ok(c) => c,
+                    Err(why) => {
+                        let ev = crate::model::LogEvent::Ended(why);
+                        let _ = tx.send(Msg::Log { ticket, ev });
+                        return None;
+                    }
                 };
                 let task = tokio::spawn(logs::stream(client, spec, move |ev| {
                     tx.send(Msg::Log { ticket, ev }).is_ok()
@@ -205,12 +263,12 @@ impl Executor {
                 target,
                 argv,
             } => {
-                let client = self.clients.get(cluster);
+                let client = self.client_or_error(cluster);
                 let tx = self.tx.clone();
                 tokio::spawn(async move {
                     let result = match client {
-                        Some(c) => exec::run(&c, &target, &argv, EXEC_LIMIT, EXEC_TIMEOUT).await,
-                        None => Err(not_connected()),
+                        Ok(c) => exec::run(&c, &target, &argv, EXEC_LIMIT, EXEC_TIMEOUT).await,
+                        Err(e) => Err(e),
                     };
                     let _ = tx.send(Msg::Exec { ticket, result });
                 });
@@ -223,12 +281,13 @@ impl Executor {
                 local,
             } => {
                 let tx = self.tx.clone();
-                let Some(client) = self.clients.get(cluster) else {
-                    let _ = tx.send(Msg::Forward {
-                        id,
-                        ev: ForwardEvent::Stopped(not_connected().message),
-                    });
-                    return None;
+                let client = match self.clients.client(cluster) {
+                    Ok(c) => c,
+                    Err(why) => {
+                        let ev = ForwardEvent::Stopped(why);
+                        let _ = tx.send(Msg::Forward { id, ev });
+                        return None;
+                    }
                 };
                 let spec = crate::forward::Spec {
                     id,
@@ -262,12 +321,12 @@ impl Executor {
                 cluster,
                 namespace,
             } => {
-                let client = self.clients.get(cluster);
+                let client = self.client_or_error(cluster);
                 let tx = self.tx.clone();
                 tokio::spawn(async move {
                     let result = match client {
-                        Some(c) => access::rules(&c, &namespace).await,
-                        None => Err(not_connected()),
+                        Ok(c) => access::rules(&c, &namespace).await,
+                        Err(e) => Err(e),
                     }
                     .map(|object| crate::model::Fetched {
                         object,
@@ -282,13 +341,13 @@ impl Executor {
                 context,
                 job,
             } => {
-                let client = self.clients.get(cluster);
+                let client = self.clients.client(cluster);
                 let server = self.server_of(&context);
                 let tx = self.tx.clone();
                 tokio::spawn(async move {
                     let result = match client {
-                        Some(c) => crate::backup::job::run(&c, &context, &server, job).await,
-                        None => Err(not_connected().message),
+                        Ok(c) => crate::backup::job::run(&c, &context, &server, job).await,
+                        Err(e) => Err(e),
                     };
                     let _ = tx.send(Msg::BackedUp { ticket, result });
                 });
@@ -299,17 +358,17 @@ impl Executor {
                 context,
                 opts,
             } => {
-                let client = self.clients.get(cluster);
+                let client = self.clients.client(cluster);
                 let tx = self.tx.clone();
                 tokio::spawn(async move {
                     let result = match client {
-                        Some(c) => {
+                        Ok(c) => {
                             let now = jiff::Timestamp::now().as_second();
                             crate::cluster::survey::inspect(&c, &context, now, &opts)
                                 .await
                                 .map(Box::new)
                         }
-                        None => Err(not_connected().message),
+                        Err(e) => Err(e),
                     };
                     let _ = tx.send(Msg::Inspected { ticket, result });
                 });
@@ -320,13 +379,13 @@ impl Executor {
                 path,
                 driver,
             } => {
-                let client = self.clients.get(cluster);
+                let client = self.client_or_error(cluster);
                 let decoding = self.decoding.clone();
                 let tx = self.tx.clone();
                 tokio::spawn(async move {
                     let answer = match client {
-                        Some(c) => fetch::get(&c, &path).await,
-                        None => Err(not_connected()),
+                        Ok(c) => fetch::get(&c, &path).await,
+                        Err(e) => Err(e),
                     };
                     let result = match answer {
                         Ok(answer) => {
@@ -377,7 +436,7 @@ impl Executor {
                     .enumerate()
                     .map(|(index, target)| run::Job {
                         index,
-                        client: self.clients.get(target.obj.cluster),
+                        client: self.clients.client(target.obj.cluster),
                         server: self.server_of(&target.obj.context),
                         target,
                     })

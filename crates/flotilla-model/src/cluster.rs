@@ -22,6 +22,9 @@ pub enum Health {
     /// Reachable, but something it needs fails (a forbidden watch, discovery).
     Degraded(String),
     Unreachable(String),
+    /// Known only through an index (Clusterpedia) that does not answer now: the rows are the
+    /// index's last answer, the cluster itself may be fine.
+    Stale(String),
 }
 
 impl Health {
@@ -31,12 +34,13 @@ impl Health {
             Health::Ok => "ok",
             Health::Degraded(_) => "degraded",
             Health::Unreachable(_) => "unreachable",
+            Health::Stale(_) => "stale",
         }
     }
 
     pub fn reason(&self) -> Option<&str> {
         match self {
-            Health::Degraded(r) | Health::Unreachable(r) => Some(r),
+            Health::Degraded(r) | Health::Unreachable(r) | Health::Stale(r) => Some(r),
             _ => None,
         }
     }
@@ -48,6 +52,7 @@ impl Health {
             Health::Connecting => ("◌", "cluster-connecting"),
             Health::Degraded(_) => ("◐", "cluster-degraded"),
             Health::Unreachable(_) => ("✖", "cluster-unreachable"),
+            Health::Stale(_) => ("◔", "cluster-degraded"),
         }
     }
 }

@@ -14,7 +14,8 @@ pub use action::{Action, Since};
 pub use cluster::{ClusterId, ContextEntry, Health, ImportCheck, ImportSource, Imported, Probed};
 pub use object::ObjectRef;
 pub use reply::{
-    ApiError, AuditState, ClusterEvent, Fetched, UnknownOutcome, Usage, WatchEvent, not_connected,
+    ApiError, AuditState, ClusterEvent, Fetched, UnknownOutcome, Usage, WatchEvent, indexed_only,
+    not_connected,
 };
 pub use resource::{ResKey, ResourceInfo};
 pub use row::{Column, ColumnKind, Fact, Row, RowHealth};

@@ -76,6 +76,15 @@ pub fn not_connected() -> ApiError {
     }
 }
 
+/// Why a cluster known only through a Clusterpedia index on `hub` cannot be acted on: the
+/// index serves lists, and the cluster itself is reached through its own context or not at all.
+pub fn indexed_only(member: &str, hub: &str) -> String {
+    format!(
+        "{member} is known only through the Clusterpedia index on {hub}, which serves lists: \
+         logs, shells and changes need a kubeconfig context named {member} (flotilla ctx add)"
+    )
+}
+
 impl std::fmt::Display for ApiError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.message)

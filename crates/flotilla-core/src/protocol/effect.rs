@@ -14,6 +14,21 @@ pub enum Effect {
         cluster: ClusterId,
         context: String,
     },
+    /// Start the connection task of a cluster known through a Clusterpedia index on `hub` (a
+    /// kubeconfig context): lists come from the index, re-listed every `every` (the index
+    /// serves no watch); everything else goes to the member's own context when the kubeconfig
+    /// has one of that name, and is refused, saying so, when it has none.
+    ConnectIndexed {
+        cluster: ClusterId,
+        member: String,
+        hub: String,
+        every: std::time::Duration,
+    },
+    /// List the clusters a Clusterpedia index on `hub` knows, now and every little while:
+    /// answered by `Msg::Source` each time.
+    WatchSource {
+        hub: String,
+    },
     /// Stop it, with every watch and request of that connection.
     Disconnect {
         cluster: ClusterId,

@@ -14,6 +14,12 @@ pub enum Msg {
         cluster: ClusterId,
         ev: ClusterEvent,
     },
+    /// The clusters a Clusterpedia index on `hub` knows (`Effect::WatchSource`), or why it
+    /// could not be asked.
+    Source {
+        hub: String,
+        result: Result<Vec<String>, String>,
+    },
     Watch {
         cluster: ClusterId,
         res: ResKey,

@@ -10,6 +10,9 @@ use std::time::{Duration, Instant};
 pub struct ClusterSlot {
     pub id: ClusterId,
     pub context: String,
+    /// The context of the Clusterpedia index it is known through; `None`: connected directly.
+    /// Its rows are the index's answer as of its last re-list, never live.
+    pub via: Option<String>,
     pub health: Health,
     /// Since when the connection has not been answering: its rows are shown stale.
     pub unreachable_since: Option<Instant>,
@@ -64,11 +67,21 @@ pub struct Clusters {
 impl Clusters {
     /// A new connection to `context`, with an id never used before.
     pub fn add(&mut self, context: &str) -> ClusterId {
+        self.add_via(context, None)
+    }
+
+    /// A new connection to a cluster known through the Clusterpedia index on `hub`.
+    pub fn add_indexed(&mut self, member: &str, hub: &str) -> ClusterId {
+        self.add_via(member, Some(hub.to_string()))
+    }
+
+    fn add_via(&mut self, context: &str, via: Option<String>) -> ClusterId {
         self.next += 1;
         let id = ClusterId(self.next);
         self.slots.push(ClusterSlot {
             id,
             context: context.to_string(),
+            via,
             health: Health::Connecting,
             unreachable_since: None,
             connected: false,
@@ -163,7 +176,7 @@ impl ClusterSlot {
     fn set_health(&mut self, h: Health, now: Instant) {
         match h {
             // Only rows once current can go stale; a context that never connected has none.
-            Health::Unreachable(_) if self.connected => {
+            Health::Unreachable(_) | Health::Stale(_) if self.connected => {
                 self.unreachable_since.get_or_insert(now);
             }
             _ => self.unreachable_since = None,

@@ -108,6 +108,13 @@ impl Store {
         slot.health.clone()
     }
 
+    /// For a cluster known through an index: when its oldest list on screen completed (its
+    /// rows are that index's answer as of then). `None` for a directly watched cluster.
+    pub fn as_of(&self, id: ClusterId) -> Option<Instant> {
+        self.clusters.get(id)?.via.as_ref()?;
+        self.sheets_of(id).filter_map(|(_, s)| s.listed_at).min()
+    }
+
     /// Since when rows of this cluster (of `res`, or of any resource) may be out of date: the
     /// connection stopped answering, or a watch broke.
     pub fn stale_since(&self, id: ClusterId, res: Option<&ResKey>) -> Option<Instant> {

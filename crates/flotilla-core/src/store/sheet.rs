@@ -40,6 +40,9 @@ pub struct Sheet {
     pub state: SheetState,
     /// Since when the watch behind this sheet has been broken (its rows may be out of date).
     pub stale_since: Option<Instant>,
+    /// When the last list completed: how old the rows of a cluster known through an index
+    /// (re-listed, never watched) are.
+    pub listed_at: Option<Instant>,
     /// Uids re-sent by a relist in progress.
     seen: Option<HashSet<String>>,
     /// A list has completed once: from then on a failure makes the rows stale, where before
@@ -66,6 +69,7 @@ impl Sheet {
             index: HashMap::new(),
             state: SheetState::Syncing,
             stale_since: None,
+            listed_at: None,
             seen: None,
             listed: false,
             generation,
@@ -232,6 +236,7 @@ impl Sheet {
         self.state = SheetState::Ready;
         self.stale_since = None;
         self.listed = true;
+        self.listed_at = Some(Instant::now());
     }
 
     pub(super) fn live_again(&mut self) {

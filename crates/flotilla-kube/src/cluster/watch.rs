@@ -5,7 +5,8 @@
 //! A watch that stays silent past its liveness deadline is opened again at once, even with its
 //! connection open. Only when that re-watch fails (a frozen server, a dropped load balancer) is
 //! the watch reported broken; one that opens was a quiet kind whose bookmark a busy server was
-//! late with. It only sends messages.
+//! late with. For an index that serves no watch, it re-lists at an interval instead. It only
+//! sends messages.
 
 use super::backoff::Backoff;
 use super::request::{api_code, short_error};
@@ -62,6 +63,9 @@ pub struct WatchTask {
     pub tx: UnboundedSender<Msg>,
     /// How long a stream may stay silent before it is opened again ([`LIVENESS`]).
     pub liveness: Duration,
+    /// Re-list at this interval instead of watching: for an index that serves no WATCH
+    /// (Clusterpedia's SQL storage).
+    pub every: Option<Duration>,
 }
 
 impl WatchTask {
@@ -105,6 +109,14 @@ impl WatchTask {
                     continue;
                 }
             };
+            if let Some(every) = self.every {
+                backoff.reset();
+                tokio::time::sleep(every).await;
+                if self.tx.is_closed() {
+                    return;
+                }
+                continue;
+            }
             let mut rv = rv;
             let mut broken = false;
             // A quiet kind (nodes, CronJobs) can miss a bookmark on a busy server: a silence

@@ -32,7 +32,8 @@ pub struct Batch {
 pub struct Job {
     pub index: usize,
     pub target: Target,
-    pub client: Option<kube::Client>,
+    /// The cluster's own client, or why there is none.
+    pub client: Result<kube::Client, String>,
     pub server: String,
 }
 
@@ -116,11 +117,11 @@ async fn one(batch: &Batch, op: &Op, job: Job) -> Result<Outcome, String> {
             };
             return finish(batch, &log, record, None, done).await;
         }
-        (Decision::Go, None) => {
-            let done = Done::failed(crate::model::not_connected().message, None);
+        (Decision::Go, Err(why)) => {
+            let done = Done::failed(why.clone(), None);
             return finish(batch, &log, record, None, done).await;
         }
-        (Decision::Go, Some(client)) => client,
+        (Decision::Go, Ok(client)) => client,
     };
     match op {
         // Every object of a restore is audited on its own, as it is sent, under one intent.

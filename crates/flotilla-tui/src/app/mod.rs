@@ -159,7 +159,12 @@ impl App {
         for name in live {
             app.connect(name);
         }
-        if live.len() > 1 {
+        for source in &app.config.settings.sources {
+            app.effects.push(Effect::WatchSource {
+                hub: source.context.clone(),
+            });
+        }
+        if live.len() > 1 || !app.config.settings.sources.is_empty() {
             app.push_screen(Box::new(crate::screens::fleet::FleetScreen::default()));
         } else {
             let pods = TableScreen::new(ResKey::core("pods"), "pods".into(), true);
@@ -194,6 +199,56 @@ impl App {
         });
     }
 
+    /// The clusters an index knows: those new to the fleet join it (a context of the same
+    /// name connected directly stays as it is: live beats indexed), those it no longer knows
+    /// leave.
+    fn indexed(&mut self, hub: &str, result: Result<Vec<String>, String>) {
+        let names = match result {
+            Ok(names) => names,
+            Err(why) => {
+                let none_yet = !self
+                    .store
+                    .clusters
+                    .iter()
+                    .any(|s| s.via.as_deref() == Some(hub));
+                if none_yet {
+                    self.flash_error(format!("index {hub}: {why}"));
+                }
+                return;
+            }
+        };
+        let every = self
+            .config
+            .settings
+            .sources
+            .iter()
+            .find(|s| s.context == hub)
+            .map(|s| s.relist_every())
+            .unwrap_or_default();
+        for name in &names {
+            if self.store.clusters.by_context(name).is_some() {
+                continue;
+            }
+            let cluster = self.store.clusters.add_indexed(name, hub);
+            self.effects.push(Effect::ConnectIndexed {
+                cluster,
+                member: name.clone(),
+                hub: hub.to_string(),
+                every,
+            });
+        }
+        let gone: Vec<String> = self
+            .store
+            .clusters
+            .iter()
+            .filter(|s| s.via.as_deref() == Some(hub) && !names.contains(&s.context))
+            .map(|s| s.context.clone())
+            .collect();
+        for name in gone {
+            self.disconnect(&name);
+        }
+    }
+
     fn disconnect(&mut self, context: &str) {
         let Some(cluster) = self.store.clusters.by_context(context).map(|s| s.id) else {
             return;
@@ -223,6 +278,7 @@ impl App {
             Msg::Cluster { cluster, ev } => {
                 self.store.clusters.apply(cluster, ev, Instant::now());
             }
+            Msg::Source { hub, result } => self.indexed(&hub, result),
             Msg::Watch {
                 cluster,
                 res,

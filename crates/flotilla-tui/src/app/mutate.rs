@@ -112,6 +112,17 @@ impl App {
                 obj.context
             ));
         }
+        // A cluster known through an index is acted on through its own context only.
+        let via = self
+            .store
+            .clusters
+            .get(obj.cluster)
+            .and_then(|s| s.via.as_ref());
+        if let Some(hub) = via
+            && !self.contexts.iter().any(|c| c.name == obj.context)
+        {
+            return Decision::Refused(crate::model::indexed_only(&obj.context, hub));
+        }
         for check in catalog::checks_of(op, obj) {
             if let Some(why) = self
                 .store

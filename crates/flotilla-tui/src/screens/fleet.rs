@@ -234,10 +234,13 @@ impl Screen for FleetScreen {
             } else {
                 (mark, badge)
             };
-            let state = match (&stale, syncing) {
-                (Some(t), _) => format!("{mark} stale {}", crate::human::stale_for(*t)),
-                (None, true) => format!("{mark} syncing"),
-                (None, false) => format!("{mark} {}", health.label()),
+            // A cluster known through an index is never live: its rows are as old as its list.
+            let as_of = ctx.store.as_of(*id).filter(|_| health == Health::Ok);
+            let state = match (&stale, syncing, as_of) {
+                (Some(t), _, _) => format!("{mark} stale {}", crate::human::stale_for(*t)),
+                (None, true, _) => format!("{mark} syncing"),
+                (None, false, Some(at)) => format!("{mark} {}", crate::human::as_of(at)),
+                (None, false, None) => format!("{mark} {}", health.label()),
             };
             let latency = slot
                 .latencies

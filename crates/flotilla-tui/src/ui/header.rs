@@ -4,7 +4,7 @@
 //! that are not ok. The full list is `:ctx`.
 
 use crate::app::App;
-use crate::human::stale_for;
+use crate::human::{as_of, stale_for};
 use crate::model::{ClusterId, Health};
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -22,15 +22,20 @@ fn clusters(app: &App) -> Vec<(ClusterId, &str, Health)> {
         .collect()
 }
 
-/// "unreachable, stale 2m: no answer within 3s"
+/// "unreachable, stale 2m: no answer within 3s"; "v1.36.3 via hub, as of 12s" for a cluster
+/// known through an index.
 fn detail(app: &App, id: ClusterId, h: &Health) -> String {
-    let mut detail = match (
-        h,
-        app.store.clusters.get(id).and_then(|s| s.version.clone()),
-    ) {
+    let slot = app.store.clusters.get(id);
+    let mut detail = match (h, slot.and_then(|s| s.version.clone())) {
         (Health::Ok, Some(v)) => v,
         _ => h.label().to_string(),
     };
+    if let Some(hub) = slot.and_then(|s| s.via.as_deref()) {
+        detail = format!("{detail} via {hub}");
+        if let Some(at) = app.store.as_of(id) {
+            detail = format!("{detail}, {}", as_of(at));
+        }
+    }
     if let Some(since) = app.store.stale_since(id, None) {
         detail = format!("{detail}, {}", stale_for(since));
     }
