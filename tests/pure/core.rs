@@ -876,3 +876,60 @@ fn read_only_mode_imports_and_removes_no_context() {
     let shown = screen(&mut app);
     assert!(shown.contains("read-only: nothing is removed"), "{shown}");
 }
+
+#[test]
+fn an_index_brings_its_clusters_once_and_takes_away_those_it_forgets() {
+    let contexts = ["prod", "hub"].map(|n| flotilla::model::ContextEntry {
+        name: n.into(),
+        cluster: n.into(),
+        user: "u".into(),
+        namespace: None,
+        server: String::new(),
+    });
+    let mut config = harness::config();
+    config
+        .settings
+        .sources
+        .push(flotilla::settings::SourceSettings::clusterpedia("hub"));
+    let mut app = App::new(contexts.to_vec(), &["prod".into()], config);
+    let fx = app.update(Input::Tick);
+    assert!(
+        fx.contains(&Effect::WatchSource { hub: "hub".into() }),
+        "{fx:?}"
+    );
+    let listed = |names: &[&str]| Msg::Source {
+        hub: "hub".into(),
+        result: Ok(names.iter().map(|n| n.to_string()).collect()),
+    };
+    // prod is connected directly: live beats indexed, it is not added again.
+    let fx = app.update(Input::Msg(listed(&["dev", "prod", "staging"])));
+    let joined: Vec<(&str, &str)> = fx
+        .iter()
+        .filter_map(|e| match e {
+            Effect::ConnectIndexed { member, hub, .. } => Some((member.as_str(), hub.as_str())),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(joined, [("dev", "hub"), ("staging", "hub")]);
+    assert_eq!(app.store.clusters.len(), 3);
+    // Listed again: nothing new is connected twice.
+    let fx = app.update(Input::Msg(listed(&["dev", "prod", "staging"])));
+    assert!(
+        !fx.iter()
+            .any(|e| matches!(e, Effect::ConnectIndexed { .. }))
+    );
+    // staging is no longer in the index: it leaves the fleet; prod, direct, stays.
+    let staging = synthetic::id(&app, "staging");
+    let fx = app.update(Input::Msg(listed(&["dev", "prod"])));
+    assert!(
+        fx.contains(&Effect::Disconnect { cluster: staging }),
+        "{fx:?}"
+    );
+    let left: Vec<&str> = app
+        .store
+        .clusters
+        .iter()
+        .map(|s| s.context.as_str())
+        .collect();
+    assert_eq!(left, ["prod", "dev"]);
+}

@@ -32,7 +32,7 @@ fn detail(app: &App, id: ClusterId, h: &Health) -> String {
     };
     if let Some(hub) = slot.and_then(|s| s.via.as_deref()) {
         detail = format!("{detail} via {hub}");
-        if let Some(at) = app.store.as_of(id) {
+        if let Some(at) = app.store.as_of(id).filter(|_| *h == Health::Ok) {
             detail = format!("{detail}, {}", as_of(at));
         }
     }
