@@ -44,23 +44,49 @@ impl Hubs {
     }
 }
 
+/// Clusterpedia answers a `limit` with a continue token only when asked to.
+const WITH_CONTINUE: &str = "search.clusterpedia.io%2Fwith-continue%3Dtrue";
+
 /// A member's client: the hub's, with every path put under the member's prefix.
 pub fn member_client(hub: Client, member: &str) -> Client {
     let prefix = format!("{RESOURCES}/clusters/{member}");
     let service = tower::service_fn(move |mut req: http::Request<kube::client::Body>| {
         let hub = hub.clone();
-        let path = req
-            .uri()
-            .path_and_query()
-            .map_or("/", |p| p.as_str())
-            .to_string();
-        let uri = format!("{prefix}{path}").parse::<http::Uri>();
+        let path = req.uri().path_and_query().map_or("/", |p| p.as_str());
+        let uri = format!("{prefix}{}", paged(path)).parse::<http::Uri>();
         async move {
             *req.uri_mut() = uri.map_err(|e| kube::Error::Service(Box::new(e)))?;
             hub.send(req).await
         }
     });
     Client::new(service, "default")
+}
+
+/// A paged list asks for its continue token: without one, a list of more than a page would
+/// end after the first.
+fn paged(path_and_query: &str) -> String {
+    let Some((path, query)) = path_and_query.split_once('?') else {
+        return path_and_query.to_string();
+    };
+    let pairs: Vec<&str> = query.split('&').collect();
+    if !pairs.iter().any(|p| p.starts_with("limit=")) {
+        return path_and_query.to_string();
+    }
+    let mut selector = false;
+    let mut out: Vec<String> = pairs
+        .iter()
+        .map(|p| match p.strip_prefix("labelSelector=") {
+            Some(s) => {
+                selector = true;
+                format!("labelSelector={WITH_CONTINUE}%2C{s}")
+            }
+            None => p.to_string(),
+        })
+        .collect();
+    if !selector {
+        out.push(format!("labelSelector={WITH_CONTINUE}"));
+    }
+    format!("{path}?{}", out.join("&"))
 }
 
 /// A member's name goes into a path: Clusterpedia's names are DNS labels; anything else is
@@ -284,6 +310,20 @@ mod tests {
             Health::Degraded("index: ClusterSynchroStop gone".into())
         );
         assert!(matches!(synced(&json!({})), Health::Degraded(_)));
+    }
+
+    #[test]
+    fn a_paged_list_asks_for_its_continue_token() {
+        assert_eq!(paged("/api"), "/api");
+        assert_eq!(paged("/api/v1/pods/x?pretty=1"), "/api/v1/pods/x?pretty=1");
+        assert_eq!(
+            paged("/api/v1/pods?limit=500&includeObject=Object"),
+            format!("/api/v1/pods?limit=500&includeObject=Object&labelSelector={WITH_CONTINUE}")
+        );
+        assert_eq!(
+            paged("/api/v1/pods?labelSelector=app%3Dweb&limit=5"),
+            format!("/api/v1/pods?labelSelector={WITH_CONTINUE}%2Capp%3Dweb&limit=5")
+        );
     }
 
     #[test]

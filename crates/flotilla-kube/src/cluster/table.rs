@@ -102,6 +102,23 @@ where
     Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
 }
 
+/// Clusterpedia renders its tables with the object's cluster as the first column; flotilla
+/// shows its own CLUSTER column, so an index's page loses that one.
+pub fn drop_index_cluster_column(page: &mut WireTable) {
+    if page
+        .column_definitions
+        .first()
+        .is_some_and(|c| c.name == "Cluster")
+    {
+        page.column_definitions.remove(0);
+        for row in &mut page.rows {
+            if !row.cells.is_empty() {
+                row.cells.remove(0);
+            }
+        }
+    }
+}
+
 pub fn columns(defs: &[WireColumn]) -> Vec<Column> {
     defs.iter()
         .map(|d| Column {

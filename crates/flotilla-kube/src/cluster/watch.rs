@@ -202,6 +202,10 @@ impl WatchTask {
                     )
                 })?
                 .map_err(|e| (api_code(&e), short_error(&e)))?;
+            let mut page = page;
+            if self.every.is_some() {
+                table::drop_index_cluster_column(&mut page);
+            }
             if columns.is_empty() {
                 columns = table::columns(&page.column_definitions);
                 if !self.send(WatchEvent::Listing {
