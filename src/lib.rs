@@ -12,8 +12,8 @@
 //! under the names the rest of flotilla uses.
 
 pub use flotilla_core::{
-    files, helm, human, inspect, kinds, model, protocol, quantity, rbac, settings, store, text,
-    triage,
+    files, helm, human, inspect, kinds, model, protocol, quantity, rbac, search, settings, store,
+    text, triage,
 };
 pub use flotilla_kube::{USER_AGENT, backup, cluster, executor, forward, notify, ops};
 pub use flotilla_tui::{app, clipboard, config, grid, key, logs, modal, screens, ui};

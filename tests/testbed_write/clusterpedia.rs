@@ -8,7 +8,7 @@
 
 use crate::common;
 use crate::harness;
-use crate::tui_change::{body_lines, until_flash};
+use crate::tui_change::{body_lines, flash, until_flash};
 
 use common::Testbed;
 use flotilla::model::{Health, ResKey};
@@ -189,7 +189,56 @@ async fn index_members_are_listed_refreshed_refused_and_go_stale_while_direct_st
         "the header says where the rows come from and how old they are:\n{header}"
     );
 
+    // One search across the index: the web Deployment of every cluster it syncs (prod too:
+    // the index knows it, though flotilla watches it directly), then its pods by owner.
+    h.command("search web kind:deploy -n shop");
+    let found = h
+        .pump_until(WAIT, |h| {
+            let rows = body_lines(h, &["Deployment", "shop", "web"]);
+            ["dev ", "staging ", "prod "]
+                .iter()
+                .all(|c| rows.iter().any(|l| l.starts_with(c)))
+        })
+        .await;
+    assert!(
+        found,
+        "web on every cluster ({}):\n{}",
+        flash(&h),
+        h.screen(200, 60)
+    );
+    assert!(
+        h.screen(200, 60)
+            .contains("search <web kind:deploy -n shop> [3]")
+    );
+    // Enter describes the one found, from the cluster it is in.
+    h.filter("staging");
+    h.key(flotilla::key::KeyCode::Enter);
+    let described = h
+        .pump_until(WAIT, |h| {
+            let s = h.screen(200, 60);
+            s.contains("Replicas:") && s.contains("shop")
+        })
+        .await;
+    assert!(described, "{}", h.screen(200, 60));
+    h.command("search owner:web- kind:po -n shop @dev -l app=web");
+    let owned = h
+        .pump_until(WAIT, |h| !body_lines(h, &["dev", "Pod", "web-"]).is_empty())
+        .await;
+    let screen = h.screen(200, 60);
+    assert!(owned, "{screen}");
+    let rows = body_lines(&mut h, &[" "]);
+    let pods: Vec<&String> = rows.iter().filter(|l| l.starts_with("dev ")).collect();
+    assert!(
+        pods.len() >= 2 && pods.iter().all(|l| l.contains(" Pod ") && l.contains("web-")),
+        "only dev's web pods:\n{screen}"
+    );
+    assert!(
+        !rows.iter().any(|l| l.starts_with("staging ") || l.starts_with("prod ")),
+        "only dev's web pods:\n{screen}"
+    );
+
     // A pod created in staging appears at a later list of the index, without input.
+    h.command("pods shop");
     let name = format!("pedia-{}", std::process::id());
     let mut made = common::Cleanup::new(&tb);
     made.delete(

@@ -18,6 +18,7 @@ pub mod ops;
 pub mod protocol;
 pub mod quantity;
 pub mod rbac;
+pub mod search;
 pub mod settings;
 pub mod store;
 pub mod text;

@@ -111,6 +111,19 @@ pub fn has_words(filter: &str, text: &str) -> bool {
     filter.split_whitespace().all(|w| text.contains(w))
 }
 
+/// For query strings: everything but unreserved characters percent-encoded (selectors,
+/// names, a continue token's base64 `+`, `/` and `=`).
+pub fn url_encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

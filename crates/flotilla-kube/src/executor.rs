@@ -159,6 +159,21 @@ impl Executor {
                     self.sources.insert(hub, task);
                 }
             }
+            Effect::Search { ticket, hub, path } => {
+                let (kubeconfig, hubs, tx) =
+                    (self.kubeconfig(), self.hubs.clone(), self.tx.clone());
+                tokio::spawn(async move {
+                    let result = match hubs.client(&hub, kubeconfig).await {
+                        Ok(c) => fetch::get(&c, &path).await,
+                        Err(message) => Err(ApiError { code: 0, message }),
+                    }
+                    .map(|object| crate::model::Fetched {
+                        object,
+                        events: Vec::new(),
+                    });
+                    let _ = tx.send(Msg::Fetched { ticket, result });
+                });
+            }
             Effect::Disconnect { cluster } => {
                 if let Some(t) = self.connections.remove(&cluster) {
                     t.abort();

@@ -6,7 +6,7 @@
 
 pub use flotilla_core::{
     backup, files, helm, human, inspect, kinds, model, notify, ops, protocol, quantity, rbac,
-    settings, store, text, tree, triage,
+    search, settings, store, text, tree, triage,
 };
 
 pub mod app;

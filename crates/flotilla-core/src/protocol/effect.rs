@@ -29,6 +29,12 @@ pub enum Effect {
     WatchSource {
         hub: String,
     },
+    /// GET `path` (a search) from the Clusterpedia index on `hub`; answered by `Msg::Fetched`.
+    Search {
+        ticket: u64,
+        hub: String,
+        path: String,
+    },
     /// Stop it, with every watch and request of that connection.
     Disconnect {
         cluster: ClusterId,

@@ -147,7 +147,7 @@ pub async fn collect(
     }
 
     let query = match &selection.selector {
-        Some(s) if !s.trim().is_empty() => format!("?labelSelector={}", fetch::encode(s)),
+        Some(s) if !s.trim().is_empty() => format!("?labelSelector={}", crate::text::url_encode(s)),
         _ => String::new(),
     };
     let mut reads: Vec<_> = selection

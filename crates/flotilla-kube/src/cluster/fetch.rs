@@ -36,22 +36,10 @@ pub async fn list_all(client: &Client, path: &str, page: usize) -> Result<Vec<Va
             items.extend(got);
         }
         match answer.pointer("/metadata/continue").and_then(Value::as_str) {
-            Some(c) if !c.is_empty() => next = encode(c),
+            Some(c) if !c.is_empty() => next = crate::text::url_encode(c),
             _ => return Ok(items),
         }
     }
-}
-
-/// Percent-encodes a query value (a continue token's base64 `+`, `/` and `=` need it).
-pub fn encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 /// GETs an object and, when `events` is a path, the events about it.
@@ -74,6 +62,7 @@ pub async fn fetch(client: &Client, path: &str, events: Option<&str>) -> Result<
 mod tests {
     #[test]
     fn continue_tokens_are_percent_encoded() {
-        assert_eq!(super::encode("eyJ2Ijoi+/="), "eyJ2Ijoi%2B%2F%3D");
+        assert_eq!(crate::text::url_encode("eyJ2Ijoi+/="), "eyJ2Ijoi%2B%2F%3D");
+        assert_eq!(crate::text::url_encode("app=web,a b"), "app%3Dweb%2Ca%20b");
     }
 }

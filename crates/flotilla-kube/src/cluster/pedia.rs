@@ -44,8 +44,10 @@ impl Hubs {
     }
 }
 
-/// Clusterpedia answers a `limit` with a continue token only when asked to.
-const WITH_CONTINUE: &str = "search.clusterpedia.io%2Fwith-continue%3Dtrue";
+/// Clusterpedia answers a `limit` with a continue token only when asked to, and its pages
+/// (row offsets) hold still only in an explicit order: without one a walk through the pages
+/// repeats some objects and misses others.
+const PAGING: &str = "withContinue=true&orderby=cluster%2Cnamespace%2Cname";
 
 /// A member's client: the hub's, with every path put under the member's prefix.
 pub fn member_client(hub: Client, member: &str) -> Client {
@@ -62,31 +64,17 @@ pub fn member_client(hub: Client, member: &str) -> Client {
     Client::new(service, "default")
 }
 
-/// A paged list asks for its continue token: without one, a list of more than a page would
-/// end after the first.
+/// A paged list asks for its continue token, in a stable order: without them, a list of
+/// more than a page would end after the first, or walk the pages unevenly.
 fn paged(path_and_query: &str) -> String {
-    let Some((path, query)) = path_and_query.split_once('?') else {
-        return path_and_query.to_string();
-    };
-    let pairs: Vec<&str> = query.split('&').collect();
-    if !pairs.iter().any(|p| p.starts_with("limit=")) {
-        return path_and_query.to_string();
+    let paged = path_and_query
+        .split_once('?')
+        .is_some_and(|(_, q)| q.split('&').any(|p| p.starts_with("limit=")));
+    if paged {
+        format!("{path_and_query}&{PAGING}")
+    } else {
+        path_and_query.to_string()
     }
-    let mut selector = false;
-    let mut out: Vec<String> = pairs
-        .iter()
-        .map(|p| match p.strip_prefix("labelSelector=") {
-            Some(s) => {
-                selector = true;
-                format!("labelSelector={WITH_CONTINUE}%2C{s}")
-            }
-            None => p.to_string(),
-        })
-        .collect();
-    if !selector {
-        out.push(format!("labelSelector={WITH_CONTINUE}"));
-    }
-    format!("{path}?{}", out.join("&"))
 }
 
 /// A member's name goes into a path: Clusterpedia's names are DNS labels; anything else is
@@ -313,16 +301,12 @@ mod tests {
     }
 
     #[test]
-    fn a_paged_list_asks_for_its_continue_token() {
+    fn a_paged_list_asks_for_its_continue_token_in_a_stable_order() {
         assert_eq!(paged("/api"), "/api");
         assert_eq!(paged("/api/v1/pods/x?pretty=1"), "/api/v1/pods/x?pretty=1");
         assert_eq!(
             paged("/api/v1/pods?limit=500&includeObject=Object"),
-            format!("/api/v1/pods?limit=500&includeObject=Object&labelSelector={WITH_CONTINUE}")
-        );
-        assert_eq!(
-            paged("/api/v1/pods?labelSelector=app%3Dweb&limit=5"),
-            format!("/api/v1/pods?labelSelector={WITH_CONTINUE}%2Capp%3Dweb&limit=5")
+            format!("/api/v1/pods?limit=500&includeObject=Object&{PAGING}")
         );
     }
 

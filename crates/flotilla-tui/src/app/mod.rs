@@ -805,6 +805,10 @@ impl App {
                         opts,
                     });
                 }
+                Request::Search { hub, path, reply } => {
+                    let ticket = self.ticket(from, reply, Deliver::OnStack);
+                    self.effects.push(Effect::Search { ticket, hub, path });
+                }
                 Request::Review {
                     cluster,
                     namespace,

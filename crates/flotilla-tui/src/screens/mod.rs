@@ -23,6 +23,7 @@ pub mod inspect;
 pub mod logs;
 pub mod rbac;
 pub mod revisions;
+pub mod search;
 pub mod table;
 pub mod text;
 pub mod top;
@@ -383,6 +384,12 @@ pub enum Request {
         mutation: Mutation,
         reply: Reply,
     },
+    /// GET `path` from the Clusterpedia index on `hub` (`:search`).
+    Search {
+        hub: String,
+        path: String,
+        reply: Reply,
+    },
     /// Mark the object, or unmark it if marked.
     Mark(ObjectRef),
     ClearMarks,
@@ -706,6 +713,17 @@ impl Ctx<'_> {
         });
     }
 
+    /// Asks the Clusterpedia index on `hub` for `path` (a search across its clusters).
+    pub fn search<S: Screen>(
+        &mut self,
+        hub: String,
+        path: String,
+        on: impl FnOnce(&mut S, Result<Fetched, ApiError>, &mut Ctx) + 'static,
+    ) {
+        let reply = Reply::once(answer_of!(Fetched), on);
+        self.out.push(Request::Search { hub, path, reply });
+    }
+
     /// Changes clusters through the app's checks, confirmation and audit; `on` gets each
     /// target's result as it comes (`Request::Mutate`).
     pub fn mutate<S: Screen>(
@@ -920,6 +938,14 @@ pub const SCREENS: &[Declared] = &[
                 open: create::open_set_key,
             },
         ],
+    },
+    Declared {
+        mode: search::MODE,
+        commands: &[Command {
+            names: &["search", "find"],
+            about: "across a Clusterpedia index: :search [NAME] [kind:K,…] [-n NS] [@CLUSTER] [-l SEL] [owner:NAME]",
+            open: search::open,
+        }],
     },
     Declared {
         mode: fleet::MODE,

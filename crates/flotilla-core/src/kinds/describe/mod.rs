@@ -17,9 +17,10 @@ mod table;
 mod volumes;
 mod workload;
 
+use crate::text::url_encode as encode;
 use serde_json::Value;
 use std::collections::HashMap;
-use table::{encode, s};
+use table::s;
 
 /// A list (or object) a describer reads besides the object itself.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -277,18 +277,6 @@ pub fn format_labels(m: Option<&Map<String, Value>>) -> String {
     kv.join(",")
 }
 
-/// For query strings: everything but unreserved characters percent-encoded.
-pub fn encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
 /// `Conditions:` as a table of the given columns (JSON field names) under the given titles.
 pub fn conditions(w: &mut Writer, o: &Value, indent_titles: bool, cols: &[(&str, &str)]) {
     let conds = arr(o, "/status/conditions");
@@ -369,7 +357,6 @@ mod tests {
         assert_eq!(label_selector(None), "<none>");
         let o = json!({"metadata":{"ownerReferences":[{"kind":"X","name":"n"},{"kind":"ReplicaSet","name":"web-1","controller":true}]}});
         assert_eq!(controller(&o).as_deref(), Some("ReplicaSet/web-1"));
-        assert_eq!(encode("app=web,a b"), "app%3Dweb%2Ca%20b");
     }
 
     #[test]
