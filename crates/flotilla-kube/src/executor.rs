@@ -163,8 +163,8 @@ impl Executor {
                 let (kubeconfig, hubs, tx) =
                     (self.kubeconfig(), self.hubs.clone(), self.tx.clone());
                 tokio::spawn(async move {
-                    let result = match hubs.client(&hub, kubeconfig).await {
-                        Ok(c) => fetch::get(&c, &path).await,
+                    let result = match hubs.hub(&hub, kubeconfig).await {
+                        Ok(h) => h.get(&path).await,
                         Err(message) => Err(ApiError { code: 0, message }),
                     }
                     .map(|object| crate::model::Fetched {

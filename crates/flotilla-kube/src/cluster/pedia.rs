@@ -19,28 +19,53 @@ use std::time::{Duration, Instant};
 use tokio::sync::mpsc::UnboundedSender;
 
 /// Where Clusterpedia serves the objects of its clusters.
-pub const RESOURCES: &str = "/apis/clusterpedia.io/v1beta1/resources";
+const RESOURCES: &str = "/apis/clusterpedia.io/v1beta1/resources";
 /// The clusters it syncs, as the hub's custom resources.
 const PEDIACLUSTERS: &str = "/apis/cluster.clusterpedia.io/v1alpha2/pediaclusters";
 /// How often the clusters an index knows are listed again (new ones join the fleet).
 const SOURCE_EVERY: Duration = Duration::from_secs(30);
-/// How often a member's health (the index answering, its cluster synced) is asked.
+/// How often a member's index is asked whether it answers; its PediaCluster's status (is it
+/// synced?) and what it serves are asked less often.
 const PROBE_EVERY: Duration = Duration::from_secs(10);
+const STATUS_EVERY: Duration = Duration::from_secs(30);
+const REDISCOVER_EVERY: Duration = Duration::from_secs(120);
 const RETRY: Duration = Duration::from_secs(10);
 
-/// The client of each hub, built once and shared by all its members.
+/// Requests of all members of one hub in flight at once. HTTP/1.1 opens a connection per
+/// request in flight: this bounds the connections a fleet of any size keeps to its hub.
+const IN_FLIGHT: usize = 4;
+
+/// The client of each hub, built once and shared by all its members, with the turns its
+/// members' requests take.
 #[derive(Clone, Default)]
-pub struct Hubs(Arc<tokio::sync::Mutex<HashMap<String, Client>>>);
+pub struct Hubs(Arc<tokio::sync::Mutex<HashMap<String, Hub>>>);
+
+#[derive(Clone)]
+pub struct Hub {
+    pub client: Client,
+    turns: Arc<tokio::sync::Semaphore>,
+}
 
 impl Hubs {
-    pub async fn client(&self, hub: &str, kubeconfig: Kubeconfig) -> Result<Client, String> {
+    pub async fn hub(&self, hub: &str, kubeconfig: Kubeconfig) -> Result<Hub, String> {
         let mut hubs = self.0.lock().await;
-        if let Some(c) = hubs.get(hub) {
-            return Ok(c.clone());
+        if let Some(h) = hubs.get(hub) {
+            return Ok(h.clone());
         }
-        let client = build_client(hub, kubeconfig).await?;
-        hubs.insert(hub.to_string(), client.clone());
-        Ok(client)
+        let h = Hub {
+            client: build_client(hub, kubeconfig).await?,
+            turns: Arc::new(tokio::sync::Semaphore::new(IN_FLIGHT)),
+        };
+        hubs.insert(hub.to_string(), h.clone());
+        Ok(h)
+    }
+}
+
+impl Hub {
+    /// GETs `path` from the hub in one of its turns.
+    pub async fn get(&self, path: &str) -> Result<Value, crate::model::ApiError> {
+        let _turn = self.turns.acquire().await;
+        fetch::get(&self.client, path).await
     }
 }
 
@@ -49,16 +74,29 @@ impl Hubs {
 /// repeats some objects and misses others.
 const PAGING: &str = "withContinue=true&orderby=cluster%2Cnamespace%2Cname";
 
-/// A member's client: the hub's, with every path put under the member's prefix.
-pub fn member_client(hub: Client, member: &str) -> Client {
+/// A member's client: the hub's, with every path put under the member's prefix, taking a
+/// turn of the hub's until its answer is read to the end.
+pub fn member_client(hub: &Hub, member: &str) -> Client {
     let prefix = format!("{RESOURCES}/clusters/{member}");
+    let hub = hub.clone();
     let service = tower::service_fn(move |mut req: http::Request<kube::client::Body>| {
-        let hub = hub.clone();
+        let Hub { client, turns } = hub.clone();
         let path = req.uri().path_and_query().map_or("/", |p| p.as_str());
         let uri = format!("{prefix}{}", paged(path)).parse::<http::Uri>();
         async move {
             *req.uri_mut() = uri.map_err(|e| kube::Error::Service(Box::new(e)))?;
-            hub.send(req).await
+            let turn = turns
+                .acquire_owned()
+                .await
+                .map_err(|e| kube::Error::Service(Box::new(e)))?;
+            let answer = client.send(req).await?;
+            // The connection is busy until the body is read: the turn goes with the body.
+            Ok::<_, kube::Error>(answer.map(|body| {
+                http_body_util::BodyExt::map_frame(body, move |frame| {
+                    let _held = &turn;
+                    frame
+                })
+            }))
         }
     });
     Client::new(service, "default")
@@ -96,8 +134,8 @@ pub fn spawn_source(
 ) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         loop {
-            let result = match hubs.client(&hub, kubeconfig.clone()).await {
-                Ok(client) => members(&client).await,
+            let result = match hubs.hub(&hub, kubeconfig.clone()).await {
+                Ok(h) => members(&h).await,
                 Err(e) => Err(e),
             };
             let wait = if result.is_ok() { SOURCE_EVERY } else { RETRY };
@@ -110,10 +148,16 @@ pub fn spawn_source(
     })
 }
 
-async fn members(hub: &Client) -> Result<Vec<String>, String> {
-    let items = fetch::list_all(hub, PEDIACLUSTERS, 500)
+async fn members(hub: &Hub) -> Result<Vec<String>, String> {
+    let list = hub
+        .get(PEDIACLUSTERS)
         .await
         .map_err(|e| format!("listing PediaClusters: {}", e.message))?;
+    let items = list
+        .get("items")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
     let mut names: Vec<String> = items
         .iter()
         .filter_map(|i| i.pointer("/metadata/name").and_then(Value::as_str))
@@ -154,7 +198,7 @@ impl Member {
 
     async fn run(self) {
         let hub = loop {
-            match self.hubs.client(&self.hub, self.kubeconfig.clone()).await {
+            match self.hubs.hub(&self.hub, self.kubeconfig.clone()).await {
                 Ok(c) => break c,
                 Err(e) => {
                     let why = format!("index {}: {e}", self.hub);
@@ -165,7 +209,7 @@ impl Member {
                 }
             }
         };
-        let client = member_client(hub.clone(), &self.name);
+        let client = member_client(&hub, &self.name);
         self.reads.insert(self.id, client.clone());
         self.connect_directly().await;
         // The version the index last saw; it is also the proof that the hub answers.
@@ -192,33 +236,51 @@ impl Member {
         }) {
             return;
         }
-        let mut discovered = false;
+        let usage = "n/a: known through an index (Clusterpedia), which keeps no usage";
+        if !self.send(ClusterEvent::Usage(Err(usage.into()))) {
+            return;
+        }
+        // One cheap request per probe; discovery and the PediaCluster's status, which change
+        // rarely, less often: the idle cost of hundreds of members is what this bounds.
+        let mut discovered: Option<Instant> = None;
+        let mut asked: Option<Instant> = None;
+        let mut synced_health = Health::Ok;
         loop {
             let started = Instant::now();
-            let health = match discovery::discover(&client).await {
-                Err(e) => Health::Stale(format!(
-                    "index {} does not answer: {}",
-                    self.hub,
-                    short_error(&e)
-                )),
-                Ok(resources) => {
+            let health = match fetch::get(&client, "/api").await {
+                Err(e) => {
+                    // Back from an outage, what it serves is read again at once.
+                    discovered = None;
+                    Health::Stale(format!("index {} does not answer: {}", self.hub, e.message))
+                }
+                Ok(_) => {
                     if !self.send(ClusterEvent::Latency(started.elapsed())) {
                         return;
                     }
-                    if !discovered {
-                        discovered = true;
-                        self.send(ClusterEvent::Usage(Err(
-                            "n/a: known through an index (Clusterpedia), which keeps no usage"
-                                .into(),
-                        )));
+                    if discovered.is_none_or(|t| t.elapsed() >= REDISCOVER_EVERY) {
+                        match discovery::discover(&client).await {
+                            Ok(resources) => {
+                                discovered = Some(Instant::now());
+                                if !self.send(ClusterEvent::Resources(resources)) {
+                                    return;
+                                }
+                            }
+                            Err(e) => tracing::warn!(
+                                "discovery of {} through {}: {}",
+                                self.name,
+                                self.hub,
+                                short_error(&e)
+                            ),
+                        }
                     }
-                    if !self.send(ClusterEvent::Resources(resources)) {
-                        return;
+                    if asked.is_none_or(|t| t.elapsed() >= STATUS_EVERY) {
+                        asked = Some(Instant::now());
+                        synced_health = match self.status(&hub).await {
+                            Ok(s) => synced(&s),
+                            Err(e) => Health::Stale(e),
+                        };
                     }
-                    match self.status(&hub).await {
-                        Ok(s) => synced(&s),
-                        Err(e) => Health::Stale(e),
-                    }
+                    synced_health.clone()
                 }
             };
             if !self.send(ClusterEvent::Health(health)) {
@@ -228,8 +290,8 @@ impl Member {
         }
     }
 
-    async fn status(&self, hub: &Client) -> Result<Value, String> {
-        fetch::get(hub, &format!("{PEDIACLUSTERS}/{}", self.name))
+    async fn status(&self, hub: &Hub) -> Result<Value, String> {
+        hub.get(&format!("{PEDIACLUSTERS}/{}", self.name))
             .await
             .map_err(|e| {
                 format!(
