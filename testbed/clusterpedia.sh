@@ -365,10 +365,14 @@ apply_pediaclusters() {   # <aliases>
   want=$(pedia_members "$n" | awk '{print $1}')
   while read -r name cluster; do pediacluster_json "$name" "$cluster"; done < <(pedia_members "$n") |
     hk apply --server-side --force-conflicts --field-manager=flotilla-testbed -f - >/dev/null
-  # Aliases of an earlier, larger `up N` go.
+  # Aliases of an earlier, larger `up N` go, and are gone before `up` returns: tests count the
+  # index's clusters (its finalizer clears their rows from postgres, ~2 s per cluster).
   have=$(hk get pediaclusters -o name 2>/dev/null | sed 's|.*/||')
   mapfile -t extra < <(grep -vxF -f <(echo "$want") <<<"$have" || true)
-  if [[ -n ${extra[0]:-} ]]; then hk delete pediacluster "${extra[@]}" --wait=false >/dev/null; fi
+  if [[ -n ${extra[0]:-} ]]; then
+    hk delete pediacluster "${extra[@]}" --wait=true --timeout=300s >/dev/null ||
+      die "PediaClusters ${extra[*]} not deleted within 300 s"
+  fi
   echo "$n" >"$PEDIA/aliases"
 }
 
