@@ -229,11 +229,16 @@ async fn index_members_are_listed_refreshed_refused_and_go_stale_while_direct_st
     let rows = body_lines(&mut h, &[" "]);
     let pods: Vec<&String> = rows.iter().filter(|l| l.starts_with("dev ")).collect();
     assert!(
-        pods.len() >= 2 && pods.iter().all(|l| l.contains(" Pod ") && l.contains("web-")),
+        pods.len() >= 2
+            && pods
+                .iter()
+                .all(|l| l.contains(" Pod ") && l.contains("web-")),
         "only dev's web pods:\n{screen}"
     );
     assert!(
-        !rows.iter().any(|l| l.starts_with("staging ") || l.starts_with("prod ")),
+        !rows
+            .iter()
+            .any(|l| l.starts_with("staging ") || l.starts_with("prod ")),
         "only dev's web pods:\n{screen}"
     );
 
