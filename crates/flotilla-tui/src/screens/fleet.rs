@@ -237,7 +237,7 @@ impl Screen for FleetScreen {
             // A cluster known through an index is never live: its rows are as old as its list.
             let as_of = ctx.store.as_of(*id).filter(|_| health == Health::Ok);
             let state = match (&stale, syncing, as_of) {
-                (Some(t), _, _) => format!("{mark} stale {}", crate::human::stale_for(*t)),
+                (Some(t), _, _) => format!("{mark} {}", crate::human::stale_for(*t)),
                 (None, true, _) => format!("{mark} syncing"),
                 (None, false, Some(at)) => format!("{mark} {}", crate::human::as_of(at)),
                 (None, false, None) => format!("{mark} {}", health.label()),
