@@ -377,7 +377,10 @@ fn unreachable_clusters_rows_are_marked_stale() {
     // The fleet says it once.
     press(&mut app, Action::Run("fleet".into()));
     let s = screen(&mut app);
-    assert!(s.contains("✖ stale 0s") && !s.contains("stale stale"), "{s}");
+    assert!(
+        s.contains("✖ stale 0s") && !s.contains("stale stale"),
+        "{s}"
+    );
     app.update(Input::Msg(Msg::Cluster {
         cluster: dev,
         ev: ClusterEvent::Health(flotilla::model::Health::Ok),
