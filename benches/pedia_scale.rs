@@ -23,28 +23,12 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-const MODE: &str = "FLOTILLA_PEDIA_BENCH_MODE";
+#[path = "support/mod.rs"]
+mod support;
 
-fn kubectl() -> PathBuf {
-    let versions =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/testbed/versions.env"))
-            .unwrap_or_default();
-    let v = |k: &str| {
-        versions
-            .lines()
-            .find_map(|l| l.strip_prefix(&format!("{k}=")))
-            .unwrap_or_default()
-            .trim()
-            .to_string()
-    };
-    let home = std::env::var("HOME").unwrap_or_default();
-    PathBuf::from(format!(
-        "{home}/.cache/flotilla/testbed/k8s-{}_etcd-{}_kwok-{}/kubectl",
-        v("K8S_VERSION"),
-        v("ETCD_VERSION"),
-        v("KWOK_VERSION")
-    ))
-}
+use support::{cpu_seconds, kubectl, rss_mb};
+
+const MODE: &str = "FLOTILLA_PEDIA_BENCH_MODE";
 
 fn kc(kubeconfig: &Path, context: &str, args: &[&str]) -> Option<String> {
     let out = Command::new(kubectl())
@@ -63,33 +47,6 @@ fn testbed_file(env: &str, name: &str) -> PathBuf {
     std::env::var_os(env).map(PathBuf::from).unwrap_or_else(|| {
         PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/target/testbed")).join(name)
     })
-}
-
-fn cpu_seconds() -> f64 {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    let fields: Vec<&str> = stat
-        .rsplit(')')
-        .next()
-        .unwrap_or("")
-        .split_whitespace()
-        .collect();
-    let tick = |i: usize| {
-        fields
-            .get(i)
-            .and_then(|s| s.parse::<f64>().ok())
-            .unwrap_or(0.0)
-    };
-    (tick(11) + tick(12)) / 100.0
-}
-
-fn rss_mb() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .unwrap_or_default()
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
-        .unwrap_or(0)
-        / 1024
 }
 
 /// Established TCP connections of this process: its socket inodes found in /proc/net/tcp*.
